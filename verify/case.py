@@ -1,0 +1,360 @@
+"""The case folder and its manifest ``case.toml`` (contract: ``shared/spec/case-format.md``).
+
+``load_case(folder)`` reads and validates ``case.toml`` and returns a frozen :class:`Case`. Every
+problem is reported as a :class:`~verify.errors.CaseError` naming the table and key, e.g.
+``case.toml: [[source]] #2 (id 'S1'): height_m: Input should be a valid number``. Unknown keys are
+errors, because a mistyped key (``referance_o2_pct``) would otherwise silently change a number.
+File paths are confined to the case folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import tomllib
+import unicodedata
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from verify.errors import CaseError, Location
+
+CASE_FILE = "case.toml"
+CASE_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+WINDOWS_DEVICE_NAMES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+Phase = Literal["before", "after"]
+Conditions = Literal["CN", "JP", "US-EPA"]
+Basis = Literal["standard-dry", "standard-wet", "actual-wet"]
+Metric = Literal["concentration", "concentration_o2", "mass_rate", "removal_efficiency", "fugitive"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Text(_Model):
+    """A bilingual text. A plain string in case.toml is used for both languages."""
+
+    ja: str
+    zh: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_plain_string(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"ja": value, "zh": value}
+        return value
+
+
+class CaseInfo(_Model):
+    id: Annotated[str, Field(pattern=CASE_ID_PATTERN, max_length=80)]
+    title: Text
+    factory: Text
+    timezone: str
+    conditions: Conditions
+    concentration_basis: Basis
+    input_conditions: Conditions | None = None
+    load_equivalence_margin_pct: Annotated[float, Field(gt=0, lt=100)] = 10.0
+    # Extensions (documented in docs/case-format.md): what the report prints about the plant.
+    location: Text | None = None
+    process: Text | None = None
+    measures: list[Text] = []
+    illustrative: bool = False  # data are illustrative (case studies), printed on every page
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. 'Asia/Shanghai', 'Asia/Tokyo')") from None
+        return value
+
+
+class Verification(_Model):
+    statement_id: str
+    verifier: Text
+    technology: Text
+    issued: dt.date
+    valid_until: dt.date | None = None
+    supersedes: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+
+
+class ClaimConditions(_Model):
+    load_pct_min: Annotated[float, Field(ge=0, le=200)] | None = None
+
+
+class Claim(_Model):
+    id: Annotated[str, Field(min_length=1, max_length=40)]
+    source: str
+    position: Literal["inlet", "outlet"] | None = None
+    pollutant: str
+    metric: Metric
+    kind: Literal["reduction", "efficiency", "level"]
+    value: float
+    conditions: ClaimConditions = ClaimConditions()
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _percent_in_range(self) -> "Claim":
+        if self.kind in ("reduction", "efficiency") and not (0 <= self.value < 100):
+            raise ValueError(f"a {self.kind} claim is a percentage in [0, 100); got {self.value}")
+        if self.kind == "efficiency" and self.metric != "removal_efficiency":
+            raise ValueError("an efficiency claim needs metric = 'removal_efficiency'")
+        return self
+
+
+class Source(_Model):
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=40)]
+    kind: Literal["stack", "fugitive"]
+    name: Text | None = None
+    aliases: list[str] = []
+    role: Literal["upwind", "downwind", "in-plant"] | None = None
+    height_m: Annotated[float, Field(gt=0, le=500)] | None = None
+    regime: Literal["new", "existing"] | None = None
+    special_limits: bool = False
+    reference_o2_pct: Annotated[float, Field(ge=0, lt=21)] | None = None
+    o2_ambient_pct: Annotated[float, Field(gt=15, le=21)] = 21.0
+    o2_cap_pct: Annotated[float, Field(gt=0, lt=21)] | None = None
+    limits: list[str] = []
+    design_flow_m3_h: Annotated[float, Field(gt=0)] | None = None
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _fugitive_has_role(self) -> "Source":
+        if self.kind == "fugitive" and self.role is None:
+            raise ValueError("a fugitive source needs role = 'upwind', 'downwind' or 'in-plant'")
+        if self.kind == "stack" and self.role is not None:
+            raise ValueError("role applies to fugitive sources only")
+        return self
+
+
+class Period(_Model):
+    phase: Phase
+    start: dt.datetime
+    end: dt.datetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Period":
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end} is not after start {self.start}")
+        return self
+
+
+class FileSpec(_Model):
+    path: str
+    sheet: str | None = None
+    layout: Literal["long", "wide"] | None = None
+    header_rows: list[Annotated[int, Field(ge=1, le=1000)]] | None = None
+    encoding: str | None = None
+    decimal: Literal[".", ","] = "."
+    thousands: Literal[",", " ", ".", "'", "\u00a0", "\u202f"] | None = None
+    date_format: str | None = None
+    defaults: dict[str, str | int | float] = {}
+    columns: dict[str, str] = {}  # optional explicit header → canonical column map
+
+    @field_validator("path")
+    @classmethod
+    def _relative_inside(cls, value: str) -> str:
+        check_relative_path(value)
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        import codecs
+
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r} (use utf-8, utf-8-sig, gbk, gb18030 or shift_jis)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _separators_differ(self) -> "FileSpec":
+        if self.thousands is not None and self.thousands == self.decimal:
+            raise ValueError(f"decimal and thousands separators are both {self.decimal!r}")
+        return self
+
+
+class Fuel(_Model):
+    kind: str
+    t_per_h: dict[Phase, Annotated[float, Field(ge=0)]]
+    ncv_gj_per_t: Annotated[float, Field(gt=0, lt=60)]
+    ncv_source: str
+    co2_kg_per_tj: Annotated[float, Field(gt=0)] | None = None  # default: IPCC 2006 by `kind`
+    co2_source: str | None = None
+
+
+class Cobenefits(_Model):
+    operating_hours_per_year: Annotated[float, Field(gt=0, le=8784)] | None = None
+    production_t_per_h: dict[Phase, Annotated[float, Field(gt=0)]] | None = None
+    product: Text | None = None
+    electricity_added_kw: Annotated[float, Field(ge=0)] | None = None
+    grid_factor_t_per_mwh: Annotated[float, Field(ge=0, lt=2)] | None = None
+    grid_factor_source: str | None = None
+    fuel: list[Fuel] = []
+
+    @model_validator(mode="after")
+    def _grid_factor_sourced(self) -> "Cobenefits":
+        if self.grid_factor_t_per_mwh is not None and not self.grid_factor_source:
+            raise ValueError("grid_factor_t_per_mwh needs grid_factor_source (where the factor comes from)")
+        return self
+
+
+class CaseManifest(_Model):
+    """The validated content of case.toml."""
+
+    case: CaseInfo
+    verification: Verification | None = None
+    claim: list[Claim] = []
+    source: list[Source] = Field(min_length=1)
+    period: list[Period] = []
+    file: list[FileSpec] = Field(min_length=1)
+    cobenefits: Cobenefits | None = None
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "CaseManifest":
+        ids = [s.id for s in self.source]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate [[source]] id(s): {', '.join(duplicates)}")
+        seen: dict[str, str] = {}
+        for src in self.source:
+            for name in [src.id, *src.aliases]:
+                key = normalise_label(name)
+                if key in seen and seen[key] != src.id:
+                    raise ValueError(f"source name {name!r} is used by both {seen[key]!r} and {src.id!r}")
+                seen[key] = src.id
+        known = set(ids) | {"boundary"}
+        for claim in self.claim:
+            if claim.source not in known:
+                raise ValueError(f"[[claim]] {claim.id!r} names unknown source {claim.source!r} (known: {', '.join(sorted(known))})")
+        claim_ids = [c.id for c in self.claim]
+        if len(set(claim_ids)) != len(claim_ids):
+            raise ValueError("duplicate [[claim]] id")
+        keys = [(f.path, f.sheet) for f in self.file]
+        if len(set(keys)) != len(keys):
+            raise ValueError("the same [[file]] path and sheet are listed twice")
+        for a in self.period:
+            for b in self.period:
+                if a is not b and a.start < b.end and b.start < a.end:
+                    raise ValueError(f"[[period]] {a.phase} {a.start}–{a.end} overlaps {b.phase} {b.start}–{b.end}")
+        return self
+
+
+class Case(_Model):
+    """A loaded case: its folder, the manifest, and the SHA-256 of case.toml."""
+
+    root: Path
+    manifest: CaseManifest
+    case_toml_sha256: str
+
+    @property
+    def id(self) -> str:
+        return self.manifest.case.id
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.manifest.case.timezone)
+
+    @property
+    def sources(self) -> dict[str, Source]:
+        return {s.id: s for s in self.manifest.source}
+
+    def resolve(self, relative: str) -> Path:
+        """The absolute path of a case-relative file, refusing anything outside the case folder."""
+        check_relative_path(relative)
+        root = self.root.resolve()
+        full = (root / relative).resolve()
+        if root != full and root not in full.parents:
+            raise CaseError(f"file path {relative!r} leads outside the case folder", Location(file=CASE_FILE))
+        return full
+
+
+def normalise_label(text: str) -> str:
+    """The form in which labels (source names, headers) are compared: NFKC, case-folded, no spaces."""
+    text = unicodedata.normalize("NFKC", str(text))
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Zs") and not ch.isspace())
+    return text.casefold()
+
+
+def check_relative_path(value: str) -> None:
+    """Refuse absolute paths, ``..``, NUL and Windows device names (reliability.md §4 #37)."""
+    if not value or "\x00" in value:
+        raise ValueError("path is empty or contains a NUL character")
+    if "\\" in value:
+        raise ValueError(f"path {value!r}: use '/' as the separator")
+    posix, windows = PurePosixPath(value), PureWindowsPath(value)
+    if posix.is_absolute() or windows.is_absolute() or windows.drive or value.startswith("~"):
+        raise ValueError(f"path {value!r} is absolute; paths are relative to the case folder")
+    for part in posix.parts:
+        if part == "..":
+            raise ValueError(f"path {value!r} goes up with '..'; it must stay inside the case folder")
+        if part.split(".")[0].upper() in WINDOWS_DEVICE_NAMES:
+            raise ValueError(f"path {value!r} uses the reserved device name {part!r}")
+
+
+def _format_validation_error(exc: ValidationError, data: dict) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        where = []
+        node: Any = data
+        for i, part in enumerate(loc):
+            if isinstance(part, int) and i > 0 and isinstance(loc[i - 1], str):
+                table = loc[i - 1]
+                label = f"[[{table}]] #{part + 1}"
+                try:
+                    item = node[part]
+                    if isinstance(item, dict) and "id" in item:
+                        label += f" (id {item['id']!r})"
+                    elif isinstance(item, dict) and "path" in item:
+                        label += f" ({item['path']!r})"
+                except (KeyError, IndexError, TypeError):
+                    pass
+                where[-1] = label
+            else:
+                where.append(str(part))
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                node = None
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling; see docs/case-format.md)"
+        lines.append(f"{'.'.join(where) or '(top level)'}: {message}")
+    return "; ".join(lines)
+
+
+def load_case(folder: str | Path) -> Case:
+    """Read and validate ``folder/case.toml``; check that every ``[[file]]`` exists inside the folder."""
+    root = Path(folder)
+    manifest_path = root / CASE_FILE
+    if not root.is_dir():
+        raise CaseError(f"case folder {str(root)!r} does not exist or is not a folder")
+    if not manifest_path.is_file():
+        raise CaseError(f"no {CASE_FILE} in {str(root)!r}", hint="create one with `verify new`")
+    raw = manifest_path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise CaseError(f"{CASE_FILE} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseError(f"{CASE_FILE} is not valid TOML: {exc}") from None
+    try:
+        manifest = CaseManifest.model_validate(data)
+    except ValidationError as exc:
+        raise CaseError(f"{CASE_FILE}: {_format_validation_error(exc, data)}") from None
+    case = Case(root=root, manifest=manifest, case_toml_sha256=hashlib.sha256(raw).hexdigest())
+    for i, spec in enumerate(manifest.file, start=1):
+        path = case.resolve(spec.path)
+        if not path.is_file():
+            raise CaseError(f"{CASE_FILE}: [[file]] #{i}: {spec.path!r} does not exist in the case folder")
+    return case

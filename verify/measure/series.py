@@ -1,0 +1,90 @@
+"""Per-endpoint series: the contract between ``verify.measure`` and ``verify.stats``.
+
+``verify.measure.endpoints.build_endpoints(normalized, case)`` turns the normalized table into one
+:class:`EndpointData` per (source, position, pollutant, metric), sorted by that key. Statistics take
+these and nothing else, so they never see files, units or reference states. See
+``shared/spec/results.md`` for the metrics and docs/architecture.md for the flow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+METRICS = ("concentration", "concentration_o2", "mass_rate", "removal_efficiency", "fugitive")
+DESIGNS = ("before-after", "inlet-outlet", "continuous")
+
+
+@dataclass(frozen=True)
+class PhaseRuns:
+    """The run values of one phase, in run order (runs sorted naturally: '1' < '2' < '10').
+
+    ``values`` are per-run means of the samples; for a censored run ``values`` holds the detection
+    limit and ``censored`` is True. ``load_pct`` is the run's production load (None if not logged).
+    """
+
+    runs: tuple[str, ...]
+    values: tuple[float, ...]
+    censored: tuple[bool, ...]
+    load_pct: tuple[float | None, ...] = ()
+    flagged: tuple[bool, ...] = ()  # any input row of the run was flagged in the intake ledger
+
+    def __post_init__(self) -> None:
+        n = len(self.runs)
+        if len(self.values) != n or len(self.censored) != n:
+            raise ValueError("runs, values and censored must have the same length")
+        if self.load_pct and len(self.load_pct) != n:
+            raise ValueError("load_pct must be empty or one per run")
+        if self.flagged and len(self.flagged) != n:
+            raise ValueError("flagged must be empty or one per run")
+
+    @property
+    def n(self) -> int:
+        return len(self.runs)
+
+
+@dataclass(frozen=True)
+class PairedRuns:
+    """Simultaneous inlet and outlet runs of one phase, matched by run id (mass rates, kg/h)."""
+
+    runs: tuple[str, ...]
+    inlet: tuple[float, ...]
+    outlet: tuple[float, ...]
+    inlet_censored: tuple[bool, ...] = ()
+    outlet_censored: tuple[bool, ...] = ()
+
+
+@dataclass(frozen=True)
+class EndpointData:
+    """Everything the statistics need for one endpoint.
+
+    * ``design == "before-after"``: ``before`` and ``after`` hold run values (either may be None
+      when a phase has no runs).
+    * ``design == "inlet-outlet"`` (metric ``removal_efficiency``): ``before``/``after`` hold the
+      per-pair efficiencies in percent, and ``paired`` maps each phase to its matched inlet/outlet
+      mass rates; ``unmatched`` lists run ids left out because the other position is missing.
+    * ``design == "continuous"``: ``readings`` is a frame of individual readings with columns
+      ``start`` (datetime64[ns, UTC]), ``phase``, ``value`` (normalized, float), ``valid`` (bool,
+      HJ 212 flag N or T and value usable), ``flag`` (string), ``load_pct`` (float, may be NaN);
+      ``before``/``after`` are None until the statistics compute hourly means.
+    """
+
+    source: str
+    position: str | None
+    pollutant: str
+    metric: str
+    design: str
+    unit: str  # presentation unit key: mg/m3, ppmC, kg/h, %
+    as_species: str | None
+    before: PhaseRuns | None = None
+    after: PhaseRuns | None = None
+    paired: dict[str, PairedRuns] = field(default_factory=dict)
+    unmatched: tuple[str, ...] = ()
+    readings: pd.DataFrame | None = None
+    rule: str | None = None  # fugitive: max_downwind | downwind_minus_upwind | inplant_1h
+    timezone: str | None = None  # IANA zone of the case, for hourly aggregation of readings
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.source, self.position or "", self.pollutant, self.metric)

@@ -1,0 +1,91 @@
+"""The canonical measurement table: what every reader produces, whatever the file looked like.
+
+One row per measured pollutant value (long form). Run-level quantities (flow, O2, moisture, gas
+state, load) are repeated on every row of their run. This module is the contract between
+``verify.sources`` and ``verify.measure``; see docs/architecture.md.
+
+Units are *canonical unit keys* (see ``verify/sources/data/unit_aliases.csv``): raw unit text from
+a file never reaches pint. Reference state travels beside the unit:
+
+* ``basis``: ``standard-dry`` | ``standard-wet`` | ``actual-wet`` — how the value was measured;
+* ``std_state``: ``normal`` (273.15 K, 101.325 kPa: Nm3, m3N, 标m3, CN/JP) or ``epa``
+  (293.15 K, 101.325 kPa: dscm, scm) — which standard state a ``standard-*`` basis refers to.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: column name → (pandas dtype, meaning). Order is the order of the table.
+CANONICAL_COLUMNS: dict[str, tuple[str, str]] = {
+    # where the value came from
+    "file": ("string", "file path relative to the case folder"),
+    "sheet": ("string", "sheet name for workbooks, <NA> for CSV"),
+    "row": ("int64", "1-based row of the value in the file/sheet"),
+    "cell": ("string", "spreadsheet-style address of the value cell, e.g. 'D7' (CSV too)"),
+    # identity of the measurement
+    "source": ("string", "source id from case.toml (aliases resolved)"),
+    "position": ("string", "inlet | outlet | <NA>"),
+    "phase": ("string", "before | after"),
+    "run": ("string", "run id within source, position and phase (for continuous data: <NA>)"),
+    "sample": ("string", "sub-sample within a run, <NA> if none"),
+    "start": ("datetime64[ns, UTC]", "sampling start (timestamps without offset are local to the case timezone)"),
+    "end": ("datetime64[ns, UTC]", "sampling end"),
+    "pollutant": ("string", "canonical pollutant key (verify/sources/data/pollutants.csv)"),
+    "as_species": ("string", "basis of the concentration: C, NO2, CH4, propane, … or <NA>"),
+    # the value
+    "value": ("float64", "the measured value as written (for a non-detect: the detection limit, or <NA>)"),
+    "censored": ("bool", "True for a non-detect (<0.5, ND, 未检出); value then holds the limit"),
+    "lod": ("float64", "detection limit in `unit`"),
+    "range": ("float64", "instrument upper range in `unit`"),
+    "unit": ("string", "canonical unit key of value/lod/range: mg/m3, ug/m3, ppmv, ppbv, ppmC, …"),
+    "basis": ("string", "standard-dry | standard-wet | actual-wet"),
+    "std_state": ("string", "normal (273.15 K) | epa (293.15 K), for standard-* bases"),
+    "method": ("string", "measurement method as written, e.g. HJ 38-2017"),
+    "flag": ("string", "HJ 212-2017 data flag of continuous monitoring (N, T, F, M, S, D, C, B) or <NA>"),
+    # run-level quantities
+    "o2_pct": ("float64", "measured O2, % by volume, dry"),
+    "h2o_pct": ("float64", "moisture, % by volume"),
+    "temp_c": ("float64", "gas temperature at the sampling point, °C"),
+    "pressure_kpa": ("float64", "absolute gas pressure at the sampling point, kPa"),
+    "flow": ("float64", "gas flow in `flow_unit`"),
+    "flow_unit": ("string", "canonical flow unit key: m3/h, m3/min, m3/s"),
+    "flow_basis": ("string", "standard-dry | standard-wet | actual-wet"),
+    "flow_std_state": ("string", "normal | epa, for standard-* flow bases"),
+    "load_pct": ("float64", "production load, % of design capacity"),
+    # cross-checks only, never inputs
+    "value_o2ref": ("float64", "O2-corrected concentration as the lab reported it, in `unit`"),
+    "rate_reported": ("float64", "emission rate as the lab reported it, in kg/h"),
+    # audit trail
+    "raw": ("string", "the value cell's text exactly as read"),
+    "status": ("string", "accepted | flagged"),
+    "reasons": ("string", "'; '-joined reason codes for a flagged row, <NA> otherwise"),
+}
+
+RUN_LEVEL_COLUMNS = ("flow", "flow_unit", "flow_basis", "flow_std_state", "o2_pct", "h2o_pct", "temp_c", "pressure_kpa", "load_pct")
+RUN_KEY = ("source", "position", "phase", "run")
+MEASUREMENT_KEY = ("source", "position", "phase", "run", "sample", "pollutant", "start")
+
+
+def empty_canonical() -> pd.DataFrame:
+    """An empty table with the canonical columns and dtypes."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, (dtype, _) in CANONICAL_COLUMNS.items()})
+
+
+def conform(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with exactly the canonical columns, in order and with their dtypes.
+
+    Missing columns are added empty; unknown columns are an error (a programming mistake).
+    """
+    unknown = set(frame.columns) - set(CANONICAL_COLUMNS)
+    if unknown:
+        raise ValueError(f"not canonical columns: {sorted(unknown)}")
+    out = {}
+    n = len(frame)
+    for name, (dtype, _) in CANONICAL_COLUMNS.items():
+        if name in frame.columns:
+            out[name] = frame[name].astype(dtype) if str(frame[name].dtype) != dtype else frame[name]
+        else:
+            default = False if dtype == "bool" else None
+            out[name] = pd.Series([default] * n, index=frame.index, dtype=dtype)
+    return pd.DataFrame(out, index=frame.index)

@@ -1,0 +1,257 @@
+"""The ``verify`` command line: a thin Typer shell over :mod:`verify.pipeline`.
+
+Contract: ``shared/spec/cli.md``. Exit status 0 = done (whatever the verdict), 1 = ``replicate``
+mismatch or ``--strict`` with a failed QA check, 2 = the input cannot be used, 3 = an internal
+error (a bug: please report it). Errors print one or two lines naming file, sheet, row and column;
+a traceback only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from verify import __version__
+from verify.errors import VerifyError
+
+app = typer.Typer(
+    name="verify",
+    help=(
+        "Verify, with numbers, whether an air-pollution measure at a pilot factory worked.\n\n"
+        "A case is a folder with case.toml and data/ (see docs/case-format.md). Typical use:\n\n"
+        "  verify new cases/my-plant            # scaffold a case and a bilingual entry workbook\n\n"
+        "  verify check cases/my-plant          # what was read, flagged and rejected\n\n"
+        "  verify run cases/my-plant -o out/    # results.json, report.pdf/.html, tables"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+err = Console(stderr=True, highlight=False, soft_wrap=True, legacy_windows=False)
+out = Console(highlight=False, soft_wrap=False, legacy_windows=False)
+_state = {"debug": False}
+
+CaseArg = Annotated[Path, typer.Argument(help="The case folder (holds case.toml and data/).", show_default=False)]
+AllowRejected = Annotated[
+    bool, typer.Option("--allow-rejected", help="Go on although values or rows were rejected; the report shows it.")
+]
+Strict = Annotated[bool, typer.Option("--strict", help="Exit 1 when a QA check fails.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"verify {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show Python tracebacks on errors (may print data).")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _fail(exc: BaseException) -> None:
+    """Turn an exception into a short message and an exit status (tracebacks only with --debug)."""
+    if _state["debug"]:
+        raise exc
+    if isinstance(exc, VerifyError):
+        err.print(f"error: {exc.render()}", markup=False)
+        raise typer.Exit(code=exc.exit_code) from None
+    err.print(f"internal error: {type(exc).__name__}: {exc}", markup=False)
+    err.print("This is a bug in verify. Run again with --debug for the traceback and report it.", markup=False)
+    raise typer.Exit(code=3) from None
+
+
+def _guard(func, *args, **kwargs):
+    try:
+        return func(*args, **kwargs)
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        raise typer.Exit(code=130) from None
+    except Exception as exc:  # noqa: BLE001 - the one place that turns errors into exit codes
+        _fail(exc)
+
+
+@app.command()
+def new(
+    case: Annotated[Path, typer.Argument(help="Folder to create (must not exist).", show_default=False)],
+    case_id: Annotated[Optional[str], typer.Option("--id", help="Case id ([a-z0-9-]); default: the folder name.")] = None,
+) -> None:
+    """Scaffold a case folder: a commented case.toml and a bilingual (ja/zh) data-entry workbook.
+
+    Example: verify new cases/suzhou-dyeing
+    """
+    from verify import pipeline
+
+    created = _guard(pipeline.new_case, case, case_id)
+    for path in created:
+        out.print(f"created {path}", markup=False)
+    out.print(f"Fill in {case}/data/field_entry.xlsx on site, then run: verify check {case}", markup=False)
+
+
+@app.command()
+def check(
+    case: CaseArg,
+    ledger: Annotated[Optional[Path], typer.Option("--ledger", help="Also write the intake ledger to this CSV file.")] = None,
+    allow_rejected: AllowRejected = False,
+    strict: Strict = False,
+) -> None:
+    """Read every input file and print the intake ledger (read = accepted + flagged + rejected) and QA checks.
+
+    Exits 2 when anything was rejected (unless --allow-rejected). Example: verify check case_studies/jiangsu-textile-dyeing
+    """
+    from verify import pipeline
+    from verify.console import print_check
+
+    outcome = _guard(pipeline.check, case, ledger_path=ledger)
+    _guard(print_check, out, outcome)
+    if outcome.intake.ledger.has_rejections and not allow_rejected:
+        err.print("error: values or rows were rejected (see above); fix the data or pass --allow-rejected", markup=False)
+        raise typer.Exit(code=2)
+    if strict and any(not q["passed"] for q in outcome.qa):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def normalize(
+    case: CaseArg,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output file: .csv, .xlsx or .parquet.", show_default=False)],
+    allow_rejected: AllowRejected = False,
+) -> None:
+    """Write the canonical long table with every derived value, its unit and reference state.
+
+    Example: verify normalize case_studies/jiangsu-textile-dyeing -o normalized.csv
+    """
+    from verify import pipeline
+
+    path = _guard(pipeline.normalize_to_file, case, output, allow_rejected=allow_rejected)
+    out.print(f"wrote {path}", markup=False)
+
+
+@app.command()
+def analyze(
+    case: CaseArg,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write results.json.")] = Path("results.json"),
+    allow_rejected: AllowRejected = False,
+    strict: Strict = False,
+) -> None:
+    """Compute all endpoints, tests, limits and claims and write results.json.
+
+    Example: verify analyze case_studies/jiangsu-textile-dyeing -o results.json
+    """
+    from verify import pipeline
+    from verify.console import print_claims
+
+    results = _guard(pipeline.analyze_to_file, case, output, allow_rejected=allow_rejected)
+    print_claims(out, results)
+    out.print(f"wrote {output}", markup=False)
+    if strict and any(not q["passed"] for q in results["qa"]):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def report(
+    case: Annotated[Optional[Path], typer.Argument(help="The case folder (not needed with --results).", show_default=False)] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="report.pdf or report.html.")] = Path("report.pdf"),
+    lang: Annotated[str, typer.Option("--lang", help="ja,zh (both, default), ja or zh.")] = "ja,zh",
+    results: Annotated[Optional[Path], typer.Option("--results", help="Render this results.json without recomputing.")] = None,
+    allow_rejected: AllowRejected = False,
+) -> None:
+    """Render the bilingual verification report (PDF or HTML by the suffix of -o).
+
+    Example: verify report case_studies/jiangsu-textile-dyeing -o report.pdf --lang ja,zh
+    """
+    from verify import pipeline
+
+    langs = _guard(pipeline.parse_langs, lang)
+    path = _guard(pipeline.report_to_file, case, output, langs=langs, results_path=results, allow_rejected=allow_rejected)
+    out.print(f"wrote {path}", markup=False)
+
+
+@app.command()
+def plan(
+    cv: Annotated[Optional[float], typer.Option("--cv", help="Run-to-run coefficient of variation, e.g. 0.2 for 20 %.")] = None,
+    expected_reduction: Annotated[float, typer.Option("--expected-reduction", help="The true reduction you expect, %.")] = 60.0,
+    claimed_reduction: Annotated[float, typer.Option("--claimed-reduction", help="The reduction the claim states, %.")] = 0.0,
+    power: Annotated[float, typer.Option("--power", help="Wanted probability that the claim is verified.")] = 0.8,
+    alpha: Annotated[float, typer.Option("--alpha", help="Significance level (one-sided for the claim).")] = 0.05,
+    pilot: Annotated[Optional[Path], typer.Option("--pilot", help="Take the CV from this case's before-phase runs.")] = None,
+) -> None:
+    """How many runs per phase are needed so that a reduction claim is verified with the chosen power.
+
+    Example: verify plan --cv 0.2 --expected-reduction 60 --claimed-reduction 50
+    """
+    from verify import pipeline
+    from verify.console import print_plan
+
+    result = _guard(pipeline.plan, cv=cv, expected=expected_reduction, claimed=claimed_reduction, power=power, alpha=alpha, pilot=pilot)
+    print_plan(out, result)
+
+
+@app.command()
+def run(
+    case: CaseArg,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")] = Path("out"),
+    lang: Annotated[str, typer.Option("--lang", help="ja,zh (both, default), ja or zh.")] = "ja,zh",
+    allow_rejected: AllowRejected = False,
+    strict: Strict = False,
+) -> None:
+    """Everything in one go: ledger.csv, normalized.csv, results.json, report.pdf, report.html, summary.xlsx.
+
+    Example: verify run case_studies/jiangsu-textile-dyeing -o out/
+    """
+    from verify import pipeline
+    from verify.console import print_claims, progress
+
+    langs = _guard(pipeline.parse_langs, lang)
+    with progress(err) as step:
+        results = _guard(pipeline.run, case, output, langs=langs, allow_rejected=allow_rejected, step=step)
+    print_claims(out, results)
+    out.print(f"wrote {output}/", markup=False)
+    if strict and any(not q["passed"] for q in results["qa"]):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def replicate(
+    case: CaseArg,
+    expected: Annotated[Optional[Path], typer.Option("--expected", help="Published results.json (default: CASE/expected/results.json).")] = None,
+    rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance for numbers.")] = 1e-9,
+) -> None:
+    """Re-run a case and compare with its published results.json; exit 1 and show the differences on a mismatch.
+
+    Example: verify replicate case_studies/jiangsu-textile-dyeing
+    """
+    from verify import pipeline
+    from verify.console import print_replication
+
+    outcome = _guard(pipeline.replicate, case, expected_path=expected, rtol=rtol)
+    print_replication(out, outcome)
+    if not outcome.ok:
+        raise typer.Exit(code=1)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")  # cp936/cp932 consoles never crash (rich#3388)
+        except (AttributeError, ValueError):
+            pass
+    app()

@@ -1,0 +1,106 @@
+"""Terminal output of the CLI: tables for the ledger, QA, claims, plans and replication diffs.
+
+Only the CLI imports this module. Text is English for the terminal (the report is bilingual);
+labels such as file and sheet names are printed exactly as read, never interpreted as markup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+MAX_LISTED = 200
+
+
+def _table(title: str, *columns: str) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=False, header_style="bold")
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    return table
+
+
+def _s(value) -> Text:
+    return Text("" if value is None else str(value))
+
+
+def print_check(console: Console, outcome) -> None:
+    """The intake ledger: per-file totals (rows and values), then every non-accepted value, then QA."""
+    ledger = outcome.intake.ledger
+    totals = _table("Intake ledger: read = accepted + flagged + rejected", "file", "sheet", "layout",
+                    "rows", "accepted", "flagged", "rejected", "values", "v.flagged", "v.rejected")
+    for t in ledger.files:
+        totals.add_row(_s(t.file), _s(t.sheet), _s(t.layout), _s(t.rows), _s(t.rows_accepted), _s(t.rows_flagged),
+                       _s(t.rows_rejected), _s(t.values), _s(t.values_flagged), _s(t.values_rejected))
+    console.print(totals)
+    entries = ledger.to_frame()
+    listed = entries[entries["outcome"] != "accepted"] if len(entries) else entries
+    if len(listed):
+        table = _table(f"Not accepted ({len(listed)})", "file", "sheet", "cell", "field", "raw", "outcome", "reason")
+        for rec in listed.head(MAX_LISTED).itertuples(index=False):
+            table.add_row(_s(rec.file), _s(rec.sheet), _s(rec.cell), _s(rec.field), _s(rec.raw), _s(rec.outcome),
+                          _s(rec.detail or rec.reason))
+        console.print(table)
+        if len(listed) > MAX_LISTED:
+            console.print(f"… and {len(listed) - MAX_LISTED} more (write them all with --ledger FILE)", markup=False)
+    for file, sheet in getattr(ledger, "unread_sheets", []):
+        console.print(f"not read: {file}, sheet {sheet!r} (no [[file]] entry for it)", markup=False)
+    qa = _table("QA checks", "check", "source", "phase", "result", "detail")
+    for q in outcome.qa:
+        qa.add_row(_s(q["check"]), _s(q.get("source")), _s(q.get("phase")), Text("pass" if q["passed"] else "FAIL",
+                   style="green" if q["passed"] else "bold red"), _s((q.get("detail") or {}).get("en") or (q.get("detail") or {}).get("ja")))
+    console.print(qa)
+
+
+def print_claims(console: Console, results: dict) -> None:
+    if not results.get("claims"):
+        return
+    table = _table("Claims", "id", "endpoint", "kind", "claimed", "estimate", "lower bound", "p", "verdict")
+    for c in results["claims"]:
+        ep = "/".join(str(x) for x in (c["source"], c.get("position"), c["pollutant"], c["metric"]) if x)
+        fmt = lambda v, spec=".1f": "—" if v is None else format(v, spec)  # noqa: E731
+        table.add_row(_s(c["id"]), _s(ep), _s(c["kind"]), fmt(c.get("claimed"), "g"), fmt(c.get("estimate")),
+                      fmt(c.get("lower_bound")), fmt(c.get("p_value"), ".3g"), _s(c["verdict"]))
+    console.print(table)
+
+
+def print_plan(console: Console, result) -> None:
+    data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
+    table = _table("Runs per phase", "quantity", "value")
+    for key, value in data.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            continue
+        table.add_row(_s(key), _s(value))
+    console.print(table)
+    for key, value in data.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            sub = _table(key, *value[0].keys())
+            for row in value:
+                sub.add_row(*(_s(v) for v in row.values()))
+            console.print(sub)
+
+
+def print_replication(console: Console, outcome) -> None:
+    if outcome.ok:
+        console.print(f"replicates: every count, hash and number matches (numbers within rtol {outcome.rtol:g})", markup=False)
+    else:
+        table = _table(f"Differences from the published results ({len(outcome.differences)})", "where", "published", "now", "kind")
+        for d in outcome.differences[:MAX_LISTED]:
+            table.add_row(_s(d.path), _s(d.expected), _s(d.actual), _s(d.kind))
+        console.print(table)
+        console.print("does NOT replicate", markup=False)
+    if outcome.notes:
+        console.print(f"note: {len(outcome.notes)} difference(s) in tool versions (not a mismatch)", markup=False)
+
+
+@contextlib.contextmanager
+def progress(console: Console) -> Iterator:
+    """A status line on stderr showing the current stage (plain lines when stderr is not a terminal)."""
+    if not console.is_terminal:
+        yield lambda message: console.print(f"… {message}", markup=False)
+        return
+    with console.status("starting") as status:
+        yield lambda message: status.update(message)

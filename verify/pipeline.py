@@ -1,0 +1,200 @@
+"""The stages strung together: what each CLI command does, without any printing.
+
+sources → measure → stats → results → report. Every function takes paths or loaded objects and
+returns data; the CLI prints. Outputs are written atomically (verify.fsutil).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from verify.case import Case, load_case
+from verify.errors import InputError, Location
+from verify.fsutil import atomic_write, atomic_write_text
+
+LANGS = ("ja", "zh")
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    case: Case
+    intake: "object"  # verify.sources.Intake
+    qa: list[dict]
+
+
+def _intake(case: Case):
+    from verify.sources import read_inputs
+
+    return read_inputs(case)
+
+
+def _require_clean(intake, allow_rejected: bool) -> None:
+    if intake.ledger.has_rejections and not allow_rejected:
+        first = intake.ledger.first_rejection()
+        raise InputError(
+            f"{intake.ledger.count_rejected()} value(s) or row(s) rejected; first: {first}",
+            hint="run `verify check CASE` to see them all; fix the data or pass --allow-rejected",
+        )
+
+
+def check(case_dir: Path, ledger_path: Path | None = None) -> CheckOutcome:
+    from verify.measure.normalize import normalize
+    from verify.measure.qa import run_checks
+
+    case = load_case(case_dir)
+    intake = _intake(case)
+    if ledger_path is not None:
+        atomic_write(ledger_path, intake.ledger.write_csv)
+    normalized = normalize(intake.table, case)
+    return CheckOutcome(case=case, intake=intake, qa=run_checks(normalized, case))
+
+
+def normalized_table(case: Case, allow_rejected: bool = False):
+    from verify.measure.normalize import normalize
+
+    intake = _intake(case)
+    _require_clean(intake, allow_rejected)
+    return intake, normalize(intake.table, case)
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a table as .csv (UTF-8 with BOM, so Excel opens CJK text), .xlsx or .parquet."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n"))
+    if suffix == ".parquet":
+        return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+    if suffix == ".xlsx":
+        from verify.report.xlsx import write_table_xlsx
+
+        return atomic_write(path, lambda tmp: write_table_xlsx(frame, tmp))
+    raise InputError(f"unknown output format {path.suffix!r}: use .csv, .xlsx or .parquet", Location(file=str(path)))
+
+
+def normalize_to_file(case_dir: Path, output: Path, allow_rejected: bool = False) -> Path:
+    case = load_case(case_dir)
+    _, normalized = normalized_table(case, allow_rejected)
+    return write_table(normalized, output)
+
+
+def analyze(case_dir: Path, allow_rejected: bool = False, command: str | None = None) -> dict:
+    from verify.results import build_results
+
+    case = load_case(case_dir)
+    intake, normalized = normalized_table(case, allow_rejected)
+    return build_results(case, intake, normalized, allow_rejected=allow_rejected, command=command)
+
+
+def analyze_to_file(case_dir: Path, output: Path, allow_rejected: bool = False) -> dict:
+    from verify.results import write_results
+
+    results = analyze(case_dir, allow_rejected)
+    write_results(results, output)
+    return results
+
+
+def parse_langs(text: str) -> tuple[str, ...]:
+    langs = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [lang for lang in langs if lang not in LANGS]
+    if not langs or unknown:
+        raise InputError(f"--lang must be ja, zh or ja,zh (got {text!r})")
+    return langs
+
+
+def report_to_file(case_dir: Path | None, output: Path, langs=LANGS, results_path: Path | None = None,
+                   allow_rejected: bool = False) -> Path:
+    from verify.report.render import write_report
+    from verify.results import read_results
+
+    if results_path is not None:
+        results = read_results(results_path)
+    elif case_dir is not None:
+        results = analyze(case_dir, allow_rejected)
+    else:
+        raise InputError("give a case folder or --results FILE")
+    if output.suffix.lower() not in (".pdf", ".html", ".htm"):
+        raise InputError(f"report output must end in .pdf or .html (got {output.name!r})")
+    return write_report(results, output, langs)
+
+
+def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
+        step: Callable[[str], None] = lambda _: None) -> dict:
+    """``verify run``: every output into ``outdir``; files appear only when complete."""
+    from verify.measure.normalize import normalize
+    from verify.report.render import write_report
+    from verify.report.xlsx import write_summary_xlsx
+    from verify.results import build_results, write_results
+
+    step("reading case.toml")
+    case = load_case(case_dir)
+    step("reading input files")
+    intake = _intake(case)
+    outdir.mkdir(parents=True, exist_ok=True)
+    atomic_write(outdir / "ledger.csv", intake.ledger.write_csv)
+    _require_clean(intake, allow_rejected)
+    step("normalising to the reference state")
+    normalized = normalize(intake.table, case)
+    write_table(normalized, outdir / "normalized.csv")
+    step("statistics, limits and claims")
+    results = build_results(case, intake, normalized, allow_rejected=allow_rejected,
+                            command=f"verify run {case_dir.as_posix()} -o {outdir.as_posix()}")
+    write_results(results, outdir / "results.json")
+    step("summary.xlsx")
+    write_summary_xlsx(results, outdir / "summary.xlsx")
+    step("report.html")
+    write_report(results, outdir / "report.html", langs)
+    step("report.pdf")
+    write_report(results, outdir / "report.pdf", langs)
+    return results
+
+
+def replicate(case_dir: Path, expected_path: Path | None = None, rtol: float = 1e-9):
+    from verify.replicate import compare_results
+    from verify.results import read_results
+
+    expected_file = expected_path or (case_dir / "expected" / "results.json")
+    if not expected_file.is_file():
+        raise InputError("no published results to compare with", Location(file=str(expected_file)),
+                         hint="write one with `verify analyze CASE -o CASE/expected/results.json`")
+    expected = read_results(expected_file)
+    actual = analyze(case_dir, allow_rejected=bool(expected.get("ledger", {}).get("allowed_rejected")))
+    return compare_results(expected, actual, rtol=rtol)
+
+
+def plan(cv: float | None, expected: float, claimed: float, power: float, alpha: float, pilot: Path | None):
+    from verify.stats.plan import plan_runs
+
+    if pilot is not None:
+        cv = pilot_cv(pilot)
+    if cv is None:
+        raise InputError("give --cv (e.g. 0.2) or --pilot CASE")
+    if not (0 < cv < 5):
+        raise InputError(f"--cv must be a positive fraction such as 0.2 (got {cv})")
+    return plan_runs(cv=cv, expected_reduction_pct=expected, claimed_reduction_pct=claimed, power=power, alpha=alpha)
+
+
+def pilot_cv(case_dir: Path) -> float:
+    """The pooled run-to-run CV of a pilot case's before-phase runs (median over its endpoints)."""
+    import numpy as np
+
+    results = analyze(case_dir, allow_rejected=True)
+    cvs = []
+    for ep in results["endpoints"]:
+        before = ep.get("before") or {}
+        if ep.get("design") == "before-after" and before.get("n", 0) >= 2 and before.get("mean"):
+            if before.get("sd") is not None and before["mean"] > 0:
+                cvs.append(before["sd"] / before["mean"])
+    if not cvs:
+        raise InputError(f"the pilot case {case_dir} has no endpoint with two or more before-phase runs")
+    return float(np.median(cvs))
+
+
+def new_case(folder: Path, case_id: str | None = None) -> list[Path]:
+    from verify.scaffold import scaffold_case
+
+    return scaffold_case(folder, case_id or folder.name)

@@ -1,0 +1,150 @@
+"""case.toml validation: clear messages naming the table and key; paths confined to the case folder."""
+
+from pathlib import Path
+
+import pytest
+
+from verify.case import check_relative_path, load_case, normalise_label
+from verify.errors import CaseError
+
+MINIMAL = """
+[case]
+id = "demo-case"
+title = { ja = "テスト", zh = "测试" }
+factory = "某染整厂"
+timezone = "Asia/Shanghai"
+conditions = "CN"
+concentration_basis = "standard-dry"
+
+[[source]]
+id = "S1"
+kind = "stack"
+aliases = ["1#定型机排气筒"]
+
+[[file]]
+path = "data/stack.csv"
+"""
+
+
+def make_case(tmp_path: Path, toml: str = MINIMAL, files=("data/stack.csv",)) -> Path:
+    (tmp_path / "case.toml").write_text(toml, encoding="utf-8")
+    for f in files:
+        p = tmp_path / f
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("source,phase\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_minimal_case_loads(tmp_path):
+    case = load_case(make_case(tmp_path))
+    assert case.id == "demo-case"
+    assert case.manifest.case.factory.ja == case.manifest.case.factory.zh == "某染整厂"
+    assert case.sources["S1"].o2_ambient_pct == 21.0
+    assert len(case.case_toml_sha256) == 64
+
+
+@pytest.mark.parametrize(
+    "replace, expected",
+    [
+        ('conditions = "CN"', "case.conditions"),
+        ('timezone = "Asia/Shanghai"', "unknown IANA time zone"),
+        ('id = "demo-case"', "case.id"),
+    ],
+)
+def test_bad_case_values_are_named(tmp_path, replace, expected):
+    bad = {
+        'conditions = "CN"': 'conditions = "CHINA"',
+        'timezone = "Asia/Shanghai"': 'timezone = "Asia/Shangai"',
+        'id = "demo-case"': 'id = "Demo Case"',
+    }[replace]
+    with pytest.raises(CaseError, match=expected):
+        load_case(make_case(tmp_path, MINIMAL.replace(replace, bad)))
+
+
+def test_unknown_key_is_an_error_not_ignored(tmp_path):
+    toml = MINIMAL.replace('kind = "stack"', 'kind = "stack"\nreferance_o2_pct = 9')
+    with pytest.raises(CaseError, match=r"\[\[source\]\] #1 \(id 'S1'\)\.referance_o2_pct: unknown key"):
+        load_case(make_case(tmp_path, toml))
+
+
+def test_invalid_toml_names_line(tmp_path):
+    with pytest.raises(CaseError, match="not valid TOML"):
+        load_case(make_case(tmp_path, MINIMAL + "\n[[file]\n"))
+
+
+def test_missing_data_file(tmp_path):
+    (tmp_path / "case.toml").write_text(MINIMAL, encoding="utf-8")
+    with pytest.raises(CaseError, match="data/stack.csv' does not exist"):
+        load_case(tmp_path)
+
+
+def test_missing_case_folder(tmp_path):
+    with pytest.raises(CaseError, match="does not exist"):
+        load_case(tmp_path / "nope")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["../../x.csv", "/etc/passwd", "data/../../x.csv", "C:/x.csv", "data/CON", "data/nul.csv", "a\x00b", "~/x", "data\\x.csv"],
+)
+def test_paths_outside_the_case_are_refused(path):
+    # reliability.md §4 #37: ../../x, absolute path, CON, NUL
+    with pytest.raises(ValueError):
+        check_relative_path(path)
+
+
+def test_path_escape_is_a_case_error(tmp_path):
+    toml = MINIMAL.replace('path = "data/stack.csv"', 'path = "../outside.csv"')
+    with pytest.raises(CaseError, match="goes up with '..'"):
+        load_case(make_case(tmp_path, toml))
+
+
+def test_symlink_out_of_case_is_refused(tmp_path):
+    outside = tmp_path / "outside.csv"
+    outside.write_text("x\n")
+    case_dir = tmp_path / "case"
+    case_dir.mkdir()
+    (case_dir / "data").mkdir()
+    (case_dir / "data" / "stack.csv").symlink_to(outside)
+    (case_dir / "case.toml").write_text(MINIMAL, encoding="utf-8")
+    with pytest.raises(CaseError, match="outside the case folder"):
+        load_case(case_dir)
+
+
+def test_claim_must_name_a_known_source(tmp_path):
+    toml = MINIMAL + '\n[[claim]]\nid = "C1"\nsource = "S9"\npollutant = "NMHC"\nmetric = "mass_rate"\nkind = "reduction"\nvalue = 50\n'
+    with pytest.raises(CaseError, match="unknown source 'S9'"):
+        load_case(make_case(tmp_path, toml))
+
+
+def test_reduction_claim_is_a_percentage(tmp_path):
+    toml = MINIMAL + '\n[[claim]]\nid = "C1"\nsource = "S1"\npollutant = "NMHC"\nmetric = "mass_rate"\nkind = "reduction"\nvalue = 150\n'
+    with pytest.raises(CaseError, match=r"percentage in \[0, 100\)"):
+        load_case(make_case(tmp_path, toml))
+
+
+def test_alias_shared_by_two_sources(tmp_path):
+    toml = MINIMAL + '\n[[source]]\nid = "S2"\nkind = "stack"\naliases = ["１#定型机排气筒"]\n'
+    # the full-width digit is the same label after NFKC
+    with pytest.raises(CaseError, match="used by both 'S1' and 'S2'"):
+        load_case(make_case(tmp_path, toml))
+
+
+def test_fugitive_source_needs_role(tmp_path):
+    toml = MINIMAL + '\n[[source]]\nid = "D1"\nkind = "fugitive"\n'
+    with pytest.raises(CaseError, match="role"):
+        load_case(make_case(tmp_path, toml))
+
+
+def test_overlapping_periods(tmp_path):
+    toml = MINIMAL + (
+        "\n[[period]]\nphase = \"before\"\nstart = 2026-03-01T00:00:00\nend = 2026-04-01T00:00:00\n"
+        "\n[[period]]\nphase = \"after\"\nstart = 2026-03-20T00:00:00\nend = 2026-05-01T00:00:00\n"
+    )
+    with pytest.raises(CaseError, match="overlaps"):
+        load_case(make_case(tmp_path, toml))
+
+
+def test_normalise_label_folds_width_case_and_invisible_characters():
+    assert normalise_label("ＮＭＨＣ") == normalise_label("nmhc")
+    assert normalise_label("排气\u200b筒 ") == "排气筒"

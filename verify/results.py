@@ -162,3 +162,200 @@ def claims_config_block(case: Case) -> list[dict]:
          "description": None if c.description is None else {"ja": c.description.ja, "zh": c.description.zh}}
         for c in case.manifest.claim
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# Assembly
+# --------------------------------------------------------------------------------------------
+
+ENDPOINT_HEAD = ("source", "position", "pollutant", "metric", "design", "unit", "as")
+
+
+def endpoint_key(source: str, position: str | None, pollutant: str, metric: str) -> tuple[str, str, str, str]:
+    return (source, position or "", pollutant, metric)
+
+
+def inputs_block(ledger) -> list[dict]:
+    out = []
+    for t in ledger.files:
+        out.append({
+            "file": t.file, "sheet": t.sheet, "sha256": t.sha256,
+            "rows": t.rows, "accepted": t.rows_accepted, "flagged": t.rows_flagged, "rejected": t.rows_rejected,
+            "values": t.values, "values_flagged": t.values_flagged, "values_rejected": t.values_rejected,
+            "layout": getattr(t, "layout", None), "encoding": getattr(t, "encoding", None),
+        })
+    return out
+
+
+def ledger_block(ledger, allowed_rejected: bool) -> dict:
+    frame = ledger.to_frame()
+    if len(frame):
+        frame = frame[frame["outcome"] != "accepted"]
+    columns = ["file", "sheet", "row", "column", "cell", "field", "raw", "outcome", "reason", "detail"]
+    entries = [{c: clean(rec.get(c)) for c in columns} for rec in frame.to_dict("records")]
+    return {
+        "entries": entries,
+        "unread_sheets": [{"file": f, "sheet": s} for f, s in getattr(ledger, "unread_sheets", [])],
+        "allowed_rejected": bool(allowed_rejected and ledger.has_rejections),
+    }
+
+
+def runs_block(normalized: pd.DataFrame) -> list[dict]:
+    """One item per (source, position, phase, run, pollutant) of run-based data, for the report's run tables."""
+    runs = normalized[normalized["run"].notna()]
+    if runs.empty:
+        return []
+    keys = ["source", "position", "phase", "run", "pollutant"]
+    out = []
+    grouped = runs.groupby([runs[k].fillna("") for k in keys], sort=False)
+    for key, g in grouped:
+        first = g.iloc[0]
+        mean = lambda col: clean(g[col].mean()) if col in g and g[col].notna().any() else None  # noqa: E731
+        out.append({
+            "source": key[0], "position": key[1] or None, "phase": key[2], "run": key[3], "pollutant": key[4],
+            "n_samples": int(len(g)), "raw": [clean(r) for r in g["raw"]],
+            "value": mean("value"), "unit": clean(first["unit"]), "basis": clean(first["basis"]),
+            "conc": mean("conc"), "conc_unit": clean(first.get("conc_unit")), "conc_as": clean(first.get("conc_as")),
+            "conc_o2": mean("conc_o2"), "o2_pct": mean("o2_pct"), "flow_sd_m3_h": mean("flow_sd_m3_h"),
+            "mass_rate_kg_h": mean("mass_rate_kg_h"), "load_pct": mean("load_pct"),
+            "censored": bool(g["censored"].any()), "flagged": bool((g["status"] == "flagged").any()),
+        })
+    phase_order = {"before": 0, "after": 1}
+    out.sort(key=lambda r: (r["source"], r["position"] or "", r["pollutant"], phase_order.get(r["phase"], 2),
+                            _natural(r["run"])))
+    return out
+
+
+def _natural(text: str) -> tuple:
+    import re
+
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", str(text)))
+
+
+def run_loads(normalized: pd.DataFrame) -> dict[str, list[float]]:
+    """Production load of every stack run, per phase (one value per source, position and run)."""
+    rows = normalized[normalized["run"].notna() & normalized["load_pct"].notna()]
+    loads: dict[str, list[float]] = {"before": [], "after": []}
+    if rows.empty:
+        return loads
+    per_run = rows.groupby(["source", rows["position"].fillna(""), "phase", "run"], sort=True)["load_pct"].first()
+    for (_, _, phase, _), value in per_run.items():
+        if phase in loads:
+            loads[phase].append(float(value))
+    return loads
+
+
+def _primary_p(stats: dict) -> float | None:
+    tests = stats.get("tests") or {}
+    for name in ("welch_t", "paired_t"):
+        test = tests.get(name)
+        if test and test.get("p_value") is not None:
+            return test["p_value"]
+    return None
+
+
+def _limits_for(case: Case, data, catalogue) -> list:
+    from verify.measure.limits import applicable_limits
+
+    sources = case.sources
+    if data.source in sources:
+        candidates = [sources[data.source]]
+    elif data.source == "boundary":
+        candidates = [s for s in case.manifest.source if s.kind == "fugitive" and s.role == "downwind"]
+    else:
+        candidates = []
+    found, seen = [], set()
+    for src in candidates:
+        for limit in applicable_limits(src, data.pollutant, data.metric, catalogue):
+            if limit.id not in seen:
+                seen.add(limit.id)
+                found.append((limit, src))
+    return found
+
+
+def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejected: bool = False,
+                  command: str | None = None) -> dict:
+    """The whole results dict of one case (see shared/spec/results.md and docs/results.md)."""
+    from verify.measure.cobenefits import compute as compute_cobenefits
+    from verify.measure.endpoints import build_endpoints
+    from verify.measure.limits import judge, load_catalogue
+    from verify.measure.qa import run_checks
+    from verify.stats.claims import judge_claim, missing_endpoint_claim
+    from verify.stats.comparability import load_tost
+    from verify.stats.endpoint import analyse_endpoint
+    from verify.stats.multiplicity import holm
+
+    catalogue = load_catalogue()
+    endpoint_data = sorted(build_endpoints(normalized, case), key=lambda d: d.key)
+    analysed = {d.key: (d, analyse_endpoint(d)) for d in endpoint_data}
+
+    claim_keys = {endpoint_key(c.source, c.position, c.pollutant, c.metric) for c in case.manifest.claim}
+    families: dict[str, list[tuple]] = {"claim": [], "secondary": []}
+    endpoint_dicts: dict[tuple, dict] = {}
+    for key, (data, stats) in analysed.items():
+        stats_dict = stats.to_dict()
+        entry = {"source": data.source, "position": data.position, "pollutant": data.pollutant,
+                 "metric": data.metric, "design": data.design, "unit": data.unit, "as": data.as_species}
+        caveats = stats_dict.pop("caveats", [])
+        entry.update(stats_dict)
+        family = "claim" if key in claim_keys else "secondary"
+        entry["p_adjusted"] = None
+        entry["p_family"] = family
+        p = _primary_p(stats_dict)
+        if p is not None:
+            families[family].append((key, p))
+        before_values = (stats_dict.get("before") or {}).get("values") or []
+        after_values = (stats_dict.get("after") or {}).get("values") or []
+        entry["limits"] = [judge(limit, before_values, after_values, src) for limit, src in _limits_for(case, data, catalogue)]
+        entry["caveats"] = caveats
+        endpoint_dicts[key] = entry
+    for members in families.values():
+        if members:
+            adjusted = holm([p for _, p in members])
+            for (key, _), p_adj in zip(members, adjusted):
+                endpoint_dicts[key]["p_adjusted"] = p_adj
+
+    claims = []
+    for claim in case.manifest.claim:
+        key = endpoint_key(claim.source, claim.position, claim.pollutant, claim.metric)
+        if key in analysed:
+            claims.append(judge_claim(claim, analysed[key][1]).to_dict())
+        else:
+            claims.append(missing_endpoint_claim(claim).to_dict())
+
+    loads = run_loads(normalized)
+    comparability = {"load_tost": load_tost(loads["before"], loads["after"], case.manifest.case.load_equivalence_margin_pct)}
+
+    mass_rate_means = {}
+    for (source, position, pollutant, metric), entry in endpoint_dicts.items():
+        if metric == "mass_rate" and position in ("", "outlet"):
+            mass_rate_means[(source, pollutant)] = {
+                phase: (entry.get(phase) or {}).get("mean") for phase in ("before", "after")
+            }
+
+    sources_data = Path(__file__).parent / "sources" / "data"
+    fingerprints = {
+        "case_toml": case.case_toml_sha256,
+        "aliases": sha256_files(sorted(sources_data.glob("*.csv"))),
+        "limits": {"version": catalogue.version, "sha256": catalogue.sha256},
+        "inputs_sha256": hashlib.sha256("".join(t.sha256 for t in intake.ledger.files).encode()).hexdigest(),
+    }
+    results = {
+        "schema": SCHEMA,
+        "tool": tool_block(),
+        "case": case_block(case),
+        "fingerprints": fingerprints,
+        "inputs": inputs_block(intake.ledger),
+        "qa": run_checks(normalized, case),
+        "comparability": comparability,
+        "endpoints": [endpoint_dicts[k] for k in sorted(endpoint_dicts)],
+        "claims": claims,
+        "cobenefits": compute_cobenefits(case, mass_rate_means),
+        "verification": verification_block(case),
+        "sources": sources_block(case),
+        "claims_declared": claims_config_block(case),
+        "ledger": ledger_block(intake.ledger, allow_rejected),
+        "runs": runs_block(normalized),
+        "reproduce": {"command": command or f"verify analyze {case.root.as_posix()} -o results.json"},
+    }
+    return clean(results)

@@ -23,10 +23,11 @@ app = typer.Typer(
     name="verify",
     help=(
         "Verify, with numbers, whether an air-pollution measure at a pilot factory worked.\n\n"
-        "A case is a folder with case.toml and data/ (see docs/case-format.md). Typical use:\n\n"
-        "  verify new cases/my-plant            # scaffold a case and a bilingual entry workbook\n\n"
-        "  verify check cases/my-plant          # what was read, flagged and rejected\n\n"
-        "  verify run cases/my-plant -o out/    # results.json, report.pdf/.html, tables"
+        "A case is a folder with case.toml and data/ (see docs/case-format.md).\n\n"
+        "\b\nTypical use:\n"
+        "  verify new cases/my-plant          scaffold a case and a bilingual entry workbook\n"
+        "  verify check cases/my-plant        what was read, flagged and rejected\n"
+        "  verify run cases/my-plant -o out/  results.json, report.pdf/.html, tables"
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -40,7 +41,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, legacy_windows=False
 out = Console(highlight=False, soft_wrap=False, legacy_windows=False)
 _state = {"debug": False}
 
-CaseArg = Annotated[Path, typer.Argument(help="The case folder (holds case.toml and data/).", show_default=False)]
+CaseArg = Annotated[Path, typer.Argument(help="The case folder (holds case.toml and data/).", show_default=False, metavar="CASE")]
 AllowRejected = Annotated[
     bool, typer.Option("--allow-rejected", help="Go on although values or rows were rejected; the report shows it.")
 ]
@@ -89,7 +90,7 @@ def _guard(func, *args, **kwargs):
 
 @app.command()
 def new(
-    case: Annotated[Path, typer.Argument(help="Folder to create (must not exist).", show_default=False)],
+    case: Annotated[Path, typer.Argument(help="Folder to create (must not exist).", show_default=False, metavar="CASE")],
     case_id: Annotated[Optional[str], typer.Option("--id", help="Case id ([a-z0-9-]); default: the folder name.")] = None,
 ) -> None:
     """Scaffold a case folder: a commented case.toml and a bilingual (ja/zh) data-entry workbook.
@@ -166,7 +167,7 @@ def analyze(
 
 @app.command()
 def report(
-    case: Annotated[Optional[Path], typer.Argument(help="The case folder (not needed with --results).", show_default=False)] = None,
+    case: Annotated[Optional[Path], typer.Argument(help="The case folder (not needed with --results).", show_default=False, metavar="[CASE]")] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="report.pdf or report.html.")] = Path("report.pdf"),
     lang: Annotated[str, typer.Option("--lang", help="ja,zh (both, default), ja or zh.")] = "ja,zh",
     results: Annotated[Optional[Path], typer.Option("--results", help="Render this results.json without recomputing.")] = None,

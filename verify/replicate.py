@@ -3,7 +3,8 @@
 Tolerances (docs/replication.md): counts, strings, booleans, hashes and ``null`` must match
 exactly; floating-point numbers within a relative tolerance (default 1e-9, i.e. only last-digit
 noise from a different BLAS or CPU) with an absolute floor of 1e-12 for values near zero. The
-``tool`` block (versions of verify and its dependencies) is reported but never a mismatch by
+``tool`` block (versions of verify and its dependencies) and ``reproduce`` (the command line, which
+names the folder as the user typed it) are reported but never a mismatch by
 itself: a different version that gives the same numbers replicates.
 """
 
@@ -13,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-IGNORED_PREFIXES = ("tool",)
+IGNORED_PREFIXES = ("tool", "reproduce")
 ABS_FLOOR = 1e-12
 
 

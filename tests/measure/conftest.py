@@ -1,0 +1,48 @@
+"""Fixtures for the measure tests: a Case built in memory and canonical frames built by hand."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from verify.case import Case, CaseManifest
+from verify.sources.canonical import conform
+
+
+def _case(conditions="CN", sources=None, basis="standard-dry", input_conditions=None, cobenefits=None):
+    data = {
+        "case": {
+            "id": "test-case", "title": "t", "factory": "f", "timezone": "Asia/Shanghai",
+            "conditions": conditions, "concentration_basis": basis,
+        },
+        "source": sources or [{"id": "S1", "kind": "stack"}],
+        "file": [{"path": "data/x.csv"}],
+    }
+    if input_conditions:
+        data["case"]["input_conditions"] = input_conditions
+    if cobenefits is not None:
+        data["cobenefits"] = cobenefits
+    return Case(root=Path("/nonexistent"), manifest=CaseManifest.model_validate(data), case_toml_sha256="0" * 64)
+
+
+def _canon(rows, **defaults):
+    base = {"file": "data/x.csv", "status": "accepted", "censored": False, "basis": "standard-dry",
+            "std_state": "normal", "unit": "mg/m3"}
+    base.update(defaults)
+    recs = []
+    for i, r in enumerate(rows, start=2):
+        rec = dict(base)
+        rec["row"] = i
+        rec.update(r)
+        recs.append(rec)
+    return conform(pd.DataFrame(recs))
+
+
+@pytest.fixture
+def make_case():
+    return _case
+
+
+@pytest.fixture
+def canon():
+    return _canon

@@ -1,0 +1,148 @@
+"""normalize(): reference states, wet/dry, O2, flows, mass rates and cross-checks on hand-made rows.
+Expected values are hand-computed in the comments."""
+
+import math
+
+import numpy as np
+import pytest
+
+from verify.errors import UnitError
+from verify.measure.normalize import normalize
+
+
+def test_worked_example_cn(make_case, canon):
+    # field guide §8: 15 000 Nm3/h dry × 60 mg/m3 = 0.9 kg/h; lab reported 0.9 → no mismatch
+    case = make_case()
+    t = canon([dict(source="S1", phase="before", run="1", pollutant="NMHC", as_species="C", value=60.0,
+                    flow=15000.0, flow_unit="m3/h", flow_basis="standard-dry", flow_std_state="normal",
+                    rate_reported=0.9)])
+    n = normalize(t, case)
+    r = n.iloc[0]
+    assert r["conc"] == pytest.approx(60.0) and r["conc_unit"] == "mg/m3" and r["conc_as"] == "C"
+    assert r["conc_state"] == "normal-dry"
+    assert r["flow_sd_m3_h"] == pytest.approx(15000.0)
+    assert r["mass_rate_kg_h"] == pytest.approx(0.9)
+    assert r["rate_check"] == pytest.approx(0.0) and r["rate_mismatch"] == False  # noqa: E712
+    assert math.isnan(r["conc_o2"])
+
+
+def test_epa_input_reported_cn(make_case, canon):
+    # 100 mg/dscm at 20 °C → at 0 °C: 100 × 293.15/273.15 = 107.322 mg/m3
+    case = make_case("CN")
+    n = normalize(canon([dict(source="S1", phase="before", run="1", pollutant="PM", value=100.0, std_state="epa")]), case)
+    assert n["conc"].iloc[0] == pytest.approx(107.322, abs=1e-3)
+    assert "epa→normal" in n["derivation"].iloc[0]
+
+
+def test_empty_std_state_uses_input_conditions(make_case, canon):
+    # US-EPA reporting with input_conditions CN: bare standard = 0 °C → ×273.15/293.15 = 0.931776
+    case = make_case("US-EPA", input_conditions="CN")
+    n = normalize(canon([dict(source="S1", phase="before", run="1", pollutant="PM", value=100.0, std_state=None)]), case)
+    assert n["conc"].iloc[0] == pytest.approx(93.1776, abs=1e-4)
+    assert n["conc_state"].iloc[0] == "epa-dry"
+    assert "input conditions (normal)" in n["derivation"].iloc[0]
+
+
+def test_wet_and_actual_values(make_case, canon):
+    case = make_case()
+    t = canon([
+        # standard-wet 45 at 10 % H2O → 50 dry
+        dict(source="S1", phase="before", run="1", pollutant="PM", value=45.0, basis="standard-wet", h2o_pct=10.0),
+        # actual-wet 10 mg/m3 at 150 °C, 100 kPa, 8 % H2O → 10 × 423.15/273.15 × 101.325/100 / 0.92 = 17.0620
+        dict(source="S1", phase="before", run="2", pollutant="PM", value=10.0, basis="actual-wet", h2o_pct=8.0,
+             temp_c=150.0, pressure_kpa=100.0),
+        # wet without moisture → NaN with a reason
+        dict(source="S1", phase="before", run="3", pollutant="PM", value=10.0, basis="standard-wet"),
+        # actual without T/P → NaN with a reason
+        dict(source="S1", phase="before", run="4", pollutant="PM", value=10.0, basis="actual-wet", h2o_pct=5.0),
+    ])
+    n = normalize(t, case)
+    assert n["conc"].iloc[0] == pytest.approx(50.0)
+    assert n["conc"].iloc[1] == pytest.approx(17.0620, abs=1e-3)
+    assert math.isnan(n["conc"].iloc[2]) and "h2o_pct" in n["missing"].iloc[2]
+    assert math.isnan(n["conc"].iloc[3]) and "temp_c" in n["missing"].iloc[3]
+
+
+def test_ppm_and_ppmc(make_case, canon):
+    case = make_case("JP")
+    t = canon([
+        # 10 ppmv SO2 → 10 × 2.85795 = 28.5795 mg/m3 at 0 °C
+        dict(source="S1", phase="before", run="1", pollutant="SO2", value=10.0, unit="ppmv"),
+        # NOx 100 ppbv → 0.1 ppmv as NO2 → 0.1 × 46.005/22.41397 = 0.205252 mg/m3, as NO2
+        dict(source="S1", phase="before", run="1", pollutant="NOx", value=100.0, unit="ppbv"),
+        # 600 ppmC stays ppmC (JP VOC limits are in ppmC)
+        dict(source="S1", phase="before", run="1", pollutant="VOC", value=600.0, unit="ppmC"),
+        # ppmv of a mixture without as_species cannot be converted
+        dict(source="S1", phase="before", run="1", pollutant="NMHC", value=5.0, unit="ppmv"),
+        # ppmv as propane → mg/m3 as propane: 5 × 1.96739 = 9.83695
+        dict(source="S1", phase="before", run="1", pollutant="NMHC", value=5.0, unit="ppmv", as_species="propane", sample="b"),
+    ])
+    n = normalize(t, case)
+    assert n["conc"].iloc[0] == pytest.approx(28.5795, abs=1e-3) and n["conc_unit"].iloc[0] == "mg/m3"
+    assert n["conc"].iloc[1] == pytest.approx(0.205252, abs=1e-5) and n["conc_as"].iloc[1] == "NO2"
+    assert n["conc"].iloc[2] == 600.0 and n["conc_unit"].iloc[2] == "ppmC" and n["conc_as"].iloc[2] == "C"
+    assert math.isnan(n["conc"].iloc[3]) and "as_species" in n["missing"].iloc[3]
+    assert n["conc"].iloc[4] == pytest.approx(9.83695, abs=1e-4) and n["conc_as"].iloc[4] == "propane"
+
+
+def test_o2_correction_and_lab_check(make_case, canon):
+    # GB 13271 coal boiler, reference 9 %: 120 mg/m3 at 12 % O2 → 160; lab wrote 160 (ok) and 170 (6.25 % off)
+    case = make_case(sources=[{"id": "B1", "kind": "stack", "reference_o2_pct": 9}])
+    t = canon([
+        dict(source="B1", phase="before", run="1", pollutant="SO2", value=120.0, o2_pct=12.0, value_o2ref=160.0),
+        dict(source="B1", phase="before", run="2", pollutant="SO2", value=120.0, o2_pct=12.0, value_o2ref=170.0),
+        dict(source="B1", phase="before", run="3", pollutant="SO2", value=120.0),
+    ])
+    n = normalize(t, case)
+    assert n["conc_o2"].iloc[0] == pytest.approx(160.0)
+    assert n["o2ref_mismatch"].iloc[0] == False  # noqa: E712
+    assert n["o2ref_check"].iloc[1] == pytest.approx(170 / 160 - 1)
+    assert n["o2ref_mismatch"].iloc[1] == True  # noqa: E712
+    assert math.isnan(n["conc_o2"].iloc[2]) and "no o2_pct" in n["missing"].iloc[2]
+
+
+def test_o2_cap_jp(make_case, canon):
+    # JP: Os capped at 20 %, On 6: 10 mg/m3 at 20.5 % → 10 × 15/1 = 150
+    case = make_case("JP", sources=[{"id": "B1", "kind": "stack", "reference_o2_pct": 6, "o2_cap_pct": 20}])
+    n = normalize(canon([dict(source="B1", phase="before", run="1", pollutant="NOx", value=10.0, o2_pct=20.5)]), case)
+    assert n["conc_o2"].iloc[0] == pytest.approx(150.0)
+
+
+def test_flow_conversions(make_case, canon):
+    case = make_case()
+    t = canon([
+        # actual wet 20 000 m3/h at 150 °C, 100 kPa, 8 % → 11 722.17 Nm3/h dry (hand, see test_conversions)
+        dict(source="S1", phase="before", run="1", pollutant="PM", value=20.0, flow=20000.0, flow_unit="m3/h",
+             flow_basis="actual-wet", h2o_pct=8.0, temp_c=150.0, pressure_kpa=100.0),
+        # 250 m3/min standard dry at 20 °C → 15 000 m3/h × 273.15/293.15 = 13 976.63 Nm3/h
+        dict(source="S1", phase="before", run="2", pollutant="PM", value=20.0, flow=250.0, flow_unit="m3/min",
+             flow_basis="standard-dry", flow_std_state="epa"),
+        # flow without basis: no assumption
+        dict(source="S1", phase="before", run="3", pollutant="PM", value=20.0, flow=1000.0, flow_unit="m3/h"),
+    ])
+    n = normalize(t, case)
+    assert n["flow_sd_m3_h"].iloc[0] == pytest.approx(11722.17, abs=0.01)
+    assert n["mass_rate_kg_h"].iloc[0] == pytest.approx(20 * 11722.17e-6, rel=1e-5)
+    assert n["flow_sd_m3_h"].iloc[1] == pytest.approx(13976.63, abs=0.01)  # 15000 × (273.15/293.15 = 0.9317755)
+    assert math.isnan(n["flow_sd_m3_h"].iloc[2]) and "flow_basis" in n["missing"].iloc[2]
+
+
+def test_mass_rate_is_state_invariant(make_case, canon):
+    # the same measurement reported at 0 °C or 20 °C gives the same kg/h (conc and flow scale inversely)
+    rows = [dict(source="S1", phase="before", run="1", pollutant="PM", value=60.0, flow=15000.0, flow_unit="m3/h",
+                 flow_basis="standard-dry", flow_std_state="normal")]
+    a = normalize(canon(rows), make_case("CN"))
+    b = normalize(canon(rows), make_case("US-EPA"))
+    assert b["conc"].iloc[0] == pytest.approx(60 * 273.15 / 293.15)
+    assert a["mass_rate_kg_h"].iloc[0] == pytest.approx(b["mass_rate_kg_h"].iloc[0])
+
+
+def test_unknown_unit_names_location(make_case, canon):
+    t = canon([dict(source="S1", phase="before", run="1", pollutant="PM", value=1.0, unit="ppm", row=7, cell="D7")])
+    with pytest.raises(UnitError, match="data/x.csv, row 7, column unit"):
+        normalize(t, make_case())
+
+
+def test_empty_table(make_case, canon):
+    n = normalize(canon([]), make_case())
+    assert len(n) == 0 and "conc" in n.columns and "derivation" in n.columns

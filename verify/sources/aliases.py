@@ -1,0 +1,152 @@
+"""Alias tables kept as data (``verify/sources/data/*.csv``): headers, pollutants, units, labels.
+
+Every lookup compares the *normalised* form of a text: NFKC (full-width letters, ``㎎``, ``³``,
+``µ`` → ``μ``), zero-width/format characters and all spaces removed, case-folded — the same form as
+:func:`verify.case.normalise_label`. Raw unit text is never given to pint: it is looked up here and
+becomes a canonical unit key plus the reference state it implies (reliability.md §1 "pint").
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import functools
+from dataclasses import dataclass
+from importlib import resources
+
+from verify.case import normalise_label
+from verify.errors import InputError, Location
+
+#: Unit text longer than this (after normalisation) is rejected before any lookup (reliability.md §4 #38).
+MAX_UNIT_CHARS = 32
+#: Header/label text longer than this is never looked up (bounded work per cell).
+MAX_LABEL_CHARS = 200
+
+
+def norm(text: object) -> str:
+    """The comparison form of a header, label or unit (NFKC, no spaces/format characters, case-folded)."""
+    return normalise_label(str(text))
+
+
+def _read(name: str) -> list[dict[str, str]]:
+    with resources.files("verify.sources").joinpath("data", name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@dataclass(frozen=True)
+class HeaderAlias:
+    column: str  # canonical column
+    implies: tuple[tuple[str, str], ...]  # e.g. (("flow_basis", "standard-dry"),)
+    ambiguous_with: str | None  # a bare 浓度 is ambiguous beside a column of this kind
+
+
+@functools.cache
+def header_aliases() -> dict[str, HeaderAlias]:
+    """Normalised header text → :class:`HeaderAlias` (from ``header_aliases.csv``)."""
+    out: dict[str, HeaderAlias] = {}
+    for row in _read("header_aliases.csv"):
+        implies, ambiguous = [], None
+        for part in filter(None, (p.strip() for p in row["implies"].split(";"))):
+            key, _, val = part.partition("=")
+            if key == "ambiguous":
+                ambiguous = val
+            else:
+                implies.append((key, val))
+        key = norm(row["alias"])
+        alias = HeaderAlias(row["column"], tuple(implies), ambiguous)
+        if key in out and out[key] != alias:
+            raise RuntimeError(f"header_aliases.csv: {row['alias']!r} maps to two columns")
+        out[key] = alias
+    return out
+
+
+@functools.cache
+def pollutant_aliases() -> dict[str, str]:
+    """Normalised pollutant name (ja/zh/en) → canonical pollutant key (from ``pollutants.csv``)."""
+    out: dict[str, str] = {}
+    for row in _read("pollutants.csv"):
+        for lang in ("en", "ja", "zh"):
+            for alias in [row["key"], *row[lang].split("|")]:
+                if alias.strip():
+                    key = norm(alias)
+                    if out.get(key, row["key"]) != row["key"]:
+                        raise RuntimeError(f"pollutants.csv: {alias!r} names two pollutants")
+                    out[key] = row["key"]
+    return out
+
+
+@functools.cache
+def pollutant_species() -> dict[str, str | None]:
+    """Canonical pollutant key → default ``as_species`` (NMHC/THC → C per HJ 38-2017, NOx → NO2)."""
+    return {row["key"]: (row["as_species"] or None) for row in _read("pollutants.csv")}
+
+
+@functools.cache
+def labels(kind: str) -> dict[str, str]:
+    """Normalised label → canonical value, for ``kind`` in phase | position | basis (``labels.csv``)."""
+    return {norm(r["label"]): r["canonical"] for r in _read("labels.csv") if r["kind"] == kind}
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    """What a unit text means: canonical key, dimension kind and the reference state it implies."""
+
+    key: str  # canonical unit key: mg/m3, ppmv, m3/h, kg/h, degC, kPa, …
+    kind: str  # mass_conc | mixing_ratio | percent | dimensionless | flow | mass_rate | temperature | pressure
+    std_state: str | None  # normal | epa | None (bare m3: not stated)
+    basis: str | None  # standard-dry | standard-wet | actual-wet | None (not stated)
+    as_species: str | None  # C for mgC/m3 and ppmC
+    factor: float | None  # to the kind's base unit (pressure: kPa; mass_rate: kg/h), None if not convertible
+
+
+@functools.cache
+def unit_aliases() -> dict[str, UnitInfo]:
+    """Normalised unit text → :class:`UnitInfo` (from ``unit_aliases.csv``)."""
+    out: dict[str, UnitInfo] = {}
+    for row in _read("unit_aliases.csv"):
+        info = UnitInfo(
+            key=row["key"],
+            kind=row["kind"],
+            std_state=row["std_state"] or None,
+            basis=row["basis"] or None,
+            as_species=row["as_species"] or None,
+            factor=float(row["factor"]) if row["factor"] else None,
+        )
+        key = norm(row["raw"])
+        if out.get(key, info) != info:
+            raise RuntimeError(f"unit_aliases.csv: {row['raw']!r} has two meanings")
+        out[key] = info
+    return out
+
+
+def unit_suggestions(text: str, n: int = 3) -> list[str]:
+    """Close known unit spellings for an unknown unit (difflib), as written in the table."""
+    table = unit_aliases()
+    key = norm(text)[:MAX_UNIT_CHARS]
+    raw_by_norm: dict[str, str] = {}
+    for row in _read("unit_aliases.csv"):
+        raw_by_norm.setdefault(norm(row["raw"]), row["raw"])
+    return [raw_by_norm[m] for m in difflib.get_close_matches(key, list(table), n=n, cutoff=0.6)]
+
+
+def lookup_unit(text: object, location: Location | None = None) -> UnitInfo:
+    """The meaning of a unit text, or :class:`InputError` "unknown unit" with close suggestions.
+
+    The text is normalised and bounded to :data:`MAX_UNIT_CHARS`; it is only looked up in the table,
+    so ``m**9**9**9`` costs no more than ``mg/m3`` (reliability.md §4 #38).
+    """
+    raw = str(text)
+    key = norm(raw[: 4 * MAX_UNIT_CHARS])
+    if not key:
+        raise InputError("no unit", location)
+    if len(key) > MAX_UNIT_CHARS:
+        raise InputError(f"unknown unit {raw[:40]!r}: longer than {MAX_UNIT_CHARS} characters", location)
+    info = unit_aliases().get(key)
+    if info is None:
+        hint = unit_suggestions(raw)
+        raise InputError(
+            f"unknown unit {raw!r}" + (f" (did you mean {', '.join(repr(h) for h in hint)}?)" if hint else ""),
+            location,
+            hint="units are read through verify/sources/data/unit_aliases.csv",
+        )
+    return info

@@ -1,0 +1,135 @@
+"""Read a CSV file into a :class:`~verify.sources.grid.SheetGrid` of raw text cells.
+
+Every cell stays text (the csv module; no pandas NA magic: ``NA``/``N/A``/``nan`` are kept as
+written for the strict cell converter). Encodings: the ``[[file]]`` ``encoding`` when declared,
+otherwise UTF-8 (a BOM is removed), GB18030 (a superset of GBK/GB2312) or Shift-JIS (cp932). When
+both CJK encodings decode the bytes, the one under which more header words are recognised wins, then
+the one without half-width katakana (GBK text misread as cp932 shows them); the choice is noted.
+Mixed ``\\r\\n``/``\\n``/``\\r`` newlines are accepted. Row numbers are 1-based CSV *records*.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from pathlib import Path
+
+from verify.case import FileSpec
+from verify.errors import HostileFileError, InputError, Location
+from verify.sources.grid import SheetGrid
+
+#: Refuse CSV files larger than this (bounded memory; reliability.md §1 "Zip bombs / huge sheets").
+MAX_CSV_BYTES = 512 * 1024 * 1024
+#: Longest allowed field (characters); longer means a broken quote or a hostile file.
+MAX_FIELD_CHARS = 100_000
+CANDIDATE_ENCODINGS = ("utf-8", "gb18030", "cp932")
+DELIMITERS = (",", "\t", ";")
+
+
+def _decode(data: bytes, rel: str, declared: str | None) -> tuple[str, str, list[str]]:
+    """Bytes → (text, encoding used, notes)."""
+    notes: list[str] = []
+    if declared:
+        enc = codecs.lookup(declared).name
+        if enc in ("utf-8", "utf-8-sig") and data.startswith(codecs.BOM_UTF8):
+            enc = "utf-8-sig"
+        try:
+            return data.decode(enc), enc, notes
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError(
+                f"file is not valid {declared} text (byte {exc.start}: {exc.reason})",
+                Location(file=rel, row=line),
+                hint="check the [[file]] encoding (utf-8, gb18030/gbk, shift_jis)",
+            ) from None
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data.decode("utf-8-sig"), "utf-8-sig", notes
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8"), "utf-8", notes
+    except UnicodeDecodeError:
+        pass
+    decoded = {}
+    for enc in CANDIDATE_ENCODINGS[1:]:
+        try:
+            decoded[enc] = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    if not decoded:
+        raise InputError(
+            "file is neither UTF-8, GB18030/GBK nor Shift-JIS text",
+            Location(file=rel),
+            hint="declare the encoding in the [[file]] entry or re-save the file as UTF-8",
+        )
+    if len(decoded) == 1:
+        enc = next(iter(decoded))
+    else:
+        enc = max(decoded, key=lambda e: (_recognised_words(decoded[e]), -_halfwidth_kana(decoded[e]), e == "gb18030"))
+        notes.append(f"encoding {enc} chosen: the bytes also decode as {'cp932' if enc == 'gb18030' else 'gb18030'}")
+    return decoded[enc], enc, notes
+
+
+def _halfwidth_kana(text: str) -> int:
+    return sum(1 for ch in text[:20000] if "\uff61" <= ch <= "\uff9f")
+
+
+def _recognised_words(text: str) -> int:
+    from verify.sources.aliases import header_aliases, norm, pollutant_aliases, unit_aliases
+
+    known = header_aliases().keys() | pollutant_aliases().keys() | unit_aliases().keys()
+    count = 0
+    for line in text.splitlines()[:10]:
+        for part in line.replace("\t", ",").replace(";", ",").split(","):
+            word = norm(part.strip().strip('"'))[:60]
+            if word and any(ch > "\x7f" for ch in word) and word in known:
+                count += 1
+    return count
+
+
+def _delimiter(text: str) -> str:
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    counts = {d: first.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def read_csv_grid(path: Path, rel: str, spec: FileSpec) -> SheetGrid:
+    """Read ``path`` (``rel`` relative to the case) as a grid of text cells.
+
+    Raises :class:`InputError` "empty file" (0 bytes), "no data rows" (nothing after the header
+    rows), for undecodable text (naming the file) and for malformed CSV (naming the record).
+    """
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise HostileFileError(f"file is larger than {MAX_CSV_BYTES // 2**20} MiB", Location(file=rel))
+    data = path.read_bytes()
+    if not data:
+        raise InputError("empty file", Location(file=rel))
+    text, encoding, notes = _decode(data, rel, spec.encoding)
+    delimiter = _delimiter(text)
+    if delimiter != ",":
+        notes.append(f"delimiter {delimiter!r}")
+    rows: list[list] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    old_limit = csv.field_size_limit()
+    try:
+        csv.field_size_limit(MAX_FIELD_CHARS)
+        for record in reader:
+            rows.append(list(record))
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", Location(file=rel, row=len(rows) + 1)) from None
+    finally:
+        csv.field_size_limit(old_limit)
+    width = max((len(r) for r in rows), default=0)
+    for r in rows:
+        if len(r) < width:
+            r.extend([None] * (width - len(r)))
+    if not any(cell not in (None, "") and str(cell).strip() for r in rows for cell in r):
+        raise InputError("empty file (no cells)", Location(file=rel))
+    last_header = max(spec.header_rows or [1])
+    if not any(any(c not in (None, "") and str(c).strip() for c in r) for r in rows[last_header:]):
+        raise InputError("no data rows", Location(file=rel, row=last_header))
+    return SheetGrid(file=rel, sheet=None, rows=rows, encoding=encoding, notes=notes)

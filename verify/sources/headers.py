@@ -1,0 +1,257 @@
+"""Header rows → one role per column (canonical column, pollutant, unit in the header).
+
+* ``header_rows`` (1-based, default ``[1]``) are joined per column with a space; merged cells inside
+  them are expanded (the anchor's text fills the range). A merged range that reaches a data row is
+  an error naming it ("merged range B2:B4", reliability.md §4 #25); ranges wholly above the header
+  (titles) are ignored, as those rows are not read.
+* A unit written in the header — in brackets (``NMHC (mg/m³)``, ``非甲烷总烃（mg/m³）``,
+  ``烟温(℃)``) or as the last word (``標干流量 Nm3/h``) — is split off and becomes the column's unit.
+* The rest is matched, normalised (NFKC, case-folded, spaces removed), against
+  ``data/header_aliases.csv``; then against pollutant names (a wide value column), alone or with a
+  quantity word before or after (``NMHC实测浓度``, ``非甲烷总烃排放速率``).
+* Duplicate or blank headers (above data) are errors, as are two columns with the same role, and a
+  bare 浓度/濃度 beside a 折算/換算 column (which one is measured?).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+from verify.case import FileSpec
+from verify.errors import InputError, Location
+from verify.sources.aliases import (
+    MAX_LABEL_CHARS,
+    UnitInfo,
+    header_aliases,
+    lookup_unit,
+    norm,
+    pollutant_aliases,
+)
+from verify.sources.canonical import CANONICAL_COLUMNS
+from verify.sources.cells import clean_text
+from verify.sources.grid import SheetGrid, column_letter, range_address
+
+#: Fields a pollutant-specific (wide) column can hold.
+POLLUTANT_FIELDS = ("value", "value_o2ref", "rate_reported", "lod", "range")
+#: Fields read as numbers ("quantity columns": their non-blank cells are ledger values).
+NUMERIC_FIELDS = ("value", "lod", "range", "value_o2ref", "rate_reported", "o2_pct", "h2o_pct", "temp_c", "pressure_kpa", "flow", "load_pct")
+RUN_LEVEL_NUMERIC = ("o2_pct", "h2o_pct", "temp_c", "pressure_kpa", "flow", "load_pct")
+#: Unit kinds allowed in a header, per field.
+ALLOWED_UNIT_KINDS = {
+    "value": {"mass_conc", "mixing_ratio", "percent", "dimensionless"},
+    "lod": {"mass_conc", "mixing_ratio", "percent", "dimensionless"},
+    "range": {"mass_conc", "mixing_ratio", "percent", "dimensionless"},
+    "value_o2ref": {"mass_conc", "mixing_ratio", "percent", "dimensionless"},
+    "rate_reported": {"mass_rate"},
+    "o2_pct": {"percent", "mixing_ratio"},
+    "h2o_pct": {"percent", "mixing_ratio"},
+    "load_pct": {"percent"},
+    "temp_c": {"temperature"},
+    "pressure_kpa": {"pressure"},
+    "flow": {"flow"},
+}
+
+_RE_BRACKET_UNIT = re.compile(r"^(?P<name>.*?)\s*[(\[【〔](?P<unit>[^()\[\]【】〔〕]*(?:\([^()]*\))?[^()\[\]【】〔〕]*)[)\]】〕]\s*$")
+_RE_LAST_WORD = re.compile(r"^(?P<name>.*\S)\s+(?P<unit>\S+)$")
+
+
+@dataclass(frozen=True)
+class ColumnRole:
+    col: int  # 0-based column
+    header: str  # the joined header text as written
+    field: str | None  # canonical column, None = not read
+    pollutant: str | None = None  # wide: the pollutant of this column
+    unit: UnitInfo | None = None  # unit given in the header
+    unit_text: str | None = None
+    unit_error: str | None = None  # header unit present but unknown: values are rejected with this
+    implies: tuple[tuple[str, str], ...] = ()
+    ambiguous_with: str | None = None
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.col)
+
+    @property
+    def label(self) -> str:
+        if self.field is None:
+            return "(not read)"
+        return f"{self.field}[{self.pollutant}]" if self.pollutant else self.field
+
+
+@dataclass
+class HeaderResult:
+    roles: list[ColumnRole]
+    data_start: int  # 0-based grid row of the first data row
+    notes: list[str] = field(default_factory=list)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return clean_text(str(value))[0]
+
+
+def joined_headers(grid: SheetGrid, header_rows: list[int] | None) -> tuple[list[str], int]:
+    """Join the header rows per column (merged cells expanded) → (texts, first data row, 0-based)."""
+    rows = sorted(set(header_rows or [1]))
+    loc = Location(file=grid.file, sheet=grid.sheet)
+    if rows[-1] > grid.n_rows:
+        raise InputError(f"header row {rows[-1]} is beyond the last row ({grid.n_rows})", loc)
+    data_start = rows[-1]
+    idx = [r - 1 for r in rows]
+    ncols = grid.n_cols
+    table = {r: [grid.rows[r][c] if c < len(grid.rows[r]) else None for c in range(ncols)] for r in idx}
+    for r1, c1, r2, c2 in grid.merged:
+        if r2 >= data_start:
+            raise InputError(
+                f"merged range {range_address(r1, c1, r2, c2)} in the data rows: unmerge it and repeat the value",
+                Location(file=grid.file, sheet=grid.sheet, row=r1 + 1, column=column_letter(c1)),
+            )
+        anchor = grid.rows[r1][c1] if c1 < len(grid.rows[r1]) else None
+        for r in range(r1, r2 + 1):
+            if r in table:
+                for c in range(c1, min(c2, ncols - 1) + 1):
+                    table[r][c] = anchor
+    texts = []
+    for c in range(ncols):
+        parts: list[str] = []
+        for r in idx:
+            t = _cell_text(table[r][c])
+            if t and (not parts or parts[-1] != t):
+                parts.append(t)
+        texts.append(" ".join(parts))
+    return texts, data_start
+
+
+@functools.cache
+def _pollutant_affixes() -> tuple[tuple[str, str], ...]:
+    """(normalised alias, key) sorted longest first, for composite wide headers."""
+    return tuple(sorted(pollutant_aliases().items(), key=lambda kv: -len(kv[0])))
+
+
+def _split_unit(text: str) -> tuple[str, str | None]:
+    m = _RE_BRACKET_UNIT.match(text)
+    if m and m.group("unit").strip():
+        return m.group("name"), m.group("unit").strip()
+    m = _RE_LAST_WORD.match(text)
+    if m:
+        try:
+            lookup_unit(m.group("unit"))
+            return m.group("name"), m.group("unit")
+        except InputError:
+            pass
+    return text, None
+
+
+def _match_name(name: str) -> tuple[str, str | None, tuple, str | None] | None:
+    """Normalised header name → (field, pollutant, implies, ambiguous_with) or None."""
+    aliases = header_aliases()
+    key = norm(name)[:MAX_LABEL_CHARS]
+    if not key:
+        return None
+    if key in aliases:
+        a = aliases[key]
+        return a.column, None, a.implies, a.ambiguous_with
+    pollutants = pollutant_aliases()
+    if key in pollutants:
+        return "value", pollutants[key], (), None
+    for alias, pol in _pollutant_affixes():
+        if len(alias) >= len(key):
+            continue
+        for rest in ((key[len(alias):] if key.startswith(alias) else None), (key[: -len(alias)] if key.endswith(alias) else None)):
+            rest = rest.strip("-_:/·") if rest else rest
+            if rest and rest in aliases and aliases[rest].column in POLLUTANT_FIELDS:
+                a = aliases[rest]
+                return a.column, pol, a.implies, a.ambiguous_with
+    return None
+
+
+def classify_column(col: int, header: str, spec: FileSpec) -> ColumnRole:
+    """The role of one column from its joined header text."""
+    header = clean_text(header)[0]
+    explicit = {norm(k): v for k, v in spec.columns.items()}
+    name, unit_text = _split_unit(header)
+    match = None
+    for candidate, unit_kept in ((header, False), (name, True)):
+        target = explicit.get(norm(candidate))
+        if target is not None:
+            if target in CANONICAL_COLUMNS:
+                match = (target, None, (), None)
+            elif target in set(pollutant_aliases().values()):
+                match = ("value", target, (), None)
+            else:
+                raise InputError(
+                    f"[[file]] columns: {target!r} is neither a canonical column nor a pollutant key",
+                    Location(file=spec.path, sheet=spec.sheet),
+                )
+            unit_text = unit_text if unit_kept else None
+            break
+    if match is None and unit_text is not None:
+        match = _match_name(name)
+    if match is None:
+        match = _match_name(header)
+        unit_text = None
+    if match is None:
+        return ColumnRole(col, header, None)
+    fld, pol, implies, ambiguous = match
+    unit = unit_error = None
+    if unit_text is not None and fld in ALLOWED_UNIT_KINDS:
+        try:
+            unit = lookup_unit(unit_text)
+        except InputError as exc:
+            unit_error = exc.message
+        if unit is not None and unit.kind not in ALLOWED_UNIT_KINDS[fld]:
+            raise InputError(
+                f"header {header!r}: unit {unit_text!r} is not a unit for {fld}",
+                Location(file=spec.path, sheet=spec.sheet, column=column_letter(col)),
+            )
+    return ColumnRole(col, header, fld, pol, unit, unit_text, unit_error, implies, ambiguous)
+
+
+def read_headers(grid: SheetGrid, spec: FileSpec) -> HeaderResult:
+    """Join, expand and classify the header rows of ``grid``; raise on blank/duplicate/ambiguous headers."""
+    texts, data_start = joined_headers(grid, spec.header_rows)
+    roles: list[ColumnRole] = []
+    seen_text: dict[str, int] = {}
+    seen_role: dict[tuple[str, str | None], ColumnRole] = {}
+    notes = []
+    for c, text in enumerate(texts):
+        loc = Location(file=grid.file, sheet=grid.sheet, row=data_start, column=column_letter(c))
+        if not text:
+            has_data = any(
+                c < len(r) and r[c] is not None and (not isinstance(r[c], str) or r[c].strip()) for r in grid.rows[data_start:]
+            ) or any(rc[1] == c and rc[0] >= data_start for rc in grid.formulas_without_value)
+            if has_data:
+                raise InputError(f"blank header above data in column {column_letter(c)}", loc)
+            continue
+        key = norm(text)
+        if key in seen_text:
+            raise InputError(
+                f"duplicate header {text!r} in columns {column_letter(seen_text[key])} and {column_letter(c)}", loc
+            )
+        seen_text[key] = c
+        role = classify_column(c, text, spec)
+        if role.field is None:
+            notes.append(f"column {role.letter} {text!r} not read (not a known header)")
+        else:
+            rk = (role.field, role.pollutant)
+            if rk in seen_role:
+                other = seen_role[rk]
+                raise InputError(
+                    f"columns {other.letter} ({other.header!r}) and {role.letter} ({text!r}) are both {role.label}", loc
+                )
+            seen_role[rk] = role
+        roles.append(role)
+    for role in roles:
+        if role.ambiguous_with and (role.ambiguous_with, role.pollutant) in seen_role:
+            other = seen_role[(role.ambiguous_with, role.pollutant)]
+            raise InputError(
+                f"header {role.header!r} (column {role.letter}) is a bare concentration beside {other.header!r} "
+                f"(column {other.letter}): which one is the measured value? Rename it to 实测浓度/実測濃度",
+                Location(file=grid.file, sheet=grid.sheet, row=data_start, column=role.letter),
+            )
+    return HeaderResult(roles, data_start, notes)

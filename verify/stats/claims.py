@@ -1,0 +1,180 @@
+"""Judging a case.toml claim against an endpoint's statistics (``shared/spec/results.md``, Claims).
+
+* ``reduction`` (before–after, run-based): ``estimate = reduction_pct``; ``p_value`` is the one-sided
+  Welch test of H0 ``μ_after − ρ0·μ_before ≥ 0`` at ``ρ0 = 1 − claimed/100`` and ``lower_bound =
+  100(1 − ρ_U)`` with ρ_U the largest ρ not rejected at α (:mod:`verify.stats.ratio`). With
+  non-detects the Kaplan–Meier estimate is given without test (p and bound null).
+  Continuous endpoints use the HAC regression instead: ``estimate = 100(1 − e^β)``,
+  ``p = F((β − ln ρ0)/se)`` and ``lower_bound = 100(1 − e^{β + q_{1−α}·se})`` with F, q the normal
+  (or t) distribution the HAC fit used: a load-adjusted ratio of geometric means.
+* ``efficiency`` (inlet–outlet): the paired analysis of the log ratios in the phase the endpoint
+  analysed (after if it has two pairs, else before), :func:`verify.stats.paired.efficiency_claim`;
+  ``estimate`` is the geometric-mean efficiency ``100(1 − e^m)``.
+* ``level``: the after phase; ``estimate`` = after mean, ``upper_bound`` = one-sided (1 − α) upper
+  confidence bound ``x̄ + t_{1−α,n−1}·s/√n``, ``p`` = one-sided t-test of H0 ``μ ≥ value``;
+  ``lower_bound`` is null. Continuous and censored after data get no test (hourly means are
+  autocorrelated; non-detects would need substitution).
+* ``verdict``: ``verified`` if p < α; ``supported`` if the estimate reaches the claim (reduction and
+  efficiency: ≥ claimed; level: ≤ value) but p ≥ α or p is null; ``not_verified`` otherwise;
+  ``insufficient_data`` when the endpoint has that status.
+
+The claim's ``conditions`` (e.g. ``load_pct_min``) are not applied here: runs outside the envelope
+must be left out when the endpoint data are built.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+from scipy import stats as sps
+
+from verify.case import Claim
+from verify.errors import InputError
+from verify.stats import paired as pair
+from verify.stats import ratio as rt
+from verify.stats.endpoint import EndpointStats, clean
+from verify.stats.text import fmt, fmt_sig, p_text
+
+VERDICTS = ("verified", "supported", "not_verified", "insufficient_data")
+
+
+@cache
+def texts() -> dict:
+    raw = resources.files("verify.stats").joinpath("data/statements.toml").read_bytes()
+    return tomllib.loads(raw.decode("utf-8"))
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    id: str
+    source: str
+    position: str | None
+    pollutant: str
+    metric: str
+    kind: str
+    claimed: float
+    estimate: float | None
+    lower_bound: float | None
+    p_value: float | None
+    verdict: str
+    statement: dict
+    upper_bound: float | None = None
+    method: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.verdict == "verified"
+
+    def to_dict(self) -> dict:
+        return clean({
+            "id": self.id, "source": self.source, "position": self.position, "pollutant": self.pollutant,
+            "metric": self.metric, "kind": self.kind, "claimed": self.claimed, "estimate": self.estimate,
+            "lower_bound": self.lower_bound, "p_value": self.p_value, "verdict": self.verdict,
+            "verified": self.verified, "statement": dict(self.statement),
+            "upper_bound": self.upper_bound, "method": self.method,
+        })
+
+
+def _check_match(claim: Claim, stats: EndpointStats) -> None:
+    same = (claim.source, claim.pollutant, claim.metric) == (stats.source, stats.pollutant, stats.metric)
+    if not same or (stats.position is not None and claim.position != stats.position):
+        raise InputError(f"claim {claim.id!r} ({claim.source}, {claim.position}, {claim.pollutant}, {claim.metric}) "
+                         f"does not match endpoint {stats.key}")
+
+
+def _reduction(claim: Claim, stats: EndpointStats, alpha: float) -> tuple:
+    rho0 = 1 - claim.value / 100
+    if stats.design == "continuous":
+        hac = stats.tests.get("hac_ols")
+        if hac is None:
+            return stats.reduction_pct, None, None, None, "hac_ols"
+        beta, se = hac["beta"], hac["se"]
+        dist = sps.norm if hac["distribution"] == "normal" else sps.t(hac["n_hours"] - 2 - len(hac["covariates"]))
+        p = float(dist.cdf((beta - math.log(rho0)) / se))
+        lower = 100 * (1 - math.exp(beta + dist.ppf(1 - alpha) * se))
+        return 100 * (1 - math.exp(beta)), lower, p, None, "hac_ols"
+    if stats.design != "before-after":
+        raise InputError(f"claim {claim.id!r}: a reduction claim needs a before-after or continuous endpoint, not {stats.design!r}")
+    if stats.any_censored:
+        return stats.reduction_pct, None, None, None, "kaplan-meier"
+    m = rt.TwoMeans.from_values(stats.before.values, stats.after.values)
+    if not m.usable:
+        return stats.reduction_pct, None, None, None, "fieller-welch"
+    rho_u = rt.one_sided_upper(m, alpha)
+    lower = None if rho_u is None else 100 * (1 - rho_u)
+    return stats.reduction_pct, lower, m.p_one_sided(rho0), None, "fieller-welch"
+
+
+def _efficiency(claim: Claim, stats: EndpointStats, alpha: float) -> tuple:
+    if stats.design != "inlet-outlet":
+        raise InputError(f"claim {claim.id!r}: an efficiency claim needs an inlet-outlet endpoint, not {stats.design!r}")
+    d = np.asarray(stats.log_ratios[stats.paired_phase])
+    p, lower = pair.efficiency_claim(d, claim.value, alpha)
+    return 100 * (1 - math.exp(float(d.mean()))), lower, p, None, f"paired log ratios ({stats.paired_phase})"
+
+
+def _level(claim: Claim, stats: EndpointStats, alpha: float) -> tuple:
+    after = stats.after
+    if stats.design == "continuous" or any(after.censored):
+        return after.mean, None, None, None, "no test"
+    v = np.asarray(after.values, float)
+    n, mean, s = len(v), float(v.mean()), float(v.std(ddof=1))
+    if s == 0:
+        return mean, None, None, None, "no test (constant values)"
+    se = s / math.sqrt(n)
+    upper = mean + sps.t.ppf(1 - alpha, n - 1) * se
+    p = float(sps.t.cdf((mean - claim.value) / se, n - 1))
+    return mean, None, p, upper, "one-sided t (after phase)"
+
+
+def judge_claim(claim: Claim, stats: EndpointStats, *, alpha: float = 0.05) -> ClaimResult:
+    """The verdict on one claim; a verdict is a result, never an error."""
+    _check_match(claim, stats)
+    estimate = lower = p = upper = None
+    method = None
+    level_insufficient = claim.kind == "level" and (stats.after is None or stats.after.n < 2)
+    if stats.status == "insufficient_data" or level_insufficient:
+        verdict = "insufficient_data"
+        if claim.kind == "reduction":
+            estimate = stats.reduction_pct
+    else:
+        judge = {"reduction": _reduction, "efficiency": _efficiency, "level": _level}[claim.kind]
+        estimate, lower, p, upper, method = judge(claim, stats, alpha)
+        if p is not None and p < alpha:
+            verdict = "verified"
+        elif estimate is not None and (estimate <= claim.value if claim.kind == "level" else estimate >= claim.value):
+            verdict = "supported"
+        else:
+            verdict = "not_verified"
+    statement = _statement(claim, stats, verdict, estimate, lower, p, upper)
+    return ClaimResult(claim.id, claim.source, claim.position, claim.pollutant, claim.metric, claim.kind,
+                       float(claim.value), estimate, lower, p, verdict, statement, upper, method)
+
+
+def _claimed(value: float) -> str:
+    return f"{value:g}" if float(value).is_integer() else fmt(value, 1)
+
+
+def _statement(claim, stats, verdict, estimate, lower, p, upper) -> dict[str, str]:
+    t = texts()
+    unit = stats.unit
+    num = (lambda x: fmt_sig(x)) if claim.kind == "level" else (lambda x: fmt(x, 1))
+    values = {"source": claim.source, "pollutant": claim.pollutant, "claimed": _claimed(claim.value) if claim.kind != "level" else fmt_sig(claim.value),
+              "estimate": num(estimate), "lower": fmt(lower, 1), "upper": fmt_sig(upper), "p": p_text(p), "unit": unit}
+    if claim.kind == "level":
+        detail_key = "upper_p" if upper is not None and p is not None else "no_test"
+    elif p is None:
+        detail_key = "no_test"
+    else:
+        detail_key = "bound_p" if lower is not None else "p_only"
+    out = {}
+    for lang in ("ja", "zh"):
+        vals = dict(values, metric=t["metric"][claim.metric][lang])
+        vals["detail"] = t["detail"][detail_key][lang].format_map(vals)
+        out[lang] = t["statement"][f"{claim.kind}.{verdict}"][lang].format_map(vals)
+    return out

@@ -1,0 +1,43 @@
+"""Number formatting shared by the Japanese and Chinese texts, so both show the same digits.
+
+Presentation only: results carry unrounded floats (``shared/spec/results.md``: "rounded only at
+presentation time"); these helpers are used for caveat and claim-statement texts.
+"""
+
+from __future__ import annotations
+
+import math
+
+PHASE_NAMES = {"before": {"ja": "対策前", "zh": "治理前"}, "after": {"ja": "対策後", "zh": "治理后"}}
+
+
+def fmt(value: float | int | None, digits: int = 1) -> str:
+    """A number with ``digits`` decimals, or "–" for a missing value; -0.0 prints as 0."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    text = f"{value:.{digits}f}"
+    if float(text) == 0:
+        text = f"{0:.{digits}f}"
+    return text
+
+
+def fmt_p(p: float | None) -> str:
+    """A p-value: three significant digits, "< 0.001" below 0.001, "–" when missing."""
+    if p is None or not math.isfinite(p):
+        return "–"
+    if p < 0.001:
+        return "< 0.001"
+    return f"{p:.3g}"
+
+
+def fmt_sig(value: float | None, sig: int = 3) -> str:
+    """A number with ``sig`` significant digits (values such as concentrations)."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return f"{value:.{sig}g}"
+
+
+def p_text(p: float | None) -> str:
+    """A p-value as printed in sentences: "p = 0.0152", "p < 0.001" or "p = –"."""
+    text = fmt_p(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"

@@ -1,0 +1,389 @@
+"""The limits catalogue (``data/limits/*.toml``), which limits apply to an endpoint, and compliance.
+
+* :func:`load_catalogue` reads every file, checks each entry (id grammar of results.md "Limits",
+  source and confidence present, kinds, rules and units known) and returns a :class:`Catalogue`
+  with the version string of ``catalogue.toml`` and the SHA-256 over all files.
+* :func:`applicable_limits` picks, from the ids a source lists in case.toml, those for one
+  endpoint (pollutant, metric), after checking that every listed id exists and can apply to that
+  source (kind of source, role, regime, special limits, reference O2).
+* :func:`judge` applies a limit to the run values of the before and after phases per its rule:
+  ``each_run`` (Chinese "any 1-hour average": every run must comply), ``mean_of_runs``
+  (40 CFR 60.8(f): the arithmetic mean of the runs), ``each_reading`` (every single reading).
+
+Comparison rule: a value exceeds a limit when it is strictly above it (below it for
+``direction = "min"`` targets such as removal efficiencies). No rounding to the limit's digits
+(GB/T 8170 修约) is applied: values are compared as computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from verify.case import Source
+from verify.errors import InputError, UnitError
+
+KINDS = ("conc", "rate", "fugitive", "inplant_1h", "inplant_single", "efficiency")
+RULES = ("each_run", "mean_of_runs", "each_reading")
+AVERAGING = ("1h", "single", "mean_of_runs")
+REGIMES = ("new", "existing", "special")
+UNITS = ("mg/m3", "ppmC", "kg/h", "%")
+FUGITIVE_RULES = ("max_downwind", "downwind_minus_upwind", "inplant_1h")
+ID_PATTERN = re.compile(r"^(?P<std>[A-Za-z0-9._-]+):(?P<pollutant>[A-Za-z0-9_]+):(?P<kind>[a-z_0-9]+)(?::(?P<regime>new|existing|special))?$")
+
+#: limit kind → the endpoint metric it judges (conc with a reference O2 judges concentration_o2)
+KIND_METRIC = {
+    "rate": "mass_rate",
+    "fugitive": "fugitive",
+    "inplant_1h": "fugitive",
+    "inplant_single": "fugitive",
+    "efficiency": "removal_efficiency",
+}
+STACK_KINDS = ("conc", "rate", "efficiency")
+
+
+@dataclass(frozen=True)
+class Limit:
+    id: str
+    standard: str
+    clause: str
+    pollutant: str
+    kind: str
+    unit: str | None
+    averaging: str
+    rule: str
+    source: str
+    confidence: str
+    file: str
+    value: float | None = None
+    basis: str | None = None
+    heights_m: tuple[float, ...] = ()
+    height_values: tuple[float, ...] = ()
+    reference_state: str | None = None
+    reference_o2_pct: float | None = None
+    regime: str | None = None
+    effective: Any = None
+    fugitive_rule: str | None = None
+    direction: str = "max"
+    legal: bool = True
+    rule_confidence: str | None = None
+    applies_to: str | None = None
+
+    @property
+    def metric(self) -> str:
+        """The endpoint metric this limit judges."""
+        if self.kind == "conc":
+            return "concentration_o2" if self.reference_o2_pct is not None else "concentration"
+        return KIND_METRIC[self.kind]
+
+    def value_for(self, source: Source | None) -> float | None:
+        """The limit value for a source: the fixed value, or the stack-height table at ``height_m``.
+
+        Height tables are interpolated linearly between listed heights (GB 16297-1996 clause 7.3,
+        Appendix B [K]); a height outside the table is refused (no extrapolation), as is a source
+        without ``height_m``.
+        """
+        if not self.heights_m:
+            return self.value
+        height = None if source is None else source.height_m
+        sid = "?" if source is None else source.id
+        if height is None:
+            raise InputError(f"limit {self.id} depends on stack height; source {sid!r} has no height_m in case.toml")
+        hs, vs = self.heights_m, self.height_values
+        if height < hs[0] or height > hs[-1]:
+            raise InputError(
+                f"limit {self.id}: stack height {height:g} m of source {sid!r} is outside the table "
+                f"({hs[0]:g}–{hs[-1]:g} m); extrapolation is not applied",
+                hint="check the standard's extrapolation rule (GB 16297-1996 Appendix B) and judge by hand",
+            )
+        for h0, h1, v0, v1 in zip(hs, hs[1:], vs, vs[1:]):
+            if h0 <= height <= h1:
+                return v0 + (v1 - v0) * (height - h0) / (h1 - h0)
+        return vs[-1]  # pragma: no cover - unreachable, the loop covers the table
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    version: str
+    sha256: str
+    limits: dict[str, Limit]
+    o2_references: tuple[dict, ...] = ()
+    files: tuple[str, ...] = field(default=())
+
+    def get(self, limit_id: str) -> Limit:
+        try:
+            return self.limits[limit_id]
+        except KeyError:
+            raise InputError(
+                f"unknown limit id {limit_id!r}",
+                hint="ids are listed in verify/measure/data/limits/*.toml (grammar: shared/spec/results.md 'Limits')",
+            ) from None
+
+
+def _fail(file: str, entry: dict, message: str) -> InputError:
+    return InputError(f"limits catalogue {file}: entry {entry.get('id', '?')!r}: {message}")
+
+
+def _parse_limit(file: str, standard: str, entry: dict) -> Limit:
+    known = set(Limit.__dataclass_fields__) - {"standard", "file"}
+    extra = set(entry) - known
+    if extra:
+        raise _fail(file, entry, f"unknown keys {sorted(extra)}")
+    for key in ("id", "clause", "pollutant", "kind", "averaging", "rule", "source", "confidence"):
+        if not entry.get(key):
+            raise _fail(file, entry, f"missing {key}")
+    m = ID_PATTERN.match(entry["id"])
+    if not m:
+        raise _fail(file, entry, "id does not follow <standard>:<pollutant>:<kind>[:new|existing|special]")
+    if not (m["std"] == standard or m["std"].startswith(standard + "-")):
+        raise _fail(file, entry, f"id does not start with the file's standard {standard!r}")
+    if m["pollutant"] != entry["pollutant"] or m["kind"] != entry["kind"] or m["regime"] != entry.get("regime"):
+        raise _fail(file, entry, "id disagrees with pollutant/kind/regime")
+    checks = [("kind", KINDS), ("rule", RULES), ("averaging", AVERAGING)]
+    for key, allowed in checks:
+        if entry[key] not in allowed:
+            raise _fail(file, entry, f"{key} {entry[key]!r} not in {allowed}")
+    if entry.get("regime") is not None and entry["regime"] not in REGIMES:
+        raise _fail(file, entry, f"regime {entry['regime']!r} not in {REGIMES}")
+    if entry["confidence"] not in ("S", "K") or entry.get("rule_confidence", "S") not in ("S", "K"):
+        raise _fail(file, entry, "confidence must be 'S' or 'K'")
+    if entry.get("fugitive_rule") is not None and entry["fugitive_rule"] not in FUGITIVE_RULES:
+        raise _fail(file, entry, f"fugitive_rule not in {FUGITIVE_RULES}")
+    legal = entry.get("legal", True)
+    has_value = "value" in entry
+    has_table = "heights_m" in entry
+    if legal or entry["kind"] == "efficiency":
+        if has_value == has_table:
+            raise _fail(file, entry, "give exactly one of value or heights_m/height_values")
+        if entry.get("unit") not in UNITS:
+            raise _fail(file, entry, f"unit {entry.get('unit')!r} not in {UNITS}")
+    if has_table:
+        hs, vs = entry["heights_m"], entry.get("height_values", [])
+        if len(hs) != len(vs) or len(hs) < 2 or any(b <= a for a, b in zip(hs, hs[1:])):
+            raise _fail(file, entry, "heights_m must increase and match height_values")
+    if entry.get("direction", "max") not in ("max", "min"):
+        raise _fail(file, entry, "direction must be 'max' or 'min'")
+    data = dict(entry)
+    data.setdefault("unit", None)
+    data["heights_m"] = tuple(float(h) for h in entry.get("heights_m", ()))
+    data["height_values"] = tuple(float(v) for v in entry.get("height_values", ()))
+    if "value" in data:
+        data["value"] = float(data["value"])
+    return Limit(standard=standard, file=file, **data)
+
+
+@lru_cache(maxsize=1)
+def load_catalogue() -> Catalogue:
+    """Read ``verify/measure/data/limits/*.toml`` into a :class:`Catalogue` (cached)."""
+    folder = resources.files("verify.measure").joinpath("data", "limits")
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".toml"))
+    digest = hashlib.sha256()
+    limits: dict[str, Limit] = {}
+    o2_refs: list[dict] = []
+    version = None
+    for name in names:
+        raw = folder.joinpath(name).read_bytes()
+        digest.update(name.encode() + b"\0" + raw + b"\0")
+        data = tomllib.loads(raw.decode("utf-8"))
+        if name == "catalogue.toml":
+            version = data["version"]
+            continue
+        standard = data["standard"]["id"]
+        for entry in data.get("limit", []):
+            lim = _parse_limit(name, standard, entry)
+            if lim.id in limits:
+                raise _fail(name, entry, f"duplicate id (also in {limits[lim.id].file})")
+            limits[lim.id] = lim
+        for ref in data.get("o2_reference", []):
+            if not ref.get("source") or ref.get("confidence") not in ("S", "K"):
+                raise InputError(f"limits catalogue {name}: o2_reference {ref.get('fuel')!r} needs source and confidence")
+            o2_refs.append({"standard": standard, **ref})
+    if version is None:
+        raise InputError("limits catalogue: catalogue.toml with a version is missing")
+    return Catalogue(version=version, sha256=digest.hexdigest(), limits=limits, o2_references=tuple(o2_refs), files=tuple(names))
+
+
+def o2_reference(standard: str, fuel: str, catalogue: Catalogue | None = None) -> dict:
+    """The reference O2 entry of a standard for a fuel (e.g. ``("GB13271-2014", "coal")`` → 9 %)."""
+    cat = catalogue or load_catalogue()
+    for ref in cat.o2_references:
+        if ref["standard"] == standard and ref["fuel"] == fuel:
+            return ref
+    known = ", ".join(f"{r['standard']}/{r['fuel']}" for r in cat.o2_references)
+    raise InputError(f"no reference O2 for {standard} and fuel {fuel!r} (known: {known})")
+
+
+def _check_fits_source(limit: Limit, source: Source, cat: Catalogue) -> None:
+    where = f"source {source.id!r} lists limit {limit.id}"
+    if source.kind == "stack" and limit.kind not in STACK_KINDS:
+        raise InputError(f"{where}, a {limit.kind} limit, but it is a stack")
+    if source.kind == "fugitive":
+        if limit.kind in STACK_KINDS:
+            raise InputError(f"{where}, a stack ({limit.kind}) limit, but it is a fugitive point")
+        if limit.kind.startswith("inplant") and source.role != "in-plant":
+            raise InputError(f"{where}, an in-plant limit, but its role is {source.role}")
+        if limit.kind == "fugitive" and source.role == "in-plant":
+            raise InputError(f"{where}, a boundary limit, but it is an in-plant point")
+    if limit.regime in ("new", "existing") and source.regime is not None and source.regime != limit.regime:
+        raise InputError(f"{where} for {limit.regime} sources, but its regime is {source.regime}")
+    if limit.regime == "special" and not source.special_limits:
+        raise InputError(f"{where} (special limits), but special_limits is false")
+    special_id = ":".join(limit.id.split(":")[:3]) + ":special"
+    if limit.regime != "special" and source.special_limits and special_id in cat.limits:
+        # special limits replace the ordinary ones where the case says they apply
+        raise InputError(f"{where} (ordinary limits), but special_limits is true", hint=f"list {special_id} instead")
+    if limit.kind == "conc" and limit.reference_o2_pct is not None and source.reference_o2_pct != limit.reference_o2_pct:
+        have = "no reference_o2_pct" if source.reference_o2_pct is None else f"reference_o2_pct = {source.reference_o2_pct:g}"
+        raise InputError(f"{where}, which is at {limit.reference_o2_pct:g} % O2, but the source has {have}")
+
+
+def applicable_limits(
+    source: Source | Iterable[Source],
+    pollutant: str,
+    metric: str,
+    catalogue: Catalogue | None = None,
+    *,
+    unit: str | None = None,
+    as_species: str | None = None,
+) -> list[Limit]:
+    """The limits that apply to one endpoint, from the ``limits`` ids of its source(s).
+
+    ``source`` is a :class:`~verify.case.Source` or, for the fugitive ``boundary`` group, the
+    group's sources (their ids are pooled). Every listed id must exist and fit its source (stack
+    vs fugitive, role, regime, special limits, reference O2), else :class:`InputError` naming the
+    id. Of those, the limits of this ``pollutant`` and ``metric`` are returned, sorted by id; if
+    ``unit`` or ``as_species`` is given, a returned limit in another unit or basis is a
+    :class:`UnitError` naming the id (a ppmC limit cannot judge mg/m3 values).
+    """
+    cat = catalogue or load_catalogue()
+    sources = [source] if isinstance(source, Source) else list(source)
+    found: dict[str, Limit] = {}
+    for src in sources:
+        for limit_id in src.limits:
+            limit = cat.get(limit_id)
+            _check_fits_source(limit, src, cat)
+            if limit.pollutant == pollutant and limit.metric == metric:
+                found[limit.id] = limit
+    out = [found[k] for k in sorted(found)]
+    for limit in out:
+        if unit is not None and limit.unit is not None and limit.unit != unit:
+            raise UnitError(f"limit {limit.id} is in {limit.unit} but the endpoint is in {unit}")
+        if as_species is not None and limit.basis is not None and limit.basis != as_species:
+            raise UnitError(f"limit {limit.id} is for {limit.pollutant} as {limit.basis} but the endpoint is as {as_species}")
+    return out
+
+
+def _values(values: Any) -> tuple[list[float], list[bool]] | None:
+    if values is None:
+        return None
+    if hasattr(values, "values") and hasattr(values, "censored") and not isinstance(values, dict):
+        vals, cens = list(values.values), list(values.censored)
+    else:
+        vals = list(values)
+        cens = [False] * len(vals)
+    keep = [(float(v), bool(c)) for v, c in zip(vals, cens) if v is not None and not math.isnan(float(v))]
+    return [v for v, _ in keep], [c for _, c in keep]
+
+
+def _judge_phase(limit: Limit, value: float, data: tuple[list[float], list[bool]] | None) -> dict:
+    if data is None or not data[0]:
+        return {"complies": None, "exceedances": None, "undetermined": None, "n": 0 if data is not None else None}
+    vals, cens = data
+
+    def over(v: float) -> bool:
+        return v < value if limit.direction == "min" else v > value
+
+    if limit.rule == "mean_of_runs":
+        mean = sum(vals) / len(vals)
+        exceed = over(mean)
+        # with non-detects the mean is a bound on the compliant side; if it still fails, undetermined
+        undetermined = exceed and any(cens)
+        complies = None if undetermined else not exceed
+        return {"complies": complies, "exceedances": sum(over(v) and not c for v, c in zip(vals, cens)),
+                "undetermined": int(undetermined), "n": len(vals), "mean": mean}
+    exceed = sum(over(v) and not c for v, c in zip(vals, cens))
+    undetermined = sum(over(v) and c for v, c in zip(vals, cens))
+    complies = False if exceed else (None if undetermined else True)
+    return {"complies": complies, "exceedances": exceed, "undetermined": undetermined, "n": len(vals)}
+
+
+def judge(limit: Limit, before_values: Any, after_values: Any, source: Source | None = None) -> dict:
+    """Compliance of each phase with a limit, as the ``limits`` items of results.json.
+
+    ``before_values``/``after_values``: a sequence of run values (or readings for
+    ``each_reading``) in the limit's unit, or a :class:`~verify.measure.series.PhaseRuns` (whose
+    ``censored`` flags are used), or None for a phase without values (its ``complies`` and
+    ``exceedances`` are null). NaN values are ignored.
+
+    Rules: ``each_run`` and ``each_reading``: complies when no value exceeds the limit;
+    ``exceedances`` counts the values that do. ``mean_of_runs`` (40 CFR 60.8(f)): complies when the
+    arithmetic mean does not exceed it; ``exceedances`` still counts single runs above the limit
+    and ``mean`` is added. A non-detect (value = detection limit) on the wrong side of the limit is
+    ``undetermined``: complies is then null unless another value already exceeds. A limit without a
+    value (``legal = false``, "no legal limit") gives value null and complies null. ``source`` is
+    needed for stack-height rate tables.
+    """
+    value = limit.value_for(source) if limit.value is not None or limit.heights_m else None
+    out: dict[str, Any] = {
+        "id": limit.id,
+        "value": value,
+        "unit": limit.unit,
+        "averaging": limit.averaging,
+        "rule": limit.rule,
+    }
+    phases = {"before": _values(before_values), "after": _values(after_values)}
+    if value is None:
+        results = {p: {"complies": None, "exceedances": None, "undetermined": None, "n": None if d is None else len(d[0])} for p, d in phases.items()}
+    else:
+        results = {p: _judge_phase(limit, value, d) for p, d in phases.items()}
+    out["complies"] = {p: r["complies"] for p, r in results.items()}
+    out["exceedances"] = {p: r["exceedances"] for p, r in results.items()}
+    out["undetermined"] = {p: r["undetermined"] for p, r in results.items()}
+    out["n"] = {p: r["n"] for p, r in results.items()}
+    if limit.rule == "mean_of_runs":
+        out["mean"] = {p: r.get("mean") for p, r in results.items()}
+    out.update(
+        {
+            "standard": limit.standard,
+            "clause": limit.clause,
+            "basis": limit.basis,
+            "direction": limit.direction,
+            "legal": limit.legal,
+            "reference_state": limit.reference_state,
+            "reference_o2_pct": limit.reference_o2_pct,
+            "height_m": None if not limit.heights_m or source is None else source.height_m,
+            "source": limit.source,
+            "confidence": limit.confidence,
+        }
+    )
+    return out
+
+
+def fugitive_rule(sources: Sequence[Source], pollutant: str, catalogue: Catalogue | None = None) -> str:
+    """The fugitive evaluation rule for a group of fugitive points, from their applicable limits.
+
+    ``max_downwind`` (GB 16297 周界外浓度最高点) unless a listed limit says otherwise; in-plant
+    points use ``inplant_1h``. Two limits asking for different rules are an :class:`InputError`.
+    """
+    cat = catalogue or load_catalogue()
+    rules = set()
+    for src in sources:
+        for limit_id in src.limits:
+            lim = cat.get(limit_id)
+            if lim.pollutant == pollutant and lim.metric == "fugitive" and lim.fugitive_rule:
+                rules.add(lim.fugitive_rule)
+    if any(s.role == "in-plant" for s in sources):
+        rules.discard("inplant_1h")
+        if rules:
+            raise InputError(f"in-plant point(s) {', '.join(s.id for s in sources)} list a boundary rule for {pollutant}")
+        return "inplant_1h"
+    if len(rules) > 1:
+        raise InputError(f"the boundary limits for {pollutant} ask for different rules: {', '.join(sorted(rules))}")
+    return rules.pop() if rules else "max_downwind"

@@ -254,23 +254,33 @@ def _primary_p(stats: dict) -> float | None:
     return None
 
 
-def _limits_for(case: Case, data, catalogue) -> list:
+def _limits_for(case: Case, data, catalogue) -> list[tuple]:
+    """(limit, source) pairs for an endpoint: its own source's limits, or the downwind group's for ``boundary``."""
     from verify.measure.limits import applicable_limits
 
     sources = case.sources
     if data.source in sources:
-        candidates = [sources[data.source]]
+        source = sources[data.source]
+        group = source
     elif data.source == "boundary":
-        candidates = [s for s in case.manifest.source if s.kind == "fugitive" and s.role == "downwind"]
+        source = None
+        group = [s for s in case.manifest.source if s.kind == "fugitive" and s.role == "downwind"]
     else:
-        candidates = []
-    found, seen = [], set()
-    for src in candidates:
-        for limit in applicable_limits(src, data.pollutant, data.metric, catalogue):
-            if limit.id not in seen:
-                seen.add(limit.id)
-                found.append((limit, src))
-    return found
+        return []
+    limits = applicable_limits(group, data.pollutant, data.metric, catalogue, unit=data.unit, as_species=data.as_species)
+    return [(limit, source) for limit in limits]
+
+
+def _claim_without_endpoint(claim):
+    """A claim whose endpoint has no data at all is judged on an empty endpoint: insufficient data."""
+    from verify.measure.series import EndpointData
+    from verify.stats.claims import judge_claim
+    from verify.stats.endpoint import analyse_endpoint
+
+    design = "inlet-outlet" if claim.metric == "removal_efficiency" else "before-after"
+    empty = EndpointData(source=claim.source, position=claim.position, pollutant=claim.pollutant,
+                         metric=claim.metric, design=design, unit="", as_species=None)
+    return judge_claim(claim, analyse_endpoint(empty))
 
 
 def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejected: bool = False,
@@ -280,7 +290,7 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
     from verify.measure.endpoints import build_endpoints
     from verify.measure.limits import judge, load_catalogue
     from verify.measure.qa import run_checks
-    from verify.stats.claims import judge_claim, missing_endpoint_claim
+    from verify.stats.claims import judge_claim
     from verify.stats.comparability import load_tost
     from verify.stats.endpoint import analyse_endpoint
     from verify.stats.multiplicity import holm
@@ -321,7 +331,7 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
         if key in analysed:
             claims.append(judge_claim(claim, analysed[key][1]).to_dict())
         else:
-            claims.append(missing_endpoint_claim(claim).to_dict())
+            claims.append(_claim_without_endpoint(claim).to_dict())
 
     loads = run_loads(normalized)
     comparability = {"load_tost": load_tost(loads["before"], loads["after"], case.manifest.case.load_equivalence_margin_pct)}

@@ -1,0 +1,170 @@
+"""End to end through the CLI, as a user runs it: run, check, analyze, normalize, report, replicate, plan.
+
+These tests use the bundled case studies; the expected numbers come from their committed
+``expected/results.json`` (published results) and from the hand checks in each case README.
+"""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from verify.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+TEXTILE = ROOT / "case_studies" / "jiangsu-textile-dyeing"
+CEMS = ROOT / "case_studies" / "hebei-coating-cems"
+OUTPUTS = ["ledger.csv", "normalized.csv", "results.json", "report.pdf", "report.html", "summary.xlsx"]
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    return result
+
+
+@pytest.fixture(scope="module")
+def textile_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "out"
+    result = invoke("run", TEXTILE, "-o", out)
+    assert result.exit_code == 0, result.output
+    return out, result
+
+
+@pytest.mark.slow
+def test_run_writes_every_output(textile_run):
+    out, result = textile_run
+    for name in OUTPUTS:
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+    assert not list(out.glob("*.part")), "no temporary files are left behind"
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert results["schema"] == "verify.results/1"
+    assert {c["id"] for c in results["claims"]} == {"C1", "C2", "C3"}
+    assert "C1" in result.output  # the claims table is printed
+
+
+@pytest.mark.slow
+def test_results_json_is_byte_identical_across_runs(textile_run, tmp_path):
+    out, _ = textile_run
+    result = invoke("analyze", TEXTILE, "-o", tmp_path / "again.json")
+    assert result.exit_code == 0, result.output
+    first = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    second = json.loads((tmp_path / "again.json").read_text(encoding="utf-8"))
+    first.pop("reproduce"), second.pop("reproduce")  # the command line names the output folder
+    assert first == second
+    result2 = invoke("analyze", TEXTILE, "-o", tmp_path / "third.json")
+    assert result2.exit_code == 0
+    assert (tmp_path / "again.json").read_bytes() == (tmp_path / "third.json").read_bytes()
+
+
+@pytest.mark.parametrize("case", [TEXTILE, CEMS], ids=["textile", "cems"])
+def test_case_studies_replicate(case):
+    result = invoke("replicate", case)
+    assert result.exit_code == 0, result.output
+    assert "replicates" in result.output
+
+
+def _copy_case(tmp_path: Path) -> Path:
+    target = tmp_path / "case"
+    shutil.copytree(TEXTILE, target)
+    return target
+
+
+def test_replicate_fails_when_an_input_value_changes_by_30_percent(tmp_path):
+    case = _copy_case(tmp_path)
+    csv_path = case / "data" / "boiler_S2.csv"
+    raw = csv_path.read_bytes().decode("gbk")
+    lines = raw.splitlines(keepends=True)
+    header = lines[0].rstrip("\r\n").split(",")
+    # find the value column by its header text as written in the file (Chinese "实测浓度" or similar)
+    value_col = next(i for i, h in enumerate(header) if re.search(r"实测|value|测定值", h))
+    cells = lines[1].rstrip("\r\n").split(",")
+    cells[value_col] = f"{float(cells[value_col]) * 1.3:.6g}"
+    lines[1] = ",".join(cells) + "\n"
+    csv_path.write_bytes("".join(lines).encode("gbk"))
+    result = invoke("replicate", case)
+    assert result.exit_code == 1, result.output
+    assert "does NOT replicate" in result.output
+    assert "endpoints[S2" in result.output
+
+
+def test_check_prints_ledger_totals():
+    result = invoke("check", TEXTILE)
+    assert result.exit_code == 0, result.output
+    assert "read = accepted + flagged + rejected" in result.output
+    assert "stenter_S1.xlsx" in result.output
+    assert "说明" in result.output  # the unread sheet is named
+
+
+def test_bad_case_is_one_or_two_lines_and_exit_2(tmp_path):
+    case = _copy_case(tmp_path)
+    toml = (case / "case.toml").read_text(encoding="utf-8").replace('conditions = "CN"', 'conditions = "CHINA"')
+    (case / "case.toml").write_text(toml, encoding="utf-8")
+    result = invoke("check", case)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "case.conditions" in result.output
+    assert len(result.output.strip().splitlines()) <= 2
+
+
+def test_unknown_unit_is_rejected_with_location_and_exit_2(tmp_path):
+    case = _copy_case(tmp_path)
+    csv_path = case / "data" / "boiler_S2.csv"
+    text = csv_path.read_bytes().decode("gbk").replace("mg/m3", "ppmm", 1)
+    csv_path.write_bytes(text.encode("gbk"))
+    result = invoke("check", case)
+    assert result.exit_code == 2, result.output
+    assert "boiler_S2.csv" in result.output and "ppmm" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_normalize_writes_each_format(tmp_path, suffix):
+    target = tmp_path / f"normalized{suffix}"
+    result = invoke("normalize", TEXTILE, "-o", target)
+    assert result.exit_code == 0, result.output
+    assert target.stat().st_size > 0
+
+
+def test_normalize_refuses_unknown_format(tmp_path):
+    result = invoke("normalize", TEXTILE, "-o", tmp_path / "x.json")
+    assert result.exit_code == 2
+    assert ".csv, .xlsx or .parquet" in result.output
+
+
+@pytest.mark.slow
+def test_report_from_results_only(textile_run, tmp_path):
+    out, _ = textile_run
+    target = tmp_path / "r.html"
+    result = invoke("report", "--results", out / "results.json", "-o", target, "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    html = target.read_text(encoding="utf-8")
+    assert 'lang="zh-CN"' in html
+
+
+def test_report_rejects_bad_language():
+    result = invoke("report", "--results", "x.json", "--lang", "en")
+    assert result.exit_code == 2
+    assert "--lang" in result.output
+
+
+def test_plan_reproduces_the_one_sided_3_plus_3_figure():
+    # field-guide.md §6 / issue 4: with 3 + 3 runs at CV 20 % the one-sided MDR is 38.8 %
+    result = invoke("plan", "--cv", "0.2", "--expected-reduction", "60", "--claimed-reduction", "0")
+    assert result.exit_code == 0, result.output
+    assert "38.8" in result.output
+
+
+def test_new_scaffolds_and_check_reads_it_back(tmp_path):
+    case = tmp_path / "suzhou-dyeing"
+    result = invoke("new", case)
+    assert result.exit_code == 0, result.output
+    assert (case / "case.toml").is_file() and (case / "data" / "field_entry.xlsx").is_file()
+    result = invoke("check", case)
+    assert result.exit_code == 0, result.output
+    again = invoke("new", case)
+    assert again.exit_code == 2

@@ -40,10 +40,10 @@ NUMERIC_FIELDS = ("value", "lod", "range", "value_o2ref", "rate_reported", "o2_p
 RUN_LEVEL_NUMERIC = ("o2_pct", "h2o_pct", "temp_c", "pressure_kpa", "flow", "load_pct")
 #: Unit kinds allowed in a header, per field.
 ALLOWED_UNIT_KINDS = {
-    "value": {"mass_conc", "mixing_ratio", "percent", "dimensionless"},
-    "lod": {"mass_conc", "mixing_ratio", "percent", "dimensionless"},
-    "range": {"mass_conc", "mixing_ratio", "percent", "dimensionless"},
-    "value_o2ref": {"mass_conc", "mixing_ratio", "percent", "dimensionless"},
+    "value": {"mass_conc", "mixing_ratio"},
+    "lod": {"mass_conc", "mixing_ratio"},
+    "range": {"mass_conc", "mixing_ratio"},
+    "value_o2ref": {"mass_conc", "mixing_ratio"},
     "rate_reported": {"mass_rate"},
     "o2_pct": {"percent", "mixing_ratio"},
     "h2o_pct": {"percent", "mixing_ratio"},
@@ -205,10 +205,7 @@ def classify_column(col: int, header: str, spec: FileSpec) -> ColumnRole:
         except InputError as exc:
             unit_error = exc.message
         if unit is not None and unit.kind not in ALLOWED_UNIT_KINDS[fld]:
-            raise InputError(
-                f"header {header!r}: unit {unit_text!r} is not a unit for {fld}",
-                Location(file=spec.path, sheet=spec.sheet, column=column_letter(col)),
-            )
+            unit, unit_error = None, f"unit {unit_text!r} in the header is not a unit for {fld}"
     return ColumnRole(col, header, fld, pol, unit, unit_text, unit_error, implies, ambiguous)
 
 

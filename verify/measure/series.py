@@ -29,6 +29,9 @@ class PhaseRuns:
     censored: tuple[bool, ...]
     load_pct: tuple[float | None, ...] = ()
     flagged: tuple[bool, ...] = ()  # any input row of the run was flagged in the intake ledger
+    # runs of this phase left out because a derived value is missing (the reason is in the
+    # normalized table's ``missing`` column); never counted in ``n``
+    excluded: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         n = len(self.runs)

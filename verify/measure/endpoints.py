@@ -1,0 +1,319 @@
+"""Normalized table → one :class:`~verify.measure.series.EndpointData` per endpoint.
+
+``build_endpoints(normalized, case)`` returns endpoints sorted by (source, position or "",
+pollutant, metric), the contract of ``verify/measure/series.py`` and ``shared/spec/results.md``.
+
+Rules
+-----
+* **Run value** = arithmetic mean of the run's samples (HJ/T 397-2007: 3–4 samples within the hour
+  are averaged into one value; 40 CFR 60.8(f) runs).
+* **Censored run**: a run is censored if *any* of its samples is a non-detect; its value is then the
+  mean with each non-detect at its detection limit, i.e. an upper bound. (A conservative rule: the
+  statistics treat the whole run as "< value".)
+* **Excluded run**: a run with a sample whose derived value is NaN (e.g. a wet value without
+  moisture) is left out and listed in ``PhaseRuns.excluded``; the reason is in the normalized
+  table's ``missing`` column.
+* Metrics of stacks: ``concentration`` (``conc``), ``concentration_o2`` (``conc_o2``, only where
+  the source sets ``reference_o2_pct``), ``mass_rate`` (``mass_rate_kg_h``, where any run has one).
+  Values measured in ppmC stay in ppmC. One endpoint never mixes units or bases (an error).
+* ``removal_efficiency``: per phase, inlet and outlet mass-rate runs paired by equal run id,
+  100·(1 − out/in); a pair is censored if either side is; runs without their partner are listed in
+  ``unmatched`` as ``"<phase>/<position>/<run>"``.
+* ``fugitive``: the upwind/downwind points form the group ``boundary``. Rule from the limits the
+  points list (:func:`verify.measure.limits.fugitive_rule`, default ``max_downwind``): per run
+  the highest downwind point value (censored if that point's run is censored), minus the upwind
+  value of that run (mean over upwind points) for ``downwind_minus_upwind``; a difference is
+  censored if either side is; negative differences are kept and marked in ``flagged``. Downwind
+  runs without an upwind run are ``unmatched``. Each in-plant point is its own endpoint with rule
+  ``inplant_1h`` (run value = 1-h mean).
+* Rows with ``start`` but no ``run`` are continuous monitoring: design ``continuous``, with a
+  ``readings`` frame (``valid`` = HJ 212 flag N or T, or no flag given, and a finite value).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from verify.case import Case, Source
+from verify.errors import InputError, Location
+from verify.measure.limits import fugitive_rule
+from verify.measure.series import EndpointData, PairedRuns, PhaseRuns
+
+PHASES = ("before", "after")
+VALID_FLAGS = ("N", "T")
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key so that '2' < '10' and 'R2' < 'R10'."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", str(text)))
+
+
+def _loc(rows: pd.DataFrame) -> Location | None:
+    if rows.empty:
+        return None
+    r = rows.iloc[0]
+    return Location(
+        file=None if pd.isna(r["file"]) else str(r["file"]),
+        sheet=None if pd.isna(r["sheet"]) else str(r["sheet"]),
+        row=None if pd.isna(r["row"]) else int(r["row"]),
+    )
+
+
+def _run_table(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    """One line per run: value (mean of samples), censored, load_pct, flagged, complete."""
+    if rows.empty:
+        return pd.DataFrame(columns=["run", "value", "censored", "load_pct", "flagged", "complete"])
+    df = pd.DataFrame(
+        {
+            "run": rows["run"].astype(str).to_numpy(),
+            "v": rows[column].to_numpy(dtype=float, na_value=np.nan),
+            "c": rows["censored"].fillna(False).to_numpy(dtype=bool),
+            "load": rows["load_pct"].to_numpy(dtype=float, na_value=np.nan),
+            "f": (rows["status"].astype("string") == "flagged").fillna(False).to_numpy(dtype=bool),
+        }
+    )
+    g = df.groupby("run", sort=False)
+    out = pd.DataFrame(
+        {
+            "value": g["v"].mean(),
+            "complete": g["v"].apply(lambda s: bool(s.notna().all())),
+            "censored": g["c"].any(),
+            "load_pct": g["load"].mean(),
+            "flagged": g["f"].any(),
+        }
+    ).reset_index()
+    out = out.iloc[sorted(range(len(out)), key=lambda i: natural_key(out["run"].iloc[i]))].reset_index(drop=True)
+    return out
+
+
+def _phase_runs(table: pd.DataFrame) -> PhaseRuns | None:
+    if table is None or table.empty:
+        return None
+    ok = table[table["complete"]]
+    return PhaseRuns(
+        runs=tuple(ok["run"]),
+        values=tuple(float(v) for v in ok["value"]),
+        censored=tuple(bool(c) for c in ok["censored"]),
+        load_pct=tuple(None if pd.isna(x) else float(x) for x in ok["load_pct"]),
+        flagged=tuple(bool(f) for f in ok["flagged"]),
+        excluded=tuple(table.loc[~table["complete"], "run"]),
+    )
+
+
+def _one(rows: pd.DataFrame, column: str, what: str) -> str | None:
+    vals = sorted({str(v) for v in rows[column].dropna()})
+    if len(vals) > 1:
+        raise InputError(f"{what} mixes {column} values {vals}; one endpoint needs one unit and basis", _loc(rows))
+    return vals[0] if vals else None
+
+
+def _label(source: str, position: str | None, pollutant: str) -> str:
+    return f"{source}{'/' + position if position else ''} {pollutant}"
+
+
+def _stack_endpoints(rows: pd.DataFrame, source: Source, position: str | None, pollutant: str, tz: str) -> list[EndpointData]:
+    label = _label(source.id, position, pollutant)
+    unit = _one(rows, "conc_unit", label) or "mg/m3"
+    as_sp = _one(rows, "conc_as", label)
+    out = []
+    metrics = [("concentration", "conc", unit)]
+    if source.reference_o2_pct is not None:
+        metrics.append(("concentration_o2", "conc_o2", unit))
+    if rows["mass_rate_kg_h"].notna().any():
+        metrics.append(("mass_rate", "mass_rate_kg_h", "kg/h"))
+    for metric, column, m_unit in metrics:
+        phases = {p: _phase_runs(_run_table(rows[rows["phase"] == p], column)) for p in PHASES}
+        out.append(EndpointData(source.id, position, pollutant, metric, "before-after", m_unit, as_sp,
+                                before=phases["before"], after=phases["after"], timezone=tz))
+    return out
+
+
+def _efficiency(rows: pd.DataFrame, source: Source, pollutant: str, tz: str) -> EndpointData | None:
+    inlet = rows[rows["position"] == "inlet"]
+    outlet = rows[rows["position"] == "outlet"]
+    if inlet.empty or outlet.empty or not inlet["mass_rate_kg_h"].notna().any() or not outlet["mass_rate_kg_h"].notna().any():
+        return None
+    as_sp = _one(rows, "conc_as", _label(source.id, None, pollutant))
+    paired: dict[str, PairedRuns] = {}
+    phase_runs: dict[str, PhaseRuns | None] = {}
+    unmatched: list[str] = []
+    for p in PHASES:
+        ti = _run_table(inlet[inlet["phase"] == p], "mass_rate_kg_h")
+        to = _run_table(outlet[outlet["phase"] == p], "mass_rate_kg_h")
+        ti = ti[ti["complete"]].set_index("run") if not ti.empty else ti
+        to = to[to["complete"]].set_index("run") if not to.empty else to
+        runs_i = list(ti.index) if not ti.empty else []
+        runs_o = list(to.index) if not to.empty else []
+        common = sorted(set(runs_i) & set(runs_o), key=natural_key)
+        unmatched += [f"{p}/inlet/{r}" for r in sorted(set(runs_i) - set(common), key=natural_key)]
+        unmatched += [f"{p}/outlet/{r}" for r in sorted(set(runs_o) - set(common), key=natural_key)]
+        if not common:
+            phase_runs[p] = None
+            continue
+        e_in = np.array([ti.loc[r, "value"] for r in common], dtype=float)
+        e_out = np.array([to.loc[r, "value"] for r in common], dtype=float)
+        c_in = tuple(bool(ti.loc[r, "censored"]) for r in common)
+        c_out = tuple(bool(to.loc[r, "censored"]) for r in common)
+        eff = np.where(e_in > 0, 100.0 * (1.0 - e_out / np.where(e_in > 0, e_in, 1.0)), np.nan)
+        keep = ~np.isnan(eff)
+        runs = tuple(r for r, k in zip(common, keep) if k)
+        unmatched += [f"{p}/inlet/{r}" for r, k in zip(common, keep) if not k]  # inlet rate 0: no efficiency
+        paired[p] = PairedRuns(runs, tuple(e_in[keep]), tuple(e_out[keep]), tuple(c for c, k in zip(c_in, keep) if k),
+                               tuple(c for c, k in zip(c_out, keep) if k))
+        phase_runs[p] = PhaseRuns(
+            runs=runs,
+            values=tuple(float(v) for v in eff[keep]),
+            censored=tuple(a or b for a, b, k in zip(c_in, c_out, keep) if k),
+            load_pct=tuple(None if pd.isna(ti.loc[r, "load_pct"]) else float(ti.loc[r, "load_pct"]) for r in runs),
+            flagged=tuple(bool(ti.loc[r, "flagged"] or to.loc[r, "flagged"]) for r in runs),
+        )
+    return EndpointData(source.id, None, pollutant, "removal_efficiency", "inlet-outlet", "%", as_sp,
+                        before=phase_runs["before"], after=phase_runs["after"], paired=paired,
+                        unmatched=tuple(unmatched), timezone=tz)
+
+
+def _boundary(rows: pd.DataFrame, case: Case, pollutant: str, tz: str) -> EndpointData | None:
+    group = [s for s in case.manifest.source if s.kind == "fugitive" and s.role in ("upwind", "downwind")]
+    down_ids = [s.id for s in group if s.role == "downwind"]
+    up_ids = [s.id for s in group if s.role == "upwind"]
+    down = rows[rows["source"].isin(down_ids)]
+    if down.empty:
+        return None
+    rule = fugitive_rule(group, pollutant)
+    label = f"boundary {pollutant}"
+    unit = _one(rows, "conc_unit", label) or "mg/m3"
+    as_sp = _one(rows, "conc_as", label)
+    phase_runs: dict[str, PhaseRuns | None] = {}
+    unmatched: list[str] = []
+    for p in PHASES:
+        point_tables = {}
+        for sid in down_ids:
+            t = _run_table(down[(down["source"] == sid) & (down["phase"] == p)], "conc")
+            if not t.empty:
+                point_tables[sid] = t.set_index("run")
+        if not point_tables:
+            phase_runs[p] = None
+            continue
+        up_rows = rows[rows["source"].isin(up_ids) & (rows["phase"] == p)]
+        up_tables = [(_run_table(up_rows[up_rows["source"] == sid], "conc")) for sid in up_ids]
+        up_tables = [t.set_index("run") for t in up_tables if not t.empty]
+        runs = sorted({r for t in point_tables.values() for r in t.index}, key=natural_key)
+        out_runs, vals, cens, loads, flags, excluded = [], [], [], [], [], []
+        for r in runs:
+            cands = [(t.loc[r, "value"], bool(t.loc[r, "censored"]), bool(t.loc[r, "flagged"]), t.loc[r, "load_pct"], bool(t.loc[r, "complete"]))
+                     for t in point_tables.values() if r in t.index]
+            if not all(c[4] for c in cands):
+                excluded.append(r)
+                continue
+            best = max(cands, key=lambda c: c[0])
+            value, censored, flagged = float(best[0]), best[1], any(c[2] for c in cands)
+            if rule == "downwind_minus_upwind":
+                ups = [t.loc[r] for t in up_tables if r in t.index]
+                if not ups:
+                    unmatched.append(f"{p}/downwind/{r}")
+                    continue
+                if not all(bool(u["complete"]) for u in ups):
+                    excluded.append(r)
+                    continue
+                value -= float(np.mean([u["value"] for u in ups]))
+                censored = censored or any(bool(u["censored"]) for u in ups)
+                flagged = flagged or value < 0 or any(bool(u["flagged"]) for u in ups)
+            out_runs.append(r)
+            vals.append(value)
+            cens.append(censored)
+            loads.append(None if pd.isna(best[3]) else float(best[3]))
+            flags.append(flagged)
+        phase_runs[p] = PhaseRuns(tuple(out_runs), tuple(vals), tuple(cens), tuple(loads), tuple(flags), tuple(excluded))
+    return EndpointData("boundary", None, pollutant, "fugitive", "before-after", unit, as_sp,
+                        before=phase_runs["before"], after=phase_runs["after"], unmatched=tuple(unmatched),
+                        rule=rule, timezone=tz)
+
+
+def _inplant(rows: pd.DataFrame, source: Source, pollutant: str, tz: str) -> EndpointData:
+    label = _label(source.id, None, pollutant)
+    unit = _one(rows, "conc_unit", label) or "mg/m3"
+    as_sp = _one(rows, "conc_as", label)
+    rule = fugitive_rule([source], pollutant)
+    phases = {p: _phase_runs(_run_table(rows[rows["phase"] == p], "conc")) for p in PHASES}
+    return EndpointData(source.id, None, pollutant, "fugitive", "before-after", unit, as_sp,
+                        before=phases["before"], after=phases["after"], rule=rule, timezone=tz)
+
+
+def _continuous(rows: pd.DataFrame, source: Source, position: str | None, pollutant: str, tz: str) -> list[EndpointData]:
+    label = _label(source.id, position, pollutant)
+    unit = _one(rows, "conc_unit", label) or "mg/m3"
+    as_sp = _one(rows, "conc_as", label)
+    metrics = [("concentration", "conc", unit)]
+    if source.reference_o2_pct is not None:
+        metrics.append(("concentration_o2", "conc_o2", unit))
+    if rows["mass_rate_kg_h"].notna().any():
+        metrics.append(("mass_rate", "mass_rate_kg_h", "kg/h"))
+    rows = rows.sort_values("start", kind="stable")
+    flag = rows["flag"].astype("string")
+    out = []
+    for metric, column, m_unit in metrics:
+        value = rows[column].to_numpy(dtype=float, na_value=np.nan)
+        readings = pd.DataFrame(
+            {
+                "start": rows["start"].to_numpy(),
+                "phase": rows["phase"].astype("string").to_numpy(),
+                "value": value,
+                "valid": (flag.isna() | flag.isin(VALID_FLAGS)).fillna(False).to_numpy(dtype=bool) & np.isfinite(value),
+                "flag": flag.to_numpy(),
+                "load_pct": rows["load_pct"].to_numpy(dtype=float, na_value=np.nan),
+            }
+        )
+        readings["start"] = pd.to_datetime(readings["start"], utc=True)
+        readings["phase"] = readings["phase"].astype("string")
+        readings["flag"] = readings["flag"].astype("string")
+        out.append(EndpointData(source.id, position, pollutant, metric, "continuous", m_unit, as_sp, readings=readings, timezone=tz))
+    return out
+
+
+def build_endpoints(normalized: pd.DataFrame, case: Case) -> list[EndpointData]:
+    """All endpoints of a normalized table (see the module docstring), sorted by key."""
+    tz = case.manifest.case.timezone
+    sources = case.sources
+    unknown = sorted(set(normalized["source"].dropna().astype(str)) - set(sources))
+    if unknown:
+        rows = normalized[normalized["source"].isin(unknown)]
+        raise InputError(f"source(s) not in case.toml: {', '.join(unknown)}", _loc(rows))
+    no_id = normalized["run"].isna() & normalized["start"].isna()
+    if no_id.any():
+        raise InputError(f"{int(no_id.sum())} row(s) have neither run nor start", _loc(normalized[no_id]))
+    endpoints: list[EndpointData] = []
+    pos = normalized["position"].astype("string").fillna("")
+    keyed = normalized.assign(_pos=pos)
+    for (sid, position, pollutant), rows in keyed.groupby(["source", "_pos", "pollutant"], sort=True):
+        source = sources[str(sid)]
+        position = position or None
+        continuous = rows["run"].isna()
+        if continuous.any() and not continuous.all():
+            raise InputError(f"{_label(source.id, position, pollutant)} mixes rows with run ids and continuous readings", _loc(rows))
+        if continuous.all():
+            endpoints += _continuous(rows, source, position, str(pollutant), tz)
+        elif source.kind == "stack":
+            endpoints += _stack_endpoints(rows, source, position, str(pollutant), tz)
+        elif source.role == "in-plant":
+            endpoints.append(_inplant(rows, source, str(pollutant), tz))
+    stack_ids = [s.id for s in case.manifest.source if s.kind == "stack"]
+    run_rows = normalized[normalized["run"].notna()]
+    for (sid, pollutant), rows in run_rows[run_rows["source"].isin(stack_ids)].groupby(["source", "pollutant"], sort=True):
+        eff = _efficiency(rows, sources[str(sid)], str(pollutant), tz)
+        if eff is not None:
+            endpoints.append(eff)
+    fug_ids = [s.id for s in case.manifest.source if s.kind == "fugitive" and s.role in ("upwind", "downwind")]
+    fug = run_rows[run_rows["source"].isin(fug_ids)]
+    for pollutant, rows in fug.groupby("pollutant", sort=True):
+        ep = _boundary(rows, case, str(pollutant), tz)
+        if ep is not None:
+            endpoints.append(ep)
+    endpoints.sort(key=lambda e: e.key)
+    keys = [e.key for e in endpoints]
+    if len(set(keys)) != len(keys):
+        dup = sorted({k for k in keys if keys.count(k) > 1})
+        raise InputError(f"duplicate endpoint(s) {dup}: a source id may not be named 'boundary'")
+    return endpoints

@@ -1,0 +1,197 @@
+"""QA checks on the normalized table: the results.json ``qa`` list, with bilingual details.
+
+Each item is ``{"check", "source", "position", "pollutant", "phase", "passed", "detail": {"ja",
+"zh"}}`` (keys that do not apply are null). ``passed`` is True or False, or null when the check
+cannot be evaluated because the data needed are not recorded (e.g. no production load); the
+detail then says what is missing. Texts: ``data/qa_text.toml``.
+
+Checks and their sources
+------------------------
+* ``min_runs`` — at least 3 runs per source, position, pollutant and phase (40 CFR 60.8(f);
+  HJ/T 397-2007 3–4 samples per monitoring value [K]). Runs with ``run`` ids only (continuous data
+  are judged by capture in the statistics).
+* ``load`` — every run at ≥ 75 % of design load (HJ/T 397-2007, acceptance monitoring [K]).
+* ``o2_range`` — 0 ≤ O2 < the source's ambient O2 (21 or 20.9); ``moisture`` — 0 ≤ H2O < 100 %;
+  ``flow_positive`` — flow > 0 (reliability.md §4 #16–18).
+* ``same_method`` — the same set of methods before and after (per source, position, pollutant).
+* ``same_basis`` — the same input unit, basis, standard state and "as" species before and after.
+* ``detection_limits`` — detection limits (``lod``, or the value of non-detects) of the two phases
+  within a factor :data:`LOD_RATIO_MAX` of each other. This factor is a convention of this tool
+  (no standard sets it): a lower detection limit after than before can make a reduction look
+  larger where values are censored.
+* ``lab_o2ref``, ``lab_rate`` — lab-reported O2-corrected concentrations and rates agree with the
+  recomputed ones within 1 % (from ``normalize``'s ``o2ref_mismatch``/``rate_mismatch``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from verify.case import Case
+
+MIN_RUNS = 3
+MIN_LOAD_PCT = 75.0
+LOD_RATIO_MAX = 2.0
+PHASES = ("before", "after")
+
+
+@lru_cache(maxsize=1)
+def texts() -> dict:
+    """The QA text catalogue (``data/qa_text.toml``)."""
+    with resources.files("verify.measure").joinpath("data", "qa_text.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def _detail(check: str, outcome: str, **fields) -> dict[str, str]:
+    cat = texts()
+    out = {}
+    for lang in ("ja", "zh"):
+        values = dict(fields)
+        if "phase" in values and values["phase"] in cat["phase"]:
+            values["phase"] = cat["phase"][values["phase"]][lang]
+        out[lang] = cat[check][outcome][lang].format(**values)
+    return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _label(source: str, position: str | None, pollutant: str | None) -> str:
+    text = source + (f"/{position}" if position else "")
+    return text + (f" {pollutant}" if pollutant else "")
+
+
+def _item(check, source, position, pollutant, phase, passed, detail) -> dict:
+    return {"check": check, "source": source, "position": position, "pollutant": pollutant, "phase": phase,
+            "passed": passed, "detail": detail}
+
+
+def _pos(v) -> str | None:
+    return None if pd.isna(v) or v == "" else str(v)
+
+
+def _runs_checks(t: pd.DataFrame) -> list[dict]:
+    out = []
+    runs = t[t["run"].notna()]
+    for (src, pos, pol), rows in runs.groupby(["source", "_pos", "pollutant"], sort=True):
+        for phase in PHASES:
+            n = rows.loc[rows["phase"] == phase, "run"].nunique()
+            ok = n >= MIN_RUNS
+            label = _label(src, _pos(pos), pol)
+            out.append(_item("min_runs", src, _pos(pos), pol, phase, ok, _detail("min_runs", "pass" if ok else "fail", label=label, phase=phase, n=n)))
+    return out
+
+
+def _run_level_checks(t: pd.DataFrame, case: Case) -> list[dict]:
+    out = []
+    for (src, pos), rows in t.groupby(["source", "_pos"], sort=True):
+        source = case.sources.get(str(src))
+        label = _label(src, _pos(pos), None)
+        for phase in PHASES:
+            pr = rows[rows["phase"] == phase]
+            if pr.empty:
+                continue
+            # production load, per run
+            runs = pr[pr["run"].notna()].groupby("run")["load_pct"].mean()
+            if len(runs):
+                if runs.isna().all():
+                    out.append(_item("load", src, _pos(pos), None, phase, None, _detail("load", "missing", label=label, phase=phase)))
+                else:
+                    low = runs[runs < MIN_LOAD_PCT]
+                    ok = low.empty and not runs.isna().any()
+                    outcome = "pass" if ok else ("fail" if not low.empty else "missing")
+                    passed = True if ok else (False if not low.empty else None)
+                    out.append(_item("load", src, _pos(pos), None, phase, passed,
+                                     _detail("load", outcome, label=label, phase=phase, min=_fmt(runs.min()),
+                                             runs=", ".join(str(r) for r in low.index))))
+            ambient = source.o2_ambient_pct if source is not None else 21.0
+            for check, column, lo, hi in (("o2_range", "o2_pct", 0.0, ambient), ("moisture", "h2o_pct", 0.0, 100.0)):
+                vals = pr[column].dropna().to_numpy(dtype=float)
+                if len(vals):
+                    bad = vals[(vals < lo) | (vals >= hi)]
+                    out.append(_item(check, src, _pos(pos), None, phase, bool(len(bad) == 0),
+                                     _detail(check, "pass" if len(bad) == 0 else "fail", label=label, phase=phase,
+                                             limit=_fmt(hi), values=", ".join(_fmt(v) for v in np.unique(bad)))))
+            flows = pr["flow"].dropna().to_numpy(dtype=float)
+            if len(flows):
+                bad = flows[flows <= 0]
+                out.append(_item("flow_positive", src, _pos(pos), None, phase, bool(len(bad) == 0),
+                                 _detail("flow_positive", "pass" if len(bad) == 0 else "fail", label=label, phase=phase,
+                                         values=", ".join(_fmt(v) for v in np.unique(bad)))))
+            for check, column in (("lab_o2ref", "o2ref_mismatch"), ("lab_rate", "rate_mismatch")):
+                if column not in pr.columns:
+                    continue
+                flags = pr[column].dropna()
+                if len(flags):
+                    diff = pr.loc[flags.index, column.replace("mismatch", "check")].abs().max()
+                    k = int(flags.astype(bool).sum())
+                    out.append(_item(check, src, _pos(pos), None, phase, k == 0,
+                                     _detail(check, "pass" if k == 0 else "fail", label=label, phase=phase, n=len(flags), k=k,
+                                             max=_fmt(100 * float(diff)))))
+    return out
+
+
+def _signature(rows: pd.DataFrame) -> str:
+    parts = set()
+    for _, r in rows[["unit", "basis", "std_state", "as_species"]].drop_duplicates().iterrows():
+        items = [str(r["unit"]), str(r["basis"]) if pd.notna(r["basis"]) else "basis?"]
+        if pd.notna(r["std_state"]) and str(r["basis"]).startswith("standard"):
+            items.append(str(r["std_state"]))
+        if pd.notna(r["as_species"]):
+            items.append(f"as {r['as_species']}")
+        parts.add(" ".join(items))
+    return "; ".join(sorted(parts))
+
+
+def _comparison_checks(t: pd.DataFrame) -> list[dict]:
+    out = []
+    for (src, pos, pol), rows in t.groupby(["source", "_pos", "pollutant"], sort=True):
+        b, a = rows[rows["phase"] == "before"], rows[rows["phase"] == "after"]
+        if b.empty or a.empty:
+            continue
+        label = _label(src, _pos(pos), pol)
+        mb, ma = set(b["method"].dropna().astype(str)), set(a["method"].dropna().astype(str))
+        if mb and ma:
+            ok = mb == ma
+            out.append(_item("same_method", src, _pos(pos), pol, None, ok,
+                             _detail("same_method", "pass" if ok else "fail", label=label, before=", ".join(sorted(mb)), after=", ".join(sorted(ma)))))
+        else:
+            out.append(_item("same_method", src, _pos(pos), pol, None, None, _detail("same_method", "missing", label=label)))
+        sb, sa = _signature(b), _signature(a)
+        ok = sb == sa
+        out.append(_item("same_basis", src, _pos(pos), pol, None, ok, _detail("same_basis", "pass" if ok else "fail", label=label, before=sb, after=sa)))
+        lods = []
+        for rows_p in (b, a):
+            vals = rows_p["lod"].dropna().to_numpy(dtype=float)
+            cens = rows_p.loc[rows_p["censored"].fillna(False).astype(bool) & rows_p["lod"].isna(), "value"].dropna().to_numpy(dtype=float)
+            lods.append(np.concatenate([vals, cens]))
+        lb, la = lods
+        if len(lb) == 0 and len(la) == 0:
+            continue
+        text_b = ", ".join(_fmt(v) for v in np.unique(lb)) or "—"
+        text_a = ", ".join(_fmt(v) for v in np.unique(la)) or "—"
+        if len(lb) == 0 or len(la) == 0:
+            out.append(_item("detection_limits", src, _pos(pos), pol, None, None,
+                             _detail("detection_limits", "missing", label=label, before=text_b, after=text_a)))
+            continue
+        hi, lo = max(lb.max(), la.max()), min(lb.min(), la.min())
+        ratio = hi / lo if lo > 0 else float("inf")
+        ok = ratio <= LOD_RATIO_MAX
+        out.append(_item("detection_limits", src, _pos(pos), pol, None, bool(ok),
+                         _detail("detection_limits", "pass" if ok else "fail", label=label, before=text_b, after=text_a, ratio=_fmt(ratio))))
+    return out
+
+
+def run_checks(normalized: pd.DataFrame, case: Case) -> list[dict]:
+    """All QA checks (module docstring), in a stable order: check group, then source, position,
+    pollutant, phase."""
+    if normalized.empty:
+        return []
+    t = normalized.assign(_pos=normalized["position"].astype("string").fillna(""))
+    return _runs_checks(t) + _run_level_checks(t, case) + _comparison_checks(t)

@@ -101,7 +101,7 @@ def _number_from_text(text: str, decimal: str, thousands: str | None) -> tuple[f
             body = body.replace(sep, "")
     if decimal == ",":
         if "." in body:
-            if re.fullmatch(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})+", body):
+            if re.fullmatch(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?", body):
                 return None, "ambiguous_thousands", f"{text!r}: '.' may be a thousands separator (declare thousands)"
             return None, "invalid_number", f"{text!r}: the file declares a decimal comma"
         if re.fullmatch(r"[+-]?[0-9]+,[0-9]+(?:e[+-]?[0-9]{1,4})?", body):

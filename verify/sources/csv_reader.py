@@ -55,9 +55,11 @@ def _decode(data: bytes, rel: str, declared: str | None) -> tuple[str, str, list
     decoded = {}
     for enc in CANDIDATE_ENCODINGS[1:]:
         try:
-            decoded[enc] = data.decode(enc)
+            text = data.decode(enc)
         except UnicodeDecodeError:
             continue
+        if _plausible(text):
+            decoded[enc] = text
     if not decoded:
         raise InputError(
             "file is neither UTF-8, GB18030/GBK nor Shift-JIS text",
@@ -70,6 +72,12 @@ def _decode(data: bytes, rel: str, declared: str | None) -> tuple[str, str, list
         enc = max(decoded, key=lambda e: (_recognised_words(decoded[e]), -_halfwidth_kana(decoded[e]), e == "gb18030"))
         notes.append(f"encoding {enc} chosen: the bytes also decode as {'cp932' if enc == 'gb18030' else 'gb18030'}")
     return decoded[enc], enc, notes
+
+
+def _plausible(text: str) -> bool:
+    """False when a lenient codec produced C1 controls or private-use characters (cp932 maps
+    bytes 0x80, 0xA0 and 0xFD–0xFF there): real GBK or Shift-JIS text never contains them."""
+    return not any("\x80" <= ch <= "\x9f" or "\ue000" <= ch <= "\uf8ff" or ch == "\ufffd" for ch in text)
 
 
 def _halfwidth_kana(text: str) -> int:

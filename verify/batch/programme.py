@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import tomllib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -282,8 +283,18 @@ def write_pdf(html: str, path: Path) -> Path:
 # Everything
 
 
+@dataclass(frozen=True)
+class Programme:
+    """What :func:`write_programme` wrote and the numbers it wrote."""
+
+    files: dict[str, Path]
+    summaries: list[CaseSummary]
+    failed: list[CaseRecord]
+    totals: Totals
+
+
 def write_programme(records: list[CaseRecord], outdir: Path, langs: tuple[str, ...] = ("ja", "zh"),
-                    pdf: bool = True) -> dict[str, Path]:
+                    pdf: bool = True) -> Programme:
     """Write batch.json, summary.csv, summary.xlsx, programme.html (and programme.pdf)."""
     outdir = Path(outdir)
     written = {"batch.json": atomic_write_text(
@@ -299,7 +310,7 @@ def write_programme(records: list[CaseRecord], outdir: Path, langs: tuple[str, .
     written["programme.html"] = atomic_write_text(outdir / "programme.html", html)
     if pdf:
         written["programme.pdf"] = write_pdf(html, outdir / "programme.pdf")
-    return written
+    return Programme(files=written, summaries=summaries, failed=failed, totals=totals)
 
 
 def read_batch_json(outdir: Path) -> list[CaseRecord]:
@@ -311,6 +322,6 @@ def read_batch_json(outdir: Path) -> list[CaseRecord]:
         raise InputError(f"not a batch record file ({exc})", hint="run `verify batch` first") from None
 
 
-def write_programme_from_outdir(outdir: Path, langs: tuple[str, ...] = ("ja", "zh"), pdf: bool = True) -> dict[str, Path]:
+def write_programme_from_outdir(outdir: Path, langs: tuple[str, ...] = ("ja", "zh"), pdf: bool = True) -> Programme:
     """Re-render the programme summary from OUTDIR/batch.json and the cases' results.json files."""
     return write_programme(read_batch_json(outdir), outdir, langs, pdf=pdf)

@@ -71,19 +71,26 @@ def _simulated(seed=11, hours=240, phi=0.6, effect=0.7, load=False):
     step = np.r_[np.zeros(hours), np.ones(hours)]
     lo = rng.uniform(70, 100, n)
     logy = math.log(50) + math.log(effect) * step + e + (0.01 * (lo - 85) if load else 0)
-    start = [pd.Timestamp("2026-01-01T00:00Z") + pd.Timedelta(hours=k) for k in range(hours)]
-    start += [pd.Timestamp("2026-06-01T00:00Z") + pd.Timedelta(hours=k) for k in range(hours)]
-    rows = []
-    for k in range(n):
-        for m in range(0, 60, 15):
-            rows.append((start[k] + pd.Timedelta(minutes=m), "after" if step[k] else "before",
-                         math.exp(logy[k] + rng.normal(0, 0.01)), True, "N", lo[k] if load else np.nan))
-    return pd.DataFrame(rows, columns=["start", "phase", "value", "valid", "flag", "load_pct"])
+    start = pd.date_range("2026-01-01T00:00Z", periods=hours, freq="h").append(
+        pd.date_range("2026-06-01T00:00Z", periods=hours, freq="h"))
+    per = 4  # 15-minute readings
+    times = np.repeat(start.tz_convert(None).to_numpy(), per) + np.tile(np.arange(per) * np.timedelta64(15, "m"), n)
+    return pd.DataFrame({
+        "start": pd.DatetimeIndex(times).tz_localize("UTC"),
+        "phase": np.repeat(np.where(step == 1, "after", "before"), per),
+        "value": np.exp(np.repeat(logy, per) + rng.normal(0, 0.01, n * per)),
+        "valid": True, "flag": "N",
+        "load_pct": np.repeat(lo, per) if load else np.nan,
+    })
 
 
-def test_known_minus_30_percent_recovered():
-    stats = analyse_endpoint(_endpoint(_simulated()))
-    out = stats.to_dict()
+@pytest.fixture(scope="module")
+def simulated_stats():
+    return analyse_endpoint(_endpoint(_simulated()))
+
+
+def test_known_minus_30_percent_recovered(simulated_stats):
+    out = simulated_stats.to_dict()
     hac, sar = out["tests"]["hac_ols"], out["tests"]["sarimax"]
     assert hac["ci95"][0] < -30 < hac["ci95"][1]
     assert hac["maxlags"] == cont.newey_west_maxlags(480) and hac["n_hours"] == 480 and hac["covariates"] == []
@@ -105,7 +112,7 @@ def test_hac_interval_is_wider_than_naive_under_autocorrelation():
 
 
 def test_load_covariate_used():
-    stats = analyse_endpoint(_endpoint(_simulated(load=True, hours=120)))
+    stats = analyse_endpoint(_endpoint(_simulated(load=True, hours=100)))
     hac = stats.tests["hac_ols"]
     assert hac["covariates"] == ["load"]
     assert hac["ci95"][0] < -30 < hac["ci95"][1]

@@ -71,18 +71,18 @@ def hourly_table(data) -> HourlyTable:
     gaps = np.diff(times).astype("timedelta64[s]").astype(float) / 60
     gaps = gaps[gaps > 0]
     interval = float(min(60.0, np.median(gaps))) if len(gaps) else 60.0
-    rows = []
-    for (phase, hour), g in df.groupby(["phase", "hour"], sort=True):
-        ok = g[g["ok"]]
-        minutes = min(60.0, ok["start_utc"].nunique() * interval)
-        rows.append({
-            "hour": hour, "phase": str(phase),
-            "value": float(ok["value"].mean()) if len(ok) else math.nan,
-            "valid_minutes": minutes, "n_readings": len(g), "n_invalid": int((~g["ok"]).sum()),
-            "load": float(ok["load"].mean()) if ok["load"].notna().any() else math.nan,
-            "valid": bool(minutes >= VALID_MINUTES),
-        })
-    frame = pd.DataFrame(rows, columns=["hour", "phase", "value", "valid_minutes", "n_readings", "n_invalid", "load", "valid"])
+    df["ok_value"] = df["value"].where(df["ok"])
+    df["ok_start"] = df["start_utc"].where(df["ok"])
+    df["bad"] = ~df["ok"]
+    df["phase"] = df["phase"].astype(str)
+    agg = df.groupby(["phase", "hour"], sort=True).agg(
+        value=("ok_value", "mean"), valid_times=("ok_start", "nunique"), n_readings=("ok", "size"),
+        n_invalid=("bad", "sum"), load=("load", "mean"),
+    ).reset_index()
+    agg["valid_minutes"] = np.minimum(60.0, agg["valid_times"].to_numpy(float) * interval)
+    agg["valid"] = agg["valid_minutes"] >= VALID_MINUTES
+    agg["n_invalid"] = agg["n_invalid"].astype(int)
+    frame = agg[["hour", "phase", "value", "valid_minutes", "n_readings", "n_invalid", "load", "valid"]]
     frame = frame.sort_values(["hour", "phase"], kind="stable").reset_index(drop=True)
     span, invalid = {}, {}
     for phase, g in df.groupby("phase"):

@@ -1,0 +1,64 @@
+"""Write the normalized table (``verify normalize CASE -o FILE``): csv, xlsx or parquet by suffix.
+
+* Text cells that a spreadsheet would execute (starting with ``=``, ``+``, ``-``, ``@``, tab or CR:
+  OWASP "CSV Injection", reliability.md §1) are written with a leading apostrophe in csv and
+  xlsx. Numbers are left alone (negative numbers stay numbers).
+* Timestamps are written as ISO 8601 text in UTC for csv and xlsx (Excel has no time zones);
+  parquet keeps the typed columns.
+* The file is written to a temporary name in the same folder and renamed, so an error never leaves
+  a half-written file under the final name (reliability.md §2 promise 11).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from verify.errors import InputError
+
+SUFFIXES = (".csv", ".xlsx", ".parquet")
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value):
+    if isinstance(value, str) and value.startswith(_DANGEROUS):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with text cells made inert and timestamps as ISO text (for csv/xlsx)."""
+    out = frame.copy()
+    for name in out.columns:
+        col = out[name]
+        if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(col.dtype):
+            out[name] = col.map(lambda t: None if pd.isna(t) else t.isoformat()).astype("string")
+        elif pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
+            out[name] = col.map(lambda v: v if pd.isna(v) else _inert(v)).astype("string" if col.dtype != object else object)
+    return out
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` to ``path`` as csv (UTF-8 with BOM, so Excel shows CJK text), xlsx or parquet."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(f"cannot write {path.name!r}: use one of {', '.join(SUFFIXES)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        if suffix == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        elif suffix == ".csv":
+            spreadsheet_safe(frame).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        else:
+            spreadsheet_safe(frame).to_excel(tmp, index=False, sheet_name="normalized", engine="openpyxl")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -39,7 +39,7 @@ def test_values_match_field_guide(cat):
         "GB37822-2019:NMHC:inplant_1h:special": 6, "GB37822-2019:NMHC:inplant_single:special": 20,
         "DB32-4041-2021:NMHC:conc": 60, "DB32-4041-2021:NMHC:rate": 3, "DB32-4041-2021:BTEX:rate": 1.6,
         "GB13271-2014-coal:SO2:conc:new": 300, "GB13271-2014-gas:NOx:conc:new": 200,
-        "DB330621-T001-2013:PM:conc": 30, "DB330621-T001-2013:oil_fume:conc": 40,
+        "DB330621-T001-2013:PM:conc": 30, "DB330621-T001-2013:oil_mist:conc": 40,
         "JP-APCA-VOC-chemdryer:VOC:conc": 600, "JP-APCA-VOC-adhesivedryer:VOC:conc": 1400,
     }
     for k, v in expect.items():

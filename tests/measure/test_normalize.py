@@ -146,3 +146,29 @@ def test_unknown_unit_names_location(make_case, canon):
 def test_empty_table(make_case, canon):
     n = normalize(canon([]), make_case())
     assert len(n) == 0 and "conc" in n.columns and "derivation" in n.columns
+
+
+def test_odour_passes_through_and_percent_is_not_a_concentration(make_case, canon):
+    case = make_case(sources=[{"id": "S1", "kind": "stack", "reference_o2_pct": 9}])
+    t = canon([
+        dict(source="S1", phase="before", run="1", pollutant="odour", value=1300.0, unit="dimensionless", o2_pct=12.0),
+        dict(source="S1", phase="before", run="1", pollutant="PM", value=5.0, unit="pct", sample="x"),
+    ])
+    n = normalize(t, case)
+    assert n["conc"].iloc[0] == 1300.0 and n["conc_unit"].iloc[0] == "dimensionless" and math.isnan(n["conc_o2"].iloc[0])
+    assert math.isnan(n["conc"].iloc[1]) and "not a concentration" in n["missing"].iloc[1]
+
+
+def test_row_order_does_not_change_results(make_case, canon):
+    # property: normalize is row-wise, so a permutation of the input permutes the output
+    case = make_case(sources=[{"id": "S1", "kind": "stack", "reference_o2_pct": 9}])
+    rows = [dict(source="S1", phase="before", run=str(i), pollutant=p, value=float(i + 1), unit=u, o2_pct=10.0 + i,
+                 h2o_pct=5.0, basis=b, temp_c=120.0, pressure_kpa=100.5, flow=1000.0 * (i + 1), flow_unit="m3/min",
+                 flow_basis="actual-wet")
+            for i, (p, u, b) in enumerate([("SO2", "ppmv", "standard-dry"), ("PM", "ug/m3", "actual-wet"),
+                                           ("VOC", "ppmC", "standard-wet"), ("NOx", "mg/m3", "standard-wet")])]
+    a = normalize(canon(rows), case)
+    b = normalize(canon(rows[::-1]), case)
+    cols = ["conc", "conc_o2", "flow_sd_m3_h", "mass_rate_kg_h"]
+    assert np.allclose(a[cols].to_numpy(float), b[cols].to_numpy(float)[::-1], equal_nan=True)
+    assert list(a["derivation"]) == list(b["derivation"])[::-1]

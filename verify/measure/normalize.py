@@ -13,8 +13,9 @@ Derived columns
     273.15 K, US-EPA → ``epa`` 293.15 K; both 101.325 kPa), **dry** gas. Unit ``mg/m3`` for mass
     concentrations and for ppmv/ppbv of a known species (× M/Vm at the reporting state); ``ppmC``
     for values measured in ppmC (or ppmv "as C"), which no state changes.
+    Dimensionless values (odour concentration, 无量纲) pass through unchanged, unit ``dimensionless``.
 ``conc_unit``, ``conc_as``, ``conc_state``
-    ``mg/m3`` | ``ppmC``; the basis (``C``, ``NO2``, ``propane``… or <NA>); ``normal-dry`` | ``epa-dry``.
+    ``mg/m3`` | ``ppmC`` | ``dimensionless``; the basis (``C``, ``NO2``, ``propane``… or <NA>); ``normal-dry`` | ``epa-dry``.
 ``conc_o2``
     ``conc`` corrected to the source's ``reference_o2_pct`` with its ``o2_ambient_pct`` (21 or 20.9)
     and ``o2_cap_pct`` (JP: 20), see :func:`verify.measure.conversions.o2_correct`. NaN where the
@@ -148,14 +149,16 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
     is_mass = group == "mass_concentration"
     is_vol = group == "volume_fraction"
     is_c = group == "carbon_fraction"
-    not_conc = ~(is_mass | is_vol | is_c)
-    missing.add(not_conc, "unit is not a concentration")
+    is_dimless = group == "dimensionless"  # odour concentration (无量纲): passed through unchanged
+    gas_conc = is_mass | is_vol | is_c
+    not_conc = ~(gas_conc | is_dimless)
+    missing.add(not_conc, "conc: unit is not a concentration")
 
     # basis: the row's, else the case's concentration_basis (said in the derivation)
     basis = _str(table, "basis")
     no_basis = basis == ""
     basis = np.where(no_basis, case.manifest.case.concentration_basis, basis)
-    deriv.add(no_basis & ~not_conc, f"basis from case concentration_basis ({case.manifest.case.concentration_basis})")
+    deriv.add(no_basis & gas_conc, f"basis from case concentration_basis ({case.manifest.case.concentration_basis})")
     std_state = _str(table, "std_state")
     no_state = (std_state == "") & np.char.startswith(basis.astype(str), "standard")
     std_state = np.where(std_state == "", D, std_state)
@@ -163,7 +166,7 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
 
     # 1. unit prefix factor to mg/m3 | ppmv | ppmC: one pint factor per unit key
     fac = np.full(n, np.nan)
-    target = {"mass_concentration": "mg/m3", "volume_fraction": "ppmv", "carbon_fraction": "ppmC"}
+    target = {"mass_concentration": "mg/m3", "volume_fraction": "ppmv", "carbon_fraction": "ppmC", "dimensionless": "dimensionless"}
     for u in np.unique(unit):
         m = unit == u
         g = UNIT_KEYS[u][1]
@@ -174,7 +177,8 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
                 deriv.add(m, f"{u}→{target[g]} ×{f:g}")
 
     # 2. wet → dry (any wet basis, any concentration kind)
-    wet = np.isin(basis, ["standard-wet", "actual-wet"]) & ~not_conc
+    deriv.add(is_dimless, "dimensionless (odour): no state or moisture conversion")
+    wet = np.isin(basis, ["standard-wet", "actual-wet"]) & gas_conc
     bad_h2o = wet & ~((h2o >= 0) & (h2o < 100))
     fac = np.where(wet, fac / (1.0 - h2o / 100.0), fac)
     fac[bad_h2o] = np.nan
@@ -202,7 +206,7 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
     # 4. volume fraction → mg/m3 at the reporting state, or → ppmC when 'as C'
     as_sp = _str(table, "as_species")
     pollutant = _str(table, "pollutant")
-    conc_unit = np.where(is_c, "ppmC", np.where(is_mass, "mg/m3", ""))
+    conc_unit = np.where(is_c, "ppmC", np.where(is_mass, "mg/m3", np.where(is_dimless, "dimensionless", "")))
     conc_as = np.where(is_c, "C", as_sp).astype(object)
     vol_c = is_vol & (as_sp == "C")
     conc_unit = np.where(vol_c, "ppmC", conc_unit)
@@ -225,7 +229,7 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
 
     conc = value * fac
     missing.add(np.isnan(value) & ~not_conc, "conc: no value")
-    conc_state = np.where(conc_unit == "", "", f"{R}-dry")
+    conc_state = np.where((conc_unit == "") | is_dimless, "", f"{R}-dry")
 
     out["conc"] = conc
     out["conc_unit"] = pd.Series(conc_unit, index=table.index, dtype="string").mask(lambda s: s == "")
@@ -242,7 +246,7 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
         source = sources.get(s)
         if source is None or source.reference_o2_pct is None:
             continue
-        m = (src == s) & ~np.isnan(conc)
+        m = (src == s) & ~np.isnan(conc) & gas_conc
         ref = source.reference_o2_pct
         ref_col[src == s] = ref
         res = np.asarray(cv.o2_correct(conc[m], o2[m], ref, source.o2_ambient_pct, source.o2_cap_pct), dtype=float)

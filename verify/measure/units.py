@@ -59,8 +59,12 @@ UNIT_KEYS: dict[str, tuple[str, str]] = {
     "m3/s": ("meter ** 3 / second", "volume_flow"),
     "kg/h": ("kilogram / hour", "mass_rate"),
     "g/h": ("gram / hour", "mass_rate"),
+    "mg/h": ("milligram / hour", "mass_rate"),
     "g/s": ("gram / second", "mass_rate"),
     "t/a": ("tonne / year", "annual_mass"),
+    # plain percent (load, efficiency) and dimensionless values (odour concentration, 无量纲)
+    "pct": ("percent", "percent"),
+    "dimensionless": ("dimensionless", "dimensionless"),
 }
 
 

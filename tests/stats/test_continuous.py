@@ -1,10 +1,14 @@
 """Continuous data: HJ 75/76 hourly validity, HAC regression and SARIMAX on simulated AR(1) data."""
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
+from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 from verify.measure.series import EndpointData
 from verify.stats import continuous as cont
@@ -124,3 +128,21 @@ def test_too_few_valid_hours():
     out = analyse_endpoint(_endpoint(frame)).to_dict()
     assert out["status"] == "insufficient_data" and out["tests"]["hac_ols"] is None
     assert out["caveats"][0]["code"] == "insufficient_data"
+
+
+def test_sarimax_convergence_warning_becomes_caveat(monkeypatch):
+    original = SARIMAX.fit
+
+    def failing_fit(self, *args, **kwargs):
+        res = original(self, *args, **kwargs)
+        res.mle_retvals["converged"] = False
+        warnings.warn("Maximum Likelihood optimization failed to converge.", ConvergenceWarning)
+        return res
+
+    monkeypatch.setattr(SARIMAX, "fit", failing_fit)
+    rng = np.random.default_rng(2)
+    frame = _readings(list(rng.uniform(9, 11, 30)), "before", "2026-01-01T00:00Z")
+    frame = pd.concat([frame, _readings(list(rng.uniform(6, 8, 30)), "after", "2026-02-01T00:00Z")], ignore_index=True)
+    out = analyse_endpoint(_endpoint(frame)).to_dict()  # the suite turns ConvergenceWarning into an error
+    assert out["tests"]["sarimax"]["converged"] is False
+    assert "sarimax_not_converged" in [c["code"] for c in out["caveats"]]

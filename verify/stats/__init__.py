@@ -1,0 +1,14 @@
+"""Statistics room: endpoint series (``verify.measure.series.EndpointData``) → statistics.
+
+Public API (results are frozen dataclasses whose ``to_dict()`` gives the keys of
+``shared/spec/results.md``):
+
+* :func:`verify.stats.endpoint.analyse_endpoint` → ``EndpointStats`` (before–after, inlet–outlet,
+  continuous designs; non-detects);
+* :func:`verify.stats.claims.judge_claim` → ``ClaimResult``;
+* :func:`verify.stats.multiplicity.holm`; :func:`verify.stats.comparability.load_tost`;
+* :func:`verify.stats.plan.plan_runs`, :func:`verify.stats.plan.mdr_table`;
+* :func:`verify.stats.continuous.hourly_values` (valid hourly means, for limit exceedances).
+
+Submodules are imported on demand so that ``import verify.stats`` stays cheap.
+"""

@@ -1,0 +1,451 @@
+"""One benchmark task, run by ``benchmarks/run.py`` in a fresh interpreter.
+
+``python benchmarks/_child.py TASK ARGS_JSON`` runs TASK and prints one JSON object as the last line
+of stdout::
+
+    {"status": "ok" | "not available" | "error", "import_s": …, "work_s": …, "stages": {…}, "info": {…}}
+
+* ``import_s``: time to import what the task needs (reported separately, as the issue asks);
+* ``work_s``: the timed work, after imports;
+* ``stages``: a breakdown of ``work_s`` (seconds per stage function), where the task has one;
+* ``info``: sizes (rows, table bytes), RSS after imports, peak RSS (``ru_maxrss``), ledger counts.
+
+"not available" means the stage is not in the package yet (ImportError/AttributeError on import);
+"error" means it ran and raised (the message is kept). The parent never crashes on either.
+
+Only this file and the stage functions it calls run in the child; timings use
+``time.perf_counter``. Stage breakdowns wrap module attributes *before* the callers import them,
+so the code measured is exactly the code the CLI runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+T_START = time.perf_counter()
+
+
+class NotAvailable(Exception):
+    """The stage does not exist (yet) in the package."""
+
+
+def _rss_bytes() -> int:
+    """Current resident set size (Linux /proc), 0 where unknown."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _maxrss_bytes() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+
+
+class StageTimer:
+    """Wraps functions so that each call adds its wall time to ``stages[name]``."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, float] = {}
+        self.results: dict[str, object] = {}
+
+    def wrap(self, module, attr: str, name: str, keep_result: bool = False) -> None:
+        original = getattr(module, attr)
+
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                result = original(*args, **kwargs)
+            finally:
+                self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - t0
+            if keep_result:
+                self.results[name] = result
+            return result
+
+        timed.__wrapped__ = original  # type: ignore[attr-defined]
+        setattr(module, attr, timed)
+
+    def try_wrap(self, module_name: str, attr: str, name: str, keep_result: bool = False) -> bool:
+        import importlib
+
+        try:
+            module = importlib.import_module(module_name)
+            getattr(module, attr)
+        except (ImportError, AttributeError):
+            return False
+        self.wrap(module, attr, name, keep_result)
+        return True
+
+
+def _import(names: list[str]) -> None:
+    import importlib
+
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise NotAvailable(f"cannot import {name}: {exc}") from None
+
+
+def _ledger_info(intake) -> dict:
+    info: dict = {}
+    try:
+        table = intake.table
+        info["table_rows"] = int(len(table))
+        info["table_bytes"] = int(table.memory_usage(deep=True).sum())
+    except Exception:  # noqa: BLE001 - informative only
+        pass
+    try:
+        frame = intake.ledger.to_frame()
+        info["ledger_entries"] = int(len(frame))
+        info["has_rejections"] = bool(intake.ledger.has_rejections)
+        if "outcome" in frame.columns:
+            info["ledger_outcomes"] = {str(k): int(v) for k, v in frame["outcome"].value_counts().items()}
+    except Exception:  # noqa: BLE001
+        pass
+    return info
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+def task_noop(args: dict) -> dict:
+    """Does nothing: checks the parent/child protocol (used by the smoke test)."""
+    t0 = time.perf_counter()
+    total = sum(range(int(args.get("n", 1000))))
+    return {"work_s": time.perf_counter() - t0, "info": {"sum": total}}
+
+
+def _verify_timer(extra: list[tuple[str, str, str]] = ()) -> StageTimer:
+    """Import the stage modules and wrap the functions the pipeline calls, before it imports them."""
+    timer = StageTimer()
+    if not timer.try_wrap("verify.sources", "read_inputs", "read_inputs", keep_result=True):
+        raise NotAvailable("verify.sources.read_inputs does not exist yet")
+    for module, attr, name in extra:
+        timer.try_wrap(module, attr, name, keep_result=(name == "normalize"))
+    return timer
+
+
+def task_normalize(args: dict) -> dict:
+    """``verify normalize CASE -o OUT.csv`` through :func:`verify.pipeline.normalize_to_file`."""
+    timer = _verify_timer([("verify.measure.normalize", "normalize", "normalize"),
+                           ("verify.case", "load_case", "load_case")])
+    _import(["verify.cli", "verify.pipeline", "pandas", "numpy"])
+    from verify import pipeline
+
+    timer.wrap(pipeline, "write_table", "write_table")
+    timer.wrap(pipeline, "load_case", "load_case")
+    import_s = time.perf_counter() - T_START
+    rss_after_import = _rss_bytes()
+    t0, c0 = time.perf_counter(), time.process_time()
+    pipeline.normalize_to_file(Path(args["case"]), Path(args["out"]), allow_rejected=True)
+    work_s, work_cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    info = {"rss_after_import": rss_after_import}
+    if "read_inputs" in timer.results:
+        info.update(_ledger_info(timer.results["read_inputs"]))
+    norm = timer.results.get("normalize")
+    if norm is not None:
+        info["normalized_rows"] = int(len(norm))
+        info["normalized_columns"] = int(norm.shape[1])
+    return {"import_s": import_s, "work_s": work_s, "work_cpu_s": work_cpu_s, "stages": timer.stages, "info": info}
+
+
+def _output_frame(shape: dict, n_rows: int):
+    """A frame with the verify output's columns, dtypes and typical values, ``n_rows`` long.
+
+    ``shape['sample']`` is the path of the verify output; its first rows are read as text,
+    each column converted to what it holds (number, timestamp, bool, text) and tiled.
+    """
+    import numpy as np
+    import pandas as pd
+
+    sample = pd.read_csv(shape["sample"], dtype=str, keep_default_na=False, nrows=5000, encoding="utf-8-sig")
+    out = {}
+    for name in sample.columns:
+        text = sample[name]
+        kind = shape["kinds"].get(name, "string")
+        if kind == "float":
+            col = pd.to_numeric(text.replace("", np.nan)).to_numpy(dtype=float)
+        elif kind == "int":
+            col = pd.to_numeric(text).to_numpy(dtype="int64")
+        elif kind == "bool":
+            col = text.map({"True": True, "False": False}).to_numpy(dtype=object)
+        elif kind == "datetime":
+            col = pd.to_datetime(text.replace("", None), utc=True).to_numpy()
+        else:
+            col = text.to_numpy(dtype=object)
+        out[name] = np.resize(col, n_rows)
+    frame = pd.DataFrame(out)
+    for name in sample.columns:
+        if shape["kinds"].get(name) == "datetime":
+            frame[name] = pd.to_datetime(frame[name], utc=True)
+    return frame
+
+
+def task_normalize_baseline(args: dict) -> dict:
+    """The bare-library process doing the same I/O as ``verify normalize``.
+
+    ``pandas.read_csv(dtype=str, keep_default_na=False)`` of the input, then writing a frame of the
+    output's shape (same rows, columns and dtypes; values tiled from the verify output) with the
+    same ``to_csv`` arguments as ``verify.pipeline.write_table``. Building that frame is timed
+    apart (``build_s``) and not counted in ``work_s``.
+    """
+    _import(["pandas", "numpy"])
+    import pandas as pd
+
+    import_s = time.perf_counter() - T_START
+    stages = {}
+    t0, c0 = time.perf_counter(), time.process_time()
+    frame = pd.read_csv(args["input"], dtype=str, keep_default_na=False)
+    stages["read_csv"] = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    shape = args.get("shape")
+    t1 = time.perf_counter()
+    if shape:
+        out = _output_frame(shape, int(shape["rows"]))
+    else:
+        out = frame  # verify's output shape unknown: write the input's own shape
+    build_s = time.perf_counter() - t1
+    t2, c2 = time.perf_counter(), time.process_time()
+    out.to_csv(args["out"], index=False, encoding="utf-8-sig", lineterminator="\n")
+    stages["to_csv"] = time.perf_counter() - t2
+    cpu += time.process_time() - c2
+    return {"import_s": import_s, "work_s": stages["read_csv"] + stages["to_csv"], "work_cpu_s": cpu, "stages": stages,
+            "info": {"build_s": build_s, "rows_in": int(len(frame)), "rows_out": int(len(out)),
+                     "columns_out": int(out.shape[1]), "shape": "verify output" if shape else "input (verify output unknown)"}}
+
+
+def task_intake(args: dict) -> dict:
+    """Excel (or any) intake: ``load_case`` then ``verify.sources.read_inputs`` (ledger included)."""
+    _import(["verify.case", "pandas"])
+    try:
+        from verify.sources import read_inputs
+    except ImportError as exc:
+        raise NotAvailable(f"verify.sources.read_inputs: {exc}") from None
+    from verify.case import load_case
+
+    import_s = time.perf_counter() - T_START
+    rss_after_import = _rss_bytes()
+    t0, c0 = time.perf_counter(), time.process_time()
+    case = load_case(Path(args["case"]))
+    t1 = time.perf_counter()
+    intake = read_inputs(case)
+    t2, c2 = time.perf_counter(), time.process_time()
+    info = {"rss_after_import": rss_after_import, **_ledger_info(intake)}
+    return {"import_s": import_s, "work_s": t2 - t0, "work_cpu_s": c2 - c0, "stages": {"load_case": t1 - t0, "read_inputs": t2 - t1},
+            "info": info}
+
+
+def _sheet_part(zf, sheet: str | None) -> str:
+    """The zip member of a sheet (workbook.xml + its relationships), first sheet if ``sheet`` is None."""
+    from defusedxml import ElementTree as DET
+
+    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    wb = DET.fromstring(zf.read("xl/workbook.xml"))
+    rels = DET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") for r in rels}
+    for s in wb.iter(f"{ns_main}sheet"):
+        if sheet is None or s.get("name") == sheet:
+            target = targets[s.get(f"{ns_rel}id")]
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    raise KeyError(sheet)
+
+
+def task_intake_baseline(args: dict) -> dict:
+    """``pandas.read_excel(engine="calamine")`` plus one streaming scan of the sheet XML.
+
+    The scan (defusedxml iterparse, elements cleared as they end) counts formula cells (``<f>``)
+    and merged ranges (``<mergeCell>``): the pass the formula and merged-cell checks need
+    (platform.md §7). For a CSV input, the baseline is ``pandas.read_csv(dtype=str,
+    keep_default_na=False)`` alone.
+    """
+    _import(["pandas", "python_calamine", "defusedxml"])
+    import zipfile
+
+    import pandas as pd
+    from defusedxml import ElementTree as DET
+
+    import_s = time.perf_counter() - T_START
+    path = args["input"]
+    stages = {}
+    info: dict = {}
+    t0, c0 = time.perf_counter(), time.process_time()
+    if path.endswith(".xlsx"):
+        frame = pd.read_excel(path, sheet_name=args.get("sheet") or 0, engine="calamine")
+        stages["read_excel_calamine"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        formulas = merged = cells = 0
+        with zipfile.ZipFile(path) as zf:
+            part = _sheet_part(zf, args.get("sheet"))
+            with zf.open(part) as fh:
+                for _event, elem in DET.iterparse(fh, events=("end",)):
+                    tag = elem.tag.rpartition("}")[2]
+                    if tag == "c":
+                        cells += 1
+                    elif tag == "f":
+                        formulas += 1
+                    elif tag == "mergeCell":
+                        merged += 1
+                    if tag in ("row", "mergeCell"):
+                        elem.clear()
+        stages["xml_scan"] = time.perf_counter() - t1
+        info.update(cells=cells, formulas=formulas, merged=merged)
+    else:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        stages["read_csv"] = time.perf_counter() - t0
+    info["rows"] = int(len(frame))
+    return {"import_s": import_s, "work_s": sum(stages.values()), "work_cpu_s": time.process_time() - c0,
+            "stages": stages, "info": info}
+
+
+def _median_time(func, loops: int) -> float:
+    times = []
+    for _ in range(loops):
+        t0 = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def task_units(args: dict) -> dict:
+    """Unit normalisation of ``n`` values with verify's functions vs the equivalent numpy multiplication.
+
+    Pairs (each timed as the median of ``loops`` calls, same input array, results compared):
+
+    * ``ppmv_to_mg_m3``: NO2 ppmv → mg/m3 at 273.15 K (M = 46.0055 g/mol,
+      :func:`verify.measure.conversions.ppmv_to_mg_m3`) vs ``x * (M / Vm)``;
+    * ``factor``: ``x * units.factor("ug/m3", "mg/m3")`` with the factor cache cleared before every
+      call (so pint's one factor per unit group is paid each time) vs ``x * 1e-3``;
+    * ``wet_to_dry``: :func:`verify.measure.conversions.wet_to_dry` vs ``x / (1 - h2o / 100)``.
+    """
+    _import(["numpy"])
+    try:
+        from verify.measure import conversions as cv
+        from verify.measure import units
+        from verify.measure.constants import molar_volume_l_per_mol
+    except ImportError as exc:
+        raise NotAvailable(str(exc)) from None
+    import numpy as np
+
+    import_s = time.perf_counter() - T_START
+    n, loops = int(args.get("n", 1_000_000)), int(args.get("loops", 15))
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0.1, 200.0, n)
+    h2o = rng.uniform(2.0, 12.0, n)
+    m_no2 = 46.0055  # g/mol, from IUPAC atomic weights (N 14.007, O 15.999), as in platform.md §3
+    vm = molar_volume_l_per_mol("normal")
+    t0 = time.perf_counter()
+    pairs = {
+        "ppmv_to_mg_m3": (lambda: cv.ppmv_to_mg_m3(x, m_no2, "normal"), lambda: x * (m_no2 / vm)),
+        "factor": (lambda: (units.factor.cache_clear(), x * units.factor("ug/m3", "mg/m3"))[1], lambda: x * 1e-3),
+        "wet_to_dry": (lambda: cv.wet_to_dry(x, h2o), lambda: x / (1.0 - h2o / 100.0)),
+    }
+    stages, info = {}, {"n": n, "loops": loops}
+    for name, (ours, bare) in pairs.items():
+        a, b = ours(), bare()
+        info[f"{name}_max_rel_diff"] = float(np.max(np.abs(a / b - 1.0)))
+        ours(), bare()  # warm
+        stages[f"{name}:verify"] = _median_time(ours, loops)
+        stages[f"{name}:numpy"] = _median_time(bare, loops)
+        info[f"{name}_ratio"] = stages[f"{name}:verify"] / stages[f"{name}:numpy"]
+    return {"import_s": import_s, "work_s": time.perf_counter() - t0, "stages": stages, "info": info}
+
+
+def task_analyze(args: dict) -> dict:
+    """``verify analyze CASE -o results.json`` through :func:`verify.pipeline.analyze_to_file`."""
+    timer = _verify_timer([
+        ("verify.case", "load_case", "load_case"),
+        ("verify.measure.normalize", "normalize", "normalize"),
+        ("verify.measure.endpoints", "build_endpoints", "build_endpoints"),
+        ("verify.stats.continuous", "hourly_table", "hourly_table"),
+        ("verify.stats.continuous", "hac_ols", "hac_ols"),
+        ("verify.stats.continuous", "sarimax_effect", "sarimax_effect"),
+    ])
+    _import(["verify.cli", "verify.pipeline", "verify.results", "pandas", "numpy", "statsmodels.api"])
+    from verify import pipeline
+
+    timer.wrap(pipeline, "load_case", "load_case")
+    import_s = time.perf_counter() - T_START
+    rss_after_import = _rss_bytes()
+    t0, c0 = time.perf_counter(), time.process_time()
+    pipeline.analyze_to_file(Path(args["case"]), Path(args["out"]), allow_rejected=True)
+    work_s, work_cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    info = {"rss_after_import": rss_after_import}
+    if "read_inputs" in timer.results:
+        info.update(_ledger_info(timer.results["read_inputs"]))
+    norm = timer.results.get("normalize")
+    if norm is not None:
+        info["normalized_bytes"] = int(norm.memory_usage(deep=True).sum())
+    return {"import_s": import_s, "work_s": work_s, "work_cpu_s": work_cpu_s, "stages": timer.stages, "info": info}
+
+
+def task_run(args: dict) -> dict:
+    """``verify run CASE -o OUTDIR`` through :func:`verify.pipeline.run`, timed per step."""
+    _import(["verify.cli", "verify.pipeline"])
+    from verify import pipeline
+
+    import_s = time.perf_counter() - T_START
+    stages: dict[str, float] = {}
+    state = {"name": None, "t": time.perf_counter()}
+
+    def step(name: str) -> None:
+        now = time.perf_counter()
+        if state["name"] is not None:
+            stages[state["name"]] = now - state["t"]
+        state.update(name=name, t=now)
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    pipeline.run(Path(args["case"]), Path(args["out"]), allow_rejected=bool(args.get("allow_rejected")), step=step)
+    step("")
+    work_s, work_cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    stages.pop("", None)
+    outputs = sorted(p.name for p in Path(args["out"]).iterdir())
+    return {"import_s": import_s, "work_s": work_s, "work_cpu_s": work_cpu_s, "stages": stages,
+            "info": {"outputs": outputs}}
+
+
+TASKS = {
+    "noop": task_noop,
+    "normalize": task_normalize,
+    "normalize-baseline": task_normalize_baseline,
+    "intake": task_intake,
+    "intake-baseline": task_intake_baseline,
+    "units": task_units,
+    "analyze": task_analyze,
+    "run": task_run,
+}
+
+
+def main(argv: list[str]) -> int:
+    task, args = argv[0], json.loads(argv[1]) if len(argv) > 1 else {}
+    result: dict
+    try:
+        result = {"status": "ok", **TASKS[task](args)}
+    except NotAvailable as exc:
+        result = {"status": "not available", "reason": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - the parent reports it and goes on
+        name = type(exc).__name__
+        not_there = isinstance(exc, (ImportError, NotImplementedError))  # a lazy import of a stage not written yet
+        result = {"status": "not available" if not_there else "error", "reason": f"{name}: {exc}",
+                  "traceback": traceback.format_exc(limit=8)}
+    result.setdefault("info", {})
+    result["info"]["maxrss"] = _maxrss_bytes()
+    sys.stdout.write("\n" + json.dumps(result, default=str) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("NO_COLOR", "1")
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,466 @@
+"""Benchmarks: each stage of ``verify`` timed against a bare-library baseline in the same run.
+
+    .venv/bin/python benchmarks/run.py            # full sizes (1,000,000 long rows, 200,000 xlsx rows)
+    .venv/bin/python benchmarks/run.py --quick    # small sizes, one repeat: checks that it all runs
+
+Every measurement is a fresh interpreter (``benchmarks/_child.py``), so imports are timed apart
+and memory is per process: the parent takes the child's wall time and its own ``ru_maxrss`` from
+``os.wait4``; the child reports import time, work time, a per-stage breakdown and table sizes.
+All tasks are run once to warm up (page cache; the verify output gives the baseline its shape),
+then ``--repeats`` times each in a shuffled order (``--seed``), and the median is reported.
+
+Comparisons (targets from the GitHub issue "Performance"):
+
+a. ``verify normalize`` on the long CSV vs ``pandas.read_csv(dtype=str, keep_default_na=False)``
+   + ``to_csv`` of a frame of the output's shape — work time ratio ≤ 3 (imports apart);
+b. Excel intake (``read_inputs`` on the wide xlsx) vs ``pandas.read_excel(engine="calamine")`` +
+   one streaming scan of the sheet XML — ratio ≤ 1.5;
+c. unit normalisation (verify.measure functions) vs the numpy multiplication — ratio ≤ 1.5;
+d. ``verify analyze`` on the long CSV case — "well under a minute" (we check < 60 s, and report
+   the margin) and peak memory increase < 3 × the loaded canonical table;
+e. ``verify run`` of ``case_studies/jiangsu-textile-dyeing`` with the PDF — "a few seconds" (we
+   check the CLI wall time ≤ 10 s and say so).
+
+A stage that is not in the package yet is reported "not available"; a stage that raises is
+reported "error" with its message. Results: a table on stdout and ``benchmarks/results/latest.json``
+(``--quick`` writes ``benchmarks/.cache/quick.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CHILD = HERE / "_child.py"
+TEXTILE_CASE = ROOT / "case_studies" / "jiangsu-textile-dyeing"
+
+FULL = {"long_rows": 1_000_000, "xlsx_rows": 200_000, "units_n": 1_000_000, "repeats": 3}
+QUICK = {"long_rows": 40_000, "xlsx_rows": 5_000, "units_n": 100_000, "repeats": 1}
+
+# targets (the issue "Performance"); "few seconds" and "well under a minute" made concrete here
+TARGET_NORMALIZE_RATIO = 3.0
+TARGET_INTAKE_RATIO = 1.5
+TARGET_UNITS_RATIO = 1.5
+TARGET_ANALYZE_S = 60.0
+TARGET_ANALYZE_MEMORY_RATIO = 3.0
+TARGET_RUN_S = 10.0
+
+
+@dataclass
+class Job:
+    """One task to run in a fresh process; ``cmd`` replaces the child (used for the real CLI)."""
+
+    name: str
+    task: str
+    args: dict = field(default_factory=dict)
+    cmd: list[str] | None = None
+    timeout: float = 1800.0
+
+
+@dataclass
+class Sample:
+    name: str
+    status: str
+    wall_s: float
+    maxrss: int  # bytes, from wait4
+    import_s: float | None = None
+    work_s: float | None = None
+    work_cpu_s: float | None = None  # CPU seconds of the work (steadier than wall on a shared machine)
+    cpu_s: float | None = None  # CPU seconds of the whole process (wait4: user + system)
+    stages: dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict)
+    reason: str | None = None
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+# --------------------------------------------------------------------------- running children
+
+
+def child_env() -> dict:
+    env = dict(os.environ)
+    env.setdefault("MPLCONFIGDIR", str(HERE / ".cache" / "mpl"))
+    env["NO_COLOR"] = "1"
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def run_job(job: Job, python: str = sys.executable) -> Sample:
+    """Run ``job`` in a fresh process; wall time and peak RSS of that process (``os.wait4``)."""
+    cmd = job.cmd or [python, str(CHILD), job.task, json.dumps(job.args)]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        try:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=child_env(), cwd=ROOT)
+        except FileNotFoundError as exc:
+            return Sample(job.name, "not available", 0.0, 0, reason=str(exc))
+        timer = threading.Timer(job.timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode("utf-8", "replace")
+        stderr = err.read().decode("utf-8", "replace")
+    maxrss = usage.ru_maxrss * 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    if job.cmd is not None:  # a plain command (the CLI): exit status is all it reports
+        ok = proc.returncode == 0
+        reason = None if ok else f"exit {proc.returncode}: {(stderr.strip() or stdout.strip())[-400:]}"
+        if not ok and ("No such file" in reason or "ModuleNotFoundError" in reason):
+            status_text = "not available"
+        else:
+            status_text = "ok" if ok else "error"
+        return Sample(job.name, status_text, wall, maxrss, work_s=wall if ok else None,
+                      work_cpu_s=cpu if ok else None, cpu_s=cpu, reason=reason)
+    last = stdout.strip().splitlines()[-1] if stdout.strip() else ""
+    try:
+        payload = json.loads(last)
+    except json.JSONDecodeError:
+        tail = (stderr.strip() or stdout.strip())[-400:]
+        return Sample(job.name, "error", wall, maxrss, cpu_s=cpu, reason=f"exit {proc.returncode}, no result: {tail}")
+    return Sample(job.name, payload.get("status", "error"), wall, maxrss, cpu_s=cpu,
+                  import_s=payload.get("import_s"), work_s=payload.get("work_s"), work_cpu_s=payload.get("work_cpu_s"),
+                  stages=payload.get("stages") or {}, info=payload.get("info") or {}, reason=payload.get("reason"))
+
+
+def median_sample(samples: list[Sample]) -> dict:
+    """Medians over the ok samples (wall, import, work, each stage, peak RSS); status otherwise."""
+    ok = [s for s in samples if s.status == "ok"]
+    if not ok:
+        first = samples[0]
+        return {"status": first.status, "reason": first.reason, "n": 0}
+
+    def med(values):
+        values = [v for v in values if v is not None]
+        return statistics.median(values) if values else None
+
+    stage_names = sorted({k for s in ok for k in s.stages})
+    return {
+        "status": "ok",
+        "n": len(ok),
+        "wall_s": med([s.wall_s for s in ok]),
+        "import_s": med([s.import_s for s in ok]),
+        "work_s": med([s.work_s for s in ok]),
+        "work_s_all": [s.work_s for s in ok],
+        "work_cpu_s": med([s.work_cpu_s for s in ok]),
+        "cpu_s": med([s.cpu_s for s in ok]),
+        "maxrss": med([s.maxrss for s in ok]),
+        "stages": {k: med([s.stages.get(k) for s in ok]) for k in stage_names},
+        "info": ok[-1].info,
+    }
+
+
+# --------------------------------------------------------------------------- output shape
+
+
+def output_shape(path: Path) -> dict | None:
+    """Rows and column kinds of the verify normalize output, for the baseline's frame."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    import pandas as pd
+
+    sample = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=5000, encoding="utf-8-sig")
+    kinds = {}
+    for name in sample.columns:
+        text = sample[name]
+        filled = text[text != ""]
+        if filled.empty:
+            kinds[name] = "string"
+        elif filled.isin(["True", "False"]).all():
+            kinds[name] = "bool"
+        elif pd.to_numeric(filled, errors="coerce").notna().all():
+            kinds[name] = "int" if (filled.str.fullmatch(r"-?\d+").all() and len(filled) == len(text)) else "float"
+        elif filled.str.fullmatch(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d.*").all():
+            kinds[name] = "datetime"
+        else:
+            kinds[name] = "string"
+    with path.open("rb") as fh:
+        rows = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b"")) - 1
+    return {"sample": str(path), "rows": rows, "kinds": kinds}
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+def _ratio(a, b):
+    return a / b if (a is not None and b) else None
+
+
+def comparisons(med: dict[str, dict]) -> list[dict]:
+    """The five targets, each with its figures, ratio and whether it is met (None: not measured)."""
+    rows = []
+
+    def get(name, key="work_s"):
+        m = med.get(name) or {}
+        return m.get(key) if m.get("status") == "ok" else None
+
+    def status(*names):
+        bad = [f"{n}: {med[n]['status'] if n in med else 'not run'}" for n in names if med.get(n, {}).get("status") != "ok"]
+        return "; ".join(bad) or "ok"
+
+    v, b = get("normalize"), get("normalize-baseline")
+    r = _ratio(v, b)
+    rows.append({"id": "a", "what": "verify normalize, long CSV (work, imports apart)", "verify_s": v, "baseline_s": b,
+                 "ratio": r, "target": f"<= {TARGET_NORMALIZE_RATIO}x", "met": None if r is None else r <= TARGET_NORMALIZE_RATIO,
+                 "cpu_ratio": _ratio(get("normalize", "work_cpu_s"), get("normalize-baseline", "work_cpu_s")),
+                 "verify_import_s": get("normalize", "import_s"), "baseline_import_s": get("normalize-baseline", "import_s"),
+                 "status": status("normalize", "normalize-baseline")})
+    v, b = get("intake"), get("intake-baseline")
+    r = _ratio(v, b)
+    rows.append({"id": "b", "what": "Excel intake, wide xlsx (load_case + read_inputs)", "verify_s": v, "baseline_s": b,
+                 "ratio": r, "target": f"<= {TARGET_INTAKE_RATIO}x", "met": None if r is None else r <= TARGET_INTAKE_RATIO,
+                 "cpu_ratio": _ratio(get("intake", "work_cpu_s"), get("intake-baseline", "work_cpu_s")),
+                 "verify_import_s": get("intake", "import_s"), "baseline_import_s": get("intake-baseline", "import_s"),
+                 "status": status("intake", "intake-baseline")})
+    units = med.get("units") or {}
+    if units.get("status") == "ok":
+        st = units["stages"]
+        for pair in sorted({k.split(":")[0] for k in st}):
+            v, b = st.get(f"{pair}:verify"), st.get(f"{pair}:numpy")
+            r = _ratio(v, b)
+            rows.append({"id": "c", "what": f"unit normalisation: {pair}, {units['info'].get('n')} values", "verify_s": v,
+                         "baseline_s": b, "ratio": r, "target": f"<= {TARGET_UNITS_RATIO}x",
+                         "met": None if r is None else r <= TARGET_UNITS_RATIO, "status": "ok"})
+    else:
+        rows.append({"id": "c", "what": "unit normalisation", "verify_s": None, "baseline_s": None, "ratio": None,
+                     "target": f"<= {TARGET_UNITS_RATIO}x", "met": None, "status": status("units")})
+    an = med.get("analyze") or {}
+    v = get("analyze")
+    table_bytes = (an.get("info") or {}).get("table_bytes")
+    rss0 = (an.get("info") or {}).get("rss_after_import")
+    peak = an.get("maxrss")
+    mem_ratio = _ratio(peak - rss0, table_bytes) if (peak and rss0 is not None and table_bytes) else None
+    rows.append({"id": "d", "what": "verify analyze, long CSV case (work)", "verify_s": v, "baseline_s": None,
+                 "ratio": None, "target": f"< {TARGET_ANALYZE_S:.0f} s", "met": None if v is None else v < TARGET_ANALYZE_S,
+                 "wall_s": get("analyze", "wall_s"), "verify_import_s": get("analyze", "import_s"), "status": status("analyze")})
+    rows.append({"id": "d", "what": "verify analyze: (peak RSS - RSS after imports) / loaded table", "verify_s": None,
+                 "baseline_s": None, "ratio": mem_ratio, "target": f"< {TARGET_ANALYZE_MEMORY_RATIO}x",
+                 "met": None if mem_ratio is None else mem_ratio < TARGET_ANALYZE_MEMORY_RATIO,
+                 "peak_rss": peak, "rss_after_import": rss0, "table_bytes": table_bytes, "status": status("analyze")})
+    v = get("run-cli", "wall_s")
+    rows.append({"id": "e", "what": "verify run jiangsu-textile-dyeing (CLI wall, PDF included)", "verify_s": v,
+                 "baseline_s": get("import-floor", "wall_s"), "ratio": _ratio(v, get("import-floor", "wall_s")),
+                 "target": f"<= {TARGET_RUN_S:.0f} s", "met": None if v is None else v <= TARGET_RUN_S,
+                 "status": status("run-cli")})
+    return rows
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _fmt_s(x) -> str:
+    if x is None:
+        return "—"
+    if x < 0.1:
+        return f"{x * 1000:.2f}ms"
+    return f"{x:.3f}" if x < 10 else f"{x:.1f}"
+
+
+
+def _fmt_mb(x) -> str:
+    return "—" if x is None else f"{x / 2**20:.0f}"
+
+
+def format_tables(med: dict[str, dict], comps: list[dict]) -> str:
+    lines = ["", "Per task (median over repeats; seconds; RSS in MiB)", ""]
+    head = f"{'task':24} {'status':14} {'wall':>8} {'import':>8} {'work':>8} {'workCPU':>8} {'peakRSS':>8}  stages"
+    lines += [head, "-" * len(head)]
+    for name, m in med.items():
+        if m.get("status") != "ok":
+            reason = (m.get("reason") or "").replace("\n", " ")[:110]
+            lines.append(f"{name:24} {m.get('status', '?'):14} {'':>8} {'':>8} {'':>8} {'':>8} {'':>8}  {reason}")
+            continue
+        stages = ", ".join(f"{k} {_fmt_s(v)}" for k, v in m["stages"].items())
+        lines.append(f"{name:24} {'ok':14} {_fmt_s(m['wall_s']):>8} {_fmt_s(m['import_s']):>8} {_fmt_s(m['work_s']):>8} "
+                     f"{_fmt_s(m['work_cpu_s']):>8} {_fmt_mb(m['maxrss']):>8}  {stages}")
+    lines += ["", "Targets (ratios side by side in this run)", ""]
+    head = f"{'':2} {'what':62} {'verify':>8} {'base':>8} {'ratio':>7} {'CPU r.':>7} {'target':>9}  met"
+    lines += [head, "-" * len(head)]
+    for c in comps:
+        met = {True: "yes", False: "NO", None: "n/a"}[c["met"]]
+        ratio = "—" if c["ratio"] is None else f"{c['ratio']:.2f}"
+        cpu_ratio = "—" if c.get("cpu_ratio") is None else f"{c['cpu_ratio']:.2f}"
+        extra = "" if c["status"] == "ok" else f"  ({c['status'][:80]})"
+        lines.append(f"{c['id']:2} {c['what'][:62]:62} {_fmt_s(c['verify_s']):>8} {_fmt_s(c['baseline_s']):>8} "
+                     f"{ratio:>7} {cpu_ratio:>7} {c['target']:>9}  {met}{extra}")
+    return "\n".join(lines)
+
+
+def machine_info() -> dict:
+    from importlib import metadata
+
+    info = {"python": platform.python_version(), "implementation": platform.python_implementation(),
+            "platform": platform.platform(), "cpus": os.cpu_count()}
+    try:
+        info["debian"] = Path("/etc/debian_version").read_text().strip()
+    except OSError:
+        pass
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                info["memory_gib"] = round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    versions = {}
+    for pkg in ("verify", "pandas", "numpy", "scipy", "statsmodels", "pint", "openpyxl", "python-calamine",
+                "defusedxml", "weasyprint", "matplotlib", "pyarrow"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    info["packages"] = versions
+    try:
+        info["git_commit"] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                            check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        info["git_commit"] = None
+    return info
+
+
+# --------------------------------------------------------------------------- main
+
+
+def build_jobs(sizes: dict, work: Path, only: set[str] | None) -> tuple[list[Job], dict]:
+    """The jobs of one run, and the generated case folders they use."""
+    sys.path.insert(0, str(HERE))
+    import generate
+
+    jobs: list[Job] = []
+    cases: dict[str, str] = {}
+
+    def want(key: str) -> bool:
+        return only is None or key in only
+
+    if want("a") or want("d"):
+        t0 = time.perf_counter()
+        long_case = generate.cached_case(generate.Spec(rows=sizes["long_rows"], layout="long", fmt="csv"))
+        cases["long_csv"] = str(long_case)
+        print(f"case {long_case.name} ready ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+        data = long_case / "data" / "cems_long.csv"
+        if want("a"):
+            jobs.append(Job("normalize", "normalize", {"case": str(long_case), "out": str(work / "normalized.csv")}))
+            jobs.append(Job("normalize-baseline", "normalize-baseline",
+                            {"input": str(data), "out": str(work / "baseline.csv"), "shape": None}))
+        if want("d"):
+            jobs.append(Job("analyze", "analyze", {"case": str(long_case), "out": str(work / "results.json")}))
+    if want("b"):
+        t0 = time.perf_counter()
+        xlsx_case = generate.cached_case(generate.Spec(rows=sizes["xlsx_rows"], layout="wide", fmt="xlsx"))
+        cases["wide_xlsx"] = str(xlsx_case)
+        print(f"case {xlsx_case.name} ready ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+        jobs.append(Job("intake", "intake", {"case": str(xlsx_case)}))
+        jobs.append(Job("intake-baseline", "intake-baseline",
+                        {"input": str(xlsx_case / "data" / "cems_wide.xlsx"), "sheet": "CEMS"}))
+    if want("c"):
+        jobs.append(Job("units", "units", {"n": sizes["units_n"], "loops": 15}))
+    if want("e"):
+        verify_exe = Path(sys.executable).parent / "verify"
+        out = work / "run-out"
+        jobs.append(Job("run-cli", "", cmd=[str(verify_exe), "run", str(TEXTILE_CASE), "-o", str(out)]))
+        jobs.append(Job("run-stages", "run", {"case": str(TEXTILE_CASE), "out": str(work / "run-stages-out")}))
+        jobs.append(Job("import-floor", "", cmd=[sys.executable, "-c",
+                                                 "import pandas, statsmodels.api, pint, matplotlib.pyplot, weasyprint"]))
+    return jobs, cases
+
+
+def run_benchmarks(sizes: dict, repeats: int, seed: int, work: Path, only: set[str] | None = None,
+                   log=lambda msg: print(msg, file=sys.stderr)) -> dict:
+    jobs, cases = build_jobs(sizes, work, only)
+    samples: dict[str, list[Sample]] = {j.name: [] for j in jobs}
+
+    def one(job: Job, label: str) -> Sample:
+        if job.name == "normalize-baseline":
+            job.args["shape"] = output_shape(work / "normalized.csv")
+        if job.name in ("run-cli", "run-stages"):
+            shutil.rmtree(work / "run-out", ignore_errors=True)
+            shutil.rmtree(work / "run-stages-out", ignore_errors=True)
+        s = run_job(job)
+        detail = f"work {_fmt_s(s.work_s)} s" if s.status == "ok" else (s.reason or "")[:160]
+        log(f"  [{label}] {job.name:20} {s.status:14} wall {s.wall_s:7.2f} s  {detail}")
+        return s
+
+    log(f"warm-up: {len(jobs)} tasks")
+    for job in jobs:  # fixed order: normalize before its baseline (the shape comes from its output)
+        one(job, "warm-up")
+    order = [job for job in jobs for _ in range(repeats)]
+    random.Random(seed).shuffle(order)
+    log(f"measuring: {len(order)} runs in shuffled order (seed {seed})")
+    for i, job in enumerate(order, 1):
+        samples[job.name].append(one(job, f"{i}/{len(order)}"))
+    med = {name: median_sample(s) for name, s in samples.items()}
+    return {
+        "cases": cases,
+        "tasks": med,
+        "samples": {name: [s.to_dict() for s in ss] for name, ss in samples.items()},
+        "comparisons": comparisons(med),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Time each verify stage against a bare-library baseline.")
+    parser.add_argument("--quick", action="store_true", help="small sizes, one repeat (checks that everything runs)")
+    parser.add_argument("--repeats", type=int, help="measured runs per task (median reported); default 3, quick 1")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the shuffled run order")
+    parser.add_argument("--only", help="comma-separated comparisons to run: a,b,c,d,e")
+    parser.add_argument("--long-rows", type=int, help="rows of the long CSV (default 1,000,000)")
+    parser.add_argument("--xlsx-rows", type=int, help="rows of the wide xlsx (default 200,000)")
+    parser.add_argument("--output", type=Path, help="results JSON (default benchmarks/results/latest.json)")
+    args = parser.parse_args(argv)
+    sizes = dict(QUICK if args.quick else FULL)
+    if args.long_rows:
+        sizes["long_rows"] = args.long_rows
+    if args.xlsx_rows:
+        sizes["xlsx_rows"] = args.xlsx_rows
+    repeats = args.repeats or sizes.pop("repeats")
+    sizes.pop("repeats", None)
+    only = set(args.only.split(",")) if args.only else None
+    output = args.output or (HERE / ".cache" / "quick.json" if args.quick else HERE / "results" / "latest.json")
+    (HERE / ".cache").mkdir(exist_ok=True)
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="verify-bench-", dir=HERE / ".cache") as tmp:
+        result = run_benchmarks(sizes, repeats, args.seed, Path(tmp), only)
+    load_after = os.getloadavg()
+    report = {
+        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join([".venv/bin/python", "benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])]),
+        "mode": "quick" if args.quick else "full",
+        "repeats": repeats,
+        "sizes": sizes,
+        "machine": machine_info(),
+        "load_average_1_5_15": {"before": load_before, "after": load_after},
+        **result,
+    }
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    print(format_tables(result["tasks"], result["comparisons"]))
+    print(f"\nwrote {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,114 @@
+"""Smoke tests of benchmarks/: the generator writes valid case folders and the harness runs.
+
+Tiny sizes only, no timed assertions (timings are what the benchmarks report, not what tests check).
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import pytest
+
+from verify.case import load_case, normalise_label
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+import generate  # noqa: E402
+import run as bench_run  # noqa: E402
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def test_long_csv_case_loads_and_has_exact_rows(tmp_path):
+    spec = generate.Spec(rows=203, layout="long", fmt="csv")
+    folder = generate.generate_case(tmp_path / "long", spec)
+    case = load_case(folder)
+    assert [f.path for f in case.manifest.file] == ["data/cems_long.csv"]
+    assert case.sources["S1"].aliases == [generate.SOURCE_ALIAS]
+    rows = _csv_rows(folder / "data" / "cems_long.csv")
+    assert rows[0] == generate.LONG_HEADER
+    assert len(rows) - 1 == 203  # exactly the rows asked for, header apart
+    # every reading lies inside a [[period]] of its case (nothing "outside period")
+    periods = [(p.start, p.end) for p in case.manifest.period]
+    assert [p.phase for p in case.manifest.period] == ["before", "after"]
+    import datetime as dt
+
+    for row in rows[1:]:
+        t = dt.datetime.strptime(row[0], "%Y-%m-%d %H:%M:%S")
+        assert any(a <= t < b for a, b in periods), t
+    flags = {row[5] for row in rows[1:]}
+    assert flags <= set(generate.FLAG_SEVERITY)  # HJ 212-2017 flags only
+
+
+def test_generator_is_deterministic(tmp_path):
+    spec = generate.Spec(rows=120, layout="wide", fmt="csv")
+    a = generate.generate_case(tmp_path / "a", spec)
+    b = generate.generate_case(tmp_path / "b", spec)
+    assert (a / spec.data_file).read_bytes() == (b / spec.data_file).read_bytes()
+    c = generate.generate_case(tmp_path / "c", generate.Spec(rows=120, layout="wide", fmt="csv", seed=7))
+    assert (a / spec.data_file).read_bytes() != (c / spec.data_file).read_bytes()
+
+
+def test_wide_xlsx_case_loads(tmp_path):
+    from openpyxl import load_workbook
+
+    spec = generate.Spec(rows=40, layout="wide", fmt="xlsx")
+    folder = generate.generate_case(tmp_path / "wide", spec)
+    case = load_case(folder)
+    assert case.manifest.file[0].sheet == "CEMS"
+    ws = load_workbook(folder / spec.data_file, read_only=True)["CEMS"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert len(rows) == 41
+    assert rows[0][0] == "监测时间" and rows[0][2] == "非甲烷总烃(mg/m3)"
+    assert hasattr(rows[1][0], "year")  # a real datetime cell, not text
+
+
+def test_headers_and_pollutants_are_known_to_the_intake():
+    """The generated files use only headers and pollutant names the alias tables know."""
+    aliases = pytest.importorskip("verify.sources.aliases")
+    headers = aliases.header_aliases()
+    known = {normalise_label(k) for k in headers} | {aliases.norm(k) for k in headers}
+    for header in generate.LONG_HEADER:
+        assert aliases.norm(header) in known or normalise_label(header) in known, header
+    pollutants = aliases.pollutant_aliases()
+    for ch in generate.CHANNELS:
+        key = pollutants.get(aliases.norm(ch.label), pollutants.get(ch.label))
+        assert key == ch.key, (ch.label, key)
+
+
+def test_harness_runs_a_child_and_reports():
+    sample = bench_run.run_job(bench_run.Job("noop", "noop", {"n": 10}))
+    assert sample.status == "ok", sample.reason
+    assert sample.info["sum"] == 45
+    assert sample.maxrss > 0 and sample.work_s is not None
+    missing = bench_run.run_job(bench_run.Job("gone", "", cmd=["/nonexistent/verify", "run"]))
+    assert missing.status == "not available"
+    med = {"noop": bench_run.median_sample([sample, sample]), "gone": bench_run.median_sample([missing])}
+    assert med["noop"]["n"] == 2 and med["gone"]["status"] == "not available"
+
+
+def test_comparisons_ratios_and_missing_stages():
+    def ok(work, **extra):
+        return {"status": "ok", "work_s": work, "work_cpu_s": work, "import_s": 1.0, "wall_s": work + 1,
+                "maxrss": 400 * 2**20, "stages": {}, "info": extra}
+
+    med = {
+        "normalize": ok(6.0), "normalize-baseline": ok(2.0),
+        "intake": {"status": "not available", "reason": "no xlsx reader"}, "intake-baseline": ok(1.0),
+        "analyze": ok(20.0, table_bytes=100 * 2**20, rss_after_import=200 * 2**20),
+    }
+    comps = {c["what"].split(",")[0]: c for c in bench_run.comparisons(med)}
+    a = comps["verify normalize"]
+    assert a["ratio"] == pytest.approx(3.0) and a["met"] is True  # 6/2 = 3, target <= 3
+    b = comps["Excel intake"]
+    assert b["ratio"] is None and b["met"] is None and "not available" in b["status"]
+    mem = comps["verify analyze: (peak RSS - RSS after imports) / loaded table"]
+    assert mem["ratio"] == pytest.approx(2.0) and mem["met"] is True  # (400-200)/100
+    text = bench_run.format_tables(med, bench_run.comparisons(med))
+    assert "not available" in text and "3.00" in text

@@ -38,10 +38,3 @@ def parse(ctx):
 
     return _parse
 
-
-def entry(parsed, cell: str) -> pd.Series:
-    """The single ledger entry of a cell (test helper)."""
-    e = parsed.entries
-    hits = e[(e["cell"] == cell) & (e["outcome"] != "note")]
-    assert len(hits) == 1, hits
-    return hits.iloc[0]

@@ -69,14 +69,11 @@ def read_grid(path: Path, spec: FileSpec) -> SheetGrid:
     raise InputError(f"unsupported file type {suffix or '(none)'!r}: use .csv or .xlsx", Location(file=spec.path))
 
 
-def _workbook_sheets(path: Path) -> list[str]:
-    """Sheet names of a workbook already accepted by the xlsx reader (for the "not read" list)."""
-    try:
-        from python_calamine import CalamineWorkbook
+def _workbook_sheets(path: Path, rel: str) -> list[str]:
+    """Sheet names of a workbook already read once by the xlsx reader (for the "not read" list)."""
+    from verify.sources.xlsx import list_sheets
 
-        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
-    except Exception:  # noqa: BLE001 - the list is informative only; the reader already vetted the file
-        return []
+    return [name for name, _hidden in list_sheets(path, rel)]
 
 
 def read_inputs(case: Case) -> Intake:
@@ -97,7 +94,7 @@ def read_inputs(case: Case) -> Intake:
     for spec_path, sheets in read_sheets.items():
         path = case.resolve(spec_path)
         if path.suffix.lower() in XLSX_SUFFIXES:
-            for name in _workbook_sheets(path):
+            for name in _workbook_sheets(path, spec_path):
                 if name not in sheets:
                     ledger.unread_sheets.append((spec_path, name))
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()

@@ -129,15 +129,26 @@ def _text(value: object) -> object:
     return t or None
 
 
+def _omap(series: pd.Series, fn) -> pd.Series:
+    """``fn`` over an object column, memoised per distinct cell; keeps ``None`` as ``None``
+    (``Series.map`` may infer a string dtype and turn ``None`` into NaN)."""
+    cache: dict = {}
+    out = []
+    for v in series.to_numpy(dtype=object):
+        if _hashable(v):
+            key = (type(v), v)
+            if key not in cache:
+                cache[key] = fn(v)
+            out.append(cache[key])
+        else:
+            out.append(fn(v))
+    arr = np.empty(len(out), dtype=object)
+    arr[:] = out
+    return pd.Series(arr, index=series.index, dtype=object)
+
+
 def _labels_series(series: pd.Series) -> pd.Series:
-    uniq = pd.unique(series.to_numpy(dtype=object))
-    mapping = {}
-    for u in uniq:
-        try:
-            mapping[u] = _text(u)
-        except TypeError:
-            mapping[u] = None
-    return series.map(lambda v: mapping.get(v) if _hashable(v) else _text(v)).astype(object)
+    return _omap(series, _text)
 
 
 def _hashable(v: object) -> bool:
@@ -150,10 +161,9 @@ def _hashable(v: object) -> bool:
 
 def _resolve(texts: pd.Series, table: dict[str, str]) -> tuple[pd.Series, list[str]]:
     """Map label texts through ``table`` (normalised keys); return resolved series and unknown labels."""
-    uniq = [u for u in pd.unique(texts.to_numpy(dtype=object)) if u is not None]
-    mapping = {u: table.get(norm(u)) for u in uniq}
-    unknown = sorted(u for u, v in mapping.items() if v is None)
-    return texts.map(lambda v: mapping.get(v) if v is not None else None), unknown
+    resolved = _omap(texts, lambda v: None if v is None else table.get(norm(v)))
+    unknown = sorted({t for t, r in zip(texts.to_numpy(dtype=object), resolved.to_numpy(dtype=object)) if t is not None and r is None})
+    return resolved, unknown
 
 
 def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = "") -> ParsedSheet:
@@ -238,14 +248,14 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             return pd.Series([defaults[field]] * n, index=frame.index, dtype=object)
         return None
 
-    def first_row_with(series: pd.Series, label: str) -> int:
-        return int(row1[np.flatnonzero((series == label).to_numpy())[0]])
+    def first_row_with(series: pd.Series, labels_: list[str]) -> int:
+        return int(row1[np.flatnonzero(np.isin(series.to_numpy(dtype=object), labels_))[0]])
 
     def unknown_error(field: str, unknown: list[str], texts: pd.Series, known: str) -> None:
         col = generic[field].letter if field in generic else None
         raise InputError(
             f"unknown {field} label(s): {', '.join(repr(u) for u in unknown[:10])}" + (" …" if len(unknown) > 10 else ""),
-            Location(file=grid.file, sheet=sheet, row=first_row_with(texts, unknown[0]), column=col),
+            Location(file=grid.file, sheet=sheet, row=first_row_with(texts, unknown), column=col),
             hint=known,
         )
 
@@ -318,13 +328,13 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     sample = text_col("sample")
     sample = pd.Series([None] * n, index=frame.index, dtype=object) if sample is None else sample
     for s in (run, sample):
-        summary = s.map(lambda v: v is not None and norm(v) in SUMMARY_LABELS).to_numpy(dtype=bool)
+        summary = _omap(s, lambda v: v is not None and norm(v) in SUMMARY_LABELS).to_numpy(dtype=bool)
         reject_rows(summary, "summary_row", "a mean/max/total row is not a measurement")
     no_start = np.ones(n, dtype=bool) if starts is None else starts.isna().to_numpy()
     reject_rows(run.isna().to_numpy() & no_start, "no_run", "neither run nor start identifies the reading")
     method = text_col("method")
     flag = text_col("flag")
-    flag_up = None if flag is None else flag.map(lambda v: None if v is None else str(v).upper())
+    flag_up = None if flag is None else _omap(flag, lambda v: None if v is None else str(v).upper())
 
     # ---------------------------------------------------------------- quantity columns
     def numbers(role: ColumnRole, field: str) -> _Cells:
@@ -389,15 +399,15 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
                 units = pd.Series([role.unit] * n, index=frame.index, dtype=object)
             else:
                 fu = text_col("flow_unit")
-                units = pd.Series(["no unit"] * n, index=frame.index, dtype=object) if fu is None else fu.map(unit_of)
-            is_info = units.map(lambda u: isinstance(u, UnitInfo)).to_numpy(dtype=bool)
+                units = pd.Series(["no unit"] * n, index=frame.index, dtype=object) if fu is None else _omap(fu, unit_of)
+            is_info = _omap(units, lambda u: isinstance(u, UnitInfo)).to_numpy(dtype=bool)
             cells.mark(~is_info, REJECTED, "no_unit" if role.unit is None and "flow_unit" not in generic and "flow_unit" not in defaults else "unknown_unit",
-                       units.map(lambda u: u if isinstance(u, str) else "").to_numpy(dtype=object))
-            kinds = units.map(lambda u: u.kind if isinstance(u, UnitInfo) else "").to_numpy(dtype=object)
+                       _omap(units, lambda u: u if isinstance(u, str) else "").to_numpy(dtype=object))
+            kinds = _omap(units, lambda u: u.kind if isinstance(u, UnitInfo) else "").to_numpy(dtype=object)
             cells.mark(is_info & (kinds != "flow"), REJECTED, "wrong_unit", "flow unit is not a volume flow")
-            flow_unit_key = units.map(lambda u: u.key if isinstance(u, UnitInfo) else None).to_numpy(dtype=object)
-            ustate = units.map(lambda u: u.std_state if isinstance(u, UnitInfo) else None).to_numpy(dtype=object)
-            ubasis = units.map(lambda u: u.basis if isinstance(u, UnitInfo) else None).to_numpy(dtype=object)
+            flow_unit_key = _omap(units, lambda u: u.key if isinstance(u, UnitInfo) else None).to_numpy(dtype=object)
+            ustate = _omap(units, lambda u: u.std_state if isinstance(u, UnitInfo) else None).to_numpy(dtype=object)
+            ubasis = _omap(units, lambda u: u.basis if isinstance(u, UnitInfo) else None).to_numpy(dtype=object)
             if implied == "actual-wet":
                 cells.mark(ustate != None, REJECTED, "flow_basis_contradiction", "header says actual (工况/实际) but the unit is a standard-state unit")  # noqa: E711
                 flow_basis = np.full(n, "actual-wet", dtype=object)
@@ -422,10 +432,10 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         vcells = numbers(roles["value"], "value" if pol is None else f"value[{pol}]")
         if pol is None:
             ptext = text_col("pollutant")
-            pkeys = ptext.map(lambda v: None if v is None else pol_table.get(norm(v))).to_numpy(dtype=object)
-            unknown_p = ptext.notna().to_numpy() & (pkeys == None)  # noqa: E711
-            vcells.mark(unknown_p, REJECTED, "unknown_pollutant", ptext.map(lambda v: f"unknown pollutant {v!r}" if v else "").to_numpy(dtype=object))
-            reject_rows(ptext.isna().to_numpy() & (vcells.status != BLANK), "no_pollutant", "blank pollutant cell")
+            pkeys = _omap(ptext, lambda v: None if v is None else pol_table.get(norm(v))).to_numpy(dtype=object)
+            unknown_p = (ptext.to_numpy(dtype=object) != None) & (pkeys == None)  # noqa: E711
+            vcells.mark(unknown_p, REJECTED, "unknown_pollutant", _omap(ptext, lambda v: f"unknown pollutant {v!r}" if v else "").to_numpy(dtype=object))
+            reject_rows((ptext.to_numpy(dtype=object) == None) & (vcells.status != BLANK), "no_pollutant", "blank pollutant cell")  # noqa: E711
             reject_rows(vcells.status == BLANK, "blank_value", "blank value cell in a long file")
         else:
             pkeys = np.full(n, pol, dtype=object)
@@ -434,17 +444,17 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         if vrole.unit is not None or vrole.unit_error:
             units = pd.Series([vrole.unit or vrole.unit_error] * n, index=frame.index, dtype=object)
         elif unit_col is not None:
-            units = unit_col.map(unit_of)
+            units = _omap(unit_col, unit_of)
         else:
             units = pd.Series(["no unit"] * n, index=frame.index, dtype=object)
-        is_info = units.map(lambda u: isinstance(u, UnitInfo)).to_numpy(dtype=bool)
-        msg = units.map(lambda u: u if isinstance(u, str) else "").to_numpy(dtype=object)
+        is_info = _omap(units, lambda u: isinstance(u, UnitInfo)).to_numpy(dtype=bool)
+        msg = _omap(units, lambda u: u if isinstance(u, str) else "").to_numpy(dtype=object)
         vcells.mark(~is_info & (msg == "no unit"), REJECTED, "no_unit", "no unit for the value (no default unit is assumed)")
         vcells.mark(~is_info & (msg != "no unit"), REJECTED, "unknown_unit", msg)
-        ukind = units.map(lambda u: u.kind if isinstance(u, UnitInfo) else "").to_numpy(dtype=object)
+        ukind = _omap(units, lambda u: u.kind if isinstance(u, UnitInfo) else "").to_numpy(dtype=object)
         vcells.mark(is_info & ~np.isin(ukind, VALUE_UNIT_KINDS), REJECTED, "not_a_concentration_unit",
-                    units.map(lambda u: f"unit {u.key!r} is not a concentration or mixing-ratio unit" if isinstance(u, UnitInfo) else "").to_numpy(dtype=object))
-        ukey = units.map(lambda u: u.key if isinstance(u, UnitInfo) else None).to_numpy(dtype=object)
+                    _omap(units, lambda u: f"unit {u.key!r} is not a concentration or mixing-ratio unit" if isinstance(u, UnitInfo) else "").to_numpy(dtype=object))
+        ukey = _omap(units, lambda u: u.key if isinstance(u, UnitInfo) else None).to_numpy(dtype=object)
         aux: dict[str, _Cells] = {}
         for f in _AUX_FIELDS:
             if f not in roles:

@@ -147,3 +147,11 @@ def test_sorted_by_key(make_case, canon):
     rows = [dict(source=s, phase="before", run="1", pollutant=p, value=1.0) for s in ("S2", "S1") for p in ("SO2", "NMHC")]
     keys = [e.key for e in build_endpoints(normalize(canon(rows), case), case)]
     assert keys == sorted(keys) and len(keys) == 4
+
+
+def test_samples_for_single_value_limits(make_case, canon):
+    case = make_case(sources=FUG)
+    eps = _by_key(build_endpoints(normalize(canon(_fug_rows()), case), case))
+    s = eps[("P1", "", "NMHC", "fugitive")].samples["before"]
+    # in-plant samples 5 and 7 (run mean 6): GB 37822 "any single value" is judged on these
+    assert s.labels == ("1/a", "1/b") and s.values == (5.0, 7.0) and s.censored == (False, False)

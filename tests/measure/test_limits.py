@@ -128,3 +128,16 @@ def test_fugitive_rule(cat):
     assert fugitive_rule([d], "NMHC", cat) == "max_downwind"
     assert fugitive_rule([Source(id="D2", kind="fugitive", role="downwind")], "NMHC", cat) == "max_downwind"
     assert fugitive_rule([Source(id="P1", kind="fugitive", role="in-plant")], "NMHC", cat) == "inplant_1h"
+
+
+def test_single_value_limit_needs_readings(cat):
+    from verify.measure.series import Readings
+
+    lim = cat.get("GB37822-2019:NMHC:inplant_single")  # 30 mg/m3, any single value
+    # run means 12 and 35: the 35 proves an exceedance; the 12 might hide a single reading > 30
+    r = judge(lim, [12.0, 35.0], [12.0])
+    assert r["complies"] == {"before": False, "after": None} and r["exceedances"]["before"] == 1
+    assert r["undetermined"]["after"] == 1 and "run means" in r["note"]
+    # with the readings themselves: 10, 14 ≤ 30 → complies; 31 → exceeds
+    ok = judge(lim, Readings(("1/a", "1/b"), (10.0, 14.0), (False, False)), Readings(("1/a",), (31.0,), (False,)))
+    assert ok["complies"] == {"before": True, "after": False} and "note" not in ok

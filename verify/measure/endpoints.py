@@ -26,6 +26,9 @@ Rules
   censored if either side is; negative differences are kept and marked in ``flagged``. Downwind
   runs without an upwind run are ``unmatched``. Each in-plant point is its own endpoint with rule
   ``inplant_1h`` (run value = 1-h mean).
+* ``samples``: for stack and in-plant endpoints, each phase's individual samples
+  (:class:`~verify.measure.series.Readings`), which ``each_reading`` limits (GB 37822 "any single
+  value") must be judged on.
 * Rows with ``start`` but no ``run`` are continuous monitoring: design ``continuous``, with a
   ``readings`` frame (``valid`` = HJ 212 flag N or T, or no flag given, and a finite value).
 """
@@ -40,7 +43,7 @@ import pandas as pd
 from verify.case import Case, Source
 from verify.errors import InputError, Location
 from verify.measure.limits import fugitive_rule
-from verify.measure.series import EndpointData, PairedRuns, PhaseRuns
+from verify.measure.series import EndpointData, PairedRuns, PhaseRuns, Readings
 
 PHASES = ("before", "after")
 VALID_FLAGS = ("N", "T")
@@ -103,6 +106,29 @@ def _phase_runs(table: pd.DataFrame) -> PhaseRuns | None:
     )
 
 
+def _readings(rows: pd.DataFrame, column: str) -> Readings | None:
+    """The individual samples of one phase (finite values only), in natural run/sample order."""
+    if rows.empty:
+        return None
+    v = rows[column].to_numpy(dtype=float, na_value=np.nan)
+    keep = np.isfinite(v)
+    runs = rows["run"].astype("string").fillna("").to_numpy(dtype=object)[keep]
+    samples = rows["sample"].astype("string").fillna("").to_numpy(dtype=object)[keep]
+    cens = rows["censored"].fillna(False).to_numpy(dtype=bool)[keep]
+    order = sorted(range(len(runs)), key=lambda i: (natural_key(runs[i]), natural_key(samples[i])))
+    return Readings(tuple(f"{runs[i]}/{samples[i]}" for i in order), tuple(float(v[keep][i]) for i in order),
+                    tuple(bool(cens[i]) for i in order))
+
+
+def _samples(rows: pd.DataFrame, column: str) -> dict[str, Readings]:
+    out = {}
+    for p in PHASES:
+        r = _readings(rows[rows["phase"] == p], column)
+        if r is not None:
+            out[p] = r
+    return out
+
+
 def _one(rows: pd.DataFrame, column: str, what: str) -> str | None:
     vals = sorted({str(v) for v in rows[column].dropna()})
     if len(vals) > 1:
@@ -127,7 +153,8 @@ def _stack_endpoints(rows: pd.DataFrame, source: Source, position: str | None, p
     for metric, column, m_unit in metrics:
         phases = {p: _phase_runs(_run_table(rows[rows["phase"] == p], column)) for p in PHASES}
         out.append(EndpointData(source.id, position, pollutant, metric, "before-after", m_unit, as_sp,
-                                before=phases["before"], after=phases["after"], timezone=tz))
+                                before=phases["before"], after=phases["after"], timezone=tz,
+                                samples=_samples(rows, column)))
     return out
 
 
@@ -239,7 +266,8 @@ def _inplant(rows: pd.DataFrame, source: Source, pollutant: str, tz: str) -> End
     rule = fugitive_rule([source], pollutant)
     phases = {p: _phase_runs(_run_table(rows[rows["phase"] == p], "conc")) for p in PHASES}
     return EndpointData(source.id, None, pollutant, "fugitive", "before-after", unit, as_sp,
-                        before=phases["before"], after=phases["after"], rule=rule, timezone=tz)
+                        before=phases["before"], after=phases["after"], rule=rule, timezone=tz,
+                        samples=_samples(rows, "conc"))
 
 
 def _continuous(rows: pd.DataFrame, source: Source, position: str | None, pollutant: str, tz: str) -> list[EndpointData]:

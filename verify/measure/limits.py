@@ -29,6 +29,7 @@ from typing import Any
 
 from verify.case import Source
 from verify.errors import InputError, UnitError
+from verify.measure.series import Readings
 
 KINDS = ("conc", "rate", "fugitive", "inplant_1h", "inplant_single", "efficiency")
 RULES = ("each_run", "mean_of_runs", "each_reading")
@@ -281,6 +282,7 @@ def applicable_limits(
 
 
 def _values(values: Any) -> tuple[list[float], list[bool]] | None:
+    """(values, censored) of a phase: from Readings, PhaseRuns, or a plain sequence."""
     if values is None:
         return None
     if hasattr(values, "values") and hasattr(values, "censored") and not isinstance(values, dict):
@@ -292,7 +294,7 @@ def _values(values: Any) -> tuple[list[float], list[bool]] | None:
     return [v for v, _ in keep], [c for _, c in keep]
 
 
-def _judge_phase(limit: Limit, value: float, data: tuple[list[float], list[bool]] | None) -> dict:
+def _judge_phase(limit: Limit, value: float, data: tuple[list[float], list[bool]] | None, means_only: bool = False) -> dict:
     if data is None or not data[0]:
         return {"complies": None, "exceedances": None, "undetermined": None, "n": 0 if data is not None else None}
     vals, cens = data
@@ -309,7 +311,11 @@ def _judge_phase(limit: Limit, value: float, data: tuple[list[float], list[bool]
         return {"complies": complies, "exceedances": sum(over(v) and not c for v, c in zip(vals, cens)),
                 "undetermined": int(undetermined), "n": len(vals), "mean": mean}
     exceed = sum(over(v) and not c for v, c in zip(vals, cens))
-    undetermined = sum(over(v) and c for v, c in zip(vals, cens))
+    if means_only:
+        # a run mean above the limit proves a single reading above it; a mean below proves nothing
+        undetermined = len(vals) - exceed
+    else:
+        undetermined = sum(over(v) and c for v, c in zip(vals, cens))
     complies = False if exceed else (None if undetermined else True)
     return {"complies": complies, "exceedances": exceed, "undetermined": undetermined, "n": len(vals)}
 
@@ -317,10 +323,13 @@ def _judge_phase(limit: Limit, value: float, data: tuple[list[float], list[bool]
 def judge(limit: Limit, before_values: Any, after_values: Any, source: Source | None = None) -> dict:
     """Compliance of each phase with a limit, as the ``limits`` items of results.json.
 
-    ``before_values``/``after_values``: a sequence of run values (or readings for
-    ``each_reading``) in the limit's unit, or a :class:`~verify.measure.series.PhaseRuns` (whose
+    ``before_values``/``after_values``: a sequence of run values in the limit's unit, or a
+    :class:`~verify.measure.series.PhaseRuns` or :class:`~verify.measure.series.Readings` (whose
     ``censored`` flags are used), or None for a phase without values (its ``complies`` and
-    ``exceedances`` are null). NaN values are ignored.
+    ``exceedances`` are null). NaN values are ignored. An ``each_reading`` limit (GB 37822 "any
+    single value") needs :class:`Readings` (``EndpointData.samples[phase]``); given run means instead,
+    a mean above the limit still counts as an exceedance but a mean below it is undetermined,
+    never "complies", and a ``note`` says so.
 
     Rules: ``each_run`` and ``each_reading``: complies when no value exceeds the limit;
     ``exceedances`` counts the values that do. ``mean_of_runs`` (40 CFR 60.8(f)): complies when the
@@ -342,7 +351,12 @@ def judge(limit: Limit, before_values: Any, after_values: Any, source: Source | 
     if value is None:
         results = {p: {"complies": None, "exceedances": None, "undetermined": None, "n": None if d is None else len(d[0])} for p, d in phases.items()}
     else:
-        results = {p: _judge_phase(limit, value, d) for p, d in phases.items()}
+        means_only = {p: limit.rule == "each_reading" and v is not None and not isinstance(v, Readings)
+                      for p, v in (("before", before_values), ("after", after_values))}
+        results = {p: _judge_phase(limit, value, d, means_only[p]) for p, d in phases.items()}
+        if any(means_only.values()):
+            out["note"] = ("single-value limit judged on run means, not on single readings: a run mean above the "
+                           "limit is an exceedance, one below it is undetermined (pass EndpointData.samples)")
     out["complies"] = {p: r["complies"] for p, r in results.items()}
     out["exceedances"] = {p: r["exceedances"] for p, r in results.items()}
     out["undetermined"] = {p: r["undetermined"] for p, r in results.items()}

@@ -59,6 +59,20 @@ class PairedRuns:
 
 
 @dataclass(frozen=True)
+class Readings:
+    """Individual readings (samples) of one phase, not run means: what ``each_reading`` limits judge
+    (e.g. GB 37822-2019 "any single value"). ``labels`` are ``"<run>/<sample>"``."""
+
+    labels: tuple[str, ...]
+    values: tuple[float, ...]
+    censored: tuple[bool, ...]
+
+    def __post_init__(self) -> None:
+        if not (len(self.labels) == len(self.values) == len(self.censored)):
+            raise ValueError("labels, values and censored must have the same length")
+
+
+@dataclass(frozen=True)
 class EndpointData:
     """Everything the statistics need for one endpoint.
 
@@ -87,6 +101,8 @@ class EndpointData:
     readings: pd.DataFrame | None = None
     rule: str | None = None  # fugitive: max_downwind | downwind_minus_upwind | inplant_1h
     timezone: str | None = None  # IANA zone of the case, for hourly aggregation of readings
+    # before-after endpoints: each phase's individual samples, for limits with rule "each_reading"
+    samples: dict[str, Readings] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str, str, str]:

@@ -91,3 +91,12 @@ def test_gehan_exact_by_brute_force():
 
 def test_gehan_needs_two_per_phase():
     assert cens.gehan_test([1.0], [False], [0.5, 0.4], [True, False]) is None
+
+
+def test_km_tie_between_detected_and_censored():
+    # 1, <2, 2, 3 by hand: at 3, 4 at or below → F(3⁻) = 3/4; at 2 (detected), 3 at or below (1, <2, 2)
+    # → F(2⁻) = 3/4 · 2/3 = 1/2; at 1, 1 at or below → 0. Masses 3: 1/4, 2: 1/4, 1: 1/2; mean 1.75.
+    # A "<2" is surely below a detected 2, so the censored run is still "at risk" at 2.
+    for censored in ([False, True, False, False], [False, False, True, False]):
+        mean, _ = cens.km_mean([1.0, 2.0, 2.0, 3.0], censored)
+        assert mean == pytest.approx(1.75, abs=1e-12)

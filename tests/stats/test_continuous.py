@@ -146,3 +146,12 @@ def test_sarimax_convergence_warning_becomes_caveat(monkeypatch):
     out = analyse_endpoint(_endpoint(frame)).to_dict()  # the suite turns ConvergenceWarning into an error
     assert out["tests"]["sarimax"]["converged"] is False
     assert "sarimax_not_converged" in [c["code"] for c in out["caveats"]]
+
+
+def test_dst_zone_hours():
+    # Europe/Berlin falls back on 2026-10-25 03:00 → 02:00 local: the two local "02:00" hours are
+    # distinct UTC hours (00:00Z and 01:00Z) and must stay separate.
+    frame = _readings([10, 20, 30], "before", "2026-10-25T00:00Z")
+    hours, values, _ = cont.hourly_values(_endpoint(frame, tz="Europe/Berlin"))
+    assert list(hours) == list(pd.date_range("2026-10-25T00:00Z", periods=3, freq="h"))
+    assert list(values) == [10, 20, 30]

@@ -60,16 +60,19 @@ def hourly_table(data) -> HourlyTable:
     df = readings.copy()
     start = pd.to_datetime(df["start"], utc=True)
     tz = data.timezone or "UTC"
-    df["hour"] = start.dt.tz_convert(tz).dt.floor("h").dt.tz_convert("UTC")
+    local = start.dt.tz_convert(tz)
+    # start of the local clock hour, computed in UTC (no DST ambiguity: offsets are whole minutes)
+    into_hour = (pd.to_timedelta(local.dt.minute * 60 + local.dt.second, unit="s")
+                 + pd.to_timedelta(local.dt.microsecond, unit="us") + pd.to_timedelta(local.dt.nanosecond, unit="ns"))
+    df["hour"] = start - into_hour
     value = pd.to_numeric(df["value"], errors="coerce")
     df["ok"] = df["valid"].astype(bool) & value.notna() & np.isfinite(value)
     df["value"] = value
     load = pd.to_numeric(df["load_pct"], errors="coerce") if "load_pct" in df else pd.Series(np.nan, index=df.index)
     df["load"] = load.where(df["ok"])
     df["start_utc"] = start
-    times = np.sort(start.drop_duplicates().to_numpy())
-    gaps = np.diff(times).astype("timedelta64[s]").astype(float) / 60
-    gaps = gaps[gaps > 0]
+    gaps = start.drop_duplicates().sort_values().diff().dt.total_seconds().to_numpy() / 60
+    gaps = gaps[np.isfinite(gaps) & (gaps > 0)]
     interval = float(min(60.0, np.median(gaps))) if len(gaps) else 60.0
     df["ok_value"] = df["value"].where(df["ok"])
     df["ok_start"] = df["start_utc"].where(df["ok"])

@@ -38,14 +38,14 @@ def test_values_match_field_guide(cat):
         "GB37822-2019:NMHC:inplant_1h": 10, "GB37822-2019:NMHC:inplant_single": 30,
         "GB37822-2019:NMHC:inplant_1h:special": 6, "GB37822-2019:NMHC:inplant_single:special": 20,
         "DB32-4041-2021:NMHC:conc": 60, "DB32-4041-2021:NMHC:rate": 3, "DB32-4041-2021:BTEX:rate": 1.6,
-        "GB13271-2014-coal:SO2:conc:new": 300, "GB13271-2014-gas:NOx:conc:new": 200,
+        "GB13271-2014:SO2:conc:new": 300, "GB13271-2014-gas:NOx:conc:new": 200,
         "DB330621-T001-2013:PM:conc": 30, "DB330621-T001-2013:oil_mist:conc": 40,
         "JP-APCA-VOC-chemdryer:VOC:conc": 600, "JP-APCA-VOC-adhesivedryer:VOC:conc": 1400,
     }
     for k, v in expect.items():
         assert cat.get(k).value == v, k
     assert cat.get("JP-APCA-VOC-chemdryer:VOC:conc").unit == "ppmC"
-    assert cat.get("GB13271-2014-coal:SO2:conc:new").reference_o2_pct == 9.0
+    assert cat.get("GB13271-2014:SO2:conc:new").reference_o2_pct == 9.0
     assert o2_reference("GB13271-2014", "gas", cat)["reference_o2_pct"] == 3.5
     assert o2_reference("JP-APCA-boiler", "solid", cat)["reference_o2_pct"] == 6.0
 
@@ -80,7 +80,7 @@ def test_applicable_limits_filters_and_checks(cat):
         (Source(id="S1", kind="stack", regime="existing", limits=["GB16297-1996:NMHC:conc:new"]), "GB16297-1996:NMHC:conc:new for new"),
         (Source(id="S1", kind="stack", limits=["GB37822-2019:NMHC:inplant_1h"]), "GB37822-2019:NMHC:inplant_1h, a inplant_1h limit"),
         (Source(id="F1", kind="fugitive", role="downwind", limits=["GB37822-2019:NMHC:inplant_1h"]), "in-plant limit"),
-        (Source(id="B1", kind="stack", limits=["GB13271-2014-coal:SO2:conc:new"]), "at 9 % O2"),
+        (Source(id="B1", kind="stack", limits=["GB13271-2014:SO2:conc:new"]), "at 9 % O2"),
         (Source(id="F2", kind="fugitive", role="in-plant", special_limits=True, limits=["GB37822-2019:NMHC:inplant_1h"]), "special_limits is true"),
     ],
 )

@@ -185,3 +185,8 @@ def test_caveat_catalogue_complete_and_bilingual():
         assert set(entry) == {"ja", "zh"}, code
         placeholders = [{re.sub(r"_(ja|zh)$", "", name) for name in re.findall(r"{(\w+)}", entry[lang])} for lang in ("ja", "zh")]
         assert placeholders[0] == placeholders[1], code
+
+
+def test_non_finite_run_value_is_an_input_error():
+    with pytest.raises(InputError, match="run\\(s\\) 2"):
+        analyse_endpoint(ba([1.0, float("nan"), 2.0], [0.5, 0.6]))

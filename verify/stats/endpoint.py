@@ -158,10 +158,13 @@ def analyse_endpoint(data: EndpointData, *, alpha: float = 0.05, power: float = 
 # --------------------------------------------------------------------------- run-based
 
 
-def _phase_stats(runs: PhaseRuns | None) -> PhaseStats | None:
+def _phase_stats(runs: PhaseRuns | None, key: tuple = (), phase: str = "") -> PhaseStats | None:
     if runs is None:
         return None
     v = np.asarray(runs.values, float)
+    bad = [r for r, x in zip(runs.runs, v) if not math.isfinite(x)]
+    if bad:
+        raise InputError(f"endpoint {key}: {phase} run(s) {', '.join(bad)} have no finite value")
     c = np.asarray(runs.censored, bool)
     n = runs.n
     if n == 0:
@@ -200,7 +203,7 @@ def _insufficient(nb: int, na: int) -> Caveat:
 
 
 def _run_based(data: EndpointData, alpha: float, power: float) -> tuple[dict, list]:
-    before, after = _phase_stats(data.before), _phase_stats(data.after)
+    before, after = _phase_stats(data.before, data.key, "before"), _phase_stats(data.after, data.key, "after")
     nb, na = _n(before), _n(after)
     notes: list[Caveat] = []
     out: dict[str, Any] = {"before": before, "after": after, "status": "ok"}
@@ -278,7 +281,7 @@ def _exact_min_note(nb: int, na: int, alpha: float, notes: list) -> None:
 
 
 def _inlet_outlet(data: EndpointData, alpha: float, power: float) -> tuple[dict, list]:
-    before, after = _phase_stats(data.before), _phase_stats(data.after)
+    before, after = _phase_stats(data.before, data.key, "before"), _phase_stats(data.after, data.key, "after")
     notes: list[Caveat] = []
     pairs: dict[str, Any] = {}
     efficiency: dict[str, Any] = {}

@@ -46,15 +46,20 @@ def power_for(cv: float, n_before: int, n_after: int, effect: float, alpha: floa
 
 
 def mdr_pct(cv: float, n_before: int, n_after: int, *, alpha: float = 0.05, power: float = 0.8, sided: str = "one") -> float | None:
-    """Minimum detectable reduction in percent; None when cv ≤ 0 or a phase has fewer than 2 runs."""
+    """Minimum detectable reduction in percent.
+
+    None when cv ≤ 0, a phase has fewer than 2 runs, or statsmodels' root finder warns or fails.
+    """
     if cv is None or not math.isfinite(cv) or cv <= 0 or n_before < 2 or n_after < 2:
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         d = TTestIndPower().solve_power(
             effect_size=None, nobs1=n_before, alpha=alpha, power=power, ratio=n_after / n_before, alternative=SIDED[sided]
         )
     d = float(np.asarray(d).item())
+    if caught or not math.isfinite(d) or d <= 0:  # the root finder did not succeed: no MDR rather than a wrong one
+        return None
     return 100 * (1 - math.exp(-d * sigma_log(cv)))
 
 

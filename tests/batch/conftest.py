@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -131,20 +133,50 @@ def make_broken_case(dest: Path) -> Path:
     return dest
 
 
-@pytest.fixture(scope="session")
-def pipeline_reference(tmp_path_factory):
-    """Run the bundled case once in-process with verify.pipeline.run; skip when it cannot run yet.
+@dataclass(frozen=True)
+class Reference:
+    ok: bool
+    reason: str
+    case: Path | None = None
+    results: Path | None = None
 
-    Returns (case copy, its results.json path) for comparison with what the batch writes.
+    def require(self) -> "Reference":
+        if not self.ok:
+            pytest.skip(self.reason)
+        return self
+
+
+@pytest.fixture(scope="session")
+def pipeline_reference(tmp_path_factory) -> Reference:
+    """Run the bundled case once in-process with verify.pipeline.run (what `verify run` does).
+
+    ``.ok`` is False, with the reason, while the stages are not all there yet; tests that need a
+    case that succeeds call ``.require()`` and are skipped with that reason. The case folder and
+    its results.json are kept for comparison with what the batch writes.
     """
     from verify import pipeline
 
-    base = tmp_path_factory.mktemp("reference")
     if not BUNDLED.is_dir():
-        pytest.skip("the bundled case case_studies/jiangsu-textile-dyeing is not there")
-    case = make_case_copy(base / "ref-case", "ref-case")
+        return Reference(False, "the bundled case case_studies/jiangsu-textile-dyeing is not there")
+    base = tmp_path_factory.mktemp("reference")
+    case = make_case_copy(base / "cases-in" / "ref-case", "ref-case")
     try:
         pipeline.run(case, base / "out", langs=("ja", "zh"))
     except Exception as exc:  # noqa: BLE001 - the stages land one by one during the project
-        pytest.skip(f"verify.pipeline.run cannot run the bundled case yet ({type(exc).__name__}: {exc})")
-    return case, base / "out" / "results.json"
+        return Reference(False, "verify.pipeline.run cannot run the bundled case yet "
+                                f"({type(exc).__name__}: {str(exc)[:200]})")
+    return Reference(True, "", case, base / "out" / "results.json")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def helpers():
+    """The module-level helpers, for test modules (importlib mode cannot import conftest)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(free_port=free_port, make_broken_case=make_broken_case, make_case_copy=make_case_copy)

@@ -126,3 +126,18 @@ def test_cems_flags_and_readme_numbers(cems):
     before_mean, after_mean = hourly["mean"][~after].mean(), hourly["mean"][after].mean()
     assert (round(before_mean, 2), round(after_mean, 2)) == (44.95, 27.95)  # README
     assert -40 < 100 * (after_mean / before_mean - 1) < -30  # true simulated effect -35 %
+
+
+@pytest.mark.parametrize("folder", [TEXTILE, CEMS], ids=lambda p: p.name)
+def test_every_limit_id_exists_and_fits_its_source(folder):
+    """The limits catalogue (verify.measure.limits) knows every listed id and accepts it for its source
+    (stack vs fugitive, role, regime, reference O2); stack-height tables cover the stacks."""
+    from verify.measure.limits import applicable_limits, load_catalogue
+
+    catalogue = load_catalogue()
+    for source in load_case(folder).manifest.source:
+        applicable_limits(source, "NMHC", "concentration", catalogue)  # raises on an unknown or unfitting id
+        for limit_id in source.limits:
+            limit = catalogue.get(limit_id)
+            if source.height_m is not None and getattr(limit, "heights_m", None):
+                assert limit.heights_m[0] <= source.height_m <= limit.heights_m[-1]

@@ -185,3 +185,11 @@ def test_list_formula_rejects_commas_and_overlong_lists():
 def test_typing_of_public_function():
     hints = typing.get_type_hints(scaffold_case)
     assert hints["return"] == list[Path]
+
+
+def test_template_limit_ids_exist_and_fit_their_sources(scaffolded):
+    from verify.measure.limits import applicable_limits, load_catalogue
+
+    catalogue = load_catalogue()
+    for source in load_case(scaffolded).manifest.source:
+        applicable_limits(source, "NMHC", "concentration", catalogue)  # raises on an unknown or unfitting id

@@ -190,3 +190,13 @@ def test_caveat_catalogue_complete_and_bilingual():
 def test_non_finite_run_value_is_an_input_error():
     with pytest.raises(InputError, match="run\\(s\\) 2"):
         analyse_endpoint(ba([1.0, float("nan"), 2.0], [0.5, 0.6]))
+
+
+def test_excluded_runs_caveat():
+    data = EndpointData("S1", None, "NMHC", "mass_rate", "before-after", "kg/h", "C",
+                        before=PhaseRuns(("1", "3"), (1.2, 1.3), (False, False), excluded=("2",)),
+                        after=runs([0.5, 0.6, 0.55]))
+    out = analyse_endpoint(data).to_dict()
+    assert out["before"]["n"] == 2
+    cav = next(c for c in out["caveats"] if c["code"] == "excluded_runs")
+    assert "before:2" in cav["text"]["ja"] and "before:2" in cav["text"]["zh"]

@@ -195,6 +195,10 @@ def _common_notes(data: EndpointData, nb: int, na: int, notes: list) -> None:
                for r, f in zip(runs.runs, runs.flagged) if f]
     if flagged:
         notes.append(caveat("flagged_runs", runs=", ".join(flagged)))
+    excluded = [f"{ph}:{r}" for ph, runs in (("before", data.before), ("after", data.after)) if runs
+                for r in getattr(runs, "excluded", ())]
+    if excluded:
+        notes.append(caveat("excluded_runs", runs=", ".join(excluded)))
 
 
 def _insufficient(nb: int, na: int) -> Caveat:

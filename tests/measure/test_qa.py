@@ -93,3 +93,11 @@ def test_text_catalogue_parity():
             assert set(langs) == {"ja", "zh"}, (check, outcome)
             names = [{f for _, f, _, _ in fmt.parse(langs[l]) if f} for l in ("ja", "zh")]
             assert names[0] == names[1], (check, outcome)
+
+
+def test_no_load_check_for_fugitive_points(make_case, canon):
+    case = make_case(sources=[{"id": "D1", "kind": "fugitive", "role": "downwind"}])
+    rows = [dict(source="D1", phase=p, run=str(r), pollutant="NMHC", value=1.0) for p in ("before", "after") for r in (1, 2, 3)]
+    items = run_checks(normalize(canon(rows), case), case)
+    assert not [i for i in items if i["check"] == "load"]
+    assert all(i["passed"] for i in items if i["check"] == "min_runs")

@@ -10,7 +10,7 @@ Checks and their sources
 * ``min_runs`` — at least 3 runs per source, position, pollutant and phase (40 CFR 60.8(f);
   HJ/T 397-2007 3–4 samples per monitoring value [K]). Runs with ``run`` ids only (continuous data
   are judged by capture in the statistics).
-* ``load`` — every run at ≥ 75 % of design load (HJ/T 397-2007, acceptance monitoring [K]).
+* ``load`` — every stack run at ≥ 75 % of design load (HJ/T 397-2007, acceptance monitoring [K]).
 * ``o2_range`` — 0 ≤ O2 < the source's ambient O2 (21 or 20.9); ``moisture`` — 0 ≤ H2O < 100 %;
   ``flow_positive`` — flow > 0 (reliability.md §4 #16–18).
 * ``same_method`` — the same set of methods before and after (per source, position, pollutant).
@@ -97,9 +97,10 @@ def _run_level_checks(t: pd.DataFrame, case: Case) -> list[dict]:
             pr = rows[rows["phase"] == phase]
             if pr.empty:
                 continue
-            # production load, per run
+            # production load, per run (stacks only: HJ/T 397 is about stationary-source monitoring;
+            # fugitive points rarely log the load, the stack of the same campaign does)
             runs = pr[pr["run"].notna()].groupby("run")["load_pct"].mean()
-            if len(runs):
+            if len(runs) and source is not None and source.kind == "stack":
                 if runs.isna().all():
                     out.append(_item("load", src, _pos(pos), None, phase, None, _detail("load", "missing", label=label, phase=phase)))
                 else:

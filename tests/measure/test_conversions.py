@@ -195,3 +195,31 @@ def test_roundtrip_wet_dry_wet(x, h2o):
 def test_roundtrip_actual_standard_actual(x, t, p):
     assert cv.standard_to_actual_conc(cv.actual_to_standard_conc(x, t, p), t, p) == pytest.approx(x, rel=1e-12)
     assert cv.standard_to_actual_flow(cv.actual_to_standard_flow(x, t, p, "epa"), t, p, "epa") == pytest.approx(x, rel=1e-12)
+
+
+@pytest.mark.parametrize("key", ["mg/m3", "ug/m3", "g/m3", "ng/m3", "ppmv", "ppbv", "ppmC", "pct_v", "m3/h", "m3/min",
+                                 "m3/s", "kg/h", "g/h", "g/s", "t/a", "mg/h", "pct", "dimensionless"])
+def test_every_canonical_key_maps_to_pint(key):
+    from verify.measure.units import to_pint, unit_group
+
+    assert to_pint(key) is not None and unit_group(key)
+
+
+@pytest.mark.parametrize("text", ["ppm", "mg/Nm3", "Nm3/h", "dscm", "mgC/m3", "12 500"])
+def test_raw_unit_text_is_not_a_key(text):
+    from verify.measure.units import to_pint
+
+    with pytest.raises(UnitError, match="unknown canonical unit key"):
+        to_pint(text)
+
+
+def test_mass_concentration_quantity():
+    # 10 ppmv SO2 → 28.580 mg/m3 at 0 °C (2.85795 × 10); 1 ppmC → 0.5359 mgC/m3; 500 ug/m3 → 0.5 mg/m3
+    q = cv.mass_concentration_quantity(ureg.Quantity(10, "ppmv"), "SO2")
+    assert q.to("mg/m**3").magnitude == pytest.approx(28.5795, abs=1e-3)
+    assert cv.mass_concentration_quantity(ureg.Quantity(1, "ppmC")).magnitude == pytest.approx(0.5359, abs=5e-5)
+    assert cv.mass_concentration_quantity(ureg.Quantity(500, "ug/m**3")).magnitude == pytest.approx(0.5)
+    with pytest.raises(UnitError, match="'conc' must have dimension"):
+        cv.mass_concentration_quantity(ureg.Quantity(1, "kg/h"))
+    with pytest.raises(ValueError, match="species_key"):
+        cv.mass_concentration_quantity(ureg.Quantity(1, "ppmv"))

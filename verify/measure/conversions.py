@@ -255,6 +255,23 @@ def mass_rate_quantity(conc, flow):
     return ureg.Quantity(mass_rate_kg_h(c, q), "kg/h")
 
 
+def mass_concentration_quantity(conc, species_key: str | None = None, state: str = "normal"):
+    """A concentration Quantity → mg/m³ at ``state`` (a Quantity), dimensions checked.
+
+    Mass concentrations ([mass]/[length]³) are converted by unit only: the caller states that they
+    are already at ``state``. Volume mixing ratios (ppmv, ppbv: dimensionless) need ``species_key``
+    and use :func:`ppmv_to_mg_m3`; ppmC uses :func:`ppmc_to_mgc_m3` (result as carbon).
+    """
+    if isinstance(conc, ureg.Quantity) and conc.dimensionality == ureg.get_dimensionality("[carbon_mixing_ratio]"):
+        return ureg.Quantity(ppmc_to_mgc_m3(conc.to("ppmC").magnitude, state), "mg/m**3")
+    if isinstance(conc, ureg.Quantity) and conc.dimensionless:
+        if species_key is None:
+            raise ValueError("a volume mixing ratio needs species_key to become a mass concentration")
+        mm = species(species_key).molar_mass
+        return ureg.Quantity(ppmv_to_mg_m3(conc.to("ppmv").magnitude, mm, state), "mg/m**3")
+    return check_dimension("conc", conc, "[mass]/[length]**3").to("mg/m**3")
+
+
 def removal_efficiency(rate_in, rate_out):
     """Removal efficiency of a control device as a fraction: η = 1 − E_out/E_in.
 

@@ -4,7 +4,8 @@ The files are read with openpyxl and csv directly, never with ``verify``, and th
 textbook formula, so this proves that the numbers printed in the README are the numbers in the files:
 
 * mass rate G = C × Qsn × 10⁻⁶ kg/h (GB/T 16157-1996; field-guide §5 "mass rate");
-* O2 correction ρ = ρ′ × (21 − O2ref)/(21 − O2meas) with O2ref = 9 % for coal (GB 13271-2014).
+* O2 correction ρ = ρ′ × (21 − O2ref)/(21 − O2meas) with O2ref = 9 % for coal (GB 13271-2014);
+* standard dry flow Qsn = Qs × 273.15/(273.15 + t) × P/101.325 × (1 − Xsw) (GB/T 16157-1996).
 """
 
 from __future__ import annotations
@@ -82,3 +83,12 @@ def test_lab_cross_checks_agree_except_the_one_the_readme_names():
             off.append((r["阶段"], r["频次"], r["污染物"], round(recomputed, 1), float(r["折算浓度"])))
     assert off == [("治理后", "2", "二氧化硫", 109.6, 98.7)]
     assert "109.6 mg/m³, while the lab wrote 98.7" in README
+
+
+def test_s2_flow_conversion_and_mass_rate_run1_match_readme():
+    row = next(r for r in boiler_rows() if r["阶段"] == "治理前" and r["频次"] == "1" and r["污染物"] == "二氧化硫")
+    q, t, p, h2o = float(row["flow"]), float(row["烟温(℃)"]), float(row["大气压(kPa)"]), float(row["含湿量(%)"])
+    assert (q, t, p, h2o, row["flow_unit"]) == (27800.0, 168.0, 100.9, 7.2, "m3/h")
+    qsn = q * 273.15 / (273.15 + t) * p / 101.325 * (1 - h2o / 100)
+    assert f"= {qsn:,.1f} m³/h".replace(",", " ") in README
+    assert f"= {float(row['实测值']) * qsn * 1e-6:.4f} kg/h" in README

@@ -61,8 +61,13 @@ def test_scaffolded_workbook_reads_its_example_rows_without_rejection(tmp_path):
     assert ("data/field_entry.xlsx", workbook_spec()["instructions"]["sheet"]) in intake.ledger.unread_sheets
 
 
-def test_textile_case_reads_as_its_readme_says():
-    intake = _read(ROOT / "jiangsu-textile-dyeing")
+@pytest.fixture(scope="module")
+def textile():
+    return _read(ROOT / "jiangsu-textile-dyeing")
+
+
+def test_textile_case_reads_as_its_readme_says(textile):
+    intake = textile
     assert not intake.ledger.has_rejections
     assert ("data/stenter_S1.xlsx", "说明") in intake.ledger.unread_sheets
     stenter = _tally(intake, "data/stenter_S1.xlsx", "监测结果")
@@ -77,6 +82,26 @@ def test_textile_case_reads_as_its_readme_says():
     so2 = t[(t["source"] == "S2") & (t["phase"] == "before") & (t["run"] == "1") & (t["pollutant"] == "SO2")]
     assert (so2["value"].item(), so2["o2_pct"].item(), so2["value_o2ref"].item()) == (486.0, 11.8, 633.9)  # hand check 2
     assert sorted(t.loc[t["censored"], "pollutant"]) == ["PM"]
+
+
+def test_verify_arithmetic_reproduces_the_readme_hand_check(textile):
+    """verify.measure.normalize gives the README's hand-computed numbers (test_case_hand_check.py
+    proves those numbers from the files independently), and flags the one wrong lab 折算浓度."""
+    from verify.measure.normalize import normalize
+
+    case = load_case(ROOT / "jiangsu-textile-dyeing")
+    n = normalize(textile.table, case)
+    key = (n["phase"] == "before") & (n["run"] == "1")
+    nmhc = n[key & (n["source"] == "S1") & (n["pollutant"] == "NMHC")]
+    assert nmhc["mass_rate_kg_h"].item() == pytest.approx(1.363752, rel=1e-9)
+    so2 = n[key & (n["source"] == "S2") & (n["pollutant"] == "SO2")]
+    assert so2["conc_o2"].item() == pytest.approx(486 * 12 / 9.2, rel=1e-9)
+    assert so2["flow_sd_m3_h"].item() == pytest.approx(15906.779, abs=1e-3)
+    assert so2["mass_rate_kg_h"].item() == pytest.approx(7.7307, abs=1e-4)
+    mismatched = n[n["o2ref_mismatch"].fillna(False).astype(bool)]
+    assert list(zip(mismatched["source"], mismatched["phase"], mismatched["run"], mismatched["pollutant"])) == [
+        ("S2", "after", "2", "SO2")
+    ]
 
 
 @pytest.mark.slow

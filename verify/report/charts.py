@@ -1,0 +1,169 @@
+"""Vector charts for the report: matplotlib SVG, inlined in the HTML.
+
+Pure functions from plain numbers and already-translated labels to an SVG string. Determinism:
+``svg.hashsalt`` is fixed and the SVG ``Date`` metadata is dropped, so the same numbers give the
+same bytes. Text is drawn as paths (``svg.fonttype = "path"``), so no font is needed to view the
+SVG and no input text survives as markup; the comments matplotlib writes (which repeat the label
+text) are stripped. Uses the object-oriented API (no pyplot global state, no GUI backend).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+
+import matplotlib
+
+matplotlib.use("Agg")  # never a GUI backend, even if pyplot gets imported elsewhere
+
+from matplotlib import dates as mdates  # noqa: E402
+from matplotlib import rc_context  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+#: Font stacks per report language (platform.md §2: Noto CJK from fonts-noto-cjk; DejaVu for Latin).
+FONTS = {
+    "ja": ["Noto Sans CJK JP", "Noto Sans CJK SC", "DejaVu Sans"],
+    "zh": ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"],
+}
+BEFORE_COLOUR = "#b5523b"
+AFTER_COLOUR = "#2f6f9f"
+LIMIT_COLOUR = "#333333"
+MAX_POINTS = 400  # per phase in a time series; more are decimated by a fixed stride
+
+_RC = {
+    "svg.hashsalt": "verify-report",
+    "svg.fonttype": "path",
+    "font.size": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 0.6,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "legend.frameon": False,
+    "axes.unicode_minus": True,
+}
+
+
+def _rc(lang: str) -> dict:
+    return {**_RC, "font.family": FONTS.get(lang, FONTS["ja"])}
+
+
+def _to_svg(fig: Figure) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    return clean_svg(buf.getvalue())
+
+
+def clean_svg(svg: str) -> str:
+    """Make matplotlib SVG output safe and compact to inline: drop the XML declaration, DOCTYPE,
+    comments and metadata block (which repeat text and tool versions)."""
+    svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
+    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+    svg = re.sub(r"\n\s*\n", "\n", svg)
+    return svg.strip()
+
+
+def run_values_chart(panels: list[dict], labels: dict[str, str], lang: str) -> str:
+    """Per-run values before and after, one panel per metric, each limit as a dashed line.
+
+    ``panels``: ``[{"title": str, "unit": str, "before": [float|None], "after": [float|None],
+    "limits": [{"value": float, "label": str}]}]``; ``labels``: ``before``, ``after``, ``mean``.
+    """
+    with rc_context(_rc(lang)):
+        fig = Figure(figsize=(2.3 * max(len(panels), 1) + 0.4, 2.2))
+        axes = fig.subplots(1, max(len(panels), 1), squeeze=False)[0]
+        for ax, panel in zip(axes, panels):
+            ymax = 0.0
+            for x, phase, colour in ((0, "before", BEFORE_COLOUR), (1, "after", AFTER_COLOUR)):
+                vals = [v for v in panel.get(phase) or [] if v is not None]
+                if not vals:
+                    continue
+                n = len(vals)
+                xs = [x + (i - (n - 1) / 2) * min(0.08, 0.5 / n) for i in range(n)]
+                ax.scatter(xs, vals, s=14, color=colour, zorder=3, linewidths=0)
+                mean = sum(vals) / n
+                ax.hlines(mean, x - 0.25, x + 0.25, color=colour, linewidth=1.2)
+                ymax = max(ymax, max(vals))
+            for lim in panel.get("limits") or []:
+                ax.axhline(lim["value"], color=LIMIT_COLOUR, linestyle="--", linewidth=0.8)
+                ax.annotate(lim["label"], (1.45, lim["value"]), xycoords="data", fontsize=6.5,
+                            ha="right", va="bottom", color=LIMIT_COLOUR)
+                ymax = max(ymax, lim["value"])
+            ax.set_xlim(-0.6, 1.6)
+            ax.set_ylim(0, ymax * 1.15 if ymax > 0 else 1)
+            ax.set_xticks([0, 1], [labels["before"], labels["after"]])
+            ax.set_title(panel["title"], fontsize=8)
+            ax.set_ylabel(panel["unit"])
+        fig.subplots_adjust(wspace=0.5)
+        return _to_svg(fig)
+
+
+def reduction_chart(rows: list[dict], xlabel: str, lang: str) -> str:
+    """Forest plot: reduction estimate (%) with its 95 % interval per endpoint.
+
+    ``rows``: ``[{"label": str, "estimate": float, "ci": [lo, hi] | None, "claimed": float | None}]``.
+    """
+    rows = [r for r in rows if r.get("estimate") is not None]
+    with rc_context(_rc(lang)):
+        fig = Figure(figsize=(6.4, 0.32 * max(len(rows), 1) + 0.7))
+        ax = fig.subplots()
+        for i, row in enumerate(rows):
+            y = len(rows) - 1 - i
+            ci = row.get("ci")
+            if ci and None not in ci:
+                ax.hlines(y, ci[0], ci[1], color=AFTER_COLOUR, linewidth=1.4)
+            ax.plot([row["estimate"]], [y], "o", color=AFTER_COLOUR, markersize=4)
+            if row.get("claimed") is not None:
+                ax.plot([row["claimed"]], [y], "|", color=BEFORE_COLOUR, markersize=10,
+                        markeredgewidth=1.5)
+        ax.axvline(0, color=LIMIT_COLOUR, linewidth=0.7)
+        ax.set_yticks(range(len(rows)), [r["label"] for r in reversed(rows)])
+        ax.set_xlabel(xlabel)
+        ax.set_xlim(min(-20, *(r["ci"][0] for r in rows if r.get("ci") and None not in r["ci"])) - 5
+                    if rows else -20, 100)
+        ax.grid(axis="x", linewidth=0.3, color="#cccccc")
+        return _to_svg(fig)
+
+
+def _parse_hours(hours: list[str]) -> list[datetime]:
+    return [datetime.fromisoformat(h) for h in hours]
+
+
+def _decimate(xs: list, ys: list) -> tuple[list, list]:
+    if len(xs) <= MAX_POINTS:
+        return xs, ys
+    stride = -(-len(xs) // MAX_POINTS)
+    return xs[::stride], ys[::stride]
+
+
+def timeseries_chart(before: dict, after: dict, limit: float | None, labels: dict[str, str],
+                     unit: str, lang: str) -> str:
+    """Hourly means of a continuous endpoint: before and after campaigns side by side.
+
+    ``before``/``after``: ``{"hours": [ISO str], "values": [float|None]}``; ``labels``: ``before``,
+    ``after``, ``limit``.
+    """
+    with rc_context(_rc(lang)):
+        fig = Figure(figsize=(6.6, 2.2))
+        axes = fig.subplots(1, 2, sharey=True)
+        ymax = 0.0
+        for ax, data, key, colour in ((axes[0], before, "before", BEFORE_COLOUR),
+                                      (axes[1], after, "after", AFTER_COLOUR)):
+            pairs = [(t, v) for t, v in zip(_parse_hours(data.get("hours") or []),
+                                            data.get("values") or []) if v is not None]
+            xs, ys = _decimate([p[0] for p in pairs], [p[1] for p in pairs])
+            if xs:
+                ax.plot(xs, ys, color=colour, linewidth=0.8)
+                ymax = max(ymax, max(ys))
+                ax.set_title(f"{labels[key]}  {xs[0]:%Y-%m-%d} – {xs[-1]:%Y-%m-%d}", fontsize=8)
+            if limit is not None:
+                ax.axhline(limit, color=LIMIT_COLOUR, linestyle="--", linewidth=0.8)
+                ymax = max(ymax, limit)
+            ax.tick_params(axis="x", labelsize=6.5, rotation=30)
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+        axes[0].set_ylabel(unit)
+        axes[0].set_ylim(0, ymax * 1.1 if ymax > 0 else 1)
+        return _to_svg(fig)

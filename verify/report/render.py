@@ -1,0 +1,528 @@
+"""Render the bilingual verification report from a results dict (the parsed results.json) alone.
+
+Layout choice: the whole report in Japanese, then the whole report in Chinese (not side by side).
+An official reads one language from start to end; each language keeps its own one-page
+verification statement that can be published on its own; wide run tables keep the full page
+width; and the page header/footer fonts follow the language of the page. Numbers are formatted
+once, language-neutrally (:mod:`verify.report.fmt`), so both halves carry the same digits.
+
+This module reads no data file and recomputes nothing: it only selects, labels and formats what
+results.json holds. It imports nothing from ``verify.sources``, ``verify.measure`` or
+``verify.stats`` (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import OrderedDict
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+import verify
+from verify.errors import RenderError
+from verify.report import charts
+from verify.report.fmt import (DASH, fmt_chem, fmt_date, fmt_int, fmt_interval, fmt_num, fmt_p,
+                               fmt_pct, fmt_plain, fmt_ratio_interval, fmt_unit)
+from verify.report.i18n import HTML_LANG, load_catalogue, parse_langs
+
+TEMPLATES = Path(verify.__file__).resolve().parents[1] / "templates"
+_PHASES = ("before", "after")
+
+
+# --------------------------------------------------------------------------------------------
+# Language helper: every language-dependent lookup the template needs
+# --------------------------------------------------------------------------------------------
+class Lang:
+    """Catalogue lookups for one language; plain strings out (Jinja escapes them)."""
+
+    def __init__(self, code: str, results: dict):
+        self.code = code
+        self.html = HTML_LANG[code]
+        self.T = load_catalogue(code)
+        self._sources = {s.get("id"): s for s in results.get("sources") or [] if isinstance(s, dict)}
+
+    def t(self, path: str) -> str:
+        section, _, key = path.partition(".")
+        try:
+            return self.T[section][key]
+        except KeyError as exc:
+            raise RenderError(f"catalogue {self.code}.toml has no key {path!r}") from exc
+
+    def f(self, path: str, **values) -> str:
+        return self.t(path).format(**values)
+
+    def code_label(self, section: str, code) -> str:
+        """Translation of a code (pollutant, reason, rule, …) or the code itself when unknown."""
+        if code is None:
+            return DASH
+        return self.T.get(section, {}).get(str(code), fmt_chem(code))
+
+    def text(self, obj) -> str:
+        """A ``{ja, zh}`` text in this language (the other language if only that one exists)."""
+        if obj is None:
+            return DASH
+        if isinstance(obj, dict):
+            other = "zh" if self.code == "ja" else "ja"
+            value = obj.get(self.code) or obj.get(other)
+            return str(value) if value else DASH
+        return str(obj)
+
+    def poll(self, code, as_=None) -> str:
+        name = self.code_label("pollutant", code)
+        if as_:
+            name += f"（{self.code_label('as', as_)}）"
+        return name
+
+    def source(self, sid) -> str:
+        src = self._sources.get(sid)
+        if src and src.get("name"):
+            return self.text(src["name"])
+        if sid in self.T.get("point", {}):
+            return self.T["point"][sid]
+        return DASH if sid is None else str(sid)
+
+    def source_full(self, sid) -> str:
+        name = self.source(sid)
+        return name if name == str(sid) else f"{sid} {name}"
+
+    def what(self, ep: dict) -> str:
+        parts = [self.source(ep.get("source"))]
+        if ep.get("position"):
+            parts.append(self.code_label("position", ep["position"]))
+        parts.append(self.poll(ep.get("pollutant"), ep.get("as")))
+        parts.append(self.code_label("metric", ep.get("metric")))
+        return " ".join(parts)
+
+    def yesno(self, value) -> str:
+        if value is None:
+            return DASH
+        return self.t("doc.yes") if value else self.t("doc.no")
+
+    def verdict(self, code) -> str:
+        return self.code_label("verdict", code)
+
+    def reason(self, code, detail=None) -> str:
+        known = self.T["reason"].get(str(code))
+        if known:
+            return known
+        # unknown code: show the code and the English detail as they are
+        return f"{code} {self.t('quality.unknown_reason')}" + (f": {detail}" if detail else "")
+
+    def cob_label(self, key) -> str:
+        return self.T["cob"].get(str(key), str(key))
+
+
+# --------------------------------------------------------------------------------------------
+# Language-neutral view model (formatted numbers)
+# --------------------------------------------------------------------------------------------
+def _get(d, *keys, default=None):
+    for key in keys:
+        if not isinstance(d, dict):
+            return default
+        d = d.get(key)
+        if d is None:
+            return default
+    return d
+
+
+def _phase_view(ph: dict | None) -> dict:
+    ph = ph or {}
+    values = ph.get("values") or []
+    censored = ph.get("censored") or [False] * len(values)
+    shown = []
+    for v, c in zip(values, censored + [False] * (len(values) - len(censored))):
+        shown.append(("<" if c else "") + fmt_num(v))
+    return {"n": fmt_int(ph.get("n")), "mean": fmt_num(ph.get("mean")), "sd": fmt_num(ph.get("sd")),
+            "values": shown, "method": ph.get("mean_method") or ""}
+
+
+def _limit_view(lim: dict) -> dict:
+    exc = lim.get("exceedances") or {}
+    comp = lim.get("complies") or {}
+    return {
+        "id": lim.get("id") or DASH,
+        "value": fmt_plain(lim.get("value")),
+        "unit": fmt_unit(lim.get("unit")),
+        "averaging": lim.get("averaging") or DASH,
+        "rule": lim.get("rule"),
+        "standard": " ".join(x for x in (lim.get("standard"), lim.get("clause")) if x) or DASH,
+        "citation": lim.get("source") or "",
+        "confidence": lim.get("confidence"),
+        "complies": {ph: comp.get(ph) for ph in _PHASES},
+        "exceedances": {ph: fmt_int(exc.get(ph)) for ph in _PHASES},
+        "raw_value": lim.get("value"),
+    }
+
+
+def _endpoint_view(ep: dict) -> dict:
+    tests = ep.get("tests") or {}
+    hac, sar = tests.get("hac_ols"), tests.get("sarimax")
+    ci = ep.get("reduction_ci95")
+    return {
+        "raw": _with(ep, ("source", "position", "pollutant", "metric", "as", "design", "unit")),
+        "key": (ep.get("source"), ep.get("position"), ep.get("pollutant"), ep.get("metric")),
+        "design": ep.get("design"),
+        "status": ep.get("status"),
+        "unit": fmt_unit(ep.get("unit")),
+        "before": _phase_view(ep.get("before")),
+        "after": _phase_view(ep.get("after")),
+        "reduction": fmt_pct(ep.get("reduction_pct")),
+        "ci": fmt_interval(ci),
+        "ci_excludes_zero": bool(ci and ci[0] is not None and ci[0] > 0),
+        "gm_ratio": fmt_num(ep.get("gm_ratio")),
+        "gm_ci": fmt_ratio_interval(ep.get("gm_ratio_ci95")),
+        "welch": fmt_p(_get(tests, "welch_t", "p_value")),
+        "perm": fmt_p(_get(tests, "permutation", "p_value")),
+        "mw": fmt_p(_get(tests, "mann_whitney", "p_value")),
+        "censored_p": fmt_p(_get(tests, "censored", "p_value")),
+        "holm": fmt_p(ep.get("p_adjusted")),
+        "mdr": fmt_pct(ep.get("mdr_pct")),
+        "has_mdr": ep.get("mdr_pct") is not None,
+        "limits": [_limit_view(lim) for lim in ep.get("limits") or []],
+        "caveats": ep.get("caveats") or [],
+        "hac": None if not hac else {
+            "eff": fmt_pct(hac.get("effect_pct")), "ci": fmt_interval(hac.get("ci95")),
+            "maxlags": fmt_int(hac.get("maxlags")), "n_hours": fmt_int(hac.get("n_hours")),
+            "covariates": ", ".join(hac.get("covariates") or []) or DASH,
+            "excludes_zero": _excludes_zero(hac.get("ci95"))},
+        "sarimax": None if not sar else {
+            "eff": fmt_pct(sar.get("effect_pct")), "ci": fmt_interval(sar.get("ci95")),
+            "order": ",".join(str(o) for o in sar.get("order") or []) or DASH,
+            "converged": sar.get("converged")},
+        "capture": {ph: fmt_pct(_get(ep, ph, "capture_pct")) for ph in _PHASES},
+    }
+
+
+def _excludes_zero(ci) -> bool:
+    return bool(ci and None not in ci and (ci[0] > 0 or ci[1] < 0))
+
+
+def _run_view(run: dict) -> dict:
+    flags = []
+    if run.get("censored"):
+        flags.append("censored")
+    if run.get("flagged"):
+        flags.append("flagged")
+    raw = run.get("raw")
+    raw_text = "; ".join(str(r) for r in raw) if isinstance(raw, list) else (raw or DASH)
+    return {
+        "phase": run.get("phase"),
+        "run": str(run.get("run", DASH)),
+        "n_samples": fmt_int(run.get("n_samples")),
+        "raw": raw_text,
+        "value": ("<" if run.get("censored") else "") + fmt_num(run.get("value")),
+        "unit": fmt_unit(run.get("unit")),
+        "conc": fmt_num(run.get("conc")),
+        "conc_o2": fmt_num(run.get("conc_o2")),
+        "o2": fmt_num(run.get("o2_pct"), decimals=1) if run.get("o2_pct") is not None else DASH,
+        "flow": fmt_num(run.get("flow_sd_m3_h"), decimals=0) if run.get("flow_sd_m3_h") is not None else DASH,
+        "rate": fmt_num(run.get("mass_rate_kg_h")),
+        "load": fmt_num(run.get("load_pct"), decimals=0) if run.get("load_pct") is not None else DASH,
+        "flags": flags,
+    }
+
+
+def _claim_view(c: dict) -> dict:
+    pct = c.get("kind") in ("reduction", "efficiency", None)
+    num = fmt_pct if pct else fmt_num
+    return {
+        "raw": _with(c, ("source", "position", "pollutant", "metric", "statement", "claimed")),
+        "id": c.get("id") or DASH,
+        "kind": c.get("kind") or "reduction",
+        "claimed": num(c.get("claimed")),
+        "estimate": num(c.get("estimate")),
+        "lower_bound": num(c.get("lower_bound")),
+        "p": fmt_p(c.get("p_value")),
+        "verdict": c.get("verdict") or "insufficient_data",
+        "load_min": fmt_plain(_get(c, "conditions", "load_pct_min"))
+        if _get(c, "conditions", "load_pct_min") is not None else None,
+    }
+
+
+def _groups(results: dict, endpoints: list[dict]) -> list[dict]:
+    """Stack endpoints grouped by (source, position, pollutant) with their run rows."""
+    runs = [r for r in results.get("runs") or [] if isinstance(r, dict)]
+    groups: "OrderedDict[tuple, dict]" = OrderedDict()
+    for ev in endpoints:
+        ep = ev["raw"]
+        if ep.get("metric") == "fugitive":
+            continue
+        key = (ep.get("source"), ep.get("position"), ep.get("pollutant"))
+        g = groups.setdefault(key, {"source": key[0], "position": key[1], "pollutant": key[2],
+                                    "as": ep.get("as"), "endpoints": [], "runs": []})
+        g["endpoints"].append(ev)
+    for key, g in groups.items():
+        rows = [r for r in runs if (r.get("source"), r.get("position"), r.get("pollutant")) == key]
+        rows.sort(key=lambda r: (_PHASES.index(r["phase"]) if r.get("phase") in _PHASES else 9,
+                                 _run_sort(r.get("run"))))
+        g["runs"] = [_run_view(r) for r in rows]
+        g["has_o2"] = any(r.get("conc_o2") is not None for r in rows)
+        g["continuous"] = any(ev["design"] == "continuous" for ev in g["endpoints"])
+    return list(groups.values())
+
+
+def _run_sort(run):
+    text = str(run)
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
+
+
+def _with(d, keys: tuple[str, ...], default=None) -> dict:
+    """``d`` with every key of ``keys`` present (optional results keys become None)."""
+    d = d if isinstance(d, dict) else {}
+    return {**{k: default for k in keys}, **d}
+
+
+_CASE_KEYS = ("id", "title", "factory", "location", "process", "timezone", "conditions",
+              "input_conditions", "concentration_basis", "illustrative", "reporting_state")
+_VERIFICATION_KEYS = ("statement_id", "verifier", "technology", "issued", "valid_until", "supersedes")
+_SOURCE_KEYS = ("id", "kind", "role", "name", "height_m", "regime", "reference_o2_pct")
+_ENTRY_KEYS = ("file", "sheet", "row", "column", "cell", "field", "raw", "outcome", "reason", "detail")
+_INPUT_KEYS = ("file", "sheet", "sha256", "rows", "accepted", "flagged", "rejected", "values",
+               "values_flagged", "values_rejected", "layout", "encoding")
+_QA_KEYS = ("check", "source", "phase", "passed", "detail")
+
+
+def build_view(results: dict) -> dict:
+    """The language-neutral part of the report: formatted numbers, grouped rows."""
+    if not isinstance(results, dict):
+        raise RenderError("results must be a dict (the parsed results.json)")
+    case = _with(results.get("case"), _CASE_KEYS)
+    case["measures"] = [m for m in (case.get("measures") or [])]
+    endpoints = [_endpoint_view(ep) for ep in results.get("endpoints") or [] if isinstance(ep, dict)]
+    state = case.get("reporting_state") or {}
+    inputs = [_with(i, _INPUT_KEYS) for i in results.get("inputs") or [] if isinstance(i, dict)]
+    ledger = results.get("ledger") or {}
+    totals = {k: fmt_int(sum((i.get(k) or 0) for i in inputs))
+              for k in ("rows", "accepted", "flagged", "rejected")}
+    load_tost = _get(results, "comparability", "load_tost")
+    runs = results.get("runs") or []
+    loads: dict[str, list[float]] = {}
+    for r in runs:
+        if r.get("load_pct") is not None:
+            loads.setdefault(r.get("source"), []).append(r["load_pct"])
+    verification = results.get("verification")
+    if verification:
+        verification = _with(verification, _VERIFICATION_KEYS)
+    tool = results.get("tool") or {}
+    return {
+        "case": case,
+        "case_id": case.get("id") or DASH,
+        "illustrative": bool(case.get("illustrative")),
+        "verification": verification,
+        "draft": not verification,
+        "issued": fmt_date(_get(verification, "issued")),
+        "valid_until": fmt_date(_get(verification, "valid_until")) if _get(verification, "valid_until") else None,
+        "state": {"t": fmt_num(state.get("temperature_k"), decimals=2),
+                  "p": fmt_num(state.get("pressure_kpa"), decimals=3),
+                  "dry": state.get("dry", True)},
+        "claims": [_claim_view(c) for c in results.get("claims") or [] if isinstance(c, dict)],
+        "endpoints": endpoints,
+        "run_endpoints": [e for e in endpoints if e["design"] != "continuous" and e["raw"].get("metric") != "fugitive"],
+        "continuous": [e for e in endpoints if e["design"] == "continuous"],
+        "fugitive": [e for e in endpoints if e["raw"].get("metric") == "fugitive"],
+        "limited": [e for e in endpoints if e["limits"]],
+        "groups": _groups(results, endpoints),
+        "sources": [{**_with(s, _SOURCE_KEYS), "limits": s.get("limits") or []}
+                    for s in results.get("sources") or [] if isinstance(s, dict)],
+        "loads": {sid: {"min": fmt_num(min(v), decimals=0), "max": fmt_num(max(v), decimals=0)}
+                  for sid, v in loads.items()},
+        "load_tost": None if not load_tost else {
+            "margin": fmt_plain(load_tost.get("margin_pct")),
+            "p": fmt_p(load_tost.get("p_value")), "equivalent": load_tost.get("equivalent")},
+        "inputs": inputs,
+        "input_rows": [{**i, "f": {k: fmt_int(i.get(k)) for k in (
+            "rows", "accepted", "flagged", "rejected", "values", "values_flagged", "values_rejected")}}
+            for i in inputs],
+        "totals": totals,
+        "ledger_entries": [_with(e, _ENTRY_KEYS) for e in ledger.get("entries") or [] if isinstance(e, dict)],
+        "unread": [_with(u, ("file", "sheet")) for u in ledger.get("unread_sheets") or []],
+        "allowed_rejected": bool(ledger.get("allowed_rejected")),
+        "qa": [_with(q, _QA_KEYS) for q in results.get("qa") or [] if isinstance(q, dict)],
+        "qa_failed": fmt_int(sum(1 for q in results.get("qa") or [] if not q.get("passed"))),
+        "qa_n": fmt_int(len(results.get("qa") or [])),
+        "cobenefits": results.get("cobenefits") or {},
+        "fingerprints": _with(results.get("fingerprints"), ("case_toml", "aliases", "limits")),
+        "tool": _with(tool, ("name", "version")),
+        "deps": sorted((tool.get("dependencies") or {}).items()),
+        "reproduce": _get(results, "reproduce", "command"),
+        "schema": results.get("schema") or DASH,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Co-benefits: generic, robust rendering of whatever is present
+# --------------------------------------------------------------------------------------------
+def _cell(key, value, L: Lang) -> str:
+    if isinstance(value, dict) and set(value) <= {"ja", "zh"} and value:
+        return L.text(value)
+    if isinstance(value, dict):
+        return " / ".join(f"{L.cob_label(k)} {_cell(k, v, L)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_cell(key, v, L) for v in value)
+    if key == "source":
+        return L.source_full(value)
+    if key == "pollutant":
+        return L.poll(value)
+    if isinstance(value, bool):
+        return L.yesno(value)
+    if isinstance(value, (int, float)):
+        return fmt_num(value)
+    return DASH if value is None else str(value)
+
+
+def cob_blocks(value, L: Lang, key: str | None = None) -> list[dict]:
+    """Turn a co-benefits (sub)structure into blocks: table, key/value list, or text list."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) and not set(v) <= {"ja", "zh"}
+                                                 for v in value):
+        cols: list[str] = []
+        for item in value:
+            cols += [k for k in item if k not in cols]
+        return [{"type": "table", "title": L.cob_label(key) if key else None,
+                 "headers": [L.cob_label(c) for c in cols],
+                 "rows": [[_cell(c, item.get(c), L) for c in cols] for item in value],
+                 "numeric": [all(isinstance(item.get(c), (int, float)) and not isinstance(item.get(c), bool)
+                                 for item in value if item.get(c) is not None) for c in cols]}]
+    if isinstance(value, list):
+        return [{"type": "list", "title": L.cob_label(key) if key else None,
+                 "items": [_cell(key, v, L) for v in value]}]
+    if isinstance(value, dict) and not set(value) <= {"ja", "zh"}:
+        blocks, pairs = [], []
+        for k, v in value.items():
+            if isinstance(v, list) and v and isinstance(v[0], dict):
+                blocks += cob_blocks(v, L, k)
+            elif isinstance(v, dict) and any(isinstance(x, (dict, list)) for x in v.values()):
+                blocks += cob_blocks(v, L, k)
+            elif isinstance(v, dict) and not set(v) <= {"ja", "zh"} and len(v) > 3:
+                blocks += cob_blocks(v, L, k)
+            else:
+                pairs.append((L.cob_label(k), _cell(k, v, L)))
+        if pairs:
+            blocks.insert(0, {"type": "kv", "title": L.cob_label(key) if key else None, "rows": pairs})
+        return blocks
+    return [{"type": "list", "title": L.cob_label(key) if key else None, "items": [_cell(key, value, L)]}]
+
+
+# --------------------------------------------------------------------------------------------
+# Charts per language
+# --------------------------------------------------------------------------------------------
+def _charts(view: dict, L: Lang) -> dict:
+    labels = {"before": L.t("phase.before"), "after": L.t("phase.after"), "mean": L.t("chart.mean"),
+              "limit": L.t("chart.limit")}
+    out: dict = {"groups": {}, "fugitive": None, "reduction": None, "series": {}}
+
+    def panels_for(evs):
+        panels = []
+        for ev in evs:
+            ep = ev["raw"]
+            if ev["design"] == "continuous":
+                continue
+            panels.append({
+                "title": L.code_label("metric", ep.get("metric")) if ep.get("metric") != "fugitive"
+                else L.source(ep.get("source")),
+                "unit": ev["unit"],
+                "before": _get(ep, "before", "values") or [],
+                "after": _get(ep, "after", "values") or [],
+                "limits": [{"value": lim["raw_value"], "label": f"{lim['value']} {lim['unit']}"}
+                           for lim in ev["limits"] if isinstance(lim["raw_value"], (int, float))]})
+        return panels
+
+    for i, g in enumerate(view["groups"]):
+        panels = panels_for(g["endpoints"])
+        if panels:
+            out["groups"][i] = Markup(charts.run_values_chart(panels, labels, L.code))
+        for ev in g["endpoints"]:
+            if ev["design"] == "continuous":
+                ep = ev["raw"]
+                lim = next((lv["raw_value"] for lv in ev["limits"]
+                            if isinstance(lv["raw_value"], (int, float))), None)
+                out["series"][ev["key"]] = Markup(charts.timeseries_chart(
+                    ep.get("before") or {}, ep.get("after") or {}, lim, labels, ev["unit"], L.code))
+    if view["fugitive"]:
+        out["fugitive"] = Markup(charts.run_values_chart(panels_for(view["fugitive"]), labels, L.code))
+    claimed = {(c["raw"].get("source"), c["raw"].get("position"), c["raw"].get("pollutant"),
+                c["raw"].get("metric")): c["raw"].get("claimed") for c in view["claims"]
+               if c["kind"] == "reduction"}
+    rows = [{"label": L.what(ev["raw"]), "estimate": ev["raw"].get("reduction_pct"),
+             "ci": ev["raw"].get("reduction_ci95"), "claimed": claimed.get(ev["key"])}
+            for ev in view["run_endpoints"] + view["fugitive"]]
+    if any(r["estimate"] is not None for r in rows):
+        out["reduction"] = Markup(charts.reduction_chart(rows, L.t("chart.reduction"), L.code))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment: autoescape on, StrictUndefined, templates from ``templates/``."""
+    if not (TEMPLATES / "report.html.j2").is_file():
+        raise RenderError(f"report templates not found in {TEMPLATES}")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    env.filters.update(num=fmt_num, plain=fmt_plain, pct=fmt_pct, pval=fmt_p, unit=fmt_unit, chem=fmt_chem,
+                       int=fmt_int, date=fmt_date, interval=fmt_interval)
+    return env
+
+
+def render_html(results: dict, langs: tuple[str, ...] = ("ja", "zh")) -> str:
+    """The complete, self-contained report HTML (CSS inline, charts inline SVG)."""
+    langs = parse_langs(langs)
+    view = build_view(results)
+    env = environment()
+    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    blocks = []
+    for code in langs:
+        L = Lang(code, results)
+        blocks.append({"L": L, "charts": _charts(view, L),
+                       "cob": cob_blocks({k: v for k, v in view["cobenefits"].items()}, L)
+                       if view["cobenefits"] else []})
+    try:
+        return env.get_template("report.html.j2").render(
+            v=view, blocks=blocks, css=Markup(css), root_lang=HTML_LANG[langs[0]], DASH=DASH)
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"the results lack a key the report needs: {exc}") from exc
+
+
+def render_pdf(results: dict, langs: tuple[str, ...] = ("ja", "zh"), fetcher=None) -> bytes:
+    """The report as PDF bytes (WeasyPrint, deny-all fetcher, reproducible metadata date)."""
+    from verify.report.pdf import html_to_pdf
+
+    return html_to_pdf(render_html(results, langs), results, fetcher=fetcher)
+
+
+def atomic_write(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temp file in the same folder and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_report(results: dict, out_path: str | os.PathLike,
+                 langs: tuple[str, ...] = ("ja", "zh")) -> Path:
+    """Render and write the report; ``.pdf`` or ``.html`` by suffix; atomic (nothing half-written)."""
+    out = Path(out_path)
+    suffix = out.suffix.lower()
+    if suffix == ".pdf":
+        data = render_pdf(results, langs)
+    elif suffix in (".html", ".htm"):
+        data = render_html(results, langs).encode("utf-8")
+    else:
+        raise RenderError(f"report output must end in .pdf or .html, not {out.name!r}")
+    atomic_write(out, data)
+    return out

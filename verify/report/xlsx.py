@@ -1,0 +1,163 @@
+"""``summary.xlsx``: the results tables for officials who work in Excel.
+
+Sheets ``claims``, ``endpoints``, ``limits``, ``qa``, ``inputs``; each starts with a Japanese and a
+Chinese header row (from the report catalogues) above a machine header row (the results.json key).
+Numbers stay real numbers, unrounded (results.json values); every text cell is made inert against
+formula injection (OWASP "CSV Injection"; reliability.md §1: openpyxl stores any str starting with
+``=`` as a formula): it is written with ``data_type = "s"`` and, when it starts with ``= + - @``,
+tab or CR, also prefixed with ``'`` so that a re-save by a spreadsheet cannot revive it.
+The file is written atomically (temp file in the same folder, then ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from pathlib import Path
+
+from verify.report.i18n import load_catalogue
+
+DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+
+# (machine key, catalogue path for the ja/zh header) per sheet
+_CLAIMS = [("id", "claim.id"), ("source", "col.source"), ("pollutant", "col.pollutant"),
+           ("metric", "col.metric"), ("kind", "col.method"), ("claimed", "claim.claimed"),
+           ("estimate", "claim.estimate"), ("lower_bound", "claim.lower_bound"),
+           ("p_value", "claim.p_value"), ("verdict", "claim.verdict"),
+           ("statement_ja", "claim.statement"), ("statement_zh", "claim.statement")]
+_ENDPOINTS = [("source", "col.source"), ("position", "col.position"), ("pollutant", "col.pollutant"),
+              ("metric", "col.metric"), ("design", "col.design"), ("unit", "col.unit"),
+              ("as", "col.basis"), ("status", "col.result"), ("n_before", "col.before"),
+              ("mean_before", "col.mean"), ("sd_before", "col.sd"), ("n_after", "col.after"),
+              ("mean_after", "col.mean"), ("sd_after", "col.sd"), ("reduction_pct", "col.reduction"),
+              ("ci95_low", "col.ci95"), ("ci95_high", "col.ci95"), ("gm_ratio", "col.gm_ratio"),
+              ("welch_p", "col.welch"), ("permutation_p", "col.perm"), ("mann_whitney_p", "col.mw"),
+              ("p_adjusted", "col.holm"), ("mdr_pct", "col.mdr")]
+_LIMITS = [("source", "col.source"), ("pollutant", "col.pollutant"), ("metric", "col.metric"),
+           ("id", "col.limits"), ("standard", "col.standard"), ("clause", "col.standard"),
+           ("value", "col.limit"), ("unit", "col.unit"), ("averaging", "col.averaging"),
+           ("rule", "col.rule"), ("complies_before", "col.before"), ("complies_after", "col.after"),
+           ("exceedances_before", "col.exceedances"), ("exceedances_after", "col.exceedances"),
+           ("confidence", "col.confidence")]
+_QA = [("check", "col.check"), ("source", "col.source"), ("phase", "col.phase"),
+       ("passed", "col.result"), ("detail_ja", "col.detail"), ("detail_zh", "col.detail")]
+_INPUTS = [("file", "col.file"), ("sheet", "col.sheet"), ("sha256", "col.sha256"),
+           ("rows", "col.rows"), ("accepted", "col.accepted"), ("flagged", "col.flagged"),
+           ("rejected", "col.rejected"), ("values", "col.values"),
+           ("values_flagged", "col.values_flagged"), ("values_rejected", "col.values_rejected"),
+           ("layout", "col.layout"), ("encoding", "col.encoding")]
+
+
+def inert(value):
+    """A cell value that cannot execute: text gets a leading ``'`` when it starts like a formula;
+    numbers and booleans are kept; NaN/inf become None (an empty cell)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value if math.isfinite(value) else None
+    text = str(value)
+    if text.startswith(DANGEROUS_START):
+        return "'" + text
+    return text
+
+
+def _label(path: str, lang: str) -> str:
+    section, _, key = path.partition(".")
+    return load_catalogue(lang)[section][key]
+
+
+def _g(d, *keys):
+    for key in keys:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(key)
+    return d
+
+
+def _text(obj, lang):
+    return obj.get(lang) if isinstance(obj, dict) else obj
+
+
+def _rows(results: dict) -> dict[str, tuple[list, list[dict]]]:
+    claims = [{**c, "statement_ja": _text(c.get("statement"), "ja"),
+               "statement_zh": _text(c.get("statement"), "zh")} for c in results.get("claims") or []]
+    endpoints, limits = [], []
+    for ep in results.get("endpoints") or []:
+        ci = ep.get("reduction_ci95") or [None, None]
+        endpoints.append({
+            **{k: ep.get(k) for k in ("source", "position", "pollutant", "metric", "design", "unit",
+                                      "as", "status", "reduction_pct", "gm_ratio", "p_adjusted",
+                                      "mdr_pct")},
+            "n_before": _g(ep, "before", "n"), "mean_before": _g(ep, "before", "mean"),
+            "sd_before": _g(ep, "before", "sd"), "n_after": _g(ep, "after", "n"),
+            "mean_after": _g(ep, "after", "mean"), "sd_after": _g(ep, "after", "sd"),
+            "ci95_low": ci[0], "ci95_high": ci[1],
+            "welch_p": _g(ep, "tests", "welch_t", "p_value"),
+            "permutation_p": _g(ep, "tests", "permutation", "p_value"),
+            "mann_whitney_p": _g(ep, "tests", "mann_whitney", "p_value")})
+        for lim in ep.get("limits") or []:
+            limits.append({
+                "source": ep.get("source"), "pollutant": ep.get("pollutant"), "metric": ep.get("metric"),
+                **{k: lim.get(k) for k in ("id", "standard", "clause", "value", "unit", "averaging",
+                                           "rule", "confidence")},
+                "complies_before": _g(lim, "complies", "before"),
+                "complies_after": _g(lim, "complies", "after"),
+                "exceedances_before": _g(lim, "exceedances", "before"),
+                "exceedances_after": _g(lim, "exceedances", "after")})
+    qa = [{**q, "detail_ja": _text(q.get("detail"), "ja"), "detail_zh": _text(q.get("detail"), "zh")}
+          for q in results.get("qa") or []]
+    return {"claims": (_CLAIMS, claims), "endpoints": (_ENDPOINTS, endpoints),
+            "limits": (_LIMITS, limits), "qa": (_QA, qa), "inputs": (_INPUTS, results.get("inputs") or [])}
+
+
+def _set(ws, row: int, col: int, value) -> None:
+    value = inert(value)
+    cell = ws.cell(row=row, column=col)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # never "f": openpyxl would otherwise store '=…' as a formula
+
+
+def summary_workbook_bytes(results: dict) -> bytes:
+    """The summary workbook as bytes (deterministic content; see :func:`write_summary_xlsx`)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    bold = Font(bold=True)
+    for name, (columns, rows) in _rows(results).items():
+        ws = wb.create_sheet(name)
+        for col, (key, path) in enumerate(columns, start=1):
+            _set(ws, 1, col, _label(path, "ja"))
+            _set(ws, 2, col, _label(path, "zh"))
+            _set(ws, 3, col, key)
+            for r in (1, 2, 3):
+                ws.cell(row=r, column=col).font = bold
+        for r, item in enumerate(rows, start=4):
+            for col, (key, _) in enumerate(columns, start=1):
+                value = item.get(key) if isinstance(item, dict) else None
+                if isinstance(value, (dict, list)):
+                    value = str(value)
+                _set(ws, r, col, value)
+        ws.freeze_panes = "A4"
+    # fixed document properties: no wall-clock time in the file
+    from datetime import datetime
+
+    fixed = datetime(1980, 1, 1)
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    wb.properties.creator = "verify"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def write_summary_xlsx(results: dict, path: str | os.PathLike) -> Path:
+    """Write ``summary.xlsx`` atomically; returns the path."""
+    from verify.report.render import atomic_write
+
+    out = Path(path)
+    atomic_write(out, summary_workbook_bytes(results))
+    return out

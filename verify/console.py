@@ -19,7 +19,7 @@ MAX_LISTED = 200
 def _table(title: str, *columns: str) -> Table:
     table = Table(title=title, title_justify="left", show_lines=False, header_style="bold")
     for col in columns:
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=len(col) < 12)
     return table
 
 
@@ -32,27 +32,30 @@ def print_check(console: Console, outcome) -> None:
     ledger = outcome.intake.ledger
     totals = _table("Intake ledger: read = accepted + flagged + rejected", "file", "sheet", "layout",
                     "rows", "accepted", "flagged", "rejected", "values", "v.flagged", "v.rejected")
-    for t in ledger.files:
-        totals.add_row(_s(t.file), _s(t.sheet), _s(t.layout), _s(t.rows), _s(t.rows_accepted), _s(t.rows_flagged),
-                       _s(t.rows_rejected), _s(t.values), _s(t.values_flagged), _s(t.values_rejected))
+    for t in ledger.tallies:
+        totals.add_row(_s(t.file), _s(t.sheet), _s(t.layout), _s(t.rows), _s(t.accepted), _s(t.flagged),
+                       _s(t.rejected), _s(t.values), _s(t.values_flagged), _s(t.values_rejected))
     console.print(totals)
     entries = ledger.to_frame()
-    listed = entries[entries["outcome"] != "accepted"] if len(entries) else entries
+    listed = entries[entries["outcome"].isin(["flagged", "rejected"])] if len(entries) else entries
     if len(listed):
         table = _table(f"Not accepted ({len(listed)})", "file", "sheet", "cell", "field", "raw", "outcome", "reason")
         for rec in listed.head(MAX_LISTED).itertuples(index=False):
             table.add_row(_s(rec.file), _s(rec.sheet), _s(rec.cell), _s(rec.field), _s(rec.raw), _s(rec.outcome),
-                          _s(rec.detail or rec.reason))
+                          _s(rec.detail if isinstance(rec.detail, str) else rec.reason))
         console.print(table)
         if len(listed) > MAX_LISTED:
             console.print(f"… and {len(listed) - MAX_LISTED} more (write them all with --ledger FILE)", markup=False)
     for file, sheet in getattr(ledger, "unread_sheets", []):
         console.print(f"not read: {file}, sheet {sheet!r} (no [[file]] entry for it)", markup=False)
-    qa = _table("QA checks", "check", "source", "phase", "result", "detail")
-    for q in outcome.qa:
-        qa.add_row(_s(q["check"]), _s(q.get("source")), _s(q.get("phase")), Text("pass" if q["passed"] else "FAIL",
-                   style="green" if q["passed"] else "bold red"), _s((q.get("detail") or {}).get("en") or (q.get("detail") or {}).get("ja")))
-    console.print(qa)
+    failed = [q for q in outcome.qa if not q["passed"]]
+    console.print(f"QA checks: {len(outcome.qa) - len(failed)} passed, {len(failed)} failed", markup=False)
+    if failed:
+        qa = _table("Failed QA checks", "check", "source", "phase", "detail")
+        for q in failed:
+            detail = q.get("detail") or {}
+            qa.add_row(_s(q["check"]), _s(q.get("source")), _s(q.get("phase")), _s(detail.get("ja")))
+        console.print(qa)
 
 
 def print_claims(console: Console, results: dict) -> None:

@@ -34,12 +34,23 @@ def _intake(case: Case):
 
 
 def _require_clean(intake, allow_rejected: bool) -> None:
-    if intake.ledger.has_rejections and not allow_rejected:
-        first = intake.ledger.first_rejection()
-        raise InputError(
-            f"{intake.ledger.count_rejected()} value(s) or row(s) rejected; first: {first}",
-            hint="run `verify check CASE` to see them all; fix the data or pass --allow-rejected",
-        )
+    """Stop (exit 2) when anything was rejected, naming the first rejected cell, unless allowed."""
+    if not intake.ledger.has_rejections or allow_rejected:
+        return
+    entries = intake.ledger.to_frame()
+    rejected = entries[entries["outcome"] == "rejected"]
+    n_values = sum(t.values_rejected for t in intake.ledger.tallies)
+    n_rows = sum(t.rejected for t in intake.ledger.tallies)
+    first = ""
+    if len(rejected):
+        rec = rejected.iloc[0]
+        where = Location(file=rec["file"], sheet=None if pd.isna(rec["sheet"]) else rec["sheet"],
+                         row=None if pd.isna(rec["row"]) else int(rec["row"]), column=None if pd.isna(rec["column"]) else rec["column"])
+        first = f"; first: {where}: {rec['raw'] if not pd.isna(rec['raw']) else ''!r} ({rec['detail'] if not pd.isna(rec['detail']) else rec['reason']})"
+    raise InputError(
+        f"{n_values} value(s) and {n_rows} row(s) rejected{first}",
+        hint="run `verify check CASE` to see them all; fix the data or pass --allow-rejected",
+    )
 
 
 def check(case_dir: Path, ledger_path: Path | None = None) -> CheckOutcome:

@@ -177,10 +177,10 @@ def endpoint_key(source: str, position: str | None, pollutant: str, metric: str)
 
 def inputs_block(ledger) -> list[dict]:
     out = []
-    for t in ledger.files:
+    for t in ledger.tallies:
         out.append({
             "file": t.file, "sheet": t.sheet, "sha256": t.sha256,
-            "rows": t.rows, "accepted": t.rows_accepted, "flagged": t.rows_flagged, "rejected": t.rows_rejected,
+            "rows": t.rows, "accepted": t.accepted, "flagged": t.flagged, "rejected": t.rejected,
             "values": t.values, "values_flagged": t.values_flagged, "values_rejected": t.values_rejected,
             "layout": getattr(t, "layout", None), "encoding": getattr(t, "encoding", None),
         })
@@ -190,7 +190,7 @@ def inputs_block(ledger) -> list[dict]:
 def ledger_block(ledger, allowed_rejected: bool) -> dict:
     frame = ledger.to_frame()
     if len(frame):
-        frame = frame[frame["outcome"] != "accepted"]
+        frame = frame[frame["outcome"].isin(["flagged", "rejected"])]
     columns = ["file", "sheet", "row", "column", "cell", "field", "raw", "outcome", "reason", "detail"]
     entries = [{c: clean(rec.get(c)) for c in columns} for rec in frame.to_dict("records")]
     return {
@@ -271,6 +271,18 @@ def _limits_for(case: Case, data, catalogue) -> list[tuple]:
     return [(limit, source) for limit in limits]
 
 
+def _phase_values(limit, data, stats_dict: dict) -> tuple:
+    """What a limit judges in each phase: single samples for ``each_reading`` limits (GB 37822 "any
+    single value"), the runs (with their censoring) for run rules, the valid hourly means for
+    continuous data (HJ 75/76 hourly averages)."""
+    phases = ("before", "after")
+    if limit.rule == "each_reading" and data.samples:
+        return tuple(data.samples.get(p) for p in phases)
+    if data.design == "continuous" or data.design == "inlet-outlet":
+        return tuple((stats_dict.get(p) or {}).get("values") for p in phases)
+    return (data.before, data.after)
+
+
 def _claim_without_endpoint(claim):
     """A claim whose endpoint has no data at all is judged on an empty endpoint: insufficient data."""
     from verify.measure.series import EndpointData
@@ -314,9 +326,8 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
         p = _primary_p(stats_dict)
         if p is not None:
             families[family].append((key, p))
-        before_values = (stats_dict.get("before") or {}).get("values") or []
-        after_values = (stats_dict.get("after") or {}).get("values") or []
-        entry["limits"] = [judge(limit, before_values, after_values, src) for limit, src in _limits_for(case, data, catalogue)]
+        entry["limits"] = [judge(limit, *_phase_values(limit, data, stats_dict), src)
+                           for limit, src in _limits_for(case, data, catalogue)]
         entry["caveats"] = caveats
         endpoint_dicts[key] = entry
     for members in families.values():
@@ -348,7 +359,7 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
         "case_toml": case.case_toml_sha256,
         "aliases": sha256_files(sorted(sources_data.glob("*.csv"))),
         "limits": {"version": catalogue.version, "sha256": catalogue.sha256},
-        "inputs_sha256": hashlib.sha256("".join(t.sha256 for t in intake.ledger.files).encode()).hexdigest(),
+        "inputs_sha256": hashlib.sha256("".join(t.sha256 for t in intake.ledger.tallies).encode()).hexdigest(),
     }
     results = {
         "schema": SCHEMA,

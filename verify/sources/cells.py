@@ -181,9 +181,12 @@ def parse_number_series(raw: pd.Series, *, decimal: str = ".", thousands: str | 
     detail = np.full(n, "", dtype=object)
     arr = raw.to_numpy(dtype=object)
     if n:
-        is_str = np.fromiter((type(v) is str for v in arr), dtype=bool, count=n)
-        is_none = np.fromiter((v is None for v in arr), dtype=bool, count=n)
-        is_num = np.fromiter((type(v) in (float, int) for v in arr), dtype=bool, count=n)
+        if pd.api.types.infer_dtype(arr, skipna=False) == "string":  # all text (the CSV case): no per-cell type checks
+            is_str, is_none, is_num = np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        else:
+            is_str = np.fromiter((type(v) is str for v in arr), dtype=bool, count=n)
+            is_none = np.fromiter((v is None for v in arr), dtype=bool, count=n)
+            is_num = np.fromiter((type(v) in (float, int) for v in arr), dtype=bool, count=n)
         done = is_none.copy()
         if is_num.any():
             nums = arr[is_num].astype(float)
@@ -198,7 +201,7 @@ def parse_number_series(raw: pd.Series, *, decimal: str = ".", thousands: str | 
             idx_str = np.flatnonzero(is_str)
             done[idx_str[empty]] = True
             if decimal == ".":
-                fast = strs.str.fullmatch(FAST_NUMBER_PATTERN).to_numpy(dtype=bool)
+                fast = pd.Series(strs, dtype="string[pyarrow]").str.fullmatch(FAST_NUMBER_PATTERN).to_numpy(dtype=bool, na_value=False)
                 if fast.any():
                     idx = idx_str[fast]
                     values[idx] = strs[fast].to_numpy().astype(float)
@@ -375,30 +378,34 @@ def parse_datetime_series(
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     n = len(raw)
     arr = raw.to_numpy(dtype=object)
-    values = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]")
+    values = np.full(n, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")  # UTC, naive storage
     kind = np.full(n, "blank", dtype=object)
     reason = np.full(n, "", dtype=object)
     notes = np.full(n, "", dtype=object)
     detail = np.full(n, "", dtype=object)
-    done = np.fromiter((v is None or (type(v) is str and v == "") for v in arr), dtype=bool, count=n)
+    all_text = n > 0 and pd.api.types.infer_dtype(arr, skipna=False) == "string"
+    if all_text:
+        done = (pd.Series(arr, dtype=object) == "").to_numpy(dtype=bool).copy()
+    else:
+        done = np.fromiter((v is None or (type(v) is str and v == "") for v in arr), dtype=bool, count=n)
     if n and not date_format:
-        is_str = np.fromiter((type(v) is str for v in arr), dtype=bool, count=n)
+        is_str = np.ones(n, dtype=bool) if all_text else np.fromiter((type(v) is str for v in arr), dtype=bool, count=n)
         if is_str.any():
             idx_str = np.flatnonzero(is_str)
             strs = pd.Series(arr[is_str], dtype=object)
-            fast = strs.str.fullmatch(FAST_DATE_PATTERN).to_numpy(dtype=bool)
+            fast = pd.Series(strs, dtype="string[pyarrow]").str.fullmatch(FAST_DATE_PATTERN).to_numpy(dtype=bool, na_value=False)
             if fast.any():
-                parsed = pd.to_datetime(strs[fast].str.replace("T", " ", regex=False), format="mixed", errors="coerce")
+                parsed = pd.to_datetime(strs[fast].str.replace("T", " ", regex=False), format="ISO8601", errors="coerce")
                 local = pd.DatetimeIndex(parsed).tz_localize(zone, ambiguous="NaT", nonexistent="NaT").tz_convert("UTC")
-                ok = ~local.isna()
+                ok = ~np.asarray(local.isna())
                 idx = idx_str[fast][ok]
-                values.iloc[idx] = local[ok].as_unit("ns")
+                values[idx] = local[ok].tz_localize(None).as_unit("ns").to_numpy()
                 kind[idx] = "datetime"
                 done[idx] = True
     for i in np.flatnonzero(~done):
         out = parse_datetime_cell(arr[i], tz=zone, date_format=date_format, date1904=date1904)
         if out.value is not None:
-            values.iloc[i] = out.value
+            values[i] = out.value.tz_localize(None).as_unit("ns").to_datetime64()
         kind[i], reason[i], notes[i], detail[i] = out.kind, out.reason, "; ".join(out.notes), out.detail
-    values.index = raw.index
+    values = pd.Series(pd.DatetimeIndex(values).tz_localize("UTC"), index=raw.index)
     return pd.DataFrame({"value": values, "kind": kind, "reason": reason, "notes": notes, "detail": detail}, index=raw.index)

@@ -27,7 +27,7 @@ from verify.case import Case, FileSpec, normalise_label
 from verify.errors import InputError, Location
 from verify.sources.aliases import UnitInfo, labels, lookup_unit, norm, pollutant_aliases, pollutant_species
 from verify.sources.cells import parse_datetime_series, parse_number_series
-from verify.sources.grid import SheetGrid, cell_address, column_letter
+from verify.sources.grid import SheetGrid, column_letter
 from verify.sources.headers import ColumnRole, read_headers
 from verify.sources.ledger import FileTally, entries_frame
 
@@ -132,9 +132,18 @@ def _text(value: object) -> object:
 def _omap(series: pd.Series, fn) -> pd.Series:
     """``fn`` over an object column, memoised per distinct cell; keeps ``None`` as ``None``
     (``Series.map`` may infer a string dtype and turn ``None`` into NaN)."""
+    arr = series.to_numpy(dtype=object)
+    if len(arr) and pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
+        # all text or missing: factorise in C, call fn once per distinct text
+        codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+        mapped = np.empty(len(uniques) + 1, dtype=object)
+        for i, u in enumerate(uniques):
+            mapped[i] = fn(u)
+        mapped[-1] = fn(None)
+        return pd.Series(mapped[codes], index=series.index, dtype=object)
     cache: dict = {}
     out = []
-    for v in series.to_numpy(dtype=object):
+    for v in arr:
         if _hashable(v):
             key = (type(v), v)
             if key not in cache:
@@ -145,6 +154,45 @@ def _omap(series: pd.Series, fn) -> pd.Series:
     arr = np.empty(len(out), dtype=object)
     arr[:] = out
     return pd.Series(arr, index=series.index, dtype=object)
+
+
+def _blank_mask(series: pd.Series) -> np.ndarray:
+    """True where a cell is None/NaN or whitespace-only text (vectorised for text columns)."""
+    arr = series.to_numpy(dtype=object)
+    if not len(arr):
+        return np.zeros(0, dtype=bool)
+    if pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
+        stripped = pd.Series(arr, dtype="string[pyarrow]").str.strip()
+        return (stripped.isna() | (stripped == "")).to_numpy(dtype=bool, na_value=True)
+    return np.fromiter((v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip()) for v in arr), dtype=bool, count=len(arr))
+
+
+def _addresses(col: int, rows0: np.ndarray, prefix: str = "") -> np.ndarray:
+    """Spreadsheet addresses of ``col`` at 0-based ``rows0`` (vectorised), e.g. 'D7'."""
+    return (prefix + column_letter(col) + pd.Series(rows0 + 1, dtype="int64").astype(str)).to_numpy(dtype=object)
+
+
+class _Units:
+    """Per-row unit meanings stored as codes into a short list (one lookup per distinct text)."""
+
+    def __init__(self, codes: np.ndarray, infos: list):
+        self.codes, self.infos = codes, infos
+
+    @classmethod
+    def constant(cls, n: int, info: object) -> "_Units":
+        return cls(np.zeros(n, dtype=np.intp), [info])
+
+    @classmethod
+    def from_texts(cls, texts: pd.Series, lookup) -> "_Units":
+        codes, uniques = pd.factorize(texts.to_numpy(dtype=object), use_na_sentinel=True)
+        infos = [lookup(u) for u in uniques] + [lookup(None)]
+        return cls(np.where(codes < 0, len(infos) - 1, codes), infos)
+
+    def attr(self, fn) -> np.ndarray:
+        table = np.empty(len(self.infos), dtype=object)
+        for i, info in enumerate(self.infos):
+            table[i] = fn(info)
+        return table[self.codes]
 
 
 def _labels_series(series: pd.Series) -> pd.Series:
@@ -162,7 +210,8 @@ def _hashable(v: object) -> bool:
 def _resolve(texts: pd.Series, table: dict[str, str]) -> tuple[pd.Series, list[str]]:
     """Map label texts through ``table`` (normalised keys); return resolved series and unknown labels."""
     resolved = _omap(texts, lambda v: None if v is None else table.get(norm(v)))
-    unknown = sorted({t for t, r in zip(texts.to_numpy(dtype=object), resolved.to_numpy(dtype=object)) if t is not None and r is None})
+    t_arr, r_arr = texts.to_numpy(dtype=object), resolved.to_numpy(dtype=object)
+    unknown = sorted(set(t_arr[(t_arr != None) & (r_arr == None)]))  # noqa: E711
     return resolved, unknown
 
 
@@ -229,8 +278,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     frame.index = np.arange(hdr.data_start, hdr.data_start + len(frame))
     nonblank = np.zeros(len(frame), dtype=bool)
     for c in range(ncols):
-        s = frame[c]
-        nonblank |= ~(s.isna().to_numpy() | s.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool))
+        nonblank |= ~_blank_mask(frame[c])
     formula_rows = {r for (r, _c) in grid.formulas_without_value if r >= hdr.data_start}
     if formula_rows:
         nonblank |= np.isin(frame.index.to_numpy(), list(formula_rows))
@@ -396,18 +444,18 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             cells.mark(ok & (v <= 0), REJECTED, "flow_not_positive", "a gas flow must be positive")
             implied = dict(role.implies).get("flow_basis")
             if role.unit is not None:
-                units = pd.Series([role.unit] * n, index=frame.index, dtype=object)
+                units = _Units.constant(n, role.unit)
             else:
                 fu = text_col("flow_unit")
-                units = pd.Series(["no unit"] * n, index=frame.index, dtype=object) if fu is None else _omap(fu, unit_of)
-            is_info = _omap(units, lambda u: isinstance(u, UnitInfo)).to_numpy(dtype=bool)
+                units = _Units.constant(n, "no unit") if fu is None else _Units.from_texts(fu, unit_of)
+            is_info = units.attr(lambda u: isinstance(u, UnitInfo)).astype(bool)
             cells.mark(~is_info, REJECTED, "no_unit" if role.unit is None and "flow_unit" not in generic and "flow_unit" not in defaults else "unknown_unit",
-                       _omap(units, lambda u: u if isinstance(u, str) else "").to_numpy(dtype=object))
-            kinds = _omap(units, lambda u: u.kind if isinstance(u, UnitInfo) else "").to_numpy(dtype=object)
+                       units.attr(lambda u: u if isinstance(u, str) else "").astype(object))
+            kinds = units.attr(lambda u: u.kind if isinstance(u, UnitInfo) else "").astype(object)
             cells.mark(is_info & (kinds != "flow"), REJECTED, "wrong_unit", "flow unit is not a volume flow")
-            flow_unit_key = _omap(units, lambda u: u.key if isinstance(u, UnitInfo) else None).to_numpy(dtype=object)
-            ustate = _omap(units, lambda u: u.std_state if isinstance(u, UnitInfo) else None).to_numpy(dtype=object)
-            ubasis = _omap(units, lambda u: u.basis if isinstance(u, UnitInfo) else None).to_numpy(dtype=object)
+            flow_unit_key = units.attr(lambda u: u.key if isinstance(u, UnitInfo) else None).astype(object)
+            ustate = units.attr(lambda u: u.std_state if isinstance(u, UnitInfo) else None).astype(object)
+            ubasis = units.attr(lambda u: u.basis if isinstance(u, UnitInfo) else None).astype(object)
             if implied == "actual-wet":
                 cells.mark(ustate != None, REJECTED, "flow_basis_contradiction", "header says actual (工况/实际) but the unit is a standard-state unit")  # noqa: E711
                 flow_basis = np.full(n, "actual-wet", dtype=object)
@@ -442,19 +490,19 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         # units
         vrole = roles["value"]
         if vrole.unit is not None or vrole.unit_error:
-            units = pd.Series([vrole.unit or vrole.unit_error] * n, index=frame.index, dtype=object)
+            units = _Units.constant(n, vrole.unit or vrole.unit_error)
         elif unit_col is not None:
-            units = _omap(unit_col, unit_of)
+            units = _Units.from_texts(unit_col, unit_of)
         else:
-            units = pd.Series(["no unit"] * n, index=frame.index, dtype=object)
-        is_info = _omap(units, lambda u: isinstance(u, UnitInfo)).to_numpy(dtype=bool)
-        msg = _omap(units, lambda u: u if isinstance(u, str) else "").to_numpy(dtype=object)
+            units = _Units.constant(n, "no unit")
+        is_info = units.attr(lambda u: isinstance(u, UnitInfo)).astype(bool)
+        msg = units.attr(lambda u: u if isinstance(u, str) else "").astype(object)
         vcells.mark(~is_info & (msg == "no unit"), REJECTED, "no_unit", "no unit for the value (no default unit is assumed)")
         vcells.mark(~is_info & (msg != "no unit"), REJECTED, "unknown_unit", msg)
-        ukind = _omap(units, lambda u: u.kind if isinstance(u, UnitInfo) else "").to_numpy(dtype=object)
+        ukind = units.attr(lambda u: u.kind if isinstance(u, UnitInfo) else "").astype(object)
         vcells.mark(is_info & ~np.isin(ukind, VALUE_UNIT_KINDS), REJECTED, "not_a_concentration_unit",
-                    _omap(units, lambda u: f"unit {u.key!r} is not a concentration or mixing-ratio unit" if isinstance(u, UnitInfo) else "").to_numpy(dtype=object))
-        ukey = _omap(units, lambda u: u.key if isinstance(u, UnitInfo) else None).to_numpy(dtype=object)
+                    units.attr(lambda u: f"unit {u.key!r} is not a concentration or mixing-ratio unit" if isinstance(u, UnitInfo) else "").astype(object))
+        ukey = units.attr(lambda u: u.key if isinstance(u, UnitInfo) else None).astype(object)
         aux: dict[str, _Cells] = {}
         for f in _AUX_FIELDS:
             if f not in roles:
@@ -555,8 +603,8 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             idx = np.flatnonzero(mask)
             parts.append(entries_frame({
                 "file": grid.file, "sheet": sheet, "row": row1[idx], "column": column_letter(col),
-                "cell": [cell_address(int(r), col) for r in grid_rows[idx]], "field": cells.field,
-                "raw": [_raw_text(v) for v in frame[col].to_numpy(dtype=object)[idx]],
+                "cell": _addresses(col, grid_rows[idx]), "field": cells.field,
+                "raw": _raw_texts(frame[col].to_numpy(dtype=object)[idx]),
                 "outcome": np.where(cells.status[idx] == REJECTED, "rejected", "flagged") if outcome is None else "note",
                 "reason": cells.reason[idx] if outcome is None else cells.notes[idx],
                 "detail": cells.detail[idx] if outcome is None else "normalised",
@@ -571,13 +619,11 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     # ---------------------------------------------------------------- canonical rows
     def cell_ref(col: int, idx: np.ndarray) -> list[str]:
         prefix = f"{grid.file}" + (f" [{sheet}]" if sheet else "") + " "
-        return [prefix + cell_address(int(r), col) for r in grid_rows[idx]]
+        return _addresses(col, grid_rows[idx], prefix)
 
     run_reasons = np.full(n, "", dtype=object)
     for cells in run_cells.values():
-        bad = (cells.status == FLAGGED) | (cells.status == REJECTED)
-        tag = np.array([f"{cells.field}:{r}" for r in cells.reason], dtype=object)
-        run_reasons = np.where(bad, np.where(run_reasons == "", tag, run_reasons + "; " + tag), run_reasons)
+        _tag(run_reasons, cells, np.ones(n, dtype=bool))
     tables = []
     species = pollutant_species()
     src_a, ph_a, pos_a = source.to_numpy(dtype=object), phase.to_numpy(dtype=object), position.to_numpy(dtype=object)
@@ -589,10 +635,9 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             continue
         idx = np.flatnonzero(keep)
         col = vcells.role.col
-        uinfo = units.to_numpy(dtype=object)[idx]
-        u_basis = np.array([u.basis for u in uinfo], dtype=object)
-        u_state = np.array([u.std_state for u in uinfo], dtype=object)
-        u_species = np.array([u.as_species for u in uinfo], dtype=object)
+        u_basis = units.attr(lambda u: getattr(u, "basis", None))[idx]
+        u_state = units.attr(lambda u: getattr(u, "std_state", None))[idx]
+        u_species = units.attr(lambda u: getattr(u, "as_species", None))[idx]
         wet = ctx.concentration_basis == "standard-wet"
         basis = np.where(basis_a[idx] != None, basis_a[idx],  # noqa: E711
                          np.where(u_basis != None, u_basis,  # noqa: E711
@@ -603,17 +648,16 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         pol = pkeys[idx]
         as_sp = np.where(u_species != None, u_species, np.array([species.get(p) for p in pol], dtype=object))  # noqa: E711
         reasons_own = vcells.reason[idx]
-        aux_tags = np.full(len(idx), "", dtype=object)
+        other = np.full(n, "", dtype=object)
         for ac in aux.values():
-            bad = ((ac.status == FLAGGED) | (ac.status == REJECTED))[idx]
-            tag = np.array([f"{ac.field}:{r}" for r in ac.reason[idx]], dtype=object)
-            aux_tags = np.where(bad, np.where(aux_tags == "", tag, aux_tags + "; " + tag), aux_tags)
-        allr = [";".join(x for x in (a, b, c) if x).replace(";", "; ").replace(";  ", "; ") for a, b, c in zip(reasons_own, aux_tags, run_reasons[idx])]
+            _tag(other, ac, keep)
+        other = _join(other, run_reasons)[idx]
+        allr = _join(reasons_own.copy(), other)
         t = {
-            "file": grid.file, "sheet": sheet, "row": row1[idx], "cell": [cell_address(int(r), col) for r in grid_rows[idx]],
+            "file": grid.file, "sheet": sheet, "row": row1[idx], "cell": _addresses(col, grid_rows[idx]),
             "source": src_a[idx], "position": pos_a[idx], "phase": ph_a[idx], "run": run_a[idx], "sample": sam_a[idx],
-            "start": starts.to_numpy()[idx] if starts is not None else None,
-            "end": ends.to_numpy()[idx] if ends is not None else None,
+            "start": starts.array[idx] if starts is not None else None,
+            "end": ends.array[idx] if ends is not None else None,
             "pollutant": pol, "as_species": as_sp, "value": vcells.value[idx], "censored": vcells.censored[idx],
             "lod": (np.where(aux["lod"].usable, aux["lod"].value, np.nan) if "lod" in aux else np.full(n, np.nan))[idx],
             "range": (np.where(aux["range"].usable, aux["range"].value, np.nan) if "range" in aux else np.full(n, np.nan))[idx],
@@ -622,9 +666,9 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             "flag": flag_out[idx],
             "value_o2ref": (np.where(aux["value_o2ref"].usable, aux["value_o2ref"].value, np.nan) if "value_o2ref" in aux else np.full(n, np.nan))[idx],
             "rate_reported": (np.where(aux["rate_reported"].usable, aux["rate_reported"].value, np.nan) if "rate_reported" in aux else np.full(n, np.nan))[idx],
-            "raw": [_raw_text(v) for v in frame[col].to_numpy(dtype=object)[idx]],
-            "status": np.where(np.array([bool(r) for r in allr]), "flagged", "accepted"),
-            "reasons": [r or None for r in allr],
+            "raw": _raw_texts(frame[col].to_numpy(dtype=object)[idx]),
+            "status": np.where(allr != "", "flagged", "accepted"),
+            "reasons": np.where(allr != "", allr, None),
         }
         for field in _RUN_FIELDS:
             if field in run_vals:
@@ -636,9 +680,33 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             t["flow_basis"] = np.where(fl_ok, flow_basis[idx], None)
             t["flow_std_state"] = np.where(fl_ok, flow_state[idx], None)
         t["_cell_value"] = cell_ref(col, idx)
-        tables.append(pd.DataFrame(t))
+        tables.append(pd.DataFrame({k: (pd.Series(v, dtype=object) if isinstance(v, np.ndarray) and v.dtype == object else v) for k, v in t.items()}))
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     return ParsedSheet(table, entries, tally)
+
+
+def _tag(target: np.ndarray, cells: _Cells, where: np.ndarray) -> None:
+    """Append 'field:reason' of the non-accepted cells (in ``where``) to ``target`` in place."""
+    bad = where & ((cells.status == FLAGGED) | (cells.status == REJECTED))
+    if bad.any():
+        tag = cells.field + ":" + cells.reason[bad]
+        old = target[bad]
+        target[bad] = np.where(old == "", tag, old + "; " + tag)
+
+
+def _join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise '; '-join of two object arrays of reason strings ("" = none)."""
+    out = a.copy()
+    m = b != ""
+    if m.any():
+        out[m] = np.where(a[m] == "", b[m], a[m] + "; " + b[m])
+    return out
+
+
+def _raw_texts(values: np.ndarray) -> np.ndarray:
+    if len(values) and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return values
+    return np.array([_raw_text(v) for v in values], dtype=object)
 
 
 def _raw_text(value: object) -> str | None:

@@ -130,7 +130,7 @@ def _samples(rows: pd.DataFrame, column: str) -> dict[str, Readings]:
 
 
 def _one(rows: pd.DataFrame, column: str, what: str) -> str | None:
-    vals = sorted({str(v) for v in rows[column].dropna()})
+    vals = sorted(str(v) for v in rows[column].dropna().unique())
     if len(vals) > 1:
         raise InputError(f"{what} mixes {column} values {vals}; one endpoint needs one unit and basis", _loc(rows))
     return vals[0] if vals else None
@@ -279,24 +279,23 @@ def _continuous(rows: pd.DataFrame, source: Source, position: str | None, pollut
         metrics.append(("concentration_o2", "conc_o2", unit))
     if rows["mass_rate_kg_h"].notna().any():
         metrics.append(("mass_rate", "mass_rate_kg_h", "kg/h"))
-    rows = rows.sort_values("start", kind="stable")
+    rows = rows.sort_values("start", kind="stable").reset_index(drop=True)
     flag = rows["flag"].astype("string")
+    valid_flag = (flag.isna() | flag.isin(VALID_FLAGS)).fillna(False).to_numpy(dtype=bool)
+    start = rows["start"].dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
     out = []
     for metric, column, m_unit in metrics:
         value = rows[column].to_numpy(dtype=float, na_value=np.nan)
         readings = pd.DataFrame(
             {
-                "start": rows["start"].to_numpy(),
-                "phase": rows["phase"].astype("string").to_numpy(),
+                "start": start,
+                "phase": rows["phase"].astype("string"),
                 "value": value,
-                "valid": (flag.isna() | flag.isin(VALID_FLAGS)).fillna(False).to_numpy(dtype=bool) & np.isfinite(value),
-                "flag": flag.to_numpy(),
-                "load_pct": rows["load_pct"].to_numpy(dtype=float, na_value=np.nan),
+                "valid": valid_flag & np.isfinite(value),
+                "flag": flag,
+                "load_pct": rows["load_pct"].astype(float),
             }
         )
-        readings["start"] = pd.to_datetime(readings["start"], utc=True)
-        readings["phase"] = readings["phase"].astype("string")
-        readings["flag"] = readings["flag"].astype("string")
         out.append(EndpointData(source.id, position, pollutant, metric, "continuous", m_unit, as_sp, readings=readings, timezone=tz))
     return out
 

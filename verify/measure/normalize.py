@@ -77,21 +77,41 @@ DERIVED_COLUMNS: dict[str, str] = {
 
 
 class _Notes:
-    """Per-row step texts, built with vectorised masks (one string operation per step)."""
+    """Per-row step texts. Each step is a boolean mask; rows are grouped by their combination of
+    steps (few distinct combinations) and one text is built per combination, so the cost does not
+    grow with string work per row."""
 
     def __init__(self, n: int):
-        self.text = np.full(n, "", dtype=object)
+        self.n = n
+        self.masks: list[np.ndarray] = []
+        self.texts: list[str] = []
 
     def add(self, mask: np.ndarray, text: str) -> None:
         mask = np.asarray(mask, dtype=bool)
-        if not mask.any():
-            return
-        cur = self.text[mask]
-        self.text[mask] = np.where(cur == "", text, cur + "; " + text)
+        if mask.any():
+            self.masks.append(mask)
+            self.texts.append(text)
 
     def series(self, index) -> pd.Series:
-        out = pd.Series(self.text, index=index, dtype="string")
-        return out.mask(out == "")
+        if not self.masks or self.n == 0:
+            return pd.Series(pd.NA, index=index, dtype="string")
+        m = np.column_stack(self.masks)
+        words = [m[:, i : i + 62].astype(np.int64) @ (np.int64(1) << np.arange(min(62, m.shape[1] - i), dtype=np.int64))
+                 for i in range(0, m.shape[1], 62)]
+        codes, _ = pd.MultiIndex.from_arrays(words).factorize()
+        first = pd.Series(np.arange(self.n)).groupby(codes, sort=True).first().to_numpy()
+        labels = np.array(["; ".join(t for t, on in zip(self.texts, m[row]) if on) for row in first], dtype=object)
+        labels[labels == ""] = None
+        return pd.Series(pd.array(labels[codes], dtype="string"), index=index)
+
+
+def _unique(values: np.ndarray) -> list:
+    """Distinct values in first-seen order (hash based; np.unique sorts object arrays slowly)."""
+    return list(pd.unique(pd.Series(values, dtype=object)))
+
+
+def _isin(values: np.ndarray, allowed) -> np.ndarray:
+    return pd.Series(values, dtype=object).isin(list(allowed)).to_numpy()
 
 
 def _col(table: pd.DataFrame, name: str) -> np.ndarray:
@@ -99,7 +119,7 @@ def _col(table: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _str(table: pd.DataFrame, name: str) -> np.ndarray:
-    return table[name].astype("string").fillna("").to_numpy(dtype=object)
+    return table[name].to_numpy(dtype=object, na_value="")
 
 
 def _location(table: pd.DataFrame, i: int, column: str | None = None) -> Location:
@@ -137,15 +157,15 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
     temp = _col(table, "temp_c")
     pres = _col(table, "pressure_kpa")
 
-    unknown = [i for i, u in enumerate(unit) if u not in UNIT_KEYS]
-    if unknown:
-        i = unknown[0]
+    unknown = np.flatnonzero(~_isin(unit, UNIT_KEYS))
+    if len(unknown):
+        i = int(unknown[0])
         raise UnitError(
             f"unit {unit[i]!r} is not a canonical unit key ({len(unknown)} row(s))",
             _location(table, i, "unit"),
             hint=f"known keys: {', '.join(UNIT_KEYS)}",
         )
-    group = np.array([UNIT_KEYS[u][1] for u in unit], dtype=object)
+    group = pd.Series(unit, dtype=object).map({k: g for k, (_, g) in UNIT_KEYS.items()}).to_numpy(dtype=object)
     is_mass = group == "mass_concentration"
     is_vol = group == "volume_fraction"
     is_c = group == "carbon_fraction"
@@ -167,7 +187,7 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
     # 1. unit prefix factor to mg/m3 | ppmv | ppmC: one pint factor per unit key
     fac = np.full(n, np.nan)
     target = {"mass_concentration": "mg/m3", "volume_fraction": "ppmv", "carbon_fraction": "ppmC", "dimensionless": "dimensionless"}
-    for u in np.unique(unit):
+    for u in _unique(unit):
         m = unit == u
         g = UNIT_KEYS[u][1]
         if g in target:
@@ -178,7 +198,7 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
 
     # 2. wet → dry (any wet basis, any concentration kind)
     deriv.add(is_dimless, "dimensionless (odour): no state or moisture conversion")
-    wet = np.isin(basis, ["standard-wet", "actual-wet"]) & gas_conc
+    wet = _isin(basis, ["standard-wet", "actual-wet"]) & gas_conc
     bad_h2o = wet & ~((h2o >= 0) & (h2o < 100))
     fac = np.where(wet, fac / (1.0 - h2o / 100.0), fac)
     fac[bad_h2o] = np.nan
@@ -186,8 +206,8 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
     missing.add(bad_h2o, "conc: wet value without a usable h2o_pct")
 
     # 3. state (mass concentrations only; mixing ratios do not depend on T and P)
-    std = is_mass & np.isin(basis, ["standard-dry", "standard-wet"])
-    for s in np.unique(std_state[std]):
+    std = is_mass & _isin(basis, ["standard-dry", "standard-wet"])
+    for s in _unique(std_state[std]):
         m = std & (std_state == s)
         if s not in REPORTING_STATE.values():
             raise UnitError(f"unknown std_state {s!r}", _location(table, int(np.flatnonzero(m)[0]), "std_state"))
@@ -213,9 +233,9 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
     deriv.add(vol_c, "ppmv as C = ppmC")
     by_pollutant = pollutant_species()
     table_sp = species_table()
-    sp = np.where(as_sp != "", as_sp, [by_pollutant.get(p, "") for p in pollutant])
+    sp = np.where(as_sp != "", as_sp, pd.Series(pollutant, dtype=object).map(by_pollutant).fillna("").to_numpy(dtype=object))
     vm = molar_volume_l_per_mol(R)
-    for s in np.unique(sp[is_vol & ~vol_c]):
+    for s in _unique(sp[is_vol & ~vol_c]):
         m = is_vol & ~vol_c & (sp == s)
         if s not in table_sp:
             fac[m] = np.nan
@@ -242,7 +262,7 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
     conc_o2 = np.full(n, np.nan)
     ref_col = np.full(n, np.nan)
     sources = case.sources
-    for s in np.unique(src):
+    for s in _unique(src):
         source = sources.get(s)
         if source is None or source.reference_o2_pct is None:
             continue
@@ -269,7 +289,7 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
     fstate = _str(table, "flow_std_state")
     has_flow = ~np.isnan(flow)
     q = np.full(n, np.nan)
-    for u in np.unique(funit[has_flow]):
+    for u in _unique(funit[has_flow]):
         m = has_flow & (funit == u)
         if u == "":
             missing.add(m, "flow: no flow_unit")
@@ -283,17 +303,17 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
     no_fbasis = has_flow & (fbasis == "")
     q[no_fbasis] = np.nan
     missing.add(no_fbasis, "flow: no flow_basis (standard-dry | standard-wet | actual-wet)")
-    fwet = has_flow & np.isin(fbasis, ["standard-wet", "actual-wet"])
+    fwet = has_flow & _isin(fbasis, ["standard-wet", "actual-wet"])
     bad_fh2o = fwet & ~((h2o >= 0) & (h2o < 100))
     q = np.where(fwet, q * (1.0 - h2o / 100.0), q)
     q[bad_fh2o] = np.nan
     deriv.add(fwet & ~bad_fh2o, "flow wet→dry ×(1−h2o/100)")
     missing.add(bad_fh2o, "flow: wet flow without a usable h2o_pct")
-    fstd = has_flow & np.isin(fbasis, ["standard-dry", "standard-wet"])
+    fstd = has_flow & _isin(fbasis, ["standard-dry", "standard-wet"])
     no_fstate = fstd & (fstate == "")
     fstate = np.where(fstate == "", D, fstate)
     deriv.add(no_fstate, f"flow standard state from input conditions ({D})")
-    for s in np.unique(fstate[fstd]):
+    for s in _unique(fstate[fstd]):
         m = fstd & (fstate == s)
         if s not in REPORTING_STATE.values():
             raise UnitError(f"unknown flow_std_state {s!r}", _location(table, int(np.flatnonzero(m)[0]), "flow_std_state"))
@@ -312,7 +332,7 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
     mass_ok = conc_unit == "mg/m3"
     rate = np.where(mass_ok, np.asarray(cv.mass_rate_kg_h(conc, q), dtype=float), np.nan)
     deriv.add(mass_ok & ~np.isnan(rate), "mass rate = conc×flow_sd×1e-6")
-    is_stack = np.array([sources[s].kind == "stack" if s in sources else False for s in src], dtype=bool)
+    is_stack = _isin(src, [s.id for s in case.manifest.source if s.kind == "stack"])
     missing.add(is_stack & mass_ok & ~np.isnan(conc) & np.isnan(q) & ~has_flow, "mass_rate: no flow")
     missing.add(is_stack & (conc_unit == "ppmC") & has_flow, "mass_rate: not computed for ppmC values")
     out["mass_rate_kg_h"] = rate

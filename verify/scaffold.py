@@ -183,6 +183,9 @@ def scaffold_case(folder: Path, case_id: str) -> list[Path]:
         case_path.write_text(case_toml_text(case_id), encoding="utf-8", newline="\n")
         build_workbook().save(workbook_path)
         load_case(folder)
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise InputError(f"cannot write the case folder {str(folder)!r}: {exc.strerror or exc}") from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

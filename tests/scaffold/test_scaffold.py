@@ -159,7 +159,15 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(scaffold, "build_workbook", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="disk full"):
+        scaffold_case(tmp_path / "half", "half")
+    assert not (tmp_path / "half").exists()
+
+    def bug(*args, **kwargs):
+        raise RuntimeError("a programming error")
+
+    monkeypatch.setattr(scaffold, "build_workbook", bug)
+    with pytest.raises(RuntimeError):
         scaffold_case(tmp_path / "half", "half")
     assert not (tmp_path / "half").exists()
 

@@ -155,3 +155,18 @@ def test_samples_for_single_value_limits(make_case, canon):
     s = eps[("P1", "", "NMHC", "fugitive")].samples["before"]
     # in-plant samples 5 and 7 (run mean 6): GB 37822 "any single value" is judged on these
     assert s.labels == ("1/a", "1/b") and s.values == (5.0, 7.0) and s.censored == (False, False)
+
+
+def test_efficiency_censoring(make_case, canon):
+    case = make_case()
+    rows = [
+        # run 1: outlet "<2" → η ≥ 1 − 2/100 = 98 %, censored (lower bound)
+        dict(source="S1", position="inlet", phase="after", run="1", pollutant="PM", value=100.0, **FLOW),
+        dict(source="S1", position="outlet", phase="after", run="1", pollutant="PM", value=2.0, censored=True, **FLOW),
+        # run 2: inlet non-detect → no efficiency, listed
+        dict(source="S1", position="inlet", phase="after", run="2", pollutant="PM", value=1.0, censored=True, **FLOW),
+        dict(source="S1", position="outlet", phase="after", run="2", pollutant="PM", value=0.5, **FLOW),
+    ]
+    e = _by_key(build_endpoints(normalize(canon(rows), case), case))[("S1", "", "PM", "removal_efficiency")]
+    assert e.after.runs == ("1",) and e.after.values == pytest.approx((98.0,)) and e.after.censored == (True,)
+    assert e.unmatched == ("after/inlet/2",)

@@ -17,8 +17,9 @@ Rules
   the source sets ``reference_o2_pct``), ``mass_rate`` (``mass_rate_kg_h``, where any run has one).
   Values measured in ppmC stay in ppmC. One endpoint never mixes units or bases (an error).
 * ``removal_efficiency``: per phase, inlet and outlet mass-rate runs paired by equal run id,
-  100·(1 − out/in); a pair is censored if either side is; runs without their partner are listed in
-  ``unmatched`` as ``"<phase>/<position>/<run>"``.
+  100·(1 − out/in); a pair with a non-detect outlet is censored (η is then a lower bound); a pair
+  with a non-detect or zero inlet has no meaningful η and is left out. Runs without their partner
+  (or left out) are listed in ``unmatched`` as ``"<phase>/<position>/<run>"``.
 * ``fugitive``: the upwind/downwind points form the group ``boundary``. Rule from the limits the
   points list (:func:`verify.measure.limits.fugitive_rule`, default ``max_downwind``): per run
   the highest downwind point value (censored if that point's run is censored), minus the upwind
@@ -185,9 +186,10 @@ def _efficiency(rows: pd.DataFrame, source: Source, pollutant: str, tz: str) -> 
         c_in = tuple(bool(ti.loc[r, "censored"]) for r in common)
         c_out = tuple(bool(to.loc[r, "censored"]) for r in common)
         eff = np.where(e_in > 0, 100.0 * (1.0 - e_out / np.where(e_in > 0, e_in, 1.0)), np.nan)
-        keep = ~np.isnan(eff)
+        # an inlet non-detect makes η meaningless (neither bound): the pair is left out, listed
+        keep = ~np.isnan(eff) & ~np.array(c_in, dtype=bool)
         runs = tuple(r for r, k in zip(common, keep) if k)
-        unmatched += [f"{p}/inlet/{r}" for r, k in zip(common, keep) if not k]  # inlet rate 0: no efficiency
+        unmatched += [f"{p}/inlet/{r}" for r, k in zip(common, keep) if not k]  # inlet 0 or non-detect
         paired[p] = PairedRuns(runs, tuple(e_in[keep]), tuple(e_out[keep]), tuple(c for c, k in zip(c_in, keep) if k),
                                tuple(c for c, k in zip(c_out, keep) if k))
         phase_runs[p] = PhaseRuns(

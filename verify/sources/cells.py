@@ -57,6 +57,18 @@ _RE_NONFINITE = re.compile(r"[+-]?(?:inf|infinity|nan)")
 FAST_NUMBER_PATTERN = r"-?[0-9]{1,15}(?:\.[0-9]{1,15})?"
 
 
+_RE_FAST_NUMBER = re.compile(FAST_NUMBER_PATTERN)
+#: Below this many cells a Python loop beats setting up an Arrow string array.
+SMALL = 2000
+
+
+def _fullmatch(strs: pd.Series, pattern: re.Pattern) -> np.ndarray:
+    """Boolean mask of text cells fully matching ``pattern`` (Arrow's RE2 for long columns)."""
+    if len(strs) <= SMALL:
+        return np.fromiter((pattern.fullmatch(v) is not None for v in strs.to_numpy(dtype=object)), dtype=bool, count=len(strs))
+    return pd.Series(strs, dtype="string[pyarrow]").str.fullmatch(pattern.pattern).to_numpy(dtype=bool, na_value=False)
+
+
 @dataclass(frozen=True)
 class CellOutcome:
     """What one raw cell is. ``value`` is the number (a non-detect: its limit, or None)."""
@@ -201,7 +213,7 @@ def parse_number_series(raw: pd.Series, *, decimal: str = ".", thousands: str | 
             idx_str = np.flatnonzero(is_str)
             done[idx_str[empty]] = True
             if decimal == ".":
-                fast = pd.Series(strs, dtype="string[pyarrow]").str.fullmatch(FAST_NUMBER_PATTERN).to_numpy(dtype=bool, na_value=False)
+                fast = _fullmatch(strs, _RE_FAST_NUMBER)
                 if fast.any():
                     idx = idx_str[fast]
                     values[idx] = strs[fast].to_numpy().astype(float)
@@ -253,6 +265,7 @@ _RE_YMD_SLASH = re.compile(
 _RE_AMBIGUOUS = re.compile(r"[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{2,4}.*")
 #: The vectorised fast path for dates: naive ISO 8601 with a time of day.
 FAST_DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2})?"
+_RE_FAST_DATE = re.compile(FAST_DATE_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -393,7 +406,7 @@ def parse_datetime_series(
         if is_str.any():
             idx_str = np.flatnonzero(is_str)
             strs = pd.Series(arr[is_str], dtype=object)
-            fast = pd.Series(strs, dtype="string[pyarrow]").str.fullmatch(FAST_DATE_PATTERN).to_numpy(dtype=bool, na_value=False)
+            fast = _fullmatch(strs, _RE_FAST_DATE)
             if fast.any():
                 parsed = pd.to_datetime(strs[fast].str.replace("T", " ", regex=False), format="ISO8601", errors="coerce")
                 local = pd.DatetimeIndex(parsed).tz_localize(zone, ambiguous="NaT", nonexistent="NaT").tz_convert("UTC")

@@ -32,6 +32,8 @@ from verify.sources.headers import ColumnRole, read_headers
 from verify.sources.ledger import FileTally, entries_frame
 
 ACCEPTED, FLAGGED, REJECTED, BLANK = 0, 1, 2, -1
+#: Below this many rows the per-cell Python path is faster than setting up vectorised pandas/arrow work.
+SMALL = 2000
 LABEL_DEFAULTS = ("source", "phase", "position", "run", "sample", "pollutant", "unit", "method", "basis", "flow_unit", "flag")
 VALUE_UNIT_KINDS = ("mass_conc", "mixing_ratio")
 #: HJ 212-2017 data flags: N valid; T over range (kept, flagged); the others mark invalid data.
@@ -161,7 +163,7 @@ def _blank_mask(series: pd.Series) -> np.ndarray:
     arr = series.to_numpy(dtype=object)
     if not len(arr):
         return np.zeros(0, dtype=bool)
-    if pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
+    if len(arr) > SMALL and pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
         stripped = pd.Series(arr, dtype="string[pyarrow]").str.strip()
         return (stripped.isna() | (stripped == "")).to_numpy(dtype=bool, na_value=True)
     return np.fromiter((v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip()) for v in arr), dtype=bool, count=len(arr))
@@ -169,7 +171,12 @@ def _blank_mask(series: pd.Series) -> np.ndarray:
 
 def _addresses(col: int, rows0: np.ndarray, prefix: str = "") -> np.ndarray:
     """Spreadsheet addresses of ``col`` at 0-based ``rows0`` (vectorised), e.g. 'D7'."""
-    return (prefix + column_letter(col) + pd.Series(rows0 + 1, dtype="int64").astype(str)).to_numpy(dtype=object)
+    head = prefix + column_letter(col)
+    if len(rows0) <= SMALL:
+        out = np.empty(len(rows0), dtype=object)
+        out[:] = [f"{head}{r + 1}" for r in rows0.tolist()]
+        return out
+    return (head + pd.Series(rows0 + 1, dtype="int64").astype(str)).to_numpy(dtype=object)
 
 
 class _Units:

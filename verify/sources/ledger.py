@@ -18,6 +18,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ENTRY_COLUMNS = ("file", "sheet", "row", "column", "cell", "field", "raw", "outcome", "reason", "detail")
@@ -69,16 +70,24 @@ def empty_entries() -> pd.DataFrame:
     return frame
 
 
-def entries_frame(records: dict[str, object] | pd.DataFrame) -> pd.DataFrame:
-    """Build an entries frame with :data:`ENTRY_COLUMNS` and dtypes from columns (arrays or scalars)."""
-    frame = pd.DataFrame(records)
+def entries_frame(records: dict[str, object]) -> pd.DataFrame:
+    """Build an entries frame with :data:`ENTRY_COLUMNS` from columns (arrays or scalars).
+
+    Text columns stay ``object`` here (cheap); :meth:`Ledger.to_frame` gives them the ``string`` dtype.
+    """
+    n = max((len(v) for v in records.values() if isinstance(v, (list, np.ndarray, pd.Series))), default=0)
+    out = {}
     for col in ENTRY_COLUMNS:
-        if col not in frame:
-            frame[col] = None
-    frame = frame[list(ENTRY_COLUMNS)]
-    out = {c: frame[c].astype("string") for c in ENTRY_COLUMNS if c != "row"}
-    out["row"] = pd.to_numeric(frame["row"], errors="coerce").astype("Int64")
-    return pd.DataFrame(out)[list(ENTRY_COLUMNS)]
+        v = records.get(col)
+        if col == "row":
+            out[col] = pd.array(np.full(n, pd.NA, dtype=object) if v is None else v, dtype="Int64")
+        elif isinstance(v, (list, np.ndarray, pd.Series)):
+            arr = np.empty(n, dtype=object)
+            arr[:] = list(v) if isinstance(v, pd.Series) else v
+            out[col] = arr
+        else:
+            out[col] = np.full(n, v, dtype=object)
+    return pd.DataFrame(out, columns=list(ENTRY_COLUMNS))
 
 
 @dataclass
@@ -103,6 +112,9 @@ class Ledger:
     def to_frame(self) -> pd.DataFrame:
         """The entries, sorted by file, sheet, row, column (stable)."""
         frame = self.entries.copy()
+        for col in ENTRY_COLUMNS:
+            if col != "row":
+                frame[col] = frame[col].astype("string")
         frame["_col"] = frame["column"].fillna("").map(lambda c: (len(c), c))
         frame = frame.sort_values(["file", "sheet", "row", "_col"], kind="stable", na_position="first")
         return frame.drop(columns="_col").reset_index(drop=True)

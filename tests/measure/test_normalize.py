@@ -172,3 +172,28 @@ def test_row_order_does_not_change_results(make_case, canon):
     cols = ["conc", "conc_o2", "flow_sd_m3_h", "mass_rate_kg_h"]
     assert np.allclose(a[cols].to_numpy(float), b[cols].to_numpy(float)[::-1], equal_nan=True)
     assert list(a["derivation"]) == list(b["derivation"])[::-1]
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+# the fixtures are stateless factories, so sharing them across examples is safe
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    c=st.floats(0.01, 5000), q=st.floats(100, 1e6), t=st.floats(-20, 400), p=st.floats(80, 110),
+    h2o=st.floats(0, 40), o2=st.floats(0, 20.5), conditions=st.sampled_from(["CN", "US-EPA"]),
+)
+def test_mass_rate_matches_gbt16157_written_out(make_case, canon, c, q, t, p, h2o, o2, conditions):
+    """Independent second computation: GB/T 16157 Qsn = Qs·(P/101.325)·(273.15/(273.15+t))·(1−Xsw) and the
+    actual-wet concentration taken to 0 °C dry, written out here without the library."""
+    case = make_case(conditions, sources=[{"id": "S1", "kind": "stack", "reference_o2_pct": 9}])
+    rows = [dict(source="S1", phase="before", run="1", pollutant="PM", value=c, basis="actual-wet", h2o_pct=h2o,
+                 temp_c=t, pressure_kpa=p, o2_pct=o2, flow=q, flow_unit="m3/h", flow_basis="actual-wet")]
+    n = normalize(canon(rows), case).iloc[0]
+    qsn = q * (p / 101.325) * (273.15 / (273.15 + t)) * (1 - h2o / 100)
+    csn = c * (101.325 / p) * ((273.15 + t) / 273.15) / (1 - h2o / 100)
+    assert n["mass_rate_kg_h"] == pytest.approx(csn * qsn * 1e-6, rel=1e-9)
+    t_ref = 273.15 if conditions == "CN" else 293.15
+    assert n["conc"] == pytest.approx(csn * 273.15 / t_ref, rel=1e-9)
+    assert n["conc_o2"] == pytest.approx(n["conc"] * 12 / (21 - o2), rel=1e-9)

@@ -141,3 +141,13 @@ def test_single_value_limit_needs_readings(cat):
     # with the readings themselves: 10, 14 ≤ 30 → complies; 31 → exceeds
     ok = judge(lim, Readings(("1/a", "1/b"), (10.0, 14.0), (False, False)), Readings(("1/a",), (31.0,), (False,)))
     assert ok["complies"] == {"before": True, "after": False} and "note" not in ok
+
+
+def test_check_case_limits(cat):
+    from verify.measure.limits import check_case_limits
+
+    good = [Source(id="S1", kind="stack", regime="new", limits=["GB16297-1996:NMHC:conc:new"]),
+            Source(id="P1", kind="fugitive", role="in-plant", limits=["GB37822-2019:NMHC:inplant_single"])]
+    check_case_limits(good, cat)
+    with pytest.raises(InputError, match="GB16297-1996:NMHC:conc:nwe"):
+        check_case_limits([Source(id="S1", kind="stack", limits=["GB16297-1996:NMHC:conc:nwe"])], cat)

@@ -25,7 +25,7 @@ from xlsx_builders import MAIN, raw_xlsx, sheet_xml  # noqa: E402
 MEMBER = "xl/worksheets/sheet1.xml"
 
 
-def plain_rows(first: int, last: int, cols: str = "ABCD") -> str:
+def plain_rows(first: int, last: int, cols: str | list[str] = "ABCD") -> str:
     return "".join(
         f'<row r="{r}" spans="1:{len(cols)}">' + "".join(f'<c r="{c}{r}"><v>{r * 10 + i}</v></c>' for i, c in enumerate(cols)) + "</row>"
         for r in range(first, last + 1)
@@ -159,3 +159,14 @@ def test_reading_through_the_fast_path_gives_the_same_grid(tmp_path, monkeypatch
     assert pieces.formulas_without_value == whole.formulas_without_value == {(80, 1): "B3"}
     assert pieces.rows[2][:4] == [30.0, 31.0, 32.0, 33.0]  # row 3, values r·10 + column
     assert pieces.rows[80][1] is None
+
+
+def test_multi_letter_columns_in_plain_pieces(tmp_path, monkeypatch):
+    # hand-worked: AD = 1·26 + 4 = 30 → index 29; ABC = 1·676 + 2·26 + 3 = 731 → index 730
+    cols = [chr(65 + i) for i in range(26)] + ["AA", "AB", "AC", "AD"]
+    rows = plain_rows(1, 20, cols=cols) + '<row r="21"><c r="ABC21"><v>1</v></c></row>' + plain_rows(22, 40, cols=cols)
+    path = raw_xlsx(tmp_path / "w.xlsx", {"S": sheet_xml(rows)})
+    scan, plain = scan_both(path, monkeypatch, piece=2000)
+    assert plain >= 3
+    assert scan.max_col == 730 and scan.max_row == 39
+    assert scan.n_cells == 39 * 30 + 1

@@ -43,6 +43,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyexpat
 from defusedxml import EntitiesForbidden, ExternalReferenceForbidden
 
@@ -259,6 +260,33 @@ def _parser_for(col: _Collector) -> "pyexpat.XMLParserType":
     return parser
 
 
+def _cell_columns(piece: bytes, n_c: int, row_digits: int) -> int | None:
+    """Largest column index among the ``<c r="…">`` tags of a piece, read from the bytes with numpy;
+    None (→ parse the piece) unless every one of the ``n_c`` ``<c`` tags starts ``<c r="``, is followed
+    by 1–3 column letters and a row number of at most ``row_digits`` digits (so no cell lies below
+    the rows' own numbers)."""
+    a = np.frombuffer(piece, dtype=np.uint8)
+    lt = np.flatnonzero(a == 60)  # '<'
+    lt = lt[lt + 12 + row_digits < a.size]
+    cells = lt[(a[lt + 1] == 99) & (a[lt + 2] == 32) & (a[lt + 3] == 114) & (a[lt + 4] == 61) & (a[lt + 5] == 34)]
+    if cells.size != n_c:
+        return None
+    if n_c == 0:
+        return -1
+    l1, l2, l3 = (a[cells + i].astype(np.int64) - 64 for i in (6, 7, 8))
+    if not ((l1 >= 1) & (l1 <= 26)).all():
+        return None
+    two = (l2 >= 1) & (l2 <= 26)
+    three = two & (l3 >= 1) & (l3 <= 26)
+    col = np.where(three, (l1 * 26 + l2) * 26 + l3, np.where(two, l1 * 26 + l2, l1)) - 1
+    digits_at = cells + 6 + 1 + two + three
+    first, beyond = a[digits_at], a[digits_at + row_digits]
+    if not ((first >= 49) & (first <= 57)).all() or ((beyond >= 48) & (beyond <= 57)).any():
+        return None
+    max_col = int(col.max())
+    return max_col if max_col < EXCEL_MAX_COLS else None
+
+
 def _plain_rows(piece: bytes, col: _Collector) -> bool:
     """Count a piece of plain rows at byte level; False if the piece needs the parser.
 
@@ -273,7 +301,7 @@ def _plain_rows(piece: bytes, col: _Collector) -> bool:
         known += piece.count(b"<is") + piece.count(b"<t")
         if known != n_lt:
             return False
-    if n_c != piece.count(b'<c r="') or b"hidden" in piece:
+    if b"hidden" in piece:
         return False
     if b"&" in piece and _ODD_AMP.search(piece):
         return False
@@ -283,12 +311,8 @@ def _plain_rows(piece: bytes, col: _Collector) -> bool:
     max_row = max(map(int, rows))
     if not 1 <= max_row <= EXCEL_MAX_ROWS:
         return False
-    # every cell's row number must be no longer than the longest row number, else the parser judges
-    letters = re.findall(rb'<c r="([A-Z]{1,3})(?=\d{1,%d}")' % len(str(max_row)), piece)
-    if len(letters) != n_c:
-        return False
-    max_col = max((column_index(x.decode()) for x in set(letters)), default=-1)
-    if max_col >= EXCEL_MAX_COLS:
+    max_col = _cell_columns(piece, n_c, len(str(max_row)))
+    if max_col is None:
         return False
     col.scan.n_rows += len(rows)
     col.row = max_row - 1

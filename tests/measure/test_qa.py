@@ -101,3 +101,14 @@ def test_no_load_check_for_fugitive_points(make_case, canon):
     items = run_checks(normalize(canon(rows), case), case)
     assert not [i for i in items if i["check"] == "load"]
     assert all(i["passed"] for i in items if i["check"] == "min_runs")
+
+
+def test_derived_values_reports_unusable_rows(make_case, canon):
+    case = make_case()
+    rows = _rows()
+    rows[0]["basis"] = "standard-wet"
+    rows[0]["h2o_pct"] = None  # wet value without moisture: cannot be made dry
+    items = run_checks(normalize(canon(rows), case), case)
+    d = _find(items, "derived_values", phase="before")
+    assert d["passed"] is False and "h2o_pct" in d["detail"]["ja"] and "1" in d["detail"]["zh"]
+    assert _find(items, "derived_values", phase="after")["passed"] is True

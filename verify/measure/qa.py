@@ -19,6 +19,8 @@ Checks and their sources
   within a factor :data:`LOD_RATIO_MAX` of each other. This factor is a convention of this tool
   (no standard sets it): a lower detection limit after than before can make a reduction look
   larger where values are censored.
+* ``derived_values`` — every value could be taken to the reporting state, dry gas (and O2, flow):
+  fails listing the reasons from ``normalize``'s ``missing`` column (no H2O for a wet value, …).
 * ``lab_o2ref``, ``lab_rate`` — lab-reported O2-corrected concentrations and rates agree with the
   recomputed ones within 1 % (from ``normalize``'s ``o2ref_mismatch``/``rate_mismatch``).
 """
@@ -38,6 +40,8 @@ MIN_RUNS = 3
 MIN_LOAD_PCT = 75.0
 LOD_RATIO_MAX = 2.0
 PHASES = ("before", "after")
+#: ``missing`` reasons that make a value unusable (others, such as "no mass rate for ppmC", are notes)
+BLOCKING_PREFIXES = ("conc:", "conc_o2:", "flow:")
 
 
 @lru_cache(maxsize=1)
@@ -125,6 +129,14 @@ def _run_level_checks(t: pd.DataFrame, case: Case) -> list[dict]:
                 out.append(_item("flow_positive", src, _pos(pos), None, phase, bool(len(bad) == 0),
                                  _detail("flow_positive", "pass" if len(bad) == 0 else "fail", label=label, phase=phase,
                                          values=", ".join(_fmt(v) for v in np.unique(bad)))))
+            if "missing" in pr.columns:
+                reasons = pr["missing"].astype("string").fillna("").str.split("; ")
+                blocking = reasons.map(lambda rs: [r for r in rs if r.startswith(BLOCKING_PREFIXES)])
+                k = int((blocking.map(len) > 0).sum())
+                distinct = sorted({r for rs in blocking for r in rs})
+                out.append(_item("derived_values", src, _pos(pos), None, phase, k == 0,
+                                 _detail("derived_values", "pass" if k == 0 else "fail", label=label, phase=phase,
+                                         n=len(pr), k=k, reasons="; ".join(distinct))))
             for check, column in (("lab_o2ref", "o2ref_mismatch"), ("lab_rate", "rate_mismatch")):
                 if column not in pr.columns:
                     continue

@@ -220,8 +220,8 @@ def o2_correct(conc, o2_measured_pct, o2_reference_pct, o2_ambient_pct: float = 
 
     * GB 13271-2014 (boilers), clause 5.3 [K: clause number]: ρ = ρ'·(21 − φ(O2)ref)/(21 − φ'(O2)),
       reference O2 9 % coal, 3.5 % oil and gas.
-    * 大気汚染防止法施行規則 (別表第三の二 備考, NOx; 環境省告示): C = Cs·(21 − On)/(21 − Os), with
-      Os capped at 20 % (``o2_cap_pct=20``) [S: field guide §4].
+    * 大気汚染防止法施行規則 (O2 correction of the soot/NOx emission standards [K: exact table and
+      note]): C = Cs·(21 − On)/(21 − Os), with Os capped at 20 % (``o2_cap_pct=20``) [S: field guide §4].
     * ``o2_ambient_pct``: 21 in CN/JP practice, 20.9 in US/EU practice.
 
     NaN where the measured O2 (after the cap) is at or above the ambient value, or negative.

@@ -1,7 +1,6 @@
 """build_endpoints(): run means, censoring, O2 and mass-rate metrics, removal efficiency,
 fugitive rules and continuous readings, on hand-made normalized tables."""
 
-import math
 
 import pandas as pd
 import pytest

@@ -1,9 +1,7 @@
 """QA checks: pass and fail cases, bilingual details with identical keys and placeholders."""
 
-import re
 import string
 
-import pytest
 
 from verify.measure.normalize import normalize
 from verify.measure.qa import run_checks, texts

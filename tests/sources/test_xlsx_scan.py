@@ -170,3 +170,13 @@ def test_multi_letter_columns_in_plain_pieces(tmp_path, monkeypatch):
     assert plain >= 3
     assert scan.max_col == 730 and scan.max_row == 39
     assert scan.n_cells == 39 * 30 + 1
+
+
+def test_prefixed_formula_element_inside_plain_rows_is_not_missed(tmp_path, monkeypatch):
+    # '<v:f>' starts like '<v>' at byte level; calamine and our parser match the local name 'f'
+    odd = '<row r="15"><c r="A15"><v:f xmlns:v="urn:example">A1*3</v:f><v>3</v></c></row>'
+    rows = plain_rows(1, 14) + odd + plain_rows(16, 30)
+    path = raw_xlsx(tmp_path / "vf.xlsx", {"S": sheet_xml(rows)})
+    scan, plain = scan_both(path, monkeypatch, piece=200)
+    assert plain >= 2
+    assert scan.formulas_with_value == {(14, 0): "A1*3"}

@@ -25,11 +25,11 @@ elements present count.
 Speed (measured on the 200k × 8 sheet, 75 MB of XML: calamine ``to_python`` 1.65 s; expat with a
 Python start handler 3.1 s; ``ElementTree.iterparse`` 5.9 s; defusedxml's iterparse 13.7 s).
 So the part is cut after ``</row>`` end tags into pieces of :data:`PIECE_BYTES`; a piece whose
-bytes prove it holds nothing but plain rows of plain cells (every ``<`` opens one of ``c``, ``v``,
-``row``/``r…``, ``is``, ``t`` or is an end tag; every ``<c`` and ``<row`` carries an ``r="``
-attribute first; no ``hidden``; no ``&`` other than the five predefined entities and character
-references; no comment, CDATA, processing instruction or prefixed element; no cell row number
-longer than the rows' own) is only counted with ``bytes.count`` and two regular expressions.
+bytes prove it holds nothing but plain rows of plain cells (see :func:`_plain_rows`: every ``<``
+opens ``<row r="``, ``<c r="``, ``<v>``, ``<is>``, ``<t>`` or an end tag; no ``hidden``; no ``&``
+other than the predefined entities and character references; no cell row number longer than the
+rows' own) is only counted, with ``bytes.count``, one regular expression for the row numbers and
+one numpy pass for the cell columns (≈ 0.3–0.5× calamine's time for the same sheet).
 Every other piece — the head up to the first row, the tail after the last one, and any piece with
 a formula, a hidden row, rich text or anything unusual — goes through the defused expat parser,
 wrapped in the root and ``sheetData`` start tags. If a wrapped piece does not parse (a ``</row>``
@@ -48,7 +48,6 @@ import pyexpat
 from defusedxml import EntitiesForbidden, ExternalReferenceForbidden
 
 from verify.errors import HostileFileError, InputError, Location
-from verify.sources.grid import range_address
 from verify.sources.xlsx_zip import defused_expat_parser, hostile_xml
 
 MAX_CELLS = 2_000_000
@@ -260,19 +259,17 @@ def _parser_for(col: _Collector) -> "pyexpat.XMLParserType":
     return parser
 
 
-def _cell_columns(piece: bytes, n_c: int, row_digits: int) -> int | None:
-    """Largest column index among the ``<c r="…">`` tags of a piece, read from the bytes with numpy;
-    None (→ parse the piece) unless every one of the ``n_c`` ``<c`` tags starts ``<c r="``, is followed
-    by 1–3 column letters and a row number of at most ``row_digits`` digits (so no cell lies below
-    the rows' own numbers)."""
+def _cell_columns(piece: bytes, row_digits: int) -> tuple[int, int] | None:
+    """(number of ``<c r="`` tags, largest column index) of a piece, read from the bytes with numpy;
+    None (→ parse the piece) unless every such tag has 1–3 column letters and a row number of at
+    most ``row_digits`` digits (so no cell lies below the rows' own numbers)."""
     a = np.frombuffer(piece, dtype=np.uint8)
     lt = np.flatnonzero(a == 60)  # '<'
-    lt = lt[lt + 12 + row_digits < a.size]
+    if lt.size and lt[-1] + 12 + row_digits >= a.size:  # a piece ends with '</row>': never a cell
+        lt = lt[lt + 12 + row_digits < a.size]
     cells = lt[(a[lt + 1] == 99) & (a[lt + 2] == 32) & (a[lt + 3] == 114) & (a[lt + 4] == 61) & (a[lt + 5] == 34)]
-    if cells.size != n_c:
-        return None
-    if n_c == 0:
-        return -1
+    if cells.size == 0:
+        return 0, -1
     l1, l2, l3 = (a[cells + i].astype(np.int64) - 64 for i in (6, 7, 8))
     if not ((l1 >= 1) & (l1 <= 26)).all():
         return None
@@ -284,39 +281,40 @@ def _cell_columns(piece: bytes, n_c: int, row_digits: int) -> int | None:
     if not ((first >= 49) & (first <= 57)).all() or ((beyond >= 48) & (beyond <= 57)).any():
         return None
     max_col = int(col.max())
-    return max_col if max_col < EXCEL_MAX_COLS else None
+    return (int(cells.size), max_col) if max_col < EXCEL_MAX_COLS else None
 
 
 def _plain_rows(piece: bytes, col: _Collector) -> bool:
     """Count a piece of plain rows at byte level; False if the piece needs the parser.
 
-    Sound because in well-formed XML a literal ``<`` can only open markup (never inside text or
-    an attribute value), so when every ``<`` is accounted for by the known tags below there is
-    no comment, CDATA section, processing instruction, formula or prefixed element to hide.
+    Sound because in well-formed XML a literal ``<`` can only open markup (never inside text or an
+    attribute value): when every ``<`` of the piece opens exactly ``<row r="``, ``<c r="``,
+    ``<v>``, ``<v/>``, ``<is>``, ``<t>``, ``<t xml:space="preserve">`` or an end tag, there is no
+    comment, CDATA section, processing instruction, formula, rich text or prefixed element to hide.
     """
-    n_lt = piece.count(b"<")
-    n_c = piece.count(b"<c")
-    known = piece.count(b"</") + n_c + piece.count(b"<v") + piece.count(b"<r")
-    if known != n_lt:
-        known += piece.count(b"<is") + piece.count(b"<t")
-        if known != n_lt:
-            return False
     if b"hidden" in piece:
         return False
     if b"&" in piece and _ODD_AMP.search(piece):
         return False
     rows = _ROW_R.findall(piece)
-    if not rows or len(rows) != piece.count(b"<row"):
+    if not rows:
         return False
     max_row = max(map(int, rows))
     if not 1 <= max_row <= EXCEL_MAX_ROWS:
         return False
-    max_col = _cell_columns(piece, n_c, len(str(max_row)))
-    if max_col is None:
+    cells = _cell_columns(piece, len(str(max_row)))
+    if cells is None:
         return False
+    n_cells, max_col = cells
+    n_lt = piece.count(b"<")
+    known = piece.count(b"</") + n_cells + len(rows) + piece.count(b"<v>") + piece.count(b"<v/>")
+    if known != n_lt:
+        known += piece.count(b"<is>") + piece.count(b"<t>") + piece.count(b'<t xml:space="preserve">')
+        if known != n_lt:
+            return False
     col.scan.n_rows += len(rows)
     col.row = max_row - 1
-    col.add_cells(n_c, max_row - 1, max_col)
+    col.add_cells(n_cells, max_row - 1, max_col)
     return True
 
 
@@ -404,8 +402,3 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str, where: Location, *, exact: 
         raise InputError(f"the sheet XML ({member}) is not well-formed: {exc}", where) from None
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise InputError(f"cannot inflate {member}: {exc}", where) from None
-
-
-def describe_merged(scan: SheetScan) -> list[str]:
-    """Merged ranges as spreadsheet addresses, for messages ('B2:B4')."""
-    return [range_address(*m) for m in scan.merged]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import OrderedDict
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -264,6 +265,21 @@ def _groups(results: dict, endpoints: list[dict]) -> list[dict]:
     return list(groups.values())
 
 
+def _caveat_groups(endpoints: list[dict]) -> list[dict]:
+    """Identical caveats (same code and text) listed once with the endpoints they apply to."""
+    groups: "OrderedDict[str, dict]" = OrderedDict()
+    for ev in endpoints:
+        for cav in ev["caveats"]:
+            if not isinstance(cav, dict):
+                continue
+            text = cav.get("text")
+            key = repr((cav.get("code"), sorted(text.items()) if isinstance(text, dict) else text))
+            g = groups.setdefault(key, {"code": cav.get("code"), "text": text if text else cav.get("code"),
+                                        "endpoints": []})
+            g["endpoints"].append(ev["raw"])
+    return list(groups.values())
+
+
 def _run_sort(run):
     text = str(run)
     return (0, int(text), "") if text.isdigit() else (1, 0, text)
@@ -324,6 +340,7 @@ def build_view(results: dict) -> dict:
         "continuous": [e for e in endpoints if e["design"] == "continuous"],
         "fugitive": [e for e in endpoints if e["raw"].get("metric") == "fugitive"],
         "limited": [e for e in endpoints if e["limits"]],
+        "caveat_groups": _caveat_groups(endpoints),
         "groups": _groups(results, endpoints),
         "sources": [{**_with(s, _SOURCE_KEYS), "limits": s.get("limits") or []}
                     for s in results.get("sources") or [] if isinstance(s, dict)],
@@ -408,6 +425,9 @@ def cob_blocks(value, L: Lang, key: str | None = None) -> list[dict]:
 # --------------------------------------------------------------------------------------------
 # Charts per language
 # --------------------------------------------------------------------------------------------
+_NO_CHARTS = {"groups": {}, "fugitive": None, "reduction": None, "series": {}}
+
+
 def _charts(view: dict, L: Lang) -> dict:
     labels = {"before": L.t("phase.before"), "after": L.t("phase.after"), "mean": L.t("chart.mean"),
               "limit": L.t("chart.limit")}
@@ -456,6 +476,7 @@ def _charts(view: dict, L: Lang) -> dict:
 # --------------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """The Jinja2 environment: autoescape on, StrictUndefined, templates from ``templates/``."""
     if not (TEMPLATES / "report.html.j2").is_file():
@@ -468,8 +489,11 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_html(results: dict, langs: tuple[str, ...] = ("ja", "zh")) -> str:
-    """The complete, self-contained report HTML (CSS inline, charts inline SVG)."""
+def render_html(results: dict, langs: tuple[str, ...] = ("ja", "zh"), *, charts: bool = True) -> str:
+    """The complete, self-contained report HTML (CSS inline, charts inline SVG).
+
+    ``charts=False`` leaves the figures out (a text-only report; also the fast path in tests).
+    """
     langs = parse_langs(langs)
     view = build_view(results)
     env = environment()
@@ -477,7 +501,7 @@ def render_html(results: dict, langs: tuple[str, ...] = ("ja", "zh")) -> str:
     blocks = []
     for code in langs:
         L = Lang(code, results)
-        blocks.append({"L": L, "charts": _charts(view, L),
+        blocks.append({"L": L, "charts": _charts(view, L) if charts else _NO_CHARTS,
                        "cob": cob_blocks({k: v for k, v in view["cobenefits"].items()}, L)
                        if view["cobenefits"] else []})
     try:

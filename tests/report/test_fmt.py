@@ -1,0 +1,48 @@
+"""Number and unit typesetting: expected strings worked out by hand from the rules in fmt.py."""
+
+from verify.report.fmt import (fmt_chem, fmt_int, fmt_interval, fmt_num, fmt_p, fmt_pct,
+                               fmt_plain, fmt_ratio_interval, fmt_unit)
+
+
+def test_fmt_num_significant_figures():
+    assert fmt_num(62.43) == "62.4"          # 3 s.f.
+    assert fmt_num(0.92352) == "0.924"       # 3 s.f. below 1
+    assert fmt_num(15600) == "15,600"        # integer digits kept, thousands comma
+    assert fmt_num(0.0784) == "0.0784"
+    assert fmt_num(0.99961) == "1.00"        # rounding carries into a new digit
+    assert fmt_num(0) == "0.00"
+    assert fmt_num(-13.43, decimals=1) == "\u221213.4"   # typographic minus
+    assert fmt_num(-0.001, decimals=1) == "0.0"          # no negative zero
+    assert fmt_num(None) == "—" and fmt_num(float("nan")) == "—" and fmt_num(True) == "—"
+
+
+def test_percent_p_interval():
+    assert fmt_pct(86.8134) == "86.8%"
+    assert fmt_pct(None) == "—"
+    assert fmt_p(0.0222) == "0.022"
+    assert fmt_p(0.1388) == "0.14"
+    assert fmt_p(0.0004) == "<0.001"
+    assert fmt_p(0.05) == "0.050"
+    assert fmt_interval([25.637, 65.572]) == "[25.6, 65.6]%"
+    assert fmt_interval([-13.43, 19.18]) == "[\u221213.4, 19.2]%"
+    assert fmt_interval(None) == "—" and fmt_interval([None, 3]) == "—"
+    assert fmt_ratio_interval([0.1664, 0.4001]) == "[0.166, 0.400]"
+
+
+def test_plain_and_int():
+    assert fmt_plain(60) == "60"
+    assert fmt_plain(4.0) == "4.0"
+    assert fmt_plain(20.9) == "20.9"
+    assert fmt_plain(15000) == "15,000"
+    assert fmt_int(8640) == "8,640"
+
+
+def test_units_and_formulas():
+    assert fmt_unit("mg/m3") == "mg/m³"
+    assert fmt_unit("ug/m3") == "µg/m³"
+    assert fmt_unit("m3/h") == "m³/h"
+    assert fmt_unit("mg/Nm3") == "mg/m³"
+    assert fmt_unit("kg/h") == "kg/h" and fmt_unit("t/a") == "t/a"
+    assert fmt_unit("mg/m3 (as CH4)") == "mg/m³ (as CH₄)"
+    assert fmt_chem("SO2 at 9 % O2") == "SO₂ at 9 % O₂"
+    assert fmt_chem("NOx") == "NOx"

@@ -1,0 +1,171 @@
+"""The report HTML: both languages, lang attributes, escaping, parity, DRAFT marking, robustness.
+
+Most tests render without charts (``charts=False``: fast); chart rendering is covered in
+test_charts.py and in the slow PDF tests.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+
+from verify.errors import RenderError
+from verify.report.render import render_html
+
+HOSTILE = {
+    "script": "<script>alert(1)</script>",
+    "img": '<img src="file:///etc/passwd">',
+    "meta": "http://169.254.169.254/latest/meta-data/",
+}
+
+
+def _blocks(html: str) -> dict[str, str]:
+    parts = re.split(r'(?=<div class="lang-block lang-(?:ja|zh)")', html)
+    return {re.match(r'<div class="lang-block lang-(ja|zh)"', p).group(1): p
+            for p in parts if p.startswith('<div class="lang-block')}
+
+
+def test_both_languages_in_order(html_nocharts):
+    blocks = _blocks(html_nocharts)
+    assert list(blocks) == ["ja", "zh"]
+    assert html_nocharts.index("lang-ja") < html_nocharts.index("lang-zh")
+    ja, zh = blocks["ja"], blocks["zh"]
+    assert "実証は認証ではありません" in ja and "验证不等于认证" in zh
+    assert "対策前" in ja and "対策後" in ja and "治理前" in zh and "治理后" in zh
+    assert "治理前" not in ja and "対策前" not in zh
+
+
+def test_lang_attribute_on_every_text_element(html_nocharts):
+    for lang, block in _blocks(html_nocharts).items():
+        code = {"ja": "ja", "zh": "zh-CN"}[lang]
+        for tag in re.findall(r"<(?:p|h1|h2|h3|table|ul|ol|section|figure|figcaption)\b[^>]*>", block):
+            assert f'lang="{code}"' in tag, tag
+    assert 'lang="zh"' not in html_nocharts  # always zh-CN (platform.md §2)
+
+
+def test_same_numbers_in_both_languages(html_nocharts):
+    blocks = _blocks(html_nocharts)
+    nums = {k: re.findall(r'<td class="num[^"]*">(.*?)</td>', v, flags=re.S) for k, v in blocks.items()}
+    assert len(nums["ja"]) > 200
+    assert nums["ja"] == nums["zh"]
+
+
+def test_headline_numbers_hand_checked(html_nocharts):
+    # C2 oil mist: before mean (48.2+61.5+39.7)/3 = 49.8, after (6.1+8.4+5.2)/3 = 6.5667,
+    # reduction 100(1 − 6.5667/49.8) = 86.81 % → "86.8%" (fixture run values, by hand)
+    # C1 NMHC mass rate: before (62.4·0.0148 + 71.8·0.0156 + 55.3·0.0151)/3 = 0.9602 kg/h,
+    # after (31.6·0.0153 + 27.9·0.0149 + 36.2·0.0158)/3 = 0.4904 kg/h → 48.9 %
+    for block in _blocks(html_nocharts).values():
+        assert "86.8%" in block and "48.9%" in block
+        assert "0.960" in block and "0.490" in block
+
+
+def test_unknown_reason_code_shows_code_and_english_detail(html_nocharts):
+    for block in _blocks(html_nocharts).values():
+        assert "hj212_invalid" in block
+        assert "HJ 212 flag C (calibration): reading invalid" in block
+
+
+def test_cannot_show_phrasing_never_no_effect(html_nocharts):
+    ja, zh = _blocks(html_nocharts).values()
+    # S2 SO2 concentration: CI [−17.4, 19.7]% includes zero → "cannot show", with the MDR
+    assert "このデータでは削減を統計的に示せません" in ja
+    assert "本数据无法在统计上证明存在削减" in zh
+    assert "効果がない" not in ja.replace("これは「効果がない」という意味ではありません", "")
+    assert "没有效果" not in zh.replace("这并不表示“没有效果”", "")
+
+
+def test_compliance_exceedance_shown(html_nocharts):
+    # F1 in-plant NMHC before: 6.8 > 6 mg/m3 (GB 37822-2019 special limit, fixture) → one exceedance
+    ja = _blocks(html_nocharts)["ja"]
+    ja = ja[ja.index('id="ja-compliance"'):]
+    row = re.search(r"GB37822-2019:NMHC:inplant_1h:special.*?</tr>", ja, flags=re.S).group(0)
+    assert "超過" in row and "超過回数 1" in row
+
+
+def test_draft_marking_every_language(results):
+    html = render_html(results, charts=False)
+    for lang, word in (("ja", "草案"), ("zh", "草稿")):
+        block = _blocks(html)[lang]
+        assert f'<span class="hdr-status" lang="{"ja" if lang == "ja" else "zh-CN"}">{word} DRAFT</span>' in block
+        assert 'class="banner draft"' in block
+
+
+def test_issued_statement_not_draft(results):
+    results["verification"] = {"statement_id": "ETV-JS-2026-007",
+                               "verifier": {"ja": "検証機関A", "zh": "验证机构A"},
+                               "technology": {"ja": "湿式電気集じん", "zh": "湿式静电除尘"},
+                               "issued": "2026-11-20", "valid_until": "2029-11-20", "supersedes": None}
+    html = render_html(results, charts=False)
+    assert "DRAFT" not in html and "草案" not in html and "草稿" not in html
+    assert html.count("ETV-JS-2026-007") >= 4
+    assert "2026-11-20" in html and "2029-11-20" in html
+
+
+def test_illustrative_marking_toggles(results):
+    assert 'class="hdr-illus"' in render_html(results, charts=False)
+    results["case"]["illustrative"] = False
+    assert 'class="hdr-illus"' not in render_html(results, charts=False)
+
+
+def _inject(results: dict) -> dict:
+    r = copy.deepcopy(results)
+    r["case"]["factory"] = {"ja": HOSTILE["script"] + HOSTILE["img"], "zh": HOSTILE["img"]}
+    r["case"]["title"] = {"ja": HOSTILE["meta"], "zh": HOSTILE["script"]}
+    r["sources"][0]["name"] = {"ja": HOSTILE["img"], "zh": HOSTILE["script"]}
+    r["claims"][0]["statement"] = {"ja": HOSTILE["script"], "zh": HOSTILE["img"]}
+    r["ledger"]["entries"][0]["raw"] = HOSTILE["img"]
+    r["ledger"]["entries"][0]["detail"] = HOSTILE["script"]
+    r["ledger"]["entries"][0]["reason"] = "</td><script>x</script>"
+    r["qa"][0]["detail"] = {"ja": HOSTILE["img"], "zh": HOSTILE["meta"]}
+    r["reproduce"]["command"] = "verify run x; <script>alert(2)</script>"
+    r["inputs"][0]["file"] = '"><img src=x onerror=alert(3)>'
+    return r
+
+
+@pytest.mark.parametrize("with_charts", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_hostile_text_is_escaped(small_results, with_charts):
+    html = render_html(_inject(small_results), charts=with_charts)
+    assert "<script" not in html.lower()
+    assert "<img" not in html.lower()
+    assert "&lt;script&gt;" in html
+    assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
+    # no URL of any kind in an attribute: only in-document anchors
+    for attr in re.findall(r'(?:src|href|xlink:href)\s*=\s*"([^"]*)"', html):
+        assert attr.startswith("#"), attr
+    # the only url() references are the SVG's own clip paths
+    assert set(re.findall(r"url\((.)", html.split("</style>", 1)[1])) <= {"#"}
+
+
+def test_same_input_same_html(small_results):
+    once = render_html(small_results, charts=False)
+    assert once == render_html(copy.deepcopy(small_results), charts=False)
+
+
+@pytest.mark.slow
+def test_same_input_same_html_with_charts(small_results):
+    assert render_html(small_results, ("zh",)) == render_html(copy.deepcopy(small_results), ("zh",))
+
+
+def test_single_language(small_results):
+    html = render_html(small_results, ("zh",), charts=False)
+    assert list(_blocks(html)) == ["zh"] and '<html lang="zh-CN">' in html
+    with pytest.raises(RenderError):
+        render_html(small_results, ("en",))
+
+
+def test_missing_optional_keys_still_render(results):
+    for key in ("sources", "ledger", "runs", "cobenefits", "reproduce", "verification",
+                "comparability", "qa", "fingerprints"):
+        results.pop(key, None)
+    for k in ("location", "process", "measures", "reporting_state", "illustrative"):
+        results["case"].pop(k)
+    html = render_html(results, charts=False)
+    assert "jiangsu-dyeing-demo" in html and "86.8%" in html
+
+
+def test_results_must_be_a_dict():
+    with pytest.raises(RenderError):
+        render_html(["not", "a", "dict"])  # type: ignore[arg-type]

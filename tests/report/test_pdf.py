@@ -1,0 +1,152 @@
+"""PDF: text in both languages (pdftotext), embedded CJK faces (pdffonts), deny-all fetching,
+no attachments, reproducible metadata, clear error without CJK fonts.
+
+Needs poppler-utils (pdftotext, pdffonts, pdfinfo) and fonts-noto-cjk (platform.md §2, §6).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from types import SimpleNamespace
+
+import pytest
+
+from verify.errors import RenderError
+from verify.report import pdf as pdfmod
+from verify.report.fmt import fmt_p, fmt_pct
+from verify.report.render import render_pdf
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
+                                reason="poppler-utils not installed")
+
+
+def _run(cmd: list[str], data: bytes) -> str:
+    return subprocess.run(cmd, input=data, capture_output=True, check=True).stdout.decode("utf-8")
+
+
+def pdftext(data: bytes) -> str:
+    """pdftotext -enc UTF-8, all whitespace removed (line breaks follow the layout)."""
+    return re.sub(r"\s+", "", _run(["pdftotext", "-enc", "UTF-8", "-", "-"], data))
+
+
+def pdfinfo(data: bytes) -> str:
+    return _poppler_file("pdfinfo", data)
+
+
+def _poppler_file(tool: str, data: bytes, *args: str) -> str:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
+        fh.write(data)
+        fh.flush()
+        env = {"TZ": "UTC", "PATH": "/usr/bin:/bin"}
+        return subprocess.run([tool, *args, fh.name], capture_output=True, check=True,
+                              env=env).stdout.decode()
+
+
+def pdffonts(data: bytes) -> str:
+    """pdffonts needs a seekable file."""
+    return _poppler_file("pdffonts", data)
+
+
+SIMPLE = """<!DOCTYPE html><html lang="ja"><head><style>
+@import url(http://169.254.169.254/latest/meta-data/);
+body { background: url(file:///etc/passwd); font-family: "Noto Sans CJK JP"; }
+</style>
+<link rel="stylesheet" href="http://169.254.169.254/x.css">
+<link rel="attachment" href="file:///etc/passwd">
+</head><body><p lang="ja">実証は認証ではない</p><p lang="zh-CN">验证不等于认证</p>
+<img src="file:///etc/passwd"><img src="http://169.254.169.254/latest/meta-data/">
+<a rel="attachment" href="file:///etc/hostname">x</a>
+<img src="data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHdpZHRoPSIxMCIgaGVpZ2h0PSIxMCIvPg==">
+</body></html>"""
+
+
+@pytest.mark.slow
+def test_fetcher_refuses_everything_but_data_urls():
+    fetcher = pdfmod.make_fetcher()
+    data = pdfmod.html_to_pdf(SIMPLE, {}, fetcher=fetcher)
+    assert data.startswith(b"%PDF")
+    refused = " ".join(fetcher.refused)
+    assert "file:///etc/passwd" in refused and "169.254.169.254" in refused
+    assert all(u.startswith("data:") for u in fetcher.calls if u not in fetcher.refused)
+    assert b"/EmbeddedFile" not in data and b"/FileAttachment" not in data
+    assert "root:" not in pdftext(data)
+
+
+def test_same_html_same_pdf_bytes_and_fixed_date(monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    a = pdfmod.html_to_pdf(SIMPLE, {}, fetcher=pdfmod.make_fetcher())
+    b = pdfmod.html_to_pdf(SIMPLE, {}, fetcher=pdfmod.make_fetcher())
+    assert a == b
+    assert "CreationDate:    Thu Jan  1 00:00:00 1970 UTC" in pdfinfo(a)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1763596800")  # 2025-11-20T00:00:00Z
+    c = pdfmod.html_to_pdf(SIMPLE, {}, fetcher=pdfmod.make_fetcher())
+    info = pdfinfo(c)
+    assert "CreationDate:    Thu Nov 20 00:00:00 2025 UTC" in info
+    assert "ModDate:         Thu Nov 20 00:00:00 2025 UTC" in info
+
+
+def test_pdf_date_rules():
+    assert pdfmod.pdf_date({}, env={"SOURCE_DATE_EPOCH": "0"}) == "1970-01-01T00:00:00Z"
+    assert pdfmod.pdf_date({"verification": {"issued": "2026-11-20"}}, env={}) == "2026-11-20T00:00:00Z"
+    assert pdfmod.pdf_date({"verification": None}, env={}) == "1970-01-01T00:00:00Z"
+    with pytest.raises(RenderError):
+        pdfmod.pdf_date({}, env={"SOURCE_DATE_EPOCH": "yesterday"})
+
+
+def test_missing_cjk_font_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(pdfmod.subprocess, "run", lambda *a, **k: SimpleNamespace(stdout="DejaVu Sans\n"))
+    with pytest.raises(RenderError) as info:
+        pdfmod.check_cjk_fonts()
+    assert "fonts-noto-cjk" in str(info.value) and "apt-get" in str(info.value)
+    monkeypatch.setattr(pdfmod.shutil, "which", lambda name: None)
+    with pytest.raises(RenderError):
+        pdfmod.check_cjk_fonts()
+
+
+@pytest.fixture(scope="module")
+def report_pdf():
+    import json
+    from pathlib import Path
+
+    results = json.loads((Path(__file__).parent / "fixtures" / "results_textile.json").read_text("utf-8"))
+    fetcher = pdfmod.make_fetcher()
+    data = render_pdf(results, ("ja", "zh"), fetcher=fetcher)
+    return SimpleNamespace(results=results, data=data, fetcher=fetcher, text=pdftext(data))
+
+
+@pytest.mark.slow
+def test_pdf_text_has_both_languages(report_pdf):
+    text = report_pdf.text
+    for phrase in ("実証は認証ではありません", "実証結果の概要", "対策前", "対策後", "非メタン炭化水素",
+                   "验证不等于认证", "验证声明", "治理前", "治理后", "非甲烷总烃", "草案", "草稿",
+                   "例示データ", "示例数据", "mg/m³", "O₂"):
+        assert phrase in text, phrase
+    assert text.index("実証結果の概要") < text.index("验证声明")
+
+
+@pytest.mark.slow
+def test_pdf_headline_numbers_identical_in_both_languages(report_pdf):
+    text = report_pdf.text
+    cut = text.index("大气污染治理效果验证报告")
+    ja, zh = text[:cut], text[cut:]
+    expected = []
+    for c in report_pdf.results["claims"]:
+        expected += [fmt_pct(c["estimate"]), fmt_pct(c["lower_bound"]), fmt_p(c["p_value"])]
+    # C2 oil mist by hand: 100(1 − 6.5667/49.8) = 86.8 %
+    assert "86.8%" in expected
+    for token in expected:
+        assert ja.count(token) >= 1 and ja.count(token) == zh.count(token), token
+
+
+@pytest.mark.slow
+def test_pdf_embeds_both_cjk_faces_and_fetches_nothing(report_pdf):
+    fonts = pdffonts(report_pdf.data)
+    rows = [line for line in fonts.splitlines() if "Noto-Sans-CJK" in line]
+    assert any("Noto-Sans-CJK-JP" in r and " yes " in r for r in rows), fonts
+    assert any("Noto-Sans-CJK-SC" in r and " yes " in r for r in rows), fonts
+    assert report_pdf.fetcher.calls == []
+    assert b"/EmbeddedFile" not in report_pdf.data

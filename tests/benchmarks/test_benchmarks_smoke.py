@@ -112,3 +112,13 @@ def test_comparisons_ratios_and_missing_stages():
     assert mem["ratio"] == pytest.approx(2.0) and mem["met"] is True  # (400-200)/100
     text = bench_run.format_tables(med, bench_run.comparisons(med))
     assert "not available" in text and "3.00" in text
+
+
+def test_shuffle_keeps_the_baseline_after_the_first_normalize():
+    jobs = [bench_run.Job(n, n) for n in ("normalize", "normalize-baseline", "units", "intake")]
+    for seed in range(20):
+        names = [j.name for j in bench_run.shuffled(jobs, 3, seed)]
+        assert sorted(names) == sorted([j.name for j in jobs] * 3)
+        assert names.index("normalize") < names.index("normalize-baseline"), seed
+    # the order does change with the seed (it is a shuffle, not a fixed order)
+    assert len({tuple(j.name for j in bench_run.shuffled(jobs, 3, s)) for s in range(5)}) > 1

@@ -102,9 +102,10 @@ def ole2_stream_names(data: bytes, max_sectors: int = 4096) -> set[str] | None:
 
     MS-CFB §2.2: header sector shift at offset 30, first directory sector at 48, the first 109 FAT
     sector numbers (DIFAT) at 76; §2.6: 128-byte directory entries, name UTF-16LE in bytes 0–63 with
-    its byte length at 64. Only the 109 header DIFAT entries are followed (enough for files up to
-    ~7 MB with 512-byte sectors, which covers the directory of any encrypted workbook's container
-    header region); chains are bounded by ``max_sectors``.
+    its byte length at 64. Only the 109 DIFAT entries of the header are followed (they map the
+    first ~6.8 MB of a file with 512-byte sectors); if the directory chain leaves that range the
+    names found so far are returned, and an unreadable header gives None ("legacy .xls or
+    encrypted workbook"). Chains are bounded by ``max_sectors``.
     """
     try:
         shift = struct.unpack_from("<H", data, 30)[0]

@@ -252,3 +252,29 @@ def test_cells_without_r_attributes_are_placed_like_calamine(tmp_path):
     grid = read(raw_xlsx(tmp_path / "nor.xlsx", {"S": sheet_xml(rows)}))
     assert grid.rows == [[1.0, None, 3.0], ["", 5.0, 6.0]]
     assert grid.formulas_without_value == {(0, 1): "A1+1"}
+
+
+def test_refuses_to_run_without_defusedxml(tmp_path, monkeypatch):
+    from verify.errors import VerifyError
+
+    path = raw_xlsx(tmp_path / "d.xlsx", {"S": sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>')})
+    monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
+    with pytest.raises(VerifyError, match="without defusedxml"):
+        read(path)
+
+
+def test_alignment_is_restored_if_calamine_returned_only_the_used_area(tmp_path, monkeypatch):
+    """Defence against a calamine version that honours skip_empty_area differently: data starting
+    at C3 returned without the two blank rows and columns must still land on (2, 2)."""
+    import verify.sources.xlsx as xlsx
+
+    rows = '<row r="3"><c r="C3"><v>1</v></c><c r="D3"><v>2</v></c></row><row r="4"><c r="D4"><v>3</v></c></row>'
+    path = raw_xlsx(tmp_path / "c3.xlsx", {"S": sheet_xml(rows)})
+    expected = read(path).rows
+    assert expected[2][2:] == [1.0, 2.0] and expected[3][3] == 3.0
+    monkeypatch.setattr(xlsx, "_calamine_rows", lambda data, name, where: ([[1.0, 2.0], ["", 3.0]], (2, 2), (3, 3)))
+    assert read(path).rows == expected
+    # and a grid that fits neither reading is an error, not a shifted table
+    monkeypatch.setattr(xlsx, "_calamine_rows", lambda data, name, where: ([[1.0, 2.0, 0.0]], (2, 2), (3, 3)))
+    with pytest.raises(InputError, match="calamine returned"):
+        read(path)

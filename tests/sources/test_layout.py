@@ -320,3 +320,15 @@ def test_excel_typed_cells(parse):
 def test_start_datetime_cells(parse):
     p = parse([["start", "phase", "NMHC (mg/m3)"], [dt.datetime(2026, 3, 1, 10), "before", 5.0]], defaults={"source": "S1"})
     assert p.table["start"].iloc[0] == pd.Timestamp("2026-03-01 02:00", tz="UTC")
+
+
+def test_footnote_row_is_rejected_not_an_unknown_label(parse):
+    p = parse([["phase", "run", "NMHC (mg/m3)"], ["before", "1", "10"], ["注：ND表示未检出", None, None]], defaults={"source": "S1"})
+    assert p.tally.rows == 2 and p.tally.rejected == 1
+    assert p.entries[p.entries["field"] == "row"]["reason"].tolist() == ["no_usable_value"]
+
+
+def test_lod_column_per_pollutant_in_wide(parse):
+    p = parse([["phase", "run", "NMHC (mg/m3)", "非甲烷总烃检出限(mg/m3)"], ["before", "1", "ND", "0.07"]], defaults={"source": "S1"})
+    t = p.table.iloc[0]
+    assert (t["value"], t["lod"], bool(t["censored"])) == (0.07, 0.07, True)

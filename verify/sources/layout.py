@@ -28,7 +28,7 @@ from verify.errors import InputError, Location
 from verify.sources.aliases import UnitInfo, labels, lookup_unit, norm, pollutant_aliases, pollutant_species
 from verify.sources.cells import parse_datetime_series, parse_number_series
 from verify.sources.grid import SheetGrid, column_letter
-from verify.sources.headers import ColumnRole, read_headers
+from verify.sources.headers import NUMERIC_FIELDS, ColumnRole, read_headers
 from verify.sources.ledger import FileTally, entries_frame
 
 ACCEPTED, FLAGGED, REJECTED, BLANK = 0, 1, 2, -1
@@ -214,11 +214,12 @@ def _hashable(v: object) -> bool:
         return False
 
 
-def _resolve(texts: pd.Series, table: dict[str, str]) -> tuple[pd.Series, list[str]]:
-    """Map label texts through ``table`` (normalised keys); return resolved series and unknown labels."""
+def _resolve(texts: pd.Series, table: dict[str, str], where: np.ndarray) -> tuple[pd.Series, list[str]]:
+    """Map label texts through ``table`` (normalised keys); return the resolved series and the
+    unknown labels among the rows in ``where``."""
     resolved = _omap(texts, lambda v: None if v is None else table.get(norm(v)))
     t_arr, r_arr = texts.to_numpy(dtype=object), resolved.to_numpy(dtype=object)
-    unknown = sorted(set(t_arr[(t_arr != None) & (r_arr == None)]))  # noqa: E711
+    unknown = sorted(set(t_arr[(t_arr != None) & (r_arr == None) & where]))  # noqa: E711
     return resolved, unknown
 
 
@@ -304,7 +305,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         return None
 
     def first_row_with(series: pd.Series, labels_: list[str]) -> int:
-        return int(row1[np.flatnonzero(np.isin(series.to_numpy(dtype=object), labels_))[0]])
+        return int(row1[np.flatnonzero(np.isin(series.to_numpy(dtype=object), labels_) & has_value)[0]])
 
     def unknown_error(field: str, unknown: list[str], texts: pd.Series, known: str) -> None:
         col = generic[field].letter if field in generic else None
@@ -321,6 +322,21 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         mask = mask & (row_reason == "")
         row_reason[mask] = code
         row_detail[mask] = detail
+
+    # a row without any quantity cell (a footnote, a sub-heading) is rejected before its labels are read,
+    # so that "注：ND表示未检出" under the table is not an unknown phase label
+    quantity_cols = {r.col for r in hdr.roles if r.field in NUMERIC_FIELDS}
+    has_value = np.zeros(n, dtype=bool)
+    for c in quantity_cols:
+        has_value |= ~_blank_mask(frame[c])
+    fwv_rows = [r for (r, c) in grid.formulas_without_value if c in quantity_cols]
+    if fwv_rows:
+        has_value |= np.isin(grid_rows, fwv_rows)
+    if layout == "long":
+        vcol = generic["value"].col
+        value_blank = _blank_mask(frame[vcol]) & ~np.isin(grid_rows, [r for (r, c) in grid.formulas_without_value if c == vcol])
+        reject_rows(value_blank, "blank_value", "blank value cell in a long file")
+    reject_rows(~has_value, "no_usable_value", "the row has no measured value")
 
     # start / end
     starts = ends = None
@@ -341,14 +357,14 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     if src_text is None:
         source = pd.Series([None] * n, index=frame.index, dtype=object)
     else:
-        source, unknown = _resolve(src_text, ctx.sources)
+        source, unknown = _resolve(src_text, ctx.sources, has_value)
         if unknown:
             unknown_error("source", unknown, src_text, f"known sources and aliases: {', '.join(sorted(set(ctx.sources.values())))}")
     reject_rows(source.isna().to_numpy(), "no_source", "source cannot be determined")
     # phase
     ph_text = text_col("phase")
     if ph_text is not None:
-        phase, unknown = _resolve(ph_text, labels("phase"))
+        phase, unknown = _resolve(ph_text, labels("phase"), has_value)
         if unknown:
             unknown_error("phase", unknown, ph_text, "use before/after, 対策前/対策後, 治理前/治理后, 前/後/后")
         reject_rows(phase.isna().to_numpy(), "no_phase", "phase cannot be determined")
@@ -368,13 +384,13 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     position = pd.Series([None] * n, index=frame.index, dtype=object)
     pos_text = text_col("position")
     if pos_text is not None:
-        position, unknown = _resolve(pos_text, labels("position"))
+        position, unknown = _resolve(pos_text, labels("position"), has_value)
         if unknown:
             unknown_error("position", unknown, pos_text, "use inlet/outlet, 入口/出口, 进口/出口")
     basis_row = pd.Series([None] * n, index=frame.index, dtype=object)
     basis_text = text_col("basis")
     if basis_text is not None:
-        basis_row, unknown = _resolve(basis_text, labels("basis"))
+        basis_row, unknown = _resolve(basis_text, labels("basis"), has_value)
         if unknown:
             unknown_error("basis", unknown, basis_text, "use standard-dry, standard-wet or actual-wet")
     # run, sample

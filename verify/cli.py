@@ -38,7 +38,7 @@ app = typer.Typer(
 )
 
 err = Console(stderr=True, highlight=False, soft_wrap=True, legacy_windows=False)
-out = Console(highlight=False, soft_wrap=False, legacy_windows=False)
+out = Console(highlight=False, soft_wrap=True, legacy_windows=False)
 _state = {"debug": False}
 
 CaseArg = Annotated[Path, typer.Argument(help="The case folder (holds case.toml and data/).", show_default=False, metavar="CASE")]

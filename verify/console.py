@@ -70,20 +70,28 @@ def print_claims(console: Console, results: dict) -> None:
     console.print(table)
 
 
-def print_plan(console: Console, result) -> None:
-    data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
-    table = _table("Runs per phase", "quantity", "value")
-    for key, value in data.items():
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            continue
-        table.add_row(_s(key), _s(value))
+def print_plan(console: Console, result: dict) -> None:
+    """The plan: runs per phase for the claim, then the MDR against zero for 2–10 runs per phase."""
+    p = result["plan"]
+    source = f" (from the pilot case {result['pilot']})" if result.get("pilot") else ""
+    console.print(f"run-to-run CV {100 * p['cv']:.1f} %{source}; expected reduction {p['expected_reduction_pct']:g} %, "
+                  f"claimed {p['claimed_reduction_pct']:g} %; power {100 * p['power']:g} %, one-sided alpha {p['alpha']:g}",
+                  markup=False)
+    if p["reason"] == "reachable":
+        console.print(f"runs per phase needed: {p['runs_per_phase']} (power {100 * p['achieved_power']:.1f} %)", markup=False)
+    elif p["reason"] == "never":
+        console.print("runs per phase needed: none suffices - when the true reduction is not larger than the claim, "
+                      "the claim is verified with probability alpha at most, whatever the number of runs", markup=False)
+    else:
+        console.print(f"runs per phase needed: more than {p['max_runs']}", markup=False)
+    for lang in ("ja", "zh"):
+        console.print(f"{lang}: {p['statement'][lang]}", markup=False)
+    table = _table("Minimum detectable reduction against zero (log-scale Welch test, %)", "runs per phase",
+                   "one-sided", "two-sided")
+    for row in result["mdr"]:
+        fmt = lambda v: "—" if v is None else f"{v:.1f}"  # noqa: E731
+        table.add_row(str(row["n_per_phase"]), fmt(row["one_sided"]), fmt(row["two_sided"]))
     console.print(table)
-    for key, value in data.items():
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            sub = _table(key, *value[0].keys())
-            for row in value:
-                sub.add_row(*(_s(v) for v in row.values()))
-            console.print(sub)
 
 
 def print_replication(console: Console, outcome) -> None:

@@ -73,21 +73,9 @@ def normalized_table(case: Case, allow_rejected: bool = False):
     return intake, normalize(intake.table, case)
 
 
-def write_table(frame: pd.DataFrame, path: Path) -> Path:
-    """Write a table as .csv (UTF-8 with BOM, so Excel opens CJK text), .xlsx or .parquet."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n"))
-    if suffix == ".parquet":
-        return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
-    if suffix == ".xlsx":
-        from verify.report.xlsx import write_table_xlsx
-
-        return atomic_write(path, lambda tmp: write_table_xlsx(frame, tmp))
-    raise InputError(f"unknown output format {path.suffix!r}: use .csv, .xlsx or .parquet", Location(file=str(path)))
-
-
 def normalize_to_file(case_dir: Path, output: Path, allow_rejected: bool = False) -> Path:
+    from verify.measure.export import write_table
+
     case = load_case(case_dir)
     _, normalized = normalized_table(case, allow_rejected)
     return write_table(normalized, output)
@@ -136,6 +124,7 @@ def report_to_file(case_dir: Path | None, output: Path, langs=LANGS, results_pat
 def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
         step: Callable[[str], None] = lambda _: None) -> dict:
     """``verify run``: every output into ``outdir``; files appear only when complete."""
+    from verify.measure.export import write_table
     from verify.measure.normalize import normalize
     from verify.report.render import write_report
     from verify.report.xlsx import write_summary_xlsx
@@ -150,7 +139,7 @@ def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
     _require_clean(intake, allow_rejected)
     step("normalising to the reference state")
     normalized = normalize(intake.table, case)
-    write_table(normalized, outdir / "normalized.csv")
+    write_table(normalized, outdir / "normalized.csv")  # verify.measure.export
     step("statistics, limits and claims")
     results = build_results(case, intake, normalized, allow_rejected=allow_rejected,
                             command=f"verify run {case_dir.as_posix()} -o {outdir.as_posix()}")
@@ -177,16 +166,24 @@ def replicate(case_dir: Path, expected_path: Path | None = None, rtol: float = 1
     return compare_results(expected, actual, rtol=rtol)
 
 
-def plan(cv: float | None, expected: float, claimed: float, power: float, alpha: float, pilot: Path | None):
-    from verify.stats.plan import plan_runs
+def plan(cv: float | None, expected: float, claimed: float, power: float, alpha: float, pilot: Path | None) -> dict:
+    """``verify plan``: runs per phase for the claim at the expected reduction, and MDR tables."""
+    from verify.stats.plan import mdr_table, plan_runs
 
     if pilot is not None:
         cv = pilot_cv(pilot)
     if cv is None:
         raise InputError("give --cv (e.g. 0.2) or --pilot CASE")
-    if not (0 < cv < 5):
-        raise InputError(f"--cv must be a positive fraction such as 0.2 (got {cv})")
-    return plan_runs(cv=cv, expected_reduction_pct=expected, claimed_reduction_pct=claimed, power=power, alpha=alpha)
+    try:
+        result = plan_runs(cv=cv, expected_reduction_pct=expected, claimed_reduction_pct=claimed, power=power, alpha=alpha)
+        ns = list(range(2, 11))
+        one = mdr_table(cv, ns, sided="one", power=power, alpha=alpha)
+        two = mdr_table(cv, ns, sided="two", power=power, alpha=alpha)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    return {"plan": result.to_dict(), "pilot": None if pilot is None else pilot.as_posix(),
+            "mdr": [{"n_per_phase": a["n_per_phase"], "one_sided": a["mdr_pct"], "two_sided": b["mdr_pct"]}
+                    for a, b in zip(one, two)]}
 
 
 def pilot_cv(case_dir: Path) -> float:

@@ -133,7 +133,7 @@ def test_normalize_writes_each_format(tmp_path, suffix):
 def test_normalize_refuses_unknown_format(tmp_path):
     result = invoke("normalize", TEXTILE, "-o", tmp_path / "x.json")
     assert result.exit_code == 2
-    assert ".csv, .xlsx or .parquet" in result.output
+    assert ".csv, .xlsx, .parquet" in result.output
 
 
 @pytest.mark.slow

@@ -5,9 +5,10 @@ results.json is, which failed and why); every number comes from the cases' resul
 (:mod:`verify.batch.summary`). ``batch.json`` (the records) is written beside, so that
 :func:`write_programme_from_outdir` can re-render the summary from the files alone.
 
-Exports are inert against formula injection (OWASP "CSV Injection", reliability.md §1): a text
-cell starting with ``= + - @``, tab or CR is prefixed with ``'`` in the CSV and stored as a
-string cell (``data_type = "s"``) in the xlsx; real numbers stay numbers.
+Exports are inert against formula injection (OWASP "CSV Injection", reliability.md §1), with the
+single-case summary.xlsx's rule (:func:`verify.report.xlsx.inert`): a text cell starting with
+``= + - @``, tab or CR is prefixed with ``'``, and in the xlsx every text cell is a string cell
+(``data_type = "s"``); real numbers stay numbers. The xlsx has fixed document dates.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ DATA = Path(__file__).parent / "data"
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE = "programme.html.j2"
 HTML_LANG = {"ja": "ja", "zh": "zh-CN"}  # platform.md §2: zh-CN, never bare zh
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CHART_ROWS_PER_PANEL = 50
 
 
@@ -43,10 +43,14 @@ def labels() -> dict[str, dict[str, str]]:
 
 
 def inert(value):
-    """A text value made safe to open in a spreadsheet (``'`` before a formula-like start)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """A cell value that cannot execute (the single-case summary.xlsx rule); pandas NA → None."""
+    from verify.report.xlsx import inert as report_inert
+
+    if value is None or value is pd.NA:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalar → Python
+    return report_inert(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -112,7 +116,7 @@ def summary_frame(summaries: list[CaseSummary], failed: list[CaseRecord]) -> pd.
             "limits_judged_after": s.limits_judged["after"], "limits_complied_after": s.limits_complied["after"],
             "limits_exceeded_after": "; ".join(s.exceeded_after),
             **{f"t_per_a_{p}": s.t_per_a.get(p, math.nan) for p in pollutants},
-            "co2_net_t_per_a": math.nan if s.co2_net_t_per_a is None else s.co2_net_t_per_a,
+            "co2_net_change_t_a": math.nan if s.co2_net_change_t_a is None else s.co2_net_change_t_a,
             **{f"inputs_{k}": s.inputs[k] for k in INPUT_TALLIES},
             "qa_checks": s.qa_checks, "qa_failed": len(s.qa_failed), "qa_failed_checks": "; ".join(s.qa_failed),
             "allowed_rejected": s.allowed_rejected, "results_json": s.results_path or "",
@@ -150,7 +154,7 @@ def totals_frame(totals: Totals) -> pd.DataFrame:
         rows += [(f"limits_judged_{phase}", totals.limits_judged[phase], totals.cases_ok),
                  (f"limits_complied_{phase}", totals.limits_complied[phase], totals.cases_ok)]
     rows += [(f"t_per_a_{p}", v, totals.t_per_a_cases[p]) for p, v in totals.t_per_a.items()]
-    rows += [("co2_net_t_per_a", math.nan if totals.co2_net_t_per_a is None else totals.co2_net_t_per_a,
+    rows += [("co2_net_change_t_a", math.nan if totals.co2_net_change_t_a is None else totals.co2_net_change_t_a,
               totals.co2_cases)]
     rows += [(f"inputs_{k}", v, totals.cases_ok) for k, v in totals.inputs.items()]
     rows += [("qa_failed", totals.qa_failed, totals.cases_ok)]
@@ -165,6 +169,8 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
     """One sheet per frame; every text cell is a string cell, so nothing becomes a formula."""
+    from datetime import datetime
+
     from openpyxl import Workbook
 
     def writer(tmp: Path) -> None:
@@ -173,20 +179,17 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
         for name, frame in sheets.items():
             sheet = book.create_sheet(name)
             sheet.append([str(c) for c in frame.columns])
-            for values in frame.itertuples(index=False):
-                row = []
-                for value in values:
-                    if value is None or value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
-                        value = None
-                    elif hasattr(value, "item"):
-                        value = value.item()  # numpy scalar → Python
-                    row.append(value)
-                sheet.append(row)
-            for cells in sheet.iter_rows():
-                for cell in cells:
+            for r, values in enumerate(frame.itertuples(index=False), start=2):
+                for c, value in enumerate(values, start=1):
+                    cell = sheet.cell(row=r, column=c)
+                    cell.value = inert(value)
                     if isinstance(cell.value, str):
                         cell.data_type = "s"  # openpyxl would store "=…" as a formula (reliability.md §1)
             sheet.freeze_panes = "B2"
+        fixed = datetime(1980, 1, 1)  # no wall-clock time in the file
+        book.properties.created = fixed
+        book.properties.modified = fixed
+        book.properties.creator = "verify"
         book.save(tmp)
 
     return atomic_write(path, writer)

@@ -12,8 +12,10 @@ Definitions (also in docs/scale.md):
   effect; a fall of 30 % is a reduction of 30 %), and the method column says which.
 - **Compliance**: over every (endpoint, limit) pair of ``endpoints[].limits[]``, per phase, the
   number judged (``complies[phase]`` not null) and the number complying.
-- **Tonnes per year reduced**: ``cobenefits.annual_reductions[].t_per_a`` summed per pollutant
-  within a case (over its sources); **CO2**: ``cobenefits.co2.net_t_co2_per_a``.
+- **Tonnes per year reduced**: ``cobenefits.pollutants[].reduction_t_a.value`` (t/a, =
+  (E_before − E_after) × operating hours ÷ 1000, verify.measure.cobenefits) summed per pollutant
+  within a case (over its sources); **CO2**: ``cobenefits.net_co2_change_t_a.value``, the net
+  change in t CO2/a (fuel CO2 after − before + added electricity; negative = a saving).
 - **Data quality**: ``inputs[]`` tallies summed, ``qa[]`` checks that did not pass,
   ``ledger.allowed_rejected``, ``case.illustrative``, and ``verification`` null (a draft).
 - **Programme totals** are plain sums (``math.fsum``) of the case values over the cases that
@@ -81,7 +83,7 @@ class CaseSummary:
     limits_complied: dict[str, int]
     exceeded_after: list[str]
     t_per_a: dict[str, float]
-    co2_net_t_per_a: float | None
+    co2_net_change_t_a: float | None
     inputs: dict[str, int]
     qa_failed: list[str]
     qa_checks: int
@@ -149,20 +151,27 @@ def compliance(results: dict) -> tuple[dict[str, int], dict[str, int], list[str]
     return judged, complied, exceeded
 
 
+def _value(item) -> float | None:
+    """The number of a co-benefit quantity ``{"value": …, "unit": …, …}`` (or a bare number)."""
+    return _num(item.get("value")) if isinstance(item, dict) else _num(item)
+
+
 def annual_reductions(results: dict) -> dict[str, float]:
     """t/a reduced per pollutant (sum over the case's sources); pollutants without a number absent."""
-    items = ((results.get("cobenefits") or {}).get("annual_reductions")) or []
+    items = ((results.get("cobenefits") or {}).get("pollutants")) or []
     sums: dict[str, list[float]] = {}
     for item in items:
-        value = _num(item.get("t_per_a"))
+        if not isinstance(item, dict):
+            continue
+        value = _value(item.get("reduction_t_a"))
         if value is not None and item.get("pollutant"):
             sums.setdefault(str(item["pollutant"]), []).append(value)
     return {pollutant: math.fsum(values) for pollutant, values in sorted(sums.items())}
 
 
-def co2_net(results: dict) -> float | None:
-    co2 = (results.get("cobenefits") or {}).get("co2")
-    return _num(co2.get("net_t_co2_per_a")) if isinstance(co2, dict) else None
+def co2_net_change(results: dict) -> float | None:
+    """Net CO2 change of the measure, t CO2/a (negative = a saving); None when not computed."""
+    return _value(((results.get("cobenefits") or {}).get("net_co2_change_t_a")))
 
 
 def summarise_case(results: dict, results_path: str | None = None) -> CaseSummary:
@@ -201,7 +210,7 @@ def summarise_case(results: dict, results_path: str | None = None) -> CaseSummar
         statement_id=(verification or {}).get("statement_id") if isinstance(verification, dict) else None,
         claims=claims, verdict_counts=counts, reductions=main_reductions(results),
         limits_judged=judged, limits_complied=complied, exceeded_after=exceeded,
-        t_per_a=annual_reductions(results), co2_net_t_per_a=co2_net(results), inputs=inputs,
+        t_per_a=annual_reductions(results), co2_net_change_t_a=co2_net_change(results), inputs=inputs,
         qa_failed=qa_failed, qa_checks=len(qa), allowed_rejected=allowed, results_path=results_path,
         flags=flags,
     )
@@ -220,7 +229,7 @@ class Totals:
     limits_complied: dict[str, int]
     t_per_a: dict[str, float]
     t_per_a_cases: dict[str, int]
-    co2_net_t_per_a: float | None
+    co2_net_change_t_a: float | None
     co2_cases: int
     inputs: dict[str, int]
     qa_failed: int
@@ -232,14 +241,14 @@ def programme_totals(summaries: list[CaseSummary], failed: int = 0) -> Totals:
     pollutants = sorted({p for s in summaries for p in s.t_per_a})
     t_per_a = {p: math.fsum(s.t_per_a[p] for s in summaries if p in s.t_per_a) for p in pollutants}
     t_cases = {p: sum(1 for s in summaries if p in s.t_per_a) for p in pollutants}
-    co2 = [s.co2_net_t_per_a for s in summaries if s.co2_net_t_per_a is not None]
+    co2 = [s.co2_net_change_t_a for s in summaries if s.co2_net_change_t_a is not None]
     return Totals(
         cases=len(summaries) + failed, cases_ok=len(summaries), cases_failed=failed,
         claims=sum(len(s.claims) for s in summaries), verdict_counts=verdicts,
         limits_judged={ph: sum(s.limits_judged[ph] for s in summaries) for ph in ("before", "after")},
         limits_complied={ph: sum(s.limits_complied[ph] for s in summaries) for ph in ("before", "after")},
         t_per_a=t_per_a, t_per_a_cases=t_cases,
-        co2_net_t_per_a=math.fsum(co2) if co2 else None, co2_cases=len(co2),
+        co2_net_change_t_a=math.fsum(co2) if co2 else None, co2_cases=len(co2),
         inputs={key: sum(s.inputs[key] for s in summaries) for key in INPUT_TALLIES},
         qa_failed=sum(len(s.qa_failed) for s in summaries),
     )

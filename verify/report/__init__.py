@@ -1,0 +1,23 @@
+"""The bilingual (ja/zh) verification report, rendered from a results dict alone.
+
+Public API:
+
+- :func:`verify.report.render.render_html` ``(results, langs=("ja", "zh"), *, charts=True) -> str``
+- :func:`verify.report.render.render_pdf` ``(results, langs=("ja", "zh"), fetcher=None) -> bytes``
+- :func:`verify.report.render.write_report` ``(results, out_path, langs=("ja", "zh")) -> Path``
+  (``.pdf`` or ``.html`` by suffix; atomic)
+- :func:`verify.report.xlsx.write_summary_xlsx` ``(results, path) -> Path``
+- :func:`verify.report.pdf.check_cjk_fonts` ``() -> None`` (raises RenderError without Noto CJK)
+- :func:`verify.report.i18n.parse_langs` ``("ja,zh") -> ("ja", "zh")`` for ``--lang``
+
+Modules: ``render`` (view model + Jinja2), ``fmt`` (the one number/unit formatter), ``i18n``
+(catalogues ``data/ja.toml``, ``data/zh.toml``), ``charts`` (matplotlib SVG), ``pdf`` (WeasyPrint
+with a deny-all URL fetcher), ``xlsx`` (summary workbook). Templates and CSS live in the top-level
+``templates/`` folder. Nothing here imports ``verify.sources``, ``verify.measure`` or
+``verify.stats``.
+"""
+
+from verify.report.render import render_html, render_pdf, write_report
+from verify.report.xlsx import write_summary_xlsx
+
+__all__ = ["render_html", "render_pdf", "write_report", "write_summary_xlsx"]

@@ -24,7 +24,6 @@ from markupsafe import Markup
 
 import verify
 from verify.errors import RenderError
-from verify.report import charts
 from verify.report.fmt import (DASH, fmt_chem, fmt_date, fmt_int, fmt_interval, fmt_num, fmt_p,
                                fmt_pct, fmt_plain, fmt_ratio_interval, fmt_unit)
 from verify.report.i18n import HTML_LANG, load_catalogue, parse_langs
@@ -165,6 +164,7 @@ def _endpoint_view(ep: dict) -> dict:
     return {
         "raw": _with(ep, ("source", "position", "pollutant", "metric", "as", "design", "unit")),
         "key": (ep.get("source"), ep.get("position"), ep.get("pollutant"), ep.get("metric")),
+        "raw_tests": tests,
         "design": ep.get("design"),
         "status": ep.get("status"),
         "unit": fmt_unit(ep.get("unit")),
@@ -341,6 +341,7 @@ def build_view(results: dict) -> dict:
         "fugitive": [e for e in endpoints if e["raw"].get("metric") == "fugitive"],
         "limited": [e for e in endpoints if e["limits"]],
         "caveat_groups": _caveat_groups(endpoints),
+        "has_gehan": any(_get(e["raw_tests"], "censored") for e in endpoints),
         "groups": _groups(results, endpoints),
         "sources": [{**_with(s, _SOURCE_KEYS), "limits": s.get("limits") or []}
                     for s in results.get("sources") or [] if isinstance(s, dict)],
@@ -385,7 +386,9 @@ def _cell(key, value, L: Lang) -> str:
         return L.poll(value)
     if isinstance(value, bool):
         return L.yesno(value)
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return fmt_plain(value)  # counts and declared integers (hours, kW) as given
+    if isinstance(value, float):
         return fmt_num(value)
     return DASH if value is None else str(value)
 
@@ -429,6 +432,8 @@ _NO_CHARTS = {"groups": {}, "fugitive": None, "reduction": None, "series": {}}
 
 
 def _charts(view: dict, L: Lang) -> dict:
+    from verify.report import charts  # matplotlib is imported only when charts are drawn
+
     labels = {"before": L.t("phase.before"), "after": L.t("phase.after"), "mean": L.t("chart.mean"),
               "limit": L.t("chart.limit")}
     out: dict = {"groups": {}, "fugitive": None, "reduction": None, "series": {}}

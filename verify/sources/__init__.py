@@ -107,7 +107,15 @@ def read_inputs(case: Case) -> Intake:
 
 
 def _key_frame(table: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
-    return pd.DataFrame({c: table[c].astype(object).where(table[c].notna(), "\x00NA") if c in table else "\x00NA" for c in cols})
+    """Integer codes of the key columns (missing is a value of its own, equal to itself)."""
+    out = {}
+    for c in cols:
+        if c in table:
+            codes, _ = pd.factorize(table[c], use_na_sentinel=False)
+            out[c] = codes.astype(np.int64)
+        else:
+            out[c] = np.zeros(len(table), dtype=np.int64)
+    return pd.DataFrame(out, index=table.index)
 
 
 def _check_duplicates(table: pd.DataFrame) -> pd.DataFrame:
@@ -133,8 +141,8 @@ def _run_level(table: pd.DataFrame) -> pd.DataFrame:
     Continuous readings (no ``run``) are their own run: the key then includes ``start``.
     """
     keys = _key_frame(table, (*RUN_KEY, "start"))
-    keys.loc[table["run"].notna().to_numpy(), "start"] = "\x00NA"
-    group = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
+    keys.loc[table["run"].notna().to_numpy(), "start"] = -1
+    group = np.unique(keys.to_numpy(), axis=0, return_inverse=True)[1].reshape(-1)
     table = table.copy()
     for field in ("flow", "o2_pct", "h2o_pct", "temp_c", "pressure_kpa", "load_pct"):
         if field not in table:

@@ -142,7 +142,7 @@ def _run_level(table: pd.DataFrame) -> pd.DataFrame:
     """
     keys = _key_frame(table, (*RUN_KEY, "start"))
     keys.loc[table["run"].notna().to_numpy(), "start"] = -1
-    group = np.unique(keys.to_numpy(), axis=0, return_inverse=True)[1].reshape(-1)
+    group = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
     table = table.copy()
     for field in ("flow", "o2_pct", "h2o_pct", "temp_c", "pressure_kpa", "load_pct"):
         if field not in table:

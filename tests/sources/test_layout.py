@@ -332,3 +332,10 @@ def test_lod_column_per_pollutant_in_wide(parse):
     p = parse([["phase", "run", "NMHC (mg/m3)", "非甲烷总烃检出限(mg/m3)"], ["before", "1", "ND", "0.07"]], defaults={"source": "S1"})
     t = p.table.iloc[0]
     assert (t["value"], t["lod"], bool(t["censored"])) == (0.07, 0.07, True)
+
+
+def test_header_unit_and_unit_column_must_agree(parse):
+    p = parse([["source", "phase", "run", "pollutant", "測定値 (mg/m3)", "unit"], ["S1", "before", "1", "NMHC", "1", "ppm"],
+               ["S1", "before", "2", "NMHC", "2", "mg/m3"], ["S1", "before", "3", "NMHC", "3", ""]])
+    assert entry(p, "E2")["reason"] == "unit_conflict"
+    assert p.table["value"].tolist() == [2.0, 3.0]

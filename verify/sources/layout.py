@@ -11,6 +11,14 @@
 * Values follow case-format.md "What every row becomes" and reliability.md §4 (see
   :mod:`verify.sources.ledger` for the counting rules). Reason codes are stable strings.
 * Summary rows (a run or sample called 均值/平均値/mean/max …) are rejected: a mean is not a run.
+* Impossible values are rejected (reliability.md §4 #14–18): O2 outside [0, 21) % — the O2
+  correction ρ·(21−O2ref)/(21−O2) (GB 13271-2014; field-guide §5) divides by 21 − O2; moisture
+  outside [0, 100) % — the dry-basis division by 1 − Bws (field-guide §5); flow ≤ 0; absolute
+  pressure ≤ 0; temperature below −273.15 °C; a negative concentration without a detection limit
+  (with one: flagged, kept unclipped, censored). A value above ``range`` is flagged and gets the
+  HJ 212-2017 flag ``T``; rows flagged F/M/S/D/C/B by HJ 212-2017 are invalid data (rejected).
+* A non-detect in a run-level column, ``lod`` or ``range`` is rejected (a limit is not a
+  measurement of flow or O2).
 
 Everything is computed column-wise (pandas/NumPy); only unusual cells take a per-cell path.
 """
@@ -514,6 +522,11 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         vrole = roles["value"]
         if vrole.unit is not None or vrole.unit_error:
             units = _Units.constant(n, vrole.unit or vrole.unit_error)
+            if vrole.unit is not None and "unit" in generic:
+                # a unit column that says otherwise than the header: which one is right?
+                col_units = _Units.from_texts(unit_col, unit_of)
+                differs = col_units.attr(lambda u: isinstance(u, UnitInfo) and u != vrole.unit).astype(bool)
+                vcells.mark(differs, REJECTED, "unit_conflict", f"the unit column disagrees with the header unit {vrole.unit_text!r}")
         elif unit_col is not None:
             units = _Units.from_texts(unit_col, unit_of)
         else:

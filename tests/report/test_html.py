@@ -110,6 +110,30 @@ def test_illustrative_marking_toggles(results):
     assert 'class="hdr-illus"' not in render_html(results, charts=False)
 
 
+ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "div", "section", "span", "p", "h1",
+                "h2", "h3", "table", "thead", "tbody", "tr", "th", "td", "ul", "ol", "li", "a", "b",
+                "br", "figure", "figcaption", "pre", "svg", "g", "path", "defs", "clippath",
+                "clipPath", "rect", "use", "text", "style", "line", "polyline", "polygon", "circle",
+                "tspan"}
+
+
+def _tags_and_urls(html: str) -> tuple[set[str], list[str]]:
+    from html.parser import HTMLParser
+
+    tags: set[str] = set()
+    urls: list[str] = []
+
+    class P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            tags.add(tag)
+            urls.extend(v or "" for k, v in attrs if k in ("src", "href", "xlink:href", "srcset",
+                                                             "data", "action", "formaction"))
+            assert not any(k.startswith("on") for k, _ in attrs), (tag, attrs)
+
+    P().feed(html)
+    return tags, urls
+
+
 def _inject(results: dict) -> dict:
     r = copy.deepcopy(results)
     r["case"]["factory"] = {"ja": HOSTILE["script"] + HOSTILE["img"], "zh": HOSTILE["img"]}
@@ -132,9 +156,10 @@ def test_hostile_text_is_escaped(small_results, with_charts):
     assert "<img" not in html.lower()
     assert "&lt;script&gt;" in html
     assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
-    # no URL of any kind in an attribute: only in-document anchors
-    for attr in re.findall(r'(?:src|href|xlink:href)\s*=\s*"([^"]*)"', html):
-        assert attr.startswith("#"), attr
+    # no element besides ours, and no URL of any kind in an attribute: only in-document anchors
+    tags, urls = _tags_and_urls(html)
+    assert tags <= ALLOWED_TAGS, tags - ALLOWED_TAGS
+    assert all(u.startswith("#") for u in urls), urls
     # the only url() references are the SVG's own clip paths
     assert set(re.findall(r"url\((.)", html.split("</style>", 1)[1])) <= {"#"}
 
@@ -169,3 +194,26 @@ def test_missing_optional_keys_still_render(results):
 def test_results_must_be_a_dict():
     with pytest.raises(RenderError):
         render_html(["not", "a", "dict"])  # type: ignore[arg-type]
+
+
+def test_censored_values_and_gehan_column(results):
+    ep = next(e for e in results["endpoints"] if e["source"] == "boundary")
+    ep["after"]["censored"] = [True, False, False, False]
+    ep["tests"]["censored"] = {"statistic": -14.0, "p_value": 0.0143, "method": "exact"}
+    run = next(r for r in results["runs"] if r["phase"] == "after")
+    run["censored"] = True
+    html = render_html(results, ("ja",), charts=False)
+    assert "<0.980" not in html and "&lt;0.980" in html       # boundary after run 1: 0.98
+    assert "Gehan 検定 p" in html and "0.014" in html
+    assert "&lt;42.1" in html  # S1 NMHC after run 1: 31.6 mgC/m3 reported as 42.1 mg/m3 as CH4
+    assert "検出下限未満" in html
+
+
+@pytest.mark.parametrize("key", ["position", "as", "before", "after", "reduction_pct", "reduction_ci95",
+                                 "gm_ratio", "gm_ratio_ci95", "mdr_pct", "tests", "p_adjusted",
+                                 "limits", "caveats", "status", "design", "unit"])
+def test_endpoint_without_optional_key_renders(results, key):
+    for ep in results["endpoints"]:
+        ep.pop(key, None)
+    html = render_html(results, ("ja",), charts=False)
+    assert "実証は認証ではありません" in html

@@ -115,7 +115,10 @@ def report_pdf():
     results = json.loads((Path(__file__).parent / "fixtures" / "results_textile.json").read_text("utf-8"))
     fetcher = pdfmod.make_fetcher()
     data = render_pdf(results, ("ja", "zh"), fetcher=fetcher)
-    return SimpleNamespace(results=results, data=data, fetcher=fetcher, text=pdftext(data))
+    raw = _run(["pdftotext", "-enc", "UTF-8", "-", "-"], data)
+    pages = [re.sub(r"\s+", "", p) for p in raw.split("\f") if p.strip()]
+    return SimpleNamespace(results=results, data=data, fetcher=fetcher, text=pdftext(data), pages=pages,
+                           spaced=re.sub(r"\s+", " ", raw))
 
 
 @pytest.mark.slow
@@ -130,16 +133,21 @@ def test_pdf_text_has_both_languages(report_pdf):
 
 @pytest.mark.slow
 def test_pdf_headline_numbers_identical_in_both_languages(report_pdf):
-    text = report_pdf.text
+    text = report_pdf.spaced
     cut = text.index("大气污染治理效果验证报告")
     ja, zh = text[:cut], text[cut:]
+
+    def count(haystack: str, token: str) -> int:
+        # a whole number: not preceded by a digit or '.', not followed by a digit
+        return len(re.findall(r"(?<![\d.])" + re.escape(token) + r"(?!\d)", haystack))
+
     expected = []
     for c in report_pdf.results["claims"]:
         expected += [fmt_pct(c["estimate"]), fmt_pct(c["lower_bound"]), fmt_p(c["p_value"])]
     # C2 oil mist by hand: 100(1 − 6.5667/49.8) = 86.8 %
     assert "86.8%" in expected
     for token in expected:
-        assert ja.count(token) >= 1 and ja.count(token) == zh.count(token), token
+        assert count(ja, token) >= 1 and count(ja, token) == count(zh, token), token
 
 
 @pytest.mark.slow
@@ -150,3 +158,14 @@ def test_pdf_embeds_both_cjk_faces_and_fetches_nothing(report_pdf):
     assert any("Noto-Sans-CJK-SC" in r and " yes " in r for r in rows), fonts
     assert report_pdf.fetcher.calls == []
     assert b"/EmbeddedFile" not in report_pdf.data
+
+
+@pytest.mark.slow
+def test_every_page_marked_draft_and_illustrative(report_pdf):
+    pages = report_pdf.pages
+    assert len(pages) >= 10
+    for i, page in enumerate(pages, start=1):
+        ja = "草案DRAFT" in page and "例示データ" in page
+        zh = "草稿DRAFT" in page and "示例数据" in page
+        assert ja or zh, f"page {i} lacks the DRAFT / illustrative marking"
+        assert f"{i}/{len(pages)}" in page  # page number / total in the footer

@@ -56,17 +56,19 @@ class StageTimer:
 
     def __init__(self) -> None:
         self.stages: dict[str, float] = {}
+        self.stages_cpu: dict[str, float] = {}  # CPU seconds (process_time) per stage
         self.results: dict[str, object] = {}
 
     def wrap(self, module, attr: str, name: str, keep_result: bool = False) -> None:
         original = getattr(module, attr)
 
         def timed(*args, **kwargs):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             try:
                 result = original(*args, **kwargs)
             finally:
                 self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - t0
+                self.stages_cpu[name] = self.stages_cpu.get(name, 0.0) + time.process_time() - c0
             if keep_result:
                 self.results[name] = result
             return result
@@ -152,12 +154,12 @@ def _verify_timer(extra: list[tuple[str, str, str]] = ()) -> StageTimer:
 def task_normalize(args: dict) -> dict:
     """``verify normalize CASE -o OUT.csv`` through :func:`verify.pipeline.normalize_to_file`."""
     timer = _verify_timer([("verify.measure.normalize", "normalize", "normalize"),
-                           ("verify.case", "load_case", "load_case")])
+                           ("verify.measure.export", "write_table", "write_table"),
+                           ("verify.measure.export", "spreadsheet_safe", "write_table:spreadsheet_safe"),
+                           ("verify.pipeline", "write_table", "write_table"),  # before verify.measure.export existed
+                           ("verify.pipeline", "load_case", "load_case")])
     _import(["verify.cli", "verify.pipeline", "pandas", "numpy"])
     from verify import pipeline
-
-    timer.wrap(pipeline, "write_table", "write_table")
-    timer.wrap(pipeline, "load_case", "load_case")
     import_s = time.perf_counter() - T_START
     rss_after_import = _rss_bytes()
     t0, c0 = time.perf_counter(), time.process_time()
@@ -170,7 +172,8 @@ def task_normalize(args: dict) -> dict:
     if norm is not None:
         info["normalized_rows"] = int(len(norm))
         info["normalized_columns"] = int(norm.shape[1])
-    return {"import_s": import_s, "work_s": work_s, "work_cpu_s": work_cpu_s, "stages": timer.stages, "info": info}
+    return {"import_s": import_s, "work_s": work_s, "work_cpu_s": work_cpu_s, "stages": timer.stages,
+            "stages_cpu": timer.stages_cpu, "info": info}
 
 
 def _output_frame(shape: dict, n_rows: int):
@@ -222,6 +225,7 @@ def task_normalize_baseline(args: dict) -> dict:
     frame = pd.read_csv(args["input"], dtype=str, keep_default_na=False)
     stages["read_csv"] = time.perf_counter() - t0
     cpu = time.process_time() - c0
+    stages_cpu = {"read_csv": cpu}
     shape = args.get("shape")
     t1 = time.perf_counter()
     if shape:
@@ -232,8 +236,10 @@ def task_normalize_baseline(args: dict) -> dict:
     t2, c2 = time.perf_counter(), time.process_time()
     out.to_csv(args["out"], index=False, encoding="utf-8-sig", lineterminator="\n")
     stages["to_csv"] = time.perf_counter() - t2
-    cpu += time.process_time() - c2
+    stages_cpu["to_csv"] = time.process_time() - c2
+    cpu += stages_cpu["to_csv"]
     return {"import_s": import_s, "work_s": stages["read_csv"] + stages["to_csv"], "work_cpu_s": cpu, "stages": stages,
+            "stages_cpu": stages_cpu,
             "info": {"build_s": build_s, "rows_in": int(len(frame)), "rows_out": int(len(out)),
                      "columns_out": int(out.shape[1]), "shape": "verify output" if shape else "input (verify output unknown)"}}
 
@@ -251,11 +257,12 @@ def task_intake(args: dict) -> dict:
     rss_after_import = _rss_bytes()
     t0, c0 = time.perf_counter(), time.process_time()
     case = load_case(Path(args["case"]))
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     intake = _call(lambda: read_inputs(case))
     t2, c2 = time.perf_counter(), time.process_time()
     info = {"rss_after_import": rss_after_import, **_ledger_info(intake)}
     return {"import_s": import_s, "work_s": t2 - t0, "work_cpu_s": c2 - c0, "stages": {"load_case": t1 - t0, "read_inputs": t2 - t1},
+            "stages_cpu": {"load_case": c1 - c0, "read_inputs": c2 - c1},
             "info": info}
 
 
@@ -291,13 +298,14 @@ def task_intake_baseline(args: dict) -> dict:
 
     import_s = time.perf_counter() - T_START
     path = args["input"]
-    stages = {}
+    stages, stages_cpu = {}, {}
     info: dict = {}
     t0, c0 = time.perf_counter(), time.process_time()
     if path.endswith(".xlsx"):
         frame = pd.read_excel(path, sheet_name=args.get("sheet") or 0, engine="calamine")
         stages["read_excel_calamine"] = time.perf_counter() - t0
-        t1 = time.perf_counter()
+        stages_cpu["read_excel_calamine"] = time.process_time() - c0
+        t1, c1 = time.perf_counter(), time.process_time()
         formulas = merged = cells = 0
         with zipfile.ZipFile(path) as zf:
             part = _sheet_part(zf, args.get("sheet"))
@@ -313,13 +321,14 @@ def task_intake_baseline(args: dict) -> dict:
                     if tag in ("row", "mergeCell"):
                         elem.clear()
         stages["xml_scan"] = time.perf_counter() - t1
+        stages_cpu["xml_scan"] = time.process_time() - c1
         info.update(cells=cells, formulas=formulas, merged=merged)
     else:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         stages["read_csv"] = time.perf_counter() - t0
     info["rows"] = int(len(frame))
     return {"import_s": import_s, "work_s": sum(stages.values()), "work_cpu_s": time.process_time() - c0,
-            "stages": stages, "info": info}
+            "stages": stages, "stages_cpu": stages_cpu, "info": info}
 
 
 def _median_time(func, loops: int) -> float:
@@ -341,7 +350,10 @@ def task_units(args: dict) -> dict:
       :func:`verify.measure.conversions.ppmv_to_mg_m3`) vs ``x * (M / Vm)``;
     * ``factor``: ``x * units.factor("ug/m3", "mg/m3")`` with the factor cache cleared before every
       call (so pint's one factor per unit group is paid each time) vs ``x * 1e-3``;
-    * ``wet_to_dry``: :func:`verify.measure.conversions.wet_to_dry` vs ``x / (1 - h2o / 100)``.
+    * ``wet_to_dry``: :func:`verify.measure.conversions.wet_to_dry` vs the same numpy expression
+      with the same guard (NaN where H2O is outside [0, 100) %): ``x / (1 - where(valid, b, nan))``;
+    * ``change_state``: mg/m3 at 293.15 K → 273.15 K (:func:`verify.measure.conversions.change_state`)
+      vs ``x * (293.15 / 273.15)``.
     """
     _import(["numpy"])
     try:
@@ -357,13 +369,17 @@ def task_units(args: dict) -> dict:
     rng = np.random.default_rng(1)
     x = rng.uniform(0.1, 200.0, n)
     h2o = rng.uniform(2.0, 12.0, n)
+    def _guarded(b):
+        return np.where((b >= 0) & (b < 1), b, np.nan)
+
     m_no2 = 46.0055  # g/mol, from IUPAC atomic weights (N 14.007, O 15.999), as in platform.md §3
     vm = molar_volume_l_per_mol("normal")
     t0 = time.perf_counter()
     pairs = {
         "ppmv_to_mg_m3": (lambda: cv.ppmv_to_mg_m3(x, m_no2, "normal"), lambda: x * (m_no2 / vm)),
         "factor": (lambda: (units.factor.cache_clear(), x * units.factor("ug/m3", "mg/m3"))[1], lambda: x * 1e-3),
-        "wet_to_dry": (lambda: cv.wet_to_dry(x, h2o), lambda: x / (1.0 - h2o / 100.0)),
+        "wet_to_dry": (lambda: cv.wet_to_dry(x, h2o), lambda: x / (1.0 - _guarded(h2o / 100.0))),
+        "change_state": (lambda: cv.change_state(x, "epa", "normal"), lambda: x * (293.15 / 273.15)),
     }
     stages, info = {}, {"n": n, "loops": loops}
     for name, (ours, bare) in pairs.items():
@@ -397,7 +413,6 @@ def task_analyze(args: dict) -> dict:
     (peak RSS − RSS after imports) / loaded table measures data, not code.
     """
     timer = _verify_timer([
-        ("verify.case", "load_case", "load_case"),
         ("verify.measure.normalize", "normalize", "normalize"),
         ("verify.measure.endpoints", "build_endpoints", "build_endpoints"),
         ("verify.stats.continuous", "hourly_table", "hourly_table"),
@@ -409,7 +424,7 @@ def task_analyze(args: dict) -> dict:
     _import_all_verify()
     from verify import pipeline
 
-    timer.wrap(pipeline, "load_case", "load_case")
+    timer.try_wrap("verify.pipeline", "load_case", "load_case")
     import_s = time.perf_counter() - T_START
     rss_after_import = _rss_bytes()
     t0, c0 = time.perf_counter(), time.process_time()
@@ -421,7 +436,8 @@ def task_analyze(args: dict) -> dict:
     norm = timer.results.get("normalize")
     if norm is not None:
         info["normalized_bytes"] = int(norm.memory_usage(deep=True).sum())
-    return {"import_s": import_s, "work_s": work_s, "work_cpu_s": work_cpu_s, "stages": timer.stages, "info": info}
+    return {"import_s": import_s, "work_s": work_s, "work_cpu_s": work_cpu_s, "stages": timer.stages,
+            "stages_cpu": timer.stages_cpu, "info": info}
 
 
 def task_run(args: dict) -> dict:

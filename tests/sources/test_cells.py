@@ -206,3 +206,14 @@ def test_date_series_equals_cells(cells, tz):
         out = parse_datetime_cell(raw, tz=tz)
         assert out.kind == row["kind"], raw
         assert (out.value is None and pd.isna(row["value"])) or out.value == row["value"], raw
+
+
+@settings(max_examples=25, deadline=1000)
+@given(st.lists(st.one_of(DATES, st.sampled_from(["2026/03/01 10:00", "2026/3/1 10:00", " 2026/03/01 10:00", "2026/02/30 10:00"])), max_size=15))
+def test_date_series_with_declared_format_equals_cells(cells):
+    fmt = "%Y/%m/%d %H:%M"
+    frame = parse_datetime_series(pd.Series(cells, dtype=object), tz=TZ, date_format=fmt)
+    for raw, (_, row) in zip(cells, frame.iterrows()):
+        out = parse_datetime_cell(raw, tz=TZ, date_format=fmt)
+        assert out.kind == row["kind"], raw
+        assert (out.value is None and pd.isna(row["value"])) or out.value == row["value"], raw

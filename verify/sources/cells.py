@@ -401,14 +401,27 @@ def parse_datetime_series(
         done = (pd.Series(arr, dtype=object) == "").to_numpy(dtype=bool).copy()
     else:
         done = np.fromiter((v is None or (type(v) is str and v == "") for v in arr), dtype=bool, count=n)
-    if n and not date_format:
+    if n:
         is_str = np.ones(n, dtype=bool) if all_text else np.fromiter((type(v) is str for v in arr), dtype=bool, count=n)
+        is_str &= ~done
         if is_str.any():
             idx_str = np.flatnonzero(is_str)
             strs = pd.Series(arr[is_str], dtype=object)
-            fast = _fullmatch(strs, _RE_FAST_DATE)
-            if fast.any():
-                parsed = pd.to_datetime(strs[fast].str.replace("T", " ", regex=False), format="ISO8601", errors="coerce")
+            if not date_format:
+                fast = _fullmatch(strs, _RE_FAST_DATE)
+                parsed = pd.to_datetime(strs[fast].str.replace("T", " ", regex=False), format="ISO8601", errors="coerce") if fast.any() else None
+            elif "%z" not in date_format and "%Z" not in date_format:
+                # declared format: pandas parses, and only cells that print back to exactly their own
+                # text are taken (anything else — padding, spaces, odd forms — goes to strptime)
+                parsed_all = pd.to_datetime(strs, format=date_format, errors="coerce")
+                ok = parsed_all.notna().to_numpy()
+                fast = np.zeros(len(strs), dtype=bool)
+                if ok.any():
+                    fast[ok] = (parsed_all[ok].dt.strftime(date_format) == strs[ok]).to_numpy(dtype=bool)
+                parsed = parsed_all[fast] if fast.any() else None
+            else:
+                fast, parsed = np.zeros(len(strs), dtype=bool), None
+            if parsed is not None:
                 local = pd.DatetimeIndex(parsed).tz_localize(zone, ambiguous="NaT", nonexistent="NaT").tz_convert("UTC")
                 ok = ~np.asarray(local.isna())
                 idx = idx_str[fast][ok]

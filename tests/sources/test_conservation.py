@@ -28,27 +28,27 @@ def _check(parsed) -> None:
     assert len(value_entries) == t.values_flagged + t.values_rejected
     assert (value_entries["outcome"] == "rejected").sum() == t.values_rejected
     assert (e["field"] == "row").sum() == t.rejected
-    assert value_entries["raw"].notna().all() or value_entries["raw"].isna().sum() <= t.values  # raw kept where a cell had text
+    assert value_entries["raw"].notna().all()  # the raw text is kept beside every listed value (promise 2)
     rows_in_table = set(parsed.table["row"]) if len(parsed.table) else set()
     rejected_rows = set(e[e["field"] == "row"]["row"])
     assert not rows_in_table & rejected_rows
     assert len(rows_in_table) == t.accepted + t.flagged
 
 
-@settings(max_examples=20, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(LABELS["phase"], LABELS["run"], VALUES, VALUES, VALUES), min_size=1, max_size=12), st.data())
-def test_wide_conservation(rows, data):
+@settings(max_examples=15, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(LABELS["phase"], LABELS["run"], VALUES, VALUES, VALUES), min_size=1, max_size=12))
+def test_wide_conservation(rows):
     header = ["phase", "run", "NMHC (mg/m3)", "PM (mg/m3)", "含氧量(%)"]
     grid = SheetGrid(file="w.csv", sheet=None, rows=[header, *[list(r) for r in rows]])
     try:
-        parsed = parse_grid(grid, FileSpec(path="w.csv", defaults={"source": "S1"}), data.draw(st.just(None)) or _ctx())
+        parsed = parse_grid(grid, FileSpec(path="w.csv", defaults={"source": "S1"}), _ctx())
     except InputError as exc:
         assert "no data rows" in exc.message
         return
     _check(parsed)
 
 
-@settings(max_examples=20, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(LABELS["source"], LABELS["phase"], LABELS["run"], LABELS["pollutant"], VALUES, LABELS["unit"], VALUES),
                 min_size=1, max_size=12))
 def test_long_conservation(rows):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 import pytest
 
 from verify.case import FileSpec

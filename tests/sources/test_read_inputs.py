@@ -7,7 +7,6 @@ import hashlib
 import textwrap
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from verify.case import load_case

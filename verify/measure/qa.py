@@ -19,9 +19,8 @@ Checks and their sources
   within a factor :data:`LOD_RATIO_MAX` of each other. This factor is a convention of this tool
   (no standard sets it): a lower detection limit after than before can make a reduction look
   larger where values are censored.
-* ``derived_values`` — listed (as failed) only where some value could not be taken to the
-  reporting state, dry gas (or O2, flow), with the reasons from ``normalize``'s ``missing`` column
-  (no H2O for a wet value, …).
+* ``derived_values`` — every value could be taken to the reporting state, dry gas (and O2, flow):
+  fails listing the reasons from ``normalize``'s ``missing`` column (no H2O for a wet value, …).
 * ``lab_o2ref``, ``lab_rate`` — lab-reported O2-corrected concentrations and rates agree with the
   recomputed ones within 1 % (from ``normalize``'s ``o2ref_mismatch``/``rate_mismatch``).
 """
@@ -135,10 +134,9 @@ def _run_level_checks(t: pd.DataFrame, case: Case) -> list[dict]:
                 blocking = reasons.map(lambda rs: [r for r in rs if r.startswith(BLOCKING_PREFIXES)])
                 k = int((blocking.map(len) > 0).sum())
                 distinct = sorted({r for rs in blocking for r in rs})
-                if k:  # listed only when something could not be normalized
-                    out.append(_item("derived_values", src, _pos(pos), None, phase, False,
-                                     _detail("derived_values", "fail", label=label, phase=phase,
-                                             n=len(pr), k=k, reasons="; ".join(distinct))))
+                out.append(_item("derived_values", src, _pos(pos), None, phase, k == 0,
+                                 _detail("derived_values", "pass" if k == 0 else "fail", label=label, phase=phase,
+                                         n=len(pr), k=k, reasons="; ".join(distinct))))
             for check, column in (("lab_o2ref", "o2ref_mismatch"), ("lab_rate", "rate_mismatch")):
                 if column not in pr.columns:
                     continue

@@ -217,3 +217,13 @@ def test_endpoint_without_optional_key_renders(results, key):
         ep.pop(key, None)
     html = render_html(results, ("ja",), charts=False)
     assert "実証は認証ではありません" in html
+
+
+def test_level_claim_and_extra_conditions(results):
+    c = results["claims"][3]
+    c.update(kind="level", claimed=60, estimate=31.9, lower_bound=38.1,
+             conditions={"load_pct_min": 75, "fuel": "<b>coal</b>"})
+    html = render_html(results, ("ja",), charts=False)
+    assert "片側 95 % 上限" in html
+    assert "C4: fuel = &lt;b&gt;coal&lt;/b&gt;" in html
+    assert "38.1" in html and "38.1%" not in html  # a level is in the metric's unit, not a percent

@@ -169,3 +169,19 @@ def test_every_page_marked_draft_and_illustrative(report_pdf):
         zh = "草稿DRAFT" in page and "示例数据" in page
         assert ja or zh, f"page {i} lacks the DRAFT / illustrative marking"
         assert f"{i}/{len(pages)}" in page  # page number / total in the footer
+
+
+def test_isolated_render_times_out_cleanly(small_results):
+    with pytest.raises(RenderError, match="did not finish"):
+        pdfmod.render_pdf_isolated(small_results, ("ja",), timeout=0.05)
+
+
+def test_isolated_render_reports_child_errors(small_results):
+    with pytest.raises(RenderError, match="unknown report language"):
+        pdfmod.render_pdf_isolated(small_results, ("xx",), timeout=120)
+
+
+@pytest.mark.slow
+def test_isolated_render_gives_a_pdf(small_results):
+    data = pdfmod.render_pdf_isolated(small_results, ("zh",), timeout=600)
+    assert data.startswith(b"%PDF") and "验证不等于认证" in pdftext(data)

@@ -7,6 +7,8 @@ Public API:
 - :func:`verify.report.render.write_report` ``(results, out_path, langs=("ja", "zh")) -> Path``
   (``.pdf`` or ``.html`` by suffix; atomic)
 - :func:`verify.report.xlsx.write_summary_xlsx` ``(results, path) -> Path``
+- :func:`verify.report.pdf.render_pdf_isolated` ``(results, langs, *, timeout=600, memory_mb=4096)
+  -> bytes`` (the same PDF rendered in a child process with a timeout and a memory limit)
 - :func:`verify.report.pdf.check_cjk_fonts` ``() -> None`` (raises RenderError without Noto CJK)
 - :func:`verify.report.i18n.parse_langs` ``("ja,zh") -> ("ja", "zh")`` for ``--lang``
 

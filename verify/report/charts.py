@@ -90,10 +90,11 @@ def run_values_chart(panels: list[dict], labels: dict[str, str], lang: str) -> s
                 ymax = max(ymax, max(vals))
             for lim in panel.get("limits") or []:
                 ax.axhline(lim["value"], color=LIMIT_COLOUR, linestyle="--", linewidth=0.8)
-                ax.annotate(lim["label"], (1.45, lim["value"]), xycoords="data", fontsize=6.5,
+                # label in the free band right of the "after" group, so it never covers a point
+                ax.annotate(lim["label"], (2.05, lim["value"]), xycoords="data", fontsize=6.5,
                             ha="right", va="bottom", color=LIMIT_COLOUR)
                 ymax = max(ymax, lim["value"])
-            ax.set_xlim(-0.6, 1.6)
+            ax.set_xlim(-0.6, 2.1)
             ax.set_ylim(0, ymax * 1.15 if ymax > 0 else 1)
             ax.set_xticks([0, 1], [labels["before"], labels["after"]])
             ax.set_title(panel["title"], fontsize=8)

@@ -14,9 +14,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
@@ -126,3 +128,33 @@ def html_to_pdf(html: str, results: dict, fetcher=None) -> bytes:
     document.metadata.modified = date
     document.metadata.attachments = []
     return document.write_pdf(attachments=None, pdf_identifier=False, presentational_hints=False)
+
+
+def _limit_memory(megabytes: int):
+    def apply():  # runs in the child between fork and exec (POSIX only)
+        import resource
+
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
+
+
+def render_pdf_isolated(results: dict, langs: tuple[str, ...] = ("ja", "zh"), *,
+                        timeout: float = 600, memory_mb: int = 4096) -> bytes:
+    """Render the PDF in a child process with a wall-clock timeout and an address-space limit
+    (reliability.md §1 "WeasyPrint": long renderings, memory kept). Raises RenderError on
+    timeout, on a render error in the child, or when the child dies."""
+    payload = json.dumps({"results": results, "langs": list(langs)}, ensure_ascii=False,
+                         allow_nan=False).encode("utf-8")
+    preexec = _limit_memory(memory_mb) if os.name == "posix" else None
+    try:
+        proc = subprocess.run([sys.executable, "-m", "verify.report._worker"], input=payload,
+                              capture_output=True, timeout=timeout, preexec_fn=preexec, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise RenderError(f"PDF rendering did not finish within {timeout:g} s and was stopped") from exc
+    if proc.returncode != 0 or not proc.stdout.startswith(b"%PDF"):
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        raise RenderError("PDF rendering failed in the child process (exit "
+                          f"{proc.returncode}): " + " | ".join(tail))
+    return proc.stdout

@@ -238,6 +238,9 @@ def _claim_view(c: dict) -> dict:
         "lower_bound": num(c.get("lower_bound")),
         "p": fmt_p(c.get("p_value")),
         "verdict": c.get("verdict") or "insufficient_data",
+        "other_conditions": [(str(k), fmt_plain(val) if isinstance(val, (int, float)) else str(val))
+                             for k, val in (c.get("conditions") or {}).items() if k != "load_pct_min"]
+        if isinstance(c.get("conditions"), dict) else [],
         "load_min": fmt_plain(_get(c, "conditions", "load_pct_min"))
         if _get(c, "conditions", "load_pct_min") is not None else None,
     }

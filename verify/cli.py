@@ -124,7 +124,7 @@ def check(
     if outcome.intake.ledger.has_rejections and not allow_rejected:
         err.print("error: values or rows were rejected (see above); fix the data or pass --allow-rejected", markup=False)
         raise typer.Exit(code=2)
-    if strict and any(not q["passed"] for q in outcome.qa):
+    if strict and any(q["passed"] is False for q in outcome.qa):
         raise typer.Exit(code=1)
 
 
@@ -161,7 +161,7 @@ def analyze(
     results = _guard(pipeline.analyze_to_file, case, output, allow_rejected=allow_rejected)
     print_claims(out, results)
     out.print(f"wrote {output}", markup=False)
-    if strict and any(not q["passed"] for q in results["qa"]):
+    if strict and any(q["passed"] is False for q in results["qa"]):
         raise typer.Exit(code=1)
 
 
@@ -224,7 +224,7 @@ def run(
         results = _guard(pipeline.run, case, output, langs=langs, allow_rejected=allow_rejected, step=step)
     print_claims(out, results)
     out.print(f"wrote {output}/", markup=False)
-    if strict and any(not q["passed"] for q in results["qa"]):
+    if strict and any(q["passed"] is False for q in results["qa"]):
         raise typer.Exit(code=1)
 
 

@@ -48,8 +48,10 @@ def print_check(console: Console, outcome) -> None:
             console.print(f"… and {len(listed) - MAX_LISTED} more (write them all with --ledger FILE)", markup=False)
     for file, sheet in getattr(ledger, "unread_sheets", []):
         console.print(f"not read: {file}, sheet {sheet!r} (no [[file]] entry for it)", markup=False)
-    failed = [q for q in outcome.qa if not q["passed"]]
-    console.print(f"QA checks: {len(outcome.qa) - len(failed)} passed, {len(failed)} failed", markup=False)
+    failed = [q for q in outcome.qa if q["passed"] is False]
+    unknown = sum(q["passed"] is None for q in outcome.qa)
+    passed = sum(q["passed"] is True for q in outcome.qa)
+    console.print(f"QA checks: {passed} passed, {len(failed)} failed, {unknown} could not be judged", markup=False)
     if failed:
         qa = _table("Failed QA checks", "check", "source", "phase", "detail")
         for q in failed:

@@ -39,13 +39,23 @@ def print_check(console: Console, outcome) -> None:
     entries = ledger.to_frame()
     listed = entries[entries["outcome"].isin(["flagged", "rejected"])] if len(entries) else entries
     if len(listed):
-        table = _table(f"Not accepted ({len(listed)})", "file", "sheet", "cell", "field", "raw", "outcome", "reason")
-        for rec in listed.head(MAX_LISTED).itertuples(index=False):
-            table.add_row(_s(rec.file), _s(rec.sheet), _s(rec.cell), _s(rec.field), _s(rec.raw), _s(rec.outcome),
-                          _s(rec.detail if isinstance(rec.detail, str) else rec.reason))
-        console.print(table)
-        if len(listed) > MAX_LISTED:
-            console.print(f"… and {len(listed) - MAX_LISTED} more (write them all with --ledger FILE)", markup=False)
+        keys = ["file", "sheet", "field", "outcome", "reason"]
+        grouped = listed.fillna({"sheet": ""}).groupby(keys, sort=True, dropna=False)
+        summary = _table("Not accepted, by reason", *keys, "count", "first cell", "detail")
+        for key, g in grouped:
+            first = g.iloc[0]
+            summary.add_row(*(_s(k) for k in key), _s(len(g)), _s(first["cell"]), _s(first["detail"]))
+        console.print(summary)
+        rejected = listed[listed["outcome"] == "rejected"]
+        if len(rejected):
+            table = _table(f"Rejected ({len(rejected)}): fix these or pass --allow-rejected", "file", "sheet", "cell",
+                           "field", "raw", "reason")
+            for rec in rejected.head(MAX_LISTED).itertuples(index=False):
+                table.add_row(_s(rec.file), _s(rec.sheet), _s(rec.cell), _s(rec.field), _s(rec.raw),
+                              _s(rec.detail if isinstance(rec.detail, str) else rec.reason))
+            console.print(table)
+            if len(rejected) > MAX_LISTED:
+                console.print(f"… and {len(rejected) - MAX_LISTED} more (write them all with --ledger FILE)", markup=False)
     for file, sheet in getattr(ledger, "unread_sheets", []):
         console.print(f"not read: {file}, sheet {sheet!r} (no [[file]] entry for it)", markup=False)
     failed = [q for q in outcome.qa if q["passed"] is False]

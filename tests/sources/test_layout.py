@@ -155,8 +155,12 @@ def test_row15_over_range(parse):
 def test_hj212_flags(parse):
     rows = [["S1", "before", str(i), "NMHC", "1", "mg/m3", f] for i, f in enumerate(["N", "T", "M", "X"], 1)]
     p = parse(_long(rows, extra=["flag"]))
-    assert p.table["run"].tolist() == ["1", "2"] and p.table["status"].tolist() == ["accepted", "flagged"]
-    assert entry(p, "E4")["reason"] == "flag_M" and entry(p, "E5")["reason"] == "unknown_flag"
+    # N valid; T over range kept and flagged; M (maintenance) kept, flagged, counted as invalid
+    # (HJ 212-2017; the statistics never average it); an unknown flag is rejected
+    assert p.table["run"].tolist() == ["1", "2", "3"] and p.table["status"].tolist() == ["accepted", "flagged", "flagged"]
+    assert p.table["flag"].tolist() == ["N", "T", "M"]
+    assert entry(p, "E4")["reason"] == "flag_M" and entry(p, "E4")["outcome"] == "flagged"
+    assert entry(p, "E5")["reason"] == "unknown_flag" and entry(p, "E5")["outcome"] == "rejected"
 
 
 # rows 16–18: impossible run-level values rejected; only what depends on them is lost

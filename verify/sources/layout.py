@@ -589,8 +589,11 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             present = fa != None  # noqa: E711
             known = np.isin(fa, list(HJ212_VALID | HJ212_KEPT | HJ212_INVALID))
             vcells.mark(present & np.isin(fa, list(HJ212_KEPT)), FLAGGED, "flag_T", "HJ 212 flag T (over range)")
+            # invalid-data flags (stopped, maintenance, calibration, fault, …) are normal in CEMS
+            # exports: the reading is kept and flagged, counted as invalid and never averaged
+            # (HJ 75-2017 / HJ 212-2017); only an unknown flag is rejected.
             for f in sorted(HJ212_INVALID):
-                vcells.mark(present & (fa == f), REJECTED, f"flag_{f}", f"HJ 212 flag {f}: not valid data")
+                vcells.mark(present & (fa == f), FLAGGED, f"flag_{f}", f"HJ 212 flag {f}: invalid data, counted and not used")
             vcells.mark(present & ~known, REJECTED, "unknown_flag", "flag is not an HJ 212-2017 data flag")
         slots.append((vcells, pkeys, aux, ukey, units))
         all_cells.append(vcells)

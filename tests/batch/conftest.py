@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,13 @@ def _endpoint(source, pollutant, metric, reduction, ci, limits=(), design="befor
     if hac is not None:
         ep["tests"] = {"hac_ols": hac, "welch_t": None}
     return ep
+
+
+def _tonnes(source, pollutant, t_a):
+    """A cobenefits.pollutants item as verify.measure.cobenefits writes it (value objects)."""
+    return {"source": source, "pollutant": pollutant,
+            "reduction_kg_h": {"value": None if t_a is None else t_a * 1000 / 7200, "unit": "kg/h"},
+            "reduction_t_a": {"value": t_a, "unit": "t/a", "formula": "(E_before − E_after) × hours ÷ 1000"}}
 
 
 def _limit(lid, before, after):
@@ -53,11 +59,9 @@ def synthetic_programme() -> dict[str, dict]:
             {"id": "C2", "source": "S1", "position": None, "pollutant": "NMHC", "metric": "concentration",
              "kind": "reduction", "claimed": 50, "estimate": 30.0, "verdict": "not_verified", "verified": False},
         ],
-        "cobenefits": {"annual_reductions": [
-            {"source": "S1", "pollutant": "NMHC", "t_per_a": 3.0},
-            {"source": "S2", "pollutant": "NMHC", "t_per_a": 1.5},
-            {"source": "S2", "pollutant": "SO2", "t_per_a": 2.0}],
-            "co2": {"net_t_co2_per_a": 100.0}},
+        "cobenefits": {"available": True, "pollutants": [
+            _tonnes("S1", "NMHC", 3.0), _tonnes("S2", "NMHC", 1.5), _tonnes("S2", "SO2", 2.0)],
+            "net_co2_change_t_a": {"value": -100.0, "unit": "t CO2/a"}},
         "ledger": {"entries": [], "unread_sheets": [], "allowed_rejected": False},
     }
     b = {
@@ -73,7 +77,7 @@ def synthetic_programme() -> dict[str, dict]:
             _endpoint("S1", "NMHC", "concentration", 10.0, [-5.0, 20.0]),
         ],
         "claims": [],
-        "cobenefits": {"annual_reductions": [{"source": "S1", "pollutant": "NMHC", "t_per_a": 0.25}]},
+        "cobenefits": {"available": True, "pollutants": [_tonnes("S1", "NMHC", 0.25)]},
         "ledger": {"allowed_rejected": True},
     }
     c = {  # only the keys the contract requires at the top, most optional ones absent
@@ -83,9 +87,9 @@ def synthetic_programme() -> dict[str, dict]:
                                 [_limit("L:SO2:rate", True, False)])],
         "claims": [{"id": "C1", "source": "S9", "position": None, "pollutant": "SO2", "metric": "mass_rate",
                     "kind": "reduction", "claimed": 20, "verdict": "insufficient_data"}],
-        "cobenefits": {"annual_reductions": [{"source": "S9", "pollutant": "SO2", "t_per_a": -0.5},
-                                             {"source": "S9", "pollutant": "PM", "t_per_a": None}],
-                       "co2": {"net_t_co2_per_a": 50.5}},
+        "cobenefits": {"available": True,
+                       "pollutants": [_tonnes("S9", "SO2", -0.5), _tonnes("S9", "PM", None)],
+                       "net_co2_change_t_a": {"value": 50.5, "unit": "t CO2/a"}},
     }
     return {"plant-a": a, "plant-b": b, "plant-c": c}
 
@@ -127,45 +131,26 @@ def make_case_copy(dest: Path, case_id: str) -> Path:
     return dest
 
 
+MINI = Path(__file__).resolve().parent / "data" / "mini-case"
+
+
+def make_mini_case(dest: Path, case_id: str = "mini-boiler") -> Path:
+    """tests/batch/data/mini-case (the bundled case's boiler stack alone) with its data file
+    copied from the bundled case: a real case that `verify run` completes in a few seconds."""
+    shutil.copytree(MINI, dest)
+    (dest / "data").mkdir()
+    shutil.copy2(BUNDLED / "data" / "boiler_S2.csv", dest / "data" / "boiler_S2.csv")
+    if case_id != "mini-boiler":
+        toml = dest / "case.toml"
+        toml.write_text(toml.read_text(encoding="utf-8").replace('id = "mini-boiler"', f'id = "{case_id}"', 1),
+                        encoding="utf-8")
+    return dest
+
+
 def make_broken_case(dest: Path) -> Path:
     dest.mkdir(parents=True)
     (dest / "case.toml").write_text('[case]\nid = "broken-case"\ntitle = \n', encoding="utf-8")
     return dest
-
-
-@dataclass(frozen=True)
-class Reference:
-    ok: bool
-    reason: str
-    case: Path | None = None
-    results: Path | None = None
-
-    def require(self) -> "Reference":
-        if not self.ok:
-            pytest.skip(self.reason)
-        return self
-
-
-@pytest.fixture(scope="session")
-def pipeline_reference(tmp_path_factory) -> Reference:
-    """Run the bundled case once in-process with verify.pipeline.run (what `verify run` does).
-
-    ``.ok`` is False, with the reason, while the stages are not all there yet; tests that need a
-    case that succeeds call ``.require()`` and are skipped with that reason. The case folder and
-    its results.json are kept for comparison with what the batch writes.
-    """
-    from verify import pipeline
-
-    if not BUNDLED.is_dir():
-        return Reference(False, "the bundled case case_studies/jiangsu-textile-dyeing is not there")
-    base = tmp_path_factory.mktemp("reference")
-    case = make_case_copy(base / "cases-in" / "ref-case", "ref-case")
-    try:
-        pipeline.run(case, base / "out", langs=("ja", "zh"))
-    except Exception as exc:  # noqa: BLE001 - the stages land one by one during the project
-        return Reference(False, "verify.pipeline.run cannot run the bundled case yet "
-                                f"({type(exc).__name__}: {str(exc)[:200]})")
-    return Reference(True, "", case, base / "out" / "results.json")
 
 
 def free_port() -> int:
@@ -179,4 +164,5 @@ def helpers():
     """The module-level helpers, for test modules (importlib mode cannot import conftest)."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(free_port=free_port, make_broken_case=make_broken_case, make_case_copy=make_case_copy)
+    return SimpleNamespace(free_port=free_port, make_broken_case=make_broken_case, make_case_copy=make_case_copy,
+                           make_mini_case=make_mini_case)

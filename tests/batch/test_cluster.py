@@ -21,17 +21,17 @@ from verify.batch.command import batch_command
 DASK = Path(sys.executable).with_name("dask")
 
 
-def _without_reproduce(path: Path) -> dict:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data.pop("reproduce", None)  # names the output folder, which differs by design
-    return data
+def _check_ran_like_verify_run(folder: Path, case_dir: Path) -> None:
+    """The case's outputs are those of `verify run` (pipeline.run), and results.json says so."""
+    for name in ("results.json", "report.pdf", "report.html", "summary.xlsx", "ledger.csv", "normalized.csv"):
+        assert (folder / name).is_file(), name
+    results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    assert results["reproduce"]["command"] == f"verify run {case_dir.as_posix()} -o {folder.as_posix()}"
 
 
-def test_local_cluster_bad_cases_listed_others_complete(tmp_path, pipeline_reference, helpers):
-    """Broken, unreadable and duplicate-id cases are listed with exit status and error; the good
-    cases (copies of the bundled case, once `verify run` works on it) complete with exactly the
-    results of `verify run`. Until the stages have landed only the failure half can run; the
-    reason is printed as a skip note by ``test_pipeline_runs_the_bundled_case``."""
+def test_local_cluster_bad_cases_listed_others_complete(tmp_path, helpers):
+    """Broken, unreadable and duplicate-id cases are listed with exit status and error; two real
+    cases complete through pipeline.run on the workers of a LocalCluster made by the batch."""
     inp = tmp_path / "in"
     helpers.make_broken_case(inp / "zz-broken")
     for name in ("twin-1", "twin-2"):  # two folders declaring the same id: both refused up front
@@ -39,47 +39,28 @@ def test_local_cluster_bad_cases_listed_others_complete(tmp_path, pipeline_refer
         (inp / name / "case.toml").write_text('[case]\nid = "twin"\n', encoding="utf-8")
     (inp / "garbage").mkdir()
     (inp / "garbage" / "case.toml").write_bytes(b"\xff\xfe\x00not toml")
-    paths = [inp]
-    good = []
-    if pipeline_reference.ok:
-        helpers.make_case_copy(inp / "plant-2", "plant-2")
-        paths.append(pipeline_reference.case)
-        good = ["plant-2", "ref-case"]
+    good = {"mini-1": helpers.make_mini_case(inp / "mini-1", "mini-1").resolve(),
+            "mini-2": helpers.make_mini_case(inp / "sub" / "mini-2", "mini-2").resolve()}
     seen = []
-    summary = batch_command(paths, tmp_path / "out", workers=2, langs=("ja", "zh"),
-                            progress=lambda rec, done, total: seen.append((rec.case_id, done, total)),
-                            pdf=pipeline_reference.ok)
-    total = 4 + len(good)
-    assert [d for _, d, _ in seen] == list(range(1, total + 1)) and {t for _, _, t in seen} == {total}
+    summary = batch_command([inp], tmp_path / "out", workers=2, langs="ja",
+                            progress=lambda rec, done, total: seen.append((rec.case_id, done, total)))
+    assert [d for _, d, _ in seen] == [1, 2, 3, 4, 5, 6] and {t for _, _, t in seen} == {6}
     by_id = {r.case_id: r for r in summary.records}
-    assert set(by_id) == {"_zz-broken", "_twin-1", "_twin-2", "_garbage", *good}
-    failed = [by_id[k] for k in ("_zz-broken", "_twin-1", "_twin-2", "_garbage")]
-    assert all(r.exit_status in (2, 3) and r.error for r in failed)
-    assert sum("also declared by" in r.error for r in failed) == 2
-    for name in ("summary.csv", "summary.xlsx", "programme.html", "batch.json"):
-        assert (tmp_path / "out" / name).is_file(), name
-    totals = summary.programme.totals
-    assert (totals.cases, totals.cases_ok, totals.cases_failed) == (total, len(good), 4)
-    if not pipeline_reference.ok:
-        return
+    assert set(by_id) == {"_zz-broken", "_twin-1", "_twin-2", "_garbage", "mini-1", "mini-2"}
+    for case_id, case_dir in good.items():
+        assert by_id[case_id].ok, by_id[case_id].error
+        _check_ran_like_verify_run(tmp_path / "out" / "cases" / case_id, case_dir)
     assert by_id["_zz-broken"].exit_status == 2 and "case.toml" in by_id["_zz-broken"].error
     assert by_id["_garbage"].exit_status == 2
-    for case_id in good:
-        assert by_id[case_id].ok, by_id[case_id].error
-        folder = tmp_path / "out" / "cases" / case_id
-        for name in ("results.json", "report.pdf", "report.html", "summary.xlsx", "ledger.csv", "normalized.csv"):
-            assert (folder / name).is_file(), name
-    # exactly the code path of `verify run`: the same results as the in-process reference run
-    assert _without_reproduce(tmp_path / "out" / "cases" / "ref-case" / "results.json") == \
-        _without_reproduce(pipeline_reference.results)
+    assert ["also declared by" in by_id[k].error for k in ("_twin-1", "_twin-2")] == [True, True]
     assert summary.exit_code == 2 and summary.n_ok == 2
-    assert (tmp_path / "out" / "programme.pdf").is_file()
-
-
-def test_pipeline_runs_the_bundled_case(pipeline_reference):
-    """Skipped, with the reason, while `verify run` cannot yet run the bundled case."""
-    ref = pipeline_reference.require()
-    assert ref.results.is_file()
+    totals = summary.programme.totals
+    assert (totals.cases, totals.cases_ok, totals.cases_failed) == (6, 2, 4)
+    assert totals.verdict_counts["verified"] == sum(
+        c["verdict"] == "verified" for k in good
+        for c in json.loads((tmp_path / "out" / "cases" / k / "results.json").read_text(encoding="utf-8"))["claims"])
+    for name in ("summary.csv", "summary.xlsx", "programme.html", "programme.pdf", "batch.json"):
+        assert (tmp_path / "out" / name).is_file(), name
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -101,7 +82,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.mark.slow
-def test_external_scheduler_and_worker_on_loopback(tmp_path, pipeline_reference, helpers):
+def test_external_scheduler_and_worker_on_loopback(tmp_path, helpers):
     if not DASK.exists():
         pytest.skip(f"no dask command next to {sys.executable}")
     from distributed import Client
@@ -138,17 +119,15 @@ def test_external_scheduler_and_worker_on_loopback(tmp_path, pipeline_reference,
 
         inp = tmp_path / "in"
         helpers.make_broken_case(inp / "broken")
-        if pipeline_reference.ok:
-            helpers.make_case_copy(inp / "plant-x", "plant-x")
+        helpers.make_mini_case(inp / "plant-x", "plant-x")
         summary = batch_command([inp], tmp_path / "out", scheduler=address, langs="ja", pdf=False)
         by_id = {r.case_id: r for r in summary.records}
         assert by_id["_broken"].exit_status in (2, 3) and by_id["_broken"].error
         # the task ran in the external worker process, not here
         assert by_id["_broken"].worker and not by_id["_broken"].worker.endswith(f":{os.getpid()}")
-        if pipeline_reference.ok:
-            assert by_id["plant-x"].ok, by_id["plant-x"].error
-            assert (tmp_path / "out" / "cases" / "plant-x" / "results.json").is_file()
-            assert summary.programme.totals.cases_ok == 1
+        assert by_id["plant-x"].ok, by_id["plant-x"].error
+        _check_ran_like_verify_run(tmp_path / "out" / "cases" / "plant-x", (inp / "plant-x").resolve())
+        assert summary.programme.totals.cases_ok == 1 and summary.exit_code == 2
         assert (tmp_path / "out" / "summary.csv").is_file()
     finally:
         for proc in reversed(procs):

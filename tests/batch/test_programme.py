@@ -54,7 +54,7 @@ def test_programme_files_and_totals_equal_the_sum(tmp_path, programme_results, w
         csv_sum = sum(float(r[f"t_per_a_{pollutant}"]) for r in rows.values() if r.get(f"t_per_a_{pollutant}"))
         assert totals[f"t_per_a_{pollutant}"][0] == pytest.approx(csv_sum, rel=1e-12)
     assert totals["t_per_a_NMHC"] == (pytest.approx(4.75), 2)  # hand: 3.0 + 1.5 + 0.25
-    assert totals["co2_net_t_per_a"][0] == pytest.approx(150.5)  # hand: 100 + 50.5
+    assert totals["co2_net_change_t_a"][0] == pytest.approx(-49.5)  # hand: −100 + 50.5
     assert totals["cases"][0] == 4 and totals["cases_failed"][0] == 1
     assert totals["claims_verified"][0] == sum(int(r["claims_verified"]) for r in rows.values() if r["claims_verified"])
     reductions = list(book["reductions"].iter_rows(min_row=2, values_only=True))
@@ -73,7 +73,7 @@ def test_exports_are_inert_against_formula_injection(tmp_path, programme_results
     cells = [row[col] for row in sheet.iter_rows(min_row=2)]
     target = [c for c in cells if c.value and "HYPERLINK" in c.value]
     assert len(target) == 1 and target[0].data_type == "s"  # a string, not a formula
-    assert target[0].value == '=HYPERLINK("http://x")'  # text unchanged in the xlsx
+    assert target[0].value == "'=HYPERLINK(\"http://x\")"  # as the single-case summary.xlsx does
 
 
 def test_html_escapes_input_text_and_has_both_languages(tmp_path, programme_results, write_results_files):

@@ -20,7 +20,7 @@ def test_case_row_by_hand(programme_results):
     assert s.verdict_counts == {"verified": 1, "supported": 0, "not_verified": 1, "insufficient_data": 0}
     # NMHC over S1 and S2: 3.0 + 1.5; SO2 2.0 (conftest numbers)
     assert s.t_per_a == {"NMHC": 4.5, "SO2": 2.0}
-    assert s.co2_net_t_per_a == 100.0
+    assert s.co2_net_change_t_a == -100.0  # a saving
     # limits: before judged 3 (False, True, False) → 1 complies; after judged 2 (True, True; one null)
     assert s.limits_judged == {"before": 3, "after": 2}
     assert s.limits_complied == {"before": 1, "after": 2}
@@ -55,7 +55,7 @@ def test_missing_interval_stays_missing_never_zero():
 
 def test_absent_optional_keys_are_tolerated():
     s = summarise_case({"schema": "verify.results/1", "case": {"id": "bare"}})
-    assert s.claims == [] and s.reductions == [] and s.t_per_a == {} and s.co2_net_t_per_a is None
+    assert s.claims == [] and s.reductions == [] and s.t_per_a == {} and s.co2_net_change_t_a is None
     assert s.flags == ["draft"]
 
 
@@ -68,17 +68,19 @@ def test_null_tonnes_are_not_counted_as_zero(programme_results):
 def test_totals_equal_the_sum_of_the_cases(programme_results):
     summaries = [summarise_case(r) for r in programme_results.values()]
     totals = programme_totals(summaries, failed=2)
-    # by hand: NMHC 4.5 (a) + 0.25 (b) = 4.75; SO2 2.0 (a) − 0.5 (c) = 1.5; CO2 100 + 50.5 = 150.5
+    # by hand: NMHC 4.5 (a) + 0.25 (b) = 4.75; SO2 2.0 (a) − 0.5 (c) = 1.5; CO2 −100 + 50.5 = −49.5
     assert totals.t_per_a == {"NMHC": 4.75, "SO2": 1.5}
     assert totals.t_per_a_cases == {"NMHC": 2, "SO2": 2}
-    assert totals.co2_net_t_per_a == 150.5 and totals.co2_cases == 2
+    assert totals.co2_net_change_t_a == -49.5 and totals.co2_cases == 2
     assert (totals.cases, totals.cases_ok, totals.cases_failed) == (5, 3, 2)
     # independently: walk the raw dicts
     raw = list(programme_results.values())
     for pollutant in ("NMHC", "SO2"):
-        expected = sum(i["t_per_a"] for r in raw for i in r["cobenefits"]["annual_reductions"]
-                       if i["pollutant"] == pollutant and i["t_per_a"] is not None)
+        expected = sum(i["reduction_t_a"]["value"] for r in raw for i in r["cobenefits"]["pollutants"]
+                       if i["pollutant"] == pollutant and i["reduction_t_a"]["value"] is not None)
         assert totals.t_per_a[pollutant] == pytest.approx(expected, rel=1e-12)
+    co2 = [r["cobenefits"].get("net_co2_change_t_a", {}).get("value") for r in raw]
+    assert totals.co2_net_change_t_a == pytest.approx(sum(v for v in co2 if v is not None), rel=1e-12)
     verdicts = [c["verdict"] for r in raw for c in r["claims"]]
     assert totals.claims == len(verdicts) == 3  # a: C1, C2; b: none; c: C1
     assert totals.verdict_counts == {v: verdicts.count(v) for v in totals.verdict_counts}
@@ -92,5 +94,5 @@ def test_totals_equal_the_sum_of_the_cases(programme_results):
 
 def test_no_co2_anywhere_is_missing_not_zero(programme_results):
     totals = programme_totals([summarise_case(programme_results["plant-b"])])
-    assert totals.co2_net_t_per_a is None and totals.co2_cases == 0
+    assert totals.co2_net_change_t_a is None and totals.co2_cases == 0
     assert not math.isnan(totals.t_per_a["NMHC"])

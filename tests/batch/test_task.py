@@ -99,8 +99,7 @@ def test_success_points_at_results_json(tmp_path, monkeypatch):
     assert record.ok and record.results_path == str(tmp_path / "out" / "results.json")
 
 
-def test_broken_case_toml_through_the_real_pipeline_is_exit_2(tmp_path, pipeline_reference):
-    pipeline_reference.require()
+def test_broken_case_toml_through_the_real_pipeline_is_exit_2(tmp_path):
     bad = _case(tmp_path / "bad", body='[case]\nid = "bad"\ntitle = \n')
     record = run_case(str(bad), str(tmp_path / "out"), "bad")
     assert record.exit_status == 2 and "case.toml" in record.error

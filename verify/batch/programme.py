@@ -163,7 +163,10 @@ def totals_frame(totals: Totals) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """UTF-8 with BOM (Excel opens CJK text), text cells inert."""
-    safe = frame.map(inert)
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):  # text (and mixed) columns only
+            safe[column] = safe[column].map(lambda v: v if not isinstance(v, str) else inert(v))
     return atomic_write(path, lambda tmp: safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n"))
 
 

@@ -321,6 +321,44 @@ def format_tables(med: dict[str, dict], comps: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def format_markdown(report: dict) -> str:
+    """The tables of docs/performance.md from a results JSON (``run.py --markdown FILE``)."""
+    m = report["machine"]
+    lines = [f"Run {report['generated_at']}, `{report['command']}` ({report['mode']}, median of {report['repeats']}, "
+             f"warm-up {'on' if report.get('warmup', True) else 'off'}); commit `{(m.get('git_commit') or '?')[:10]}`; "
+             f"{m.get('cpus')} CPUs ({m.get('cpu', '?')}), {m.get('memory_gib', '?')} GiB, Debian {m.get('debian', '?')}, "
+             f"CPython {m['python']}; load average before/after "
+             f"{report['load_average_1_5_15']['before'][0]:.1f}/{report['load_average_1_5_15']['after'][0]:.1f}.", "",
+             "| | what | verify (s) | baseline (s) | wall ratio | verify CPU (s) | baseline CPU (s) | CPU ratio | target | met (wall / CPU) |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    word = {True: "yes", False: "**no**", None: "—"}
+
+    def f(x, digits=2):
+        if x is None:
+            return "—"
+        return f"{x * 1000:.2f} ms" if x < 0.1 else f"{x:.{digits}f}"
+
+    for c in report["comparisons"]:
+        ratio = "—" if c["ratio"] is None else f"{c['ratio']:.2f}"
+        cpu_ratio = "—" if c.get("cpu_ratio") is None else f"{c['cpu_ratio']:.2f}"
+        status = "" if c["status"] == "ok" else f" ({c['status']})"
+        lines.append(f"| {c['id']} | {c['what']}{status} | {f(c['verify_s'])} | {f(c['baseline_s'])} | {ratio} | "
+                     f"{f(c.get('verify_cpu_s'))} | {f(c.get('baseline_cpu_s'))} | {cpu_ratio} | {c['target']} | "
+                     f"{word[c['met']]} / {word[c.get('met_cpu')]} |")
+    lines += ["", "| task | status | process wall (s) | import (s) | work wall (s) | work CPU (s) | peak RSS (MiB) | stages: wall s (CPU s) |",
+              "|---|---|---:|---:|---:|---:|---:|---|"]
+    for name, t in report["tasks"].items():
+        if t.get("status") != "ok":
+            lines.append(f"| {name} | {t.get('status')}: {(t.get('reason') or '').splitlines()[0][:100] if t.get('reason') else ''} | | | | | | |")
+            continue
+        cpu = t.get("stages_cpu") or {}
+        stages = "; ".join(f"{k} {f(v)}" + (f" ({f(cpu[k])})" if cpu.get(k) is not None else "")
+                           for k, v in t["stages"].items())
+        lines.append(f"| {name} | ok | {f(t['wall_s'])} | {f(t['import_s'])} | {f(t['work_s'])} | {f(t.get('work_cpu_s'))} | "
+                     f"{t['maxrss'] / 2**20:.0f} | {stages} |")
+    return "\n".join(lines)
+
+
 def machine_info() -> dict:
     from importlib import metadata
 
@@ -459,7 +497,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--long-rows", type=int, help="rows of the long CSV (default 1,000,000)")
     parser.add_argument("--xlsx-rows", type=int, help="rows of the wide xlsx (default 190,000: 1.9 million cells, under the reader's 2,000,000-cell cap)")
     parser.add_argument("--output", type=Path, help="results JSON (default benchmarks/results/latest.json)")
+    parser.add_argument("--markdown", type=Path, metavar="RESULTS_JSON",
+                        help="print the markdown tables of a results JSON (for docs/performance.md) and exit")
     args = parser.parse_args(argv)
+    if args.markdown:
+        print(format_markdown(json.loads(args.markdown.read_text(encoding="utf-8"))))
+        return 0
     sizes = dict(QUICK if args.quick else FULL)
     if args.long_rows:
         sizes["long_rows"] = args.long_rows

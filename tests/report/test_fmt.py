@@ -31,7 +31,7 @@ def test_percent_p_interval():
 
 def test_plain_and_int():
     assert fmt_plain(60) == "60"
-    assert fmt_plain(4.0) == "4.0"
+    assert fmt_plain(4.0) == "4" and fmt_plain(75.0) == "75" and fmt_plain(-0.5) == "\u22120.5"
     assert fmt_plain(20.9) == "20.9"
     assert fmt_plain(15000) == "15,000"
     assert fmt_int(8640) == "8,640"

@@ -227,3 +227,29 @@ def test_level_claim_and_extra_conditions(results):
     assert "片側 95 % 上限" in html
     assert "C4: fuel = &lt;b&gt;coal&lt;/b&gt;" in html
     assert "38.1" in html and "38.1%" not in html  # a level is in the metric's unit, not a percent
+
+
+def test_cobenefits_with_quantities_and_provenance(results):
+    # the shape verify.measure's co-benefit stage writes: {value, unit, formula, inputs, source}
+    q = lambda v, u, f, s: {"value": v, "unit": u, "formula": f, "inputs": {}, "source": s}  # noqa: E731
+    results["cobenefits"] = {
+        "available": True, "operating_hours_per_year": 7200.0,
+        "pollutants": [{"source": "S1", "pollutant": "NMHC",
+                        "reduction_kg_h": q(0.7113, "kg/h", "E_before − E_after", "mass_rate means"),
+                        "reduction_t_a": q(5.12136, "t/a", "(E_before − E_after) × hours ÷ 1000", "case.toml"),
+                        "intensity_kg_per_t": {"before": q(2.183, "kg/t", "E ÷ production", "case.toml"),
+                                               "after": q(1.0034, "kg/t", "E ÷ production", "case.toml")}}],
+        "fuels": [{"kind": "bituminous coal", "co2_kg_per_tj": 94600.0,
+                   "co2_source": "IPCC 2006 GL Vol. 2 Ch. 2 Table 2.2: other bituminous coal [K]",
+                   "ncv_gj_per_t": 20.908}],
+        "net_co2_change_t_a": q(-2412.5, "t CO2/a", "fuel CO2 change + electricity CO2", "sum"),
+    }
+    html = render_html(results, ("ja",), charts=False)
+    sec = html[html.index('id="ja-cobenefits"'):html.index('id="ja-appendix"')]
+    assert "0.711 kg/h" in sec and "5.12 t/a" in sec          # computed: 3 significant figures
+    assert "対策前 2.18 kg/t / 対策後 1.00 kg/t" in sec
+    assert "20.908" in sec and "94,600" in sec and "7,200" in sec   # declared inputs as given
+    assert "\u22122,412 t CO₂/a" in sec    # −2412.5: integer digits kept, half-to-even, typographic minus
+    assert "計算式と出典" in sec and "E_before − E_after — mass_rate means" in sec
+    results["cobenefits"] = {"available": False}
+    assert "コベネフィットの計算はありません" in render_html(results, ("ja",), charts=False)

@@ -74,9 +74,10 @@ def fmt_num(x, sig: int = 3, decimals: int | None = None) -> str:
 
 
 def fmt_plain(x) -> str:
-    """A declared parameter (limit value, reference O2, stack height) exactly as given in the data:
-    the shortest round-trip form (``60`` → ``60``, ``4.0`` → ``4.0``, ``20.9`` → ``20.9``), with
-    thousands separators for integers. Measured values use :func:`fmt_num` instead."""
+    """A declared parameter (limit value, reference O2, stack height) as given in the data: the
+    shortest round-trip form without a trailing ``.0`` (JSON writers emit ``75.0`` for 75):
+    ``60`` → ``60``, ``4.0`` → ``4``, ``20.9`` → ``20.9``, with thousands separators.
+    Measured values use :func:`fmt_num` instead."""
     if _is_missing(x):
         return DASH
     if isinstance(x, int):
@@ -85,7 +86,24 @@ def fmt_plain(x) -> str:
     if "e" in text or "E" in text:
         return fmt_num(x)
     whole, _, frac = text.partition(".")
-    return _minus(f"{int(whole):,}" + ("." + frac if frac else "")) if whole not in ("-0",) else _minus(text)
+    frac = "" if frac == "0" else frac
+    if whole == "-0":
+        return _minus("-0." + frac) if frac else "0"
+    return _minus(f"{int(whole):,}" + ("." + frac if frac else ""))
+
+
+def fmt_auto(x) -> str:
+    """A number whose role is not known (generic co-benefit fields): as given when it has at most
+    six significant digits (a declared input such as 20.908 or 7200), else three significant
+    figures (a computed value such as 0.960233…)."""
+    if _is_missing(x):
+        return DASH
+    if isinstance(x, int):
+        return fmt_plain(x)
+    digits = repr(float(x)).lstrip("-").replace(".", "").lstrip("0").rstrip("0")
+    if "e" not in repr(float(x)) and len(digits) <= 6:
+        return fmt_plain(x)
+    return fmt_num(x)
 
 
 def fmt_pct(x, decimals: int = 1) -> str:

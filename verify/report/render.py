@@ -25,7 +25,7 @@ from markupsafe import Markup
 import verify
 from verify.errors import RenderError
 from verify.report.fmt import (DASH, fmt_chem, fmt_date, fmt_int, fmt_interval, fmt_num, fmt_p,
-                               fmt_pct, fmt_plain, fmt_ratio_interval, fmt_unit)
+                               fmt_auto, fmt_pct, fmt_plain, fmt_ratio_interval, fmt_unit)
 from verify.report.i18n import HTML_LANG, load_catalogue, parse_langs
 
 TEMPLATES = Path(verify.__file__).resolve().parents[1] / "templates"
@@ -153,6 +153,8 @@ def _limit_view(lim: dict) -> dict:
         "confidence": lim.get("confidence"),
         "complies": {ph: comp.get(ph) for ph in _PHASES},
         "exceedances": {ph: fmt_int(exc.get(ph)) for ph in _PHASES},
+        "undetermined": {ph: fmt_int(_get(lim, "undetermined", ph)) if _get(lim, "undetermined", ph) else None
+                         for ph in _PHASES},
         "raw_value": lim.get("value"),
     }
 
@@ -235,7 +237,9 @@ def _claim_view(c: dict) -> dict:
         "kind": c.get("kind") or "reduction",
         "claimed": num(c.get("claimed")),
         "estimate": num(c.get("estimate")),
-        "lower_bound": num(c.get("lower_bound")),
+        # reduction/efficiency claims: one-sided lower bound; level claims: one-sided upper bound
+        "lower_bound": num(c.get("upper_bound") if c.get("kind") == "level" and c.get("upper_bound") is not None
+                           else c.get("lower_bound")),
         "p": fmt_p(c.get("p_value")),
         "verdict": c.get("verdict") or "insufficient_data",
         "other_conditions": [(str(k), fmt_plain(val) if isinstance(val, (int, float)) else str(val))
@@ -244,6 +248,17 @@ def _claim_view(c: dict) -> dict:
         "load_min": fmt_plain(_get(c, "conditions", "load_pct_min"))
         if _get(c, "conditions", "load_pct_min") is not None else None,
     }
+
+
+def _with_declared(claim: dict, results: dict) -> dict:
+    """A claim without ``conditions`` takes ``load_pct_min`` from ``claims_declared`` (same id)."""
+    if isinstance(claim.get("conditions"), dict):
+        return claim
+    declared = next((d for d in results.get("claims_declared") or []
+                     if isinstance(d, dict) and d.get("id") == claim.get("id")), None)
+    if declared and declared.get("load_pct_min") is not None:
+        return {**claim, "conditions": {"load_pct_min": declared["load_pct_min"]}}
+    return claim
 
 
 def _groups(results: dict, endpoints: list[dict]) -> list[dict]:
@@ -337,7 +352,8 @@ def build_view(results: dict) -> dict:
         "state": {"t": fmt_num(state.get("temperature_k"), decimals=2),
                   "p": fmt_num(state.get("pressure_kpa"), decimals=3),
                   "dry": state.get("dry", True)},
-        "claims": [_claim_view(c) for c in results.get("claims") or [] if isinstance(c, dict)],
+        "claims": [_claim_view(_with_declared(c, results)) for c in results.get("claims") or []
+                   if isinstance(c, dict)],
         "endpoints": endpoints,
         "run_endpoints": [e for e in endpoints if e["design"] != "continuous" and e["raw"].get("metric") != "fugitive"],
         "continuous": [e for e in endpoints if e["design"] == "continuous"],
@@ -376,56 +392,113 @@ def build_view(results: dict) -> dict:
 # --------------------------------------------------------------------------------------------
 # Co-benefits: generic, robust rendering of whatever is present
 # --------------------------------------------------------------------------------------------
+def _is_text(value) -> bool:
+    return isinstance(value, dict) and bool(value) and set(value) <= {"ja", "zh"}
+
+
+def _is_quantity(value) -> bool:
+    """A computed quantity as the co-benefit stage writes it: ``{value, unit, formula, inputs, source}``."""
+    return isinstance(value, dict) and "value" in value and not _is_text(value)
+
+
+def _is_scalar_cell(value) -> bool:
+    """True when a value fits in one cell: a scalar, a text, a quantity, or a flat phase pair."""
+    if value is None or isinstance(value, (str, int, float, bool)) or _is_text(value) or _is_quantity(value):
+        return True
+    if isinstance(value, dict):
+        return len(value) <= 3 and all(_is_scalar_cell(v) and not isinstance(v, dict) or _is_quantity(v)
+                                       or _is_text(v) for v in value.values())
+    return False
+
+
 def _cell(key, value, L: Lang) -> str:
-    if isinstance(value, dict) and set(value) <= {"ja", "zh"} and value:
+    if _is_text(value):
         return L.text(value)
+    if _is_quantity(value):
+        number = value.get("value")
+        text = fmt_num(number) if not isinstance(number, (dict, list)) else DASH  # computed value
+        unit = fmt_unit(value.get("unit")) if value.get("unit") else ""
+        return f"{text} {unit}".strip()
     if isinstance(value, dict):
         return " / ".join(f"{L.cob_label(k)} {_cell(k, v, L)}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(_cell(key, v, L) for v in value)
-    if key == "source":
+    if key == "source" and isinstance(value, str) and len(value) <= 20:
         return L.source_full(value)
     if key == "pollutant":
         return L.poll(value)
     if isinstance(value, bool):
         return L.yesno(value)
-    if isinstance(value, int):
-        return fmt_plain(value)  # counts and declared integers (hours, kW) as given
-    if isinstance(value, float):
-        return fmt_num(value)
-    return DASH if value is None else str(value)
+    if isinstance(value, (int, float)):
+        return fmt_auto(value)
+    return DASH if value is None else fmt_chem(str(value))
+
+
+def _provenance(value, label: str, out: "OrderedDict[tuple, None]") -> None:
+    """Collect (label, formula, source) of every computed quantity, for the calculation notes."""
+    if _is_quantity(value):
+        if value.get("formula") or value.get("source"):
+            out.setdefault((label, str(value.get("formula") or ""), str(value.get("source") or "")), None)
+        return
+    if isinstance(value, dict) and not _is_text(value):
+        for k, v in value.items():
+            _provenance(v, k if k not in ("before", "after") else label, out)
+    elif isinstance(value, list):
+        for v in value:
+            _provenance(v, label, out)
 
 
 def cob_blocks(value, L: Lang, key: str | None = None) -> list[dict]:
-    """Turn a co-benefits (sub)structure into blocks: table, key/value list, or text list."""
-    if isinstance(value, list) and value and all(isinstance(v, dict) and not set(v) <= {"ja", "zh"}
-                                                 for v in value):
+    """Turn a co-benefits (sub)structure into blocks: table, key/value list, or text list.
+
+    Whatever keys are present are rendered; known keys get catalogue labels, unknown keys show
+    as they are. Computed quantities print as value + unit; their formulas and sources are listed
+    once in a "calculation notes" block at the end (top level only).
+    """
+    blocks = _cob_blocks(value, L, key)
+    if key is None:
+        notes: "OrderedDict[tuple, None]" = OrderedDict()
+        _provenance(value, "", notes)
+        if notes:
+            blocks.append({"type": "list", "title": L.t("cob.calc_notes"),
+                           "items": [f"{L.cob_label(lab)}：{fmt_chem(f)}" + (f" — {src}" if src else "")
+                                     for lab, f, src in notes]})
+    return blocks
+
+
+def _cob_blocks(value, L: Lang, key: str | None = None) -> list[dict]:
+    title = L.cob_label(key) if key else None
+    if isinstance(value, list) and value and all(isinstance(v, dict) and not _is_text(v) for v in value):
         cols: list[str] = []
         for item in value:
             cols += [k for k in item if k not in cols]
-        return [{"type": "table", "title": L.cob_label(key) if key else None,
+        long_text = any(isinstance(item.get(c), str) and len(item.get(c)) > 40 for item in value for c in cols)
+        if long_text or len(cols) > 8:  # one key/value block per item reads better than a wide table
+            return [{"type": "kv", "title": title if i == 0 else None,
+                     "rows": [(L.cob_label(c), _cell(c, item.get(c), L)) for c in cols if c in item]}
+                    for i, item in enumerate(value)]
+        return [{"type": "table", "title": title,
                  "headers": [L.cob_label(c) for c in cols],
                  "rows": [[_cell(c, item.get(c), L) for c in cols] for item in value],
-                 "numeric": [all(isinstance(item.get(c), (int, float)) and not isinstance(item.get(c), bool)
-                                 for item in value if item.get(c) is not None) for c in cols]}]
+                 "numeric": [all((isinstance(item.get(c), (int, float)) and not isinstance(item.get(c), bool))
+                                 or _is_quantity(item.get(c)) for item in value if item.get(c) is not None)
+                             for c in cols]}]
     if isinstance(value, list):
-        return [{"type": "list", "title": L.cob_label(key) if key else None,
-                 "items": [_cell(key, v, L) for v in value]}]
-    if isinstance(value, dict) and not set(value) <= {"ja", "zh"}:
+        return [{"type": "list", "title": title, "items": [_cell(key, v, L) for v in value]}]
+    if isinstance(value, dict) and not _is_text(value) and not _is_quantity(value):
         blocks, pairs = [], []
         for k, v in value.items():
-            if isinstance(v, list) and v and isinstance(v[0], dict):
-                blocks += cob_blocks(v, L, k)
-            elif isinstance(v, dict) and any(isinstance(x, (dict, list)) for x in v.values()):
-                blocks += cob_blocks(v, L, k)
-            elif isinstance(v, dict) and not set(v) <= {"ja", "zh"} and len(v) > 3:
-                blocks += cob_blocks(v, L, k)
-            else:
+            if k == "available":
+                continue
+            if _is_scalar_cell(v) or (isinstance(v, list) and not any(isinstance(x, dict) and not _is_text(x) for x in v)
+                                      and key is not None):
                 pairs.append((L.cob_label(k), _cell(k, v, L)))
+            else:
+                blocks += _cob_blocks(v, L, k)
         if pairs:
-            blocks.insert(0, {"type": "kv", "title": L.cob_label(key) if key else None, "rows": pairs})
+            blocks.insert(0, {"type": "kv", "title": title, "rows": pairs})
         return blocks
-    return [{"type": "list", "title": L.cob_label(key) if key else None, "items": [_cell(key, value, L)]}]
+    return [{"type": "list", "title": title, "items": [_cell(key, value, L)]}]
 
 
 # --------------------------------------------------------------------------------------------
@@ -511,7 +584,7 @@ def render_html(results: dict, langs: tuple[str, ...] = ("ja", "zh"), *, charts:
         L = Lang(code, results)
         blocks.append({"L": L, "charts": _charts(view, L) if charts else _NO_CHARTS,
                        "cob": cob_blocks({k: v for k, v in view["cobenefits"].items()}, L)
-                       if view["cobenefits"] else []})
+                       if view["cobenefits"] and view["cobenefits"].get("available", True) is not False else []})
     try:
         return env.get_template("report.html.j2").render(
             v=view, blocks=blocks, css=Markup(css), root_lang=HTML_LANG[langs[0]], DASH=DASH)

@@ -105,19 +105,20 @@ def test_verify_arithmetic_reproduces_the_readme_hand_check(textile):
 
 
 @pytest.mark.slow
-def test_cems_case_keeps_exactly_the_valid_readings():
-    """HJ 212-2017: N valid, T over range (kept, flagged); C/M/D/F invalid (counted, never used)."""
+def test_cems_case_reads_every_reading_with_its_hj212_flag():
+    """HJ 212-2017: N valid (accepted); T over range and C/M/D/F invalid are flagged and counted,
+    never rejected, so a correct CEMS export needs no --allow-rejected (case-format.md `flag`)."""
     folder = ROOT / "hebei-coating-cems"
     raw = pd.read_csv(folder / "data" / "cems_S1_minute.csv", encoding="utf-8-sig")
     flags = raw.iloc[:, 4]
     intake = _read(folder)
+    assert not intake.ledger.has_rejections
     tally = _tally(intake, "data/cems_S1_minute.csv", None)
     assert tally["rows"] == len(raw) == 80640
-    assert tally["flagged"] == (flags == "T").sum() == 47
-    used = intake.table
-    assert len(used) == flags.isin(["N", "T"]).sum()
-    assert used["phase"].value_counts().to_dict() == {"before": 38715, "after": 38775}
-    ledger = intake.ledger.to_frame()
-    rejected_rows = set(ledger.loc[(ledger["field"] == "row") & (ledger["outcome"] == "rejected"), "row"])
-    invalid_rows = set((flags.index[~flags.isin(["N", "T"])] + 2).tolist())  # +1 header, +1 to 1-based
-    assert rejected_rows in (set(), invalid_rows)  # invalid readings may be ledgered as rejected, never others
+    assert tally["accepted"] == (flags == "N").sum() == 77443
+    assert tally["flagged"] == (flags != "N").sum() == 3197
+    table = intake.table.sort_values("row")
+    assert table["flag"].tolist() == flags.tolist()
+    assert table.loc[table["status"] == "accepted", "flag"].eq("N").all()
+    assert table["phase"].value_counts().to_dict() == {"before": 40320, "after": 40320}
+    assert table["value"].tolist() == raw.iloc[:, 2].tolist()

@@ -156,6 +156,7 @@ def _limit_view(lim: dict) -> dict:
         "undetermined": {ph: fmt_int(_get(lim, "undetermined", ph)) if _get(lim, "undetermined", ph) else None
                          for ph in _PHASES},
         "raw_value": lim.get("value"),
+        "voluntary": lim.get("legal") is False,
     }
 
 
@@ -316,7 +317,7 @@ _SOURCE_KEYS = ("id", "kind", "role", "name", "height_m", "regime", "reference_o
 _ENTRY_KEYS = ("file", "sheet", "row", "column", "cell", "field", "raw", "outcome", "reason", "detail")
 _INPUT_KEYS = ("file", "sheet", "sha256", "rows", "accepted", "flagged", "rejected", "values",
                "values_flagged", "values_rejected", "layout", "encoding")
-_QA_KEYS = ("check", "source", "phase", "passed", "detail")
+_QA_KEYS = ("check", "source", "position", "pollutant", "phase", "passed", "detail")
 
 
 def build_view(results: dict) -> dict:

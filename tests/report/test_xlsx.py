@@ -71,5 +71,11 @@ def test_formula_injection_is_inert(tmp_path, hostile):
                 assert b"<f>" not in z.read(name) and b"<f " not in z.read(name)
 
 
-def test_deterministic_bytes(results):
-    assert summary_workbook_bytes(results) == summary_workbook_bytes(copy.deepcopy(results))
+def test_deterministic_bytes(results, monkeypatch):
+    import time as time_module
+
+    first = summary_workbook_bytes(results)
+    real = time_module.time
+    monkeypatch.setattr(time_module, "time", lambda: real() + 86_400 * 400)  # a later wall clock
+    monkeypatch.setattr(time_module, "localtime", lambda *a: time_module.gmtime(real() + 86_400 * 400))
+    assert summary_workbook_bytes(copy.deepcopy(results)) == first

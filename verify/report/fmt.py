@@ -92,20 +92,6 @@ def fmt_plain(x) -> str:
     return _minus(f"{int(whole):,}" + ("." + frac if frac else ""))
 
 
-def fmt_auto(x) -> str:
-    """A number whose role is not known (generic co-benefit fields): as given when it has at most
-    six significant digits (a declared input such as 20.908 or 7200), else three significant
-    figures (a computed value such as 0.960233…)."""
-    if _is_missing(x):
-        return DASH
-    if isinstance(x, int):
-        return fmt_plain(x)
-    digits = repr(float(x)).lstrip("-").replace(".", "").lstrip("0").rstrip("0")
-    if "e" not in repr(float(x)) and len(digits) <= 6:
-        return fmt_plain(x)
-    return fmt_num(x)
-
-
 def fmt_pct(x, decimals: int = 1) -> str:
     """A percentage, e.g. ``48.9%``; null → em dash."""
     return DASH if _is_missing(x) else fmt_num(x, decimals=decimals) + "%"

@@ -25,7 +25,7 @@ from markupsafe import Markup
 import verify
 from verify.errors import RenderError
 from verify.report.fmt import (DASH, fmt_chem, fmt_date, fmt_int, fmt_interval, fmt_num, fmt_p,
-                               fmt_auto, fmt_pct, fmt_plain, fmt_ratio_interval, fmt_unit)
+                               fmt_pct, fmt_plain, fmt_ratio_interval, fmt_unit)
 from verify.report.i18n import HTML_LANG, load_catalogue, parse_langs
 
 TEMPLATES = Path(verify.__file__).resolve().parents[1] / "templates"
@@ -421,7 +421,9 @@ def _cell(key, value, L: Lang) -> str:
         unit = fmt_unit(value.get("unit")) if value.get("unit") else ""
         return f"{text} {unit}".strip()
     if isinstance(value, dict):
-        return " / ".join(f"{L.cob_label(k)} {_cell(k, v, L)}" for k, v in value.items())
+        # a phase pair {before, after} inherits the parent key (so declared inputs stay declared)
+        return " / ".join(f"{L.cob_label(k)} {_cell(key if k in _PHASES else k, v, L)}"
+                          for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(_cell(key, v, L) for v in value)
     if key == "source" and isinstance(value, str) and len(value) <= 20:
@@ -431,8 +433,19 @@ def _cell(key, value, L: Lang) -> str:
     if isinstance(value, bool):
         return L.yesno(value)
     if isinstance(value, (int, float)):
-        return fmt_auto(value)
+        # declared inputs (hours, NCV, factors, kW, fuel use) as given; computed values 3 s.f.
+        return fmt_plain(value) if _is_declared(key) else fmt_num(value)
     return DASH if value is None else fmt_chem(str(value))
+
+
+#: Co-benefit keys that hold declared inputs (case.toml [cobenefits], emission factors), printed as
+#: given; every other number there is computed and printed with three significant figures.
+_DECLARED_SUFFIXES = ("hours_per_year", "ncv_gj_per_t", "_per_tj", "_per_mwh", "kw", "t_per_h",
+                      "production_t_per_h", "margin_pct")
+
+
+def _is_declared(key) -> bool:
+    return isinstance(key, str) and key.endswith(_DECLARED_SUFFIXES)
 
 
 def _provenance(value, label: str, out: "OrderedDict[tuple, None]") -> None:

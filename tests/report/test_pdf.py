@@ -185,3 +185,18 @@ def test_isolated_render_reports_child_errors(small_results):
 def test_isolated_render_gives_a_pdf(small_results):
     data = pdfmod.render_pdf_isolated(small_results, ("zh",), timeout=600)
     assert data.startswith(b"%PDF") and "验证不等于认证" in pdftext(data)
+
+
+@pytest.mark.slow
+def test_hostile_results_render_as_text_and_fetch_nothing(small_results):
+    r = small_results
+    r["case"]["factory"] = {"ja": '<img src="file:///etc/passwd">', "zh": "<script>alert(1)</script>"}
+    r["case"]["title"] = {"ja": "http://169.254.169.254/latest/meta-data/", "zh": "<b>x</b>"}
+    r["sources"][0]["name"] = {"ja": '<link rel="attachment" href="file:///etc/passwd">', "zh": "x"}
+    fetcher = pdfmod.make_fetcher()
+    data = render_pdf(r, ("ja", "zh"), fetcher=fetcher)
+    assert fetcher.calls == []
+    assert b"/EmbeddedFile" not in data
+    text = pdftext(data)
+    assert '<imgsrc="file:///etc/passwd">' in text and "<script>alert(1)</script>" in text
+    assert "root:" not in text

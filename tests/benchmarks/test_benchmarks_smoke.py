@@ -122,3 +122,25 @@ def test_shuffle_keeps_the_baseline_after_the_first_normalize():
         assert names.index("normalize") < names.index("normalize-baseline"), seed
     # the order does change with the seed (it is a shuffle, not a fixed order)
     assert len({tuple(j.name for j in bench_run.shuffled(jobs, 3, s)) for s in range(5)}) > 1
+
+
+def test_excel_baseline_scan_counts_formulas_and_merged_cells(tmp_path):
+    """The baseline's streaming scan sees what calamine hides (platform.md §7): formulas, merges."""
+    from openpyxl import Workbook
+
+    import _child
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws.append(["a", "b", "c"])
+    ws.append([1, 2, "=A2+B2"])
+    ws.append([3, 4, 5])
+    ws.merge_cells("A3:B3")
+    path = tmp_path / "t.xlsx"
+    wb.save(path)
+    out = _child.task_intake_baseline({"input": str(path), "sheet": "S"})
+    assert out["info"]["formulas"] == 1
+    assert out["info"]["merged"] == 1
+    assert out["info"]["rows"] == 2  # data rows under the header, as pandas reads them
+    assert set(out["stages"]) == {"read_excel_calamine", "xml_scan"}

@@ -57,6 +57,8 @@ class StageTimer:
     def __init__(self) -> None:
         self.stages: dict[str, float] = {}
         self.stages_cpu: dict[str, float] = {}  # CPU seconds (process_time) per stage
+        self.peak_after: dict[str, int] = {}  # ru_maxrss (bytes) when the stage returned: where the peak is reached
+        self.rss_after: dict[str, int] = {}  # RSS (bytes) when the stage returned: what it keeps
         self.results: dict[str, object] = {}
 
     def wrap(self, module, attr: str, name: str, keep_result: bool = False) -> None:
@@ -69,6 +71,8 @@ class StageTimer:
             finally:
                 self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - t0
                 self.stages_cpu[name] = self.stages_cpu.get(name, 0.0) + time.process_time() - c0
+                self.peak_after[name] = _maxrss_bytes()
+                self.rss_after[name] = _rss_bytes()
             if keep_result:
                 self.results[name] = result
             return result
@@ -146,6 +150,9 @@ def _verify_timer(extra: list[tuple[str, str, str]] = ()) -> StageTimer:
     timer = StageTimer()
     if not timer.try_wrap("verify.sources", "read_inputs", "read_inputs", keep_result=True):
         raise NotAvailable("verify.sources.read_inputs does not exist yet")
+    # the intake's own steps, where they exist (names as in verify/sources/__init__.py)
+    for attr in ("read_grid", "parse_grid", "_check_duplicates", "_run_level", "conform"):
+        timer.try_wrap("verify.sources", attr, f"read_inputs:{attr}")
     for module, attr, name in extra:
         timer.try_wrap(module, attr, name, keep_result=(name == "normalize"))
     return timer
@@ -165,7 +172,7 @@ def task_normalize(args: dict) -> dict:
     t0, c0 = time.perf_counter(), time.process_time()
     _call(lambda: pipeline.normalize_to_file(Path(args["case"]), Path(args["out"]), allow_rejected=True))
     work_s, work_cpu_s = time.perf_counter() - t0, time.process_time() - c0
-    info = {"rss_after_import": rss_after_import}
+    info = {"rss_after_import": rss_after_import, "peak_after": timer.peak_after, "rss_after": timer.rss_after}
     if "read_inputs" in timer.results:
         info.update(_ledger_info(timer.results["read_inputs"]))
     norm = timer.results.get("normalize")
@@ -442,7 +449,7 @@ def task_analyze(args: dict) -> dict:
     t0, c0 = time.perf_counter(), time.process_time()
     _call(lambda: pipeline.analyze_to_file(Path(args["case"]), Path(args["out"]), allow_rejected=True))
     work_s, work_cpu_s = time.perf_counter() - t0, time.process_time() - c0
-    info = {"rss_after_import": rss_after_import}
+    info = {"rss_after_import": rss_after_import, "peak_after": timer.peak_after, "rss_after": timer.rss_after}
     if "read_inputs" in timer.results:
         info.update(_ledger_info(timer.results["read_inputs"]))
     norm = timer.results.get("normalize")

@@ -45,15 +45,15 @@ def test_programme_files_and_totals_equal_the_sum(tmp_path, programme_results, w
     assert rows["_bad"]["status"] == "failed" and rows["_bad"]["exit_status"] == "2"
     assert rows["_bad"]["error"].startswith("case.toml")
     assert rows["plant-a"]["claims_verified"] == "1" and rows["plant-a"]["statement_id"] == "ST-A-1"
-    assert rows["plant-c"]["t_per_a_NMHC"] == ""  # absent, not zero
+    assert rows["plant-c"]["reduction_t_a_NMHC"] == ""  # absent, not zero
     # the CSV's per-case tonnes sum to the totals sheet (same numbers through two files)
     book = load_workbook(outdir / "summary.xlsx")
     assert book.sheetnames == ["summary", "reductions", "totals"]
     totals = {r[0]: (r[1], r[2]) for r in book["totals"].iter_rows(min_row=2, values_only=True)}
     for pollutant in ("NMHC", "SO2"):
-        csv_sum = sum(float(r[f"t_per_a_{pollutant}"]) for r in rows.values() if r.get(f"t_per_a_{pollutant}"))
-        assert totals[f"t_per_a_{pollutant}"][0] == pytest.approx(csv_sum, rel=1e-12)
-    assert totals["t_per_a_NMHC"] == (pytest.approx(4.75), 2)  # hand: 3.0 + 1.5 + 0.25
+        csv_sum = sum(float(r[f"reduction_t_a_{pollutant}"]) for r in rows.values() if r.get(f"reduction_t_a_{pollutant}"))
+        assert totals[f"reduction_t_a_{pollutant}"][0] == pytest.approx(csv_sum, rel=1e-12)
+    assert totals["reduction_t_a_NMHC"] == (pytest.approx(4.75), 2)  # hand: 3.0 + 1.5 + 0.25
     assert totals["co2_net_change_t_a"][0] == pytest.approx(-49.5)  # hand: −100 + 50.5
     assert totals["cases"][0] == 4 and totals["cases_failed"][0] == 1
     assert totals["claims_verified"][0] == sum(int(r["claims_verified"]) for r in rows.values() if r["claims_verified"])
@@ -86,6 +86,7 @@ def test_html_escapes_input_text_and_has_both_languages(tmp_path, programme_resu
     assert '<section lang="ja">' in html and '<section lang="zh-CN">' in html
     assert labels()["ja"]["sec_failed"] in html and labels()["zh"]["sec_failed"] in html
     assert "57.5%" in html and "[45.0, 67.5]%" in html  # plant-a C1, formatted by verify.report.fmt
+    assert labels()["ja"]["metric_mass_rate"] in html and labels()["zh"]["metric_mass_rate"] in html
     assert "<svg" in html
 
 

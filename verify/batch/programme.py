@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -73,7 +73,7 @@ def load_summaries(records: list[CaseRecord]) -> tuple[list[CaseSummary], list[C
             failed.append(CaseRecord(**{**record.to_dict(), "exit_status": EXIT_INPUT,
                                         "error": exc.render(), "results_path": None}))
             continue
-        summaries.append(summarise_case(results, record.results_path))
+        summaries.append(replace(summarise_case(results, record.results_path), case_dir=record.case_dir))
     return summaries, failed
 
 
@@ -115,19 +115,18 @@ def summary_frame(summaries: list[CaseSummary], failed: list[CaseRecord]) -> pd.
             "limits_judged_before": s.limits_judged["before"], "limits_complied_before": s.limits_complied["before"],
             "limits_judged_after": s.limits_judged["after"], "limits_complied_after": s.limits_complied["after"],
             "limits_exceeded_after": "; ".join(s.exceeded_after),
-            **{f"t_per_a_{p}": s.t_per_a.get(p, math.nan) for p in pollutants},
+            **{f"reduction_t_a_{p}": s.t_per_a.get(p, math.nan) for p in pollutants},
             "co2_net_change_t_a": math.nan if s.co2_net_change_t_a is None else s.co2_net_change_t_a,
             **{f"inputs_{k}": s.inputs[k] for k in INPUT_TALLIES},
             "qa_checks": s.qa_checks, "qa_failed": len(s.qa_failed), "qa_failed_checks": "; ".join(s.qa_failed),
             "allowed_rejected": s.allowed_rejected, "results_json": s.results_path or "",
+            "case_dir": s.case_dir or "",
         }
         rows.append(row)
     for r in failed:
         rows.append({"case_id": r.case_id, "status": "failed", "exit_status": r.exit_status,
                      "error": r.error or "", "case_dir": r.case_dir})
     frame = pd.DataFrame(rows)
-    if "case_dir" not in frame:
-        frame["case_dir"] = ""
     counts = ["exit_status", "claims_n", *(f"claims_{v}" for v in VERDICTS), "limits_judged_before",
               "limits_complied_before", "limits_judged_after", "limits_complied_after",
               *(f"inputs_{k}" for k in INPUT_TALLIES), "qa_checks", "qa_failed"]
@@ -153,7 +152,7 @@ def totals_frame(totals: Totals) -> pd.DataFrame:
     for phase in ("before", "after"):
         rows += [(f"limits_judged_{phase}", totals.limits_judged[phase], totals.cases_ok),
                  (f"limits_complied_{phase}", totals.limits_complied[phase], totals.cases_ok)]
-    rows += [(f"t_per_a_{p}", v, totals.t_per_a_cases[p]) for p, v in totals.t_per_a.items()]
+    rows += [(f"reduction_t_a_{p}", v, totals.t_per_a_cases[p]) for p, v in totals.t_per_a.items()]
     rows += [("co2_net_change_t_a", math.nan if totals.co2_net_change_t_a is None else totals.co2_net_change_t_a,
               totals.co2_cases)]
     rows += [(f"inputs_{k}", v, totals.cases_ok) for k, v in totals.inputs.items()]

@@ -90,6 +90,7 @@ class CaseSummary:
     allowed_rejected: bool
     results_path: str | None = None
     flags: list[str] = field(default_factory=list)
+    case_dir: str | None = None  # from the batch record (where the case folder is), not from results
 
 
 def _endpoint_key(item: dict) -> tuple:

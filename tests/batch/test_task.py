@@ -103,3 +103,20 @@ def test_broken_case_toml_through_the_real_pipeline_is_exit_2(tmp_path):
     bad = _case(tmp_path / "bad", body='[case]\nid = "bad"\ntitle = \n')
     record = run_case(str(bad), str(tmp_path / "out"), "bad")
     assert record.exit_status == 2 and "case.toml" in record.error
+
+
+def test_unreachable_scheduler_is_an_input_error(tmp_path, monkeypatch, helpers):
+    from verify.batch import orchestrate
+
+    monkeypatch.setattr(orchestrate, "CONNECT_TIMEOUT_S", 2)
+    case = _case(tmp_path / "a", "plant-a")
+    address = f"tcp://127.0.0.1:{helpers.free_port()}"  # nothing listens there
+    with pytest.raises(InputError, match="cannot connect to the Dask scheduler"):
+        orchestrate.run_batch([case], tmp_path / "out", scheduler=address)
+
+
+def test_workers_must_be_positive(tmp_path):
+    from verify.batch import orchestrate
+
+    with pytest.raises(InputError, match="--workers"):
+        orchestrate.run_batch([_case(tmp_path / "a", "plant-a")], tmp_path / "out", workers=0)

@@ -253,3 +253,17 @@ def test_cobenefits_with_quantities_and_provenance(results):
     assert "計算式と出典" in sec and "E_before − E_after — mass_rate means" in sec
     results["cobenefits"] = {"available": False}
     assert "コベネフィットの計算はありません" in render_html(results, ("ja",), charts=False)
+
+
+def test_deviations_and_methods_when_present(results):
+    results["deviations"] = [{"text": {"ja": "対策後第 3 回は降雨のため翌日に実施", "zh": "治理后第 3 次因降雨顺延一天"}},
+                             "<i>plain</i>"]
+    for run in results["runs"]:
+        run["method"] = "HJ 38-2017"
+    html = render_html(results, charts=False)
+    ja, zh = _blocks(html).values()
+    assert "計画からの逸脱" in ja and "降雨のため翌日に実施" in ja and "&lt;i&gt;plain&lt;/i&gt;" in ja
+    assert "偏离测试方案的情况" in zh and "因降雨顺延一天" in zh
+    assert ja.count("HJ 38-2017") == len(results["runs"]) == 30  # one method cell per run row
+    results["deviations"] = []
+    assert "計画からの逸脱は記録されていません" in render_html(results, ("ja",), charts=False)

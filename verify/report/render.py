@@ -226,6 +226,7 @@ def _run_view(run: dict) -> dict:
         "rate": fmt_num(run.get("mass_rate_kg_h")),
         "load": fmt_num(run.get("load_pct"), decimals=0) if run.get("load_pct") is not None else DASH,
         "flags": flags,
+        "method": run.get("method") or DASH,
     }
 
 
@@ -280,6 +281,7 @@ def _groups(results: dict, endpoints: list[dict]) -> list[dict]:
                                  _run_sort(r.get("run"))))
         g["runs"] = [_run_view(r) for r in rows]
         g["has_o2"] = any(r.get("conc_o2") is not None for r in rows)
+        g["has_method"] = any(r.get("method") for r in rows)
         g["continuous"] = any(ev["design"] == "continuous" for ev in g["endpoints"])
     return list(groups.values())
 
@@ -378,6 +380,7 @@ def build_view(results: dict) -> dict:
         "ledger_entries": [_with(e, _ENTRY_KEYS) for e in ledger.get("entries") or [] if isinstance(e, dict)],
         "unread": [_with(u, ("file", "sheet")) for u in ledger.get("unread_sheets") or []],
         "allowed_rejected": bool(ledger.get("allowed_rejected")),
+        "deviations": results.get("deviations") if isinstance(results.get("deviations"), list) else None,
         "qa": [_with(q, _QA_KEYS) for q in results.get("qa") or [] if isinstance(q, dict)],
         "qa_failed": fmt_int(sum(1 for q in results.get("qa") or [] if not q.get("passed"))),
         "qa_n": fmt_int(len(results.get("qa") or [])),

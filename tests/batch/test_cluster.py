@@ -29,6 +29,7 @@ def _check_ran_like_verify_run(folder: Path, case_dir: Path) -> None:
     assert results["reproduce"]["command"] == f"verify run {case_dir.as_posix()} -o {folder.as_posix()}"
 
 
+@pytest.mark.slow
 def test_local_cluster_bad_cases_listed_others_complete(tmp_path, helpers):
     """Broken, unreadable and duplicate-id cases are listed with exit status and error; two real
     cases complete through pipeline.run on the workers of a LocalCluster made by the batch."""

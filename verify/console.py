@@ -71,15 +71,20 @@ def print_check(console: Console, outcome) -> None:
 
 
 def print_claims(console: Console, results: dict) -> None:
+    """One line per claim: what was claimed, the estimate, the bound, p and the verdict."""
     if not results.get("claims"):
         return
-    table = _table("Claims", "id", "endpoint", "kind", "claimed", "estimate", "lower bound", "p", "verdict")
+    fmt = lambda v, spec=".1f": "—" if v is None else format(v, spec)  # noqa: E731
+    console.print("Claims:", markup=False)
     for c in results["claims"]:
-        ep = "/".join(str(x) for x in (c["source"], c.get("position"), c["pollutant"], c["metric"]) if x)
-        fmt = lambda v, spec=".1f": "—" if v is None else format(v, spec)  # noqa: E731
-        table.add_row(_s(c["id"]), _s(ep), _s(c["kind"]), fmt(c.get("claimed"), "g"), fmt(c.get("estimate")),
-                      fmt(c.get("lower_bound")), fmt(c.get("p_value"), ".3g"), _s(c["verdict"]))
-    console.print(table)
+        endpoint = "/".join(str(x) for x in (c["source"], c.get("position"), c["pollutant"], c["metric"]) if x)
+        if c["kind"] == "level":
+            claim = f"level <= {c['claimed']:g}: after-phase mean {fmt(c.get('estimate'), '.4g')}, one-sided 95 % upper bound {fmt(c.get('upper_bound'), '.4g')}"
+        else:
+            claim = (f"{c['kind']} >= {c['claimed']:g} %: estimate {fmt(c.get('estimate'))} %, "
+                     f"one-sided 95 % lower bound {fmt(c.get('lower_bound'))} %")
+        console.print(f"  {c['id']}  {endpoint}  {claim}, p = {fmt(c.get('p_value'), '.3g')}  ->  {c['verdict'].upper()}",
+                      markup=False)
 
 
 def print_plan(console: Console, result: dict) -> None:

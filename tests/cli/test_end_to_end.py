@@ -40,7 +40,8 @@ def test_run_writes_every_output(textile_run):
     out, result = textile_run
     for name in OUTPUTS:
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
-    assert not list(out.glob("*.part")), "no temporary files are left behind"
+    assert not list(out.glob(".*")), "no temporary files are left behind"
+    assert (out / "report.pdf").stat().st_mode & 0o044, "outputs are readable like any file the user writes"
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert results["schema"] == "verify.results/1"
     assert {c["id"] for c in results["claims"]} == {"C1", "C2", "C3"}

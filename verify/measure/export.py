@@ -11,13 +11,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from verify.errors import InputError
+from verify.fsutil import atomic_write
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -47,18 +46,14 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise InputError(f"cannot write {path.name!r}: use one of {', '.join(SUFFIXES)}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         if suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         elif suffix == ".csv":
             spreadsheet_safe(frame).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
         else:
             spreadsheet_safe(frame).to_excel(tmp, index=False, sheet_name="normalized", engine="openpyxl")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    atomic_write(path, write)
     return path

@@ -283,6 +283,42 @@ def _phase_values(limit, data, stats_dict: dict) -> tuple:
     return (data.before, data.after)
 
 
+def _within_envelope(claim, data):
+    """The endpoint data restricted to the claim's operating envelope (``conditions.load_pct_min``).
+
+    ISO 14034 claims hold within stated operating conditions: runs (or continuous readings) whose
+    production load is below the claimed minimum are left out of that claim's test, and listed.
+    Runs without a load record are kept (the QA ``load`` check reports them).
+    """
+    from dataclasses import replace
+
+    from verify.measure.series import PhaseRuns
+
+    minimum = claim.conditions.load_pct_min
+    if minimum is None:
+        return data, []
+    dropped: list[str] = []
+
+    def keep(phase: str, runs: PhaseRuns | None) -> PhaseRuns | None:
+        if runs is None or not runs.load_pct:
+            return runs
+        idx = [i for i, load in enumerate(runs.load_pct) if load is None or load >= minimum]
+        dropped.extend(f"{phase}/{runs.runs[i]}" for i in range(runs.n) if i not in idx)
+        pick = lambda seq: tuple(seq[i] for i in idx) if seq else seq  # noqa: E731
+        return replace(runs, runs=pick(runs.runs), values=pick(runs.values), censored=pick(runs.censored),
+                       load_pct=pick(runs.load_pct), flagged=pick(runs.flagged))
+
+    if data.design == "continuous" and data.readings is not None and "load_pct" in data.readings:
+        low = data.readings["load_pct"] < minimum
+        if low.any():
+            dropped.append(f"{int(low.sum())} readings")
+            return replace(data, readings=data.readings[~low]), dropped
+        return data, dropped
+    if data.design == "before-after":
+        return replace(data, before=keep("before", data.before), after=keep("after", data.after)), dropped
+    return data, dropped
+
+
 def _claim_without_endpoint(claim):
     """A claim whose endpoint has no data at all is judged on an empty endpoint: insufficient data."""
     from verify.measure.series import EndpointData
@@ -340,7 +376,13 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
     for claim in case.manifest.claim:
         key = endpoint_key(claim.source, claim.position, claim.pollutant, claim.metric)
         if key in analysed:
-            claims.append(judge_claim(claim, analysed[key][1]).to_dict())
+            data, stats = analysed[key]
+            envelope_data, dropped = _within_envelope(claim, data)
+            if dropped:
+                stats = analyse_endpoint(envelope_data)
+            verdict = judge_claim(claim, stats).to_dict()
+            verdict["envelope"] = {"load_pct_min": claim.conditions.load_pct_min, "excluded": dropped}
+            claims.append(verdict)
         else:
             claims.append(_claim_without_endpoint(claim).to_dict())
 

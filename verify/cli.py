@@ -88,6 +88,17 @@ def _guard(func, *args, **kwargs):
         _fail(exc)
 
 
+def _finish(results: dict, message: str, strict: bool) -> None:
+    """Print the claims and what was written; with --strict, exit 1 when a QA check failed."""
+    from verify.console import print_claims
+
+    print_claims(out, results)
+    out.print(message, markup=False)
+    if strict and any(q["passed"] is False for q in results["qa"]):
+        err.print("error: a QA check failed (--strict)", markup=False)
+        raise typer.Exit(code=1)
+
+
 @app.command()
 def new(
     case: Annotated[Path, typer.Argument(help="Folder to create (must not exist).", show_default=False, metavar="CASE")],
@@ -156,13 +167,9 @@ def analyze(
     Example: verify analyze case_studies/jiangsu-textile-dyeing -o results.json
     """
     from verify import pipeline
-    from verify.console import print_claims
 
     results = _guard(pipeline.analyze_to_file, case, output, allow_rejected=allow_rejected)
-    print_claims(out, results)
-    out.print(f"wrote {output}", markup=False)
-    if strict and any(q["passed"] is False for q in results["qa"]):
-        raise typer.Exit(code=1)
+    _finish(results, f"wrote {output}", strict)
 
 
 @app.command()
@@ -217,15 +224,12 @@ def run(
     Example: verify run case_studies/jiangsu-textile-dyeing -o out/
     """
     from verify import pipeline
-    from verify.console import print_claims, progress
+    from verify.console import progress
 
     langs = _guard(pipeline.parse_langs, lang)
     with progress(err) as step:
         results = _guard(pipeline.run, case, output, langs=langs, allow_rejected=allow_rejected, step=step)
-    print_claims(out, results)
-    out.print(f"wrote {output}/", markup=False)
-    if strict and any(q["passed"] is False for q in results["qa"]):
-        raise typer.Exit(code=1)
+    _finish(results, f"wrote {output}/", strict)
 
 
 @app.command()

@@ -390,7 +390,8 @@ def test_r40_zero_width_and_bidi_characters_are_removed_and_logged(case_dir, tmp
 
 @pytest.mark.parametrize(
     ("before", "after"),
-    [("対策前", "対策後"), ("治理前", "治理后"), ("前", "后"), ("前", "後"), ("治理前", "治理後"), ("対策前", "対策后")],
+    [("対策前", "対策後"), ("治理前", "治理后"), ("前", "后"), ("前", "後"), ("治理前", "治理後"), ("対策前", "対策后"),
+     ("对策前", "对策后"), ("对策前", "对策後")],
 )
 def test_r40_japanese_and_chinese_variants_of_the_phase_labels(case_dir, tmp_path, before, after):
     rows = [r.replace(",before,", f",{before},").replace(",after,", f",{after},") for r in C]

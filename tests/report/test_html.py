@@ -267,3 +267,19 @@ def test_deviations_and_methods_when_present(results):
     assert ja.count("HJ 38-2017") == len(results["runs"]) == 30  # one method cell per run row
     results["deviations"] = []
     assert "計画からの逸脱は記録されていません" in render_html(results, ("ja",), charts=False)
+
+
+def test_long_ledger_is_counted_and_capped(results):
+    from verify.report.render import MAX_LEDGER_ROWS
+
+    base = results["ledger"]["entries"][0]
+    results["ledger"]["entries"] = [
+        {**base, "row": 100 + i, "cell": f"B{100 + i}", "reason": "flag_M" if i % 2 else "flag_C",
+         "outcome": "flagged", "raw": f"v{i}"} for i in range(3000)] + [{**base, "outcome": "rejected",
+                                                                        "reason": "unknown_unit", "cell": "Z1"}]
+    html = render_html(results, ("ja",), charts=False)
+    listed = html.count('<td class="mono">B') + html.count('<td class="mono">Z1</td>')
+    assert listed == MAX_LEDGER_ROWS
+    assert "全 3,001 件" in html
+    assert "保守点検中（HJ 212 M）" in html and '<td class="num">1,500</td>' in html
+    assert html.index('<td class="mono">Z1</td>') < html.index('<td class="mono">B')  # rejected first

@@ -263,6 +263,28 @@ def _with_declared(claim: dict, results: dict) -> dict:
     return claim
 
 
+#: At most this many ledger entries are listed one by one (rejected first); all of them are
+#: counted by file, reason and outcome, and all are in ledger.csv (``verify run``).
+MAX_LEDGER_ROWS = 60
+
+
+def _ledger_view(ledger: dict) -> dict:
+    entries = [_with(e, _ENTRY_KEYS) for e in ledger.get("entries") or [] if isinstance(e, dict)]
+    ordered = sorted(entries, key=lambda e: 0 if e.get("outcome") == "rejected" else 1)  # stable
+    counts: "OrderedDict[tuple, int]" = OrderedDict()
+    for e in entries:
+        key = (e.get("file"), e.get("sheet"), e.get("outcome"), e.get("reason"))
+        counts[key] = counts.get(key, 0) + 1
+    return {
+        "ledger_entries": ordered[:MAX_LEDGER_ROWS],
+        "ledger_total": fmt_int(len(entries)),
+        "ledger_shown": fmt_int(min(len(entries), MAX_LEDGER_ROWS)),
+        "ledger_truncated": len(entries) > MAX_LEDGER_ROWS,
+        "ledger_counts": [{"file": f, "sheet": sh, "outcome": o, "reason": r, "n": fmt_int(n)}
+                          for (f, sh, o, r), n in counts.items()],
+    }
+
+
 def _groups(results: dict, endpoints: list[dict]) -> list[dict]:
     """Stack endpoints grouped by (source, position, pollutant) with their run rows."""
     runs = [r for r in results.get("runs") or [] if isinstance(r, dict)]
@@ -377,7 +399,7 @@ def build_view(results: dict) -> dict:
             "rows", "accepted", "flagged", "rejected", "values", "values_flagged", "values_rejected")}}
             for i in inputs],
         "totals": totals,
-        "ledger_entries": [_with(e, _ENTRY_KEYS) for e in ledger.get("entries") or [] if isinstance(e, dict)],
+        **_ledger_view(ledger),
         "unread": [_with(u, ("file", "sheet")) for u in ledger.get("unread_sheets") or []],
         "allowed_rejected": bool(ledger.get("allowed_rejected")),
         "deviations": results.get("deviations") if isinstance(results.get("deviations"), list) else None,

@@ -283,3 +283,11 @@ def test_long_ledger_is_counted_and_capped(results):
     assert "全 3,001 件" in html
     assert "保守点検中（HJ 212 M）" in html and '<td class="num">1,500</td>' in html
     assert html.index('<td class="mono">Z1</td>') < html.index('<td class="mono">B')  # rejected first
+
+
+def test_continuous_only_results_have_no_empty_test_table(results):
+    results["endpoints"] = [e for e in results["endpoints"] if e["design"] == "continuous"]
+    results["claims"], results["runs"] = [], []
+    html = render_html(results, ("ja",), charts=False)
+    assert "効果の推定と検定" not in html and "連続監視の解析" in html
+    assert "HAC 回帰（Newey–West）" in html

@@ -58,6 +58,10 @@ def print_check(console: Console, outcome) -> None:
                 console.print(f"… and {len(rejected) - MAX_LISTED} more (write them all with --ledger FILE)", markup=False)
     for file, sheet in getattr(ledger, "unread_sheets", []):
         console.print(f"not read: {file}, sheet {sheet!r} (no [[file]] entry for it)", markup=False)
+    for t in ledger.tallies:  # file notes: macros not executed, hidden sheet read, error values shown as text
+        for note in getattr(t, "notes", []):
+            where = t.file if t.sheet is None else f"{t.file}, sheet {t.sheet!r}"
+            console.print(f"note: {where}: {note}", markup=False)
     failed = [q for q in outcome.qa if q["passed"] is False]
     unknown = sum(q["passed"] is None for q in outcome.qa)
     passed = sum(q["passed"] is True for q in outcome.qa)

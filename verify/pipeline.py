@@ -126,7 +126,7 @@ def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
     """``verify run``: every output into ``outdir``; files appear only when complete."""
     from verify.measure.export import write_table
     from verify.measure.normalize import normalize
-    from verify.report.render import write_report
+    from verify.report.render import render_html, write_report
     from verify.report.xlsx import write_summary_xlsx
     from verify.results import build_results, write_results
 
@@ -147,9 +147,10 @@ def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
     step("summary.xlsx")
     write_summary_xlsx(results, outdir / "summary.xlsx")
     step("report.html")
-    write_report(results, outdir / "report.html", langs)
+    html = render_html(results, langs)
+    write_report(results, outdir / "report.html", langs, html=html)
     step("report.pdf")
-    write_report(results, outdir / "report.pdf", langs)
+    write_report(results, outdir / "report.pdf", langs, html=html)
     return results
 
 

@@ -6,7 +6,9 @@ import pytest
 
 from verify.errors import RenderError
 from verify.report import render
-from verify.report.render import atomic_write, write_report
+from verify import fsutil
+from verify.fsutil import atomic_write_bytes
+from verify.report.render import write_report
 
 
 def test_write_html_atomically(tmp_path, small_results, monkeypatch):
@@ -37,9 +39,9 @@ def test_interrupted_write_removes_temp_file(tmp_path, monkeypatch):
     def fail_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(render.os, "replace", fail_replace)
+    monkeypatch.setattr(fsutil.os, "replace", fail_replace)
     with pytest.raises(OSError):
-        atomic_write(target, b"%PDF-")
+        atomic_write_bytes(target, b"%PDF-")
     assert list(tmp_path.iterdir()) == []
 
 

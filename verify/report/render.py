@@ -14,7 +14,6 @@ results.json holds. It imports nothing from ``verify.sources``, ``verify.measure
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 import verify
+from verify.fsutil import atomic_write_bytes
 from verify.errors import RenderError
 from verify.report.fmt import (DASH, fmt_chem, fmt_date, fmt_int, fmt_interval, fmt_num, fmt_p,
                                fmt_pct, fmt_plain, fmt_ratio_interval, fmt_unit)
@@ -638,35 +638,21 @@ def render_pdf(results: dict, langs: tuple[str, ...] = ("ja", "zh"), fetcher=Non
     return html_to_pdf(render_html(results, langs), results, fetcher=fetcher)
 
 
-def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def write_report(results: dict, out_path: str | os.PathLike,
-                 langs: tuple[str, ...] = ("ja", "zh")) -> Path:
-    """Render and write the report; ``.pdf`` or ``.html`` by suffix; atomic (nothing half-written)."""
+                 langs: tuple[str, ...] = ("ja", "zh"), *, html: str | None = None) -> Path:
+    """Render and write the report; ``.pdf`` or ``.html`` by suffix; atomic (nothing half-written).
+
+    ``html``: an already rendered report (``render_html`` of the same results and languages), so
+    that ``verify run`` builds the HTML and its charts once for both outputs.
+    """
+    from verify.report.pdf import html_to_pdf
+
     out = Path(out_path)
     suffix = out.suffix.lower()
-    if suffix == ".pdf":
-        data = render_pdf(results, langs)
-    elif suffix in (".html", ".htm"):
-        data = render_html(results, langs).encode("utf-8")
-    else:
+    if suffix not in (".pdf", ".html", ".htm"):
         raise RenderError(f"report output must end in .pdf or .html, not {out.name!r}")
-    atomic_write(out, data)
+    if html is None:
+        html = render_html(results, langs)
+    data = html_to_pdf(html, results) if suffix == ".pdf" else html.encode("utf-8")
+    atomic_write_bytes(out, data)
     return out

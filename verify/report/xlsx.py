@@ -172,8 +172,8 @@ def _fixed_zip_times(data: bytes) -> bytes:
 
 def write_summary_xlsx(results: dict, path: str | os.PathLike) -> Path:
     """Write ``summary.xlsx`` atomically; returns the path."""
-    from verify.report.render import atomic_write
+    from verify.fsutil import atomic_write_bytes
 
     out = Path(path)
-    atomic_write(out, summary_workbook_bytes(results))
+    atomic_write_bytes(out, summary_workbook_bytes(results))
     return out

@@ -14,7 +14,7 @@ results.json holds. It imports nothing from ``verify.sources``, ``verify.measure
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -366,6 +366,7 @@ def build_view(results: dict) -> dict:
     if verification:
         verification = _with(verification, _VERIFICATION_KEYS)
     tool = results.get("tool") or {}
+    qa_items = [q for q in results.get("qa") or [] if isinstance(q, dict)]
     return {
         "case": case,
         "case_id": case.get("id") or DASH,
@@ -403,9 +404,14 @@ def build_view(results: dict) -> dict:
         "unread": [_with(u, ("file", "sheet")) for u in ledger.get("unread_sheets") or []],
         "allowed_rejected": bool(ledger.get("allowed_rejected")),
         "deviations": results.get("deviations") if isinstance(results.get("deviations"), list) else None,
-        "qa": [_with(q, _QA_KEYS) for q in results.get("qa") or [] if isinstance(q, dict)],
-        "qa_failed": fmt_int(sum(1 for q in results.get("qa") or [] if not q.get("passed"))),
-        "qa_n": fmt_int(len(results.get("qa") or [])),
+        # failed and undecidable checks in full; passed ones counted by check (a long list of
+        # passes hides the failures and doubles the length of the data-quality section)
+        "qa": [_with(q, _QA_KEYS) for q in qa_items if q.get("passed") is not True],
+        "qa_passed": [{"check": k, "n": fmt_int(n)} for k, n in sorted(Counter(
+            str(q.get("check")) for q in qa_items if q.get("passed") is True).items())],
+        "qa_failed": fmt_int(sum(1 for q in qa_items if q.get("passed") is False)),
+        "qa_unknown": fmt_int(sum(1 for q in qa_items if q.get("passed") is None)),
+        "qa_n": fmt_int(len(qa_items)),
         "cobenefits": results.get("cobenefits") or {},
         "fingerprints": _with(results.get("fingerprints"), ("case_toml", "aliases", "limits")),
         "tool": _with(tool, ("name", "version")),

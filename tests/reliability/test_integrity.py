@@ -48,7 +48,7 @@ def _file_rows(rows_st_items, k: int) -> list[list[str]]:
     return [["S1", phase, str(100 * k + i), pol, value, unit] for i, (phase, pol, value, unit) in enumerate(rows_st_items, start=1)]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(files=st.lists(st.lists(row_st, min_size=1, max_size=12), min_size=1, max_size=3))
 def test_row_and_value_conservation_and_raw_text_for_generated_long_files(files):
     with tempfile.TemporaryDirectory() as tmp:

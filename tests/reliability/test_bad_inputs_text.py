@@ -105,6 +105,9 @@ def test_r07_ppm_without_molar_mass_is_not_turned_into_mg(case_dir, tmp_path):
     rows = _normalized(case_dir, tmp_path)
     pm = [r for r in rows if r["pollutant"] == "PM"]
     assert len(pm) == 1 and pm[0]["conc"] == "" and "needs" in pm[0]["missing"]
+    # not a ledger rejection (see docs/reliability.md, row 7): it is shown as a failed QA check
+    result, _ = check(case_dir)
+    assert result.exit_code == 0 and "needs as_species" in result.output  # QA check derived_values
 
 
 def test_r38_pint_dos_unit_is_rejected(case_dir):
@@ -399,3 +402,15 @@ def test_r40_japanese_and_chinese_variants_of_the_phase_labels(case_dir, tmp_pat
     make_case(case_dir, {"m.csv": long_csv(*rows)})
     phases = [r["phase"] for r in _normalized(case_dir, tmp_path)]
     assert phases == ["before", "after"] * len(VARIANTS)
+
+
+def test_r38_unit_and_cell_text_are_bounded_before_parsing(case_dir):
+    # issue "Hostile files": unit strings are bounded before any parsing; huge cells are refused
+    long_unit = "mg/" * 5000
+    make_case(case_dir, {"m.csv": long_csv(*C[:4], f"S1,after,2,NMHC,12,{long_unit}", "S1,after,3,NMHC," + "1" * 5000 + ",mg/m3")})
+    result, ledger = check(case_dir)
+    _rejected(result)
+    unit = entry(ledger, "E6")
+    assert unit["reason"] == "unknown_unit" and "longer than" in unit["detail"] and len(unit["detail"]) < 200
+    big = entry(ledger, "E7")
+    assert (big["outcome"], big["reason"]) == ("rejected", "too_long") and big["raw"] == "1" * 5000  # raw kept whole

@@ -135,3 +135,25 @@ def test_input_and_case_hashes_in_results_json_are_the_sha256_of_the_files(case_
     hashes = {i["file"]: i["sha256"] for i in results["inputs"]}
     assert hashes == {f"data/{n}": hashlib.sha256((case_dir / "data" / n).read_bytes()).hexdigest() for n in texts}
     assert results["fingerprints"]["case_toml"] == hashlib.sha256((case_dir / "case.toml").read_bytes()).hexdigest()
+
+
+# any bytes or text as a data file: the intake raises only the project's own errors (§5 "parser raises
+# only InputError"), and the ledger identity holds whenever it does not raise
+TEXT = st.text(alphabet=st.sampled_from(list("S1,before,after,NMHC,PM,mg/m3,<ND 0123456789.-\n\r\t\"'=＋１２．　后後\u200b\u202e\x00")),
+               max_size=300)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(content=st.one_of(st.binary(max_size=300), TEXT.map(lambda t: (LONG_HEADER + "\n" + t).encode("utf-8"))))
+def test_any_file_content_gives_only_verify_errors(content):
+    from verify.errors import VerifyError
+
+    with tempfile.TemporaryDirectory() as tmp:
+        case = load_case(make_case(Path(tmp) / "case", {"m.csv": content}))
+        try:
+            intake = read_inputs(case)
+        except VerifyError as exc:
+            assert exc.render()  # a message, with its location
+            return
+        for tally in intake.ledger.tallies:
+            tally.check()

@@ -11,6 +11,7 @@ import json
 import math
 
 import openpyxl
+import pytest
 
 from relhelp import CLEAN_ROWS, LONG_HEADER, check, cli, long_csv, make_case
 
@@ -40,6 +41,7 @@ def _analyze(case, tmp_path) -> dict:
 # ----------------------------------------------------------------------------------- 21
 
 
+@pytest.mark.slow
 def test_r21_unpaired_inlet_outlet_runs_are_flagged_and_left_out_of_the_paired_test(case_dir, tmp_path):
     data = [("before", 1, 30, "inlet"), ("before", 2, 33, "inlet"), ("before", 3, 29, "inlet"),
             ("before", 1, 10, "outlet"), ("before", 2, 11, "outlet"), ("before", 3, 9, "outlet"),
@@ -91,6 +93,7 @@ def test_r39_constant_series_gives_no_t_test_and_no_claim_p_value(case_dir, tmp_
 HOSTILE = '<script>alert(1)</script><img src="file:///etc/passwd">'
 
 
+@pytest.mark.slow
 def test_r35_hostile_factory_name_is_escaped_in_the_html_report(case_dir, tmp_path):
     rows = [r + f",2026-03-0{i} 10:00" for i, r in enumerate(C, start=1)]
     name = HOSTILE.replace('"', '\\"')

@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import openpyxl
+import pytest
 import pandas as pd
 
 from relhelp import CLEAN_ROWS, cli, long_csv, make_case
@@ -43,6 +44,7 @@ def test_typer_never_shows_locals():
     assert app.pretty_exceptions_show_locals is False
 
 
+@pytest.mark.slow
 def test_debug_shows_the_traceback_but_still_no_locals(case_dir):
     # a real process, as the console script runs: the traceback is Python's own, printed on stderr
     make_case(case_dir, {"m.csv": long_csv(*CLEAN_ROWS)})

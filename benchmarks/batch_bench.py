@@ -12,7 +12,8 @@ Cases are submitted in discovery order (sorted folder names): the continuous cop
 
 Reported per worker count: wall time of the whole batch (cluster start, all cases, programme
 summary), cases per minute on that wall time, the speed-up against one worker, and the peak RSS of
-each worker process (``getrusage`` in the worker, MiB). Results go to stdout and OUTDIR/bench.json.
+each worker process (``getrusage`` in the worker, MiB), and the mean number of busy workers
+(Σ task seconds ÷ wall time), which separates scheduling losses from CPU contention. Results go to stdout and OUTDIR/bench.json.
 
     .venv/bin/python benchmarks/batch_bench.py --cases 10 --continuous 1 --workers 1,2
 
@@ -84,6 +85,9 @@ def run_once(programme: Path, outdir: Path, workers: int, langs: tuple[str, ...]
         "workers": workers, "cases": n, "ok": summary.n_ok, "failed": len(summary.failed),
         "wall_s": round(wall, 2), "cases_per_min": round(60 * n / wall, 2),
         "mean_case_s": round(sum(r.seconds for r in summary.records) / max(n, 1), 3),
+        # Σ task seconds ÷ wall: how many workers were busy on average (≈ workers when Dask keeps
+        # them all fed; a speed-up below it means each task itself got slower, i.e. CPU contention)
+        "mean_busy_workers": round(sum(r.seconds for r in summary.records) / wall, 2),
         "peak_rss_mb_per_worker": {w: round(v, 1) for w, v in sorted(peak.items())},
         "slowest_cases_s": sorted(((r.case_id, r.seconds) for r in summary.records), key=lambda x: -x[1])[:3],
         "first_errors": sorted({r.error.splitlines()[0] for r in summary.failed if r.error})[:3],

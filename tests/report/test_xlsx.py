@@ -78,4 +78,15 @@ def test_deterministic_bytes(results, monkeypatch):
     real = time_module.time
     monkeypatch.setattr(time_module, "time", lambda: real() + 86_400 * 400)  # a later wall clock
     monkeypatch.setattr(time_module, "localtime", lambda *a: time_module.gmtime(real() + 86_400 * 400))
+    # openpyxl's save stamps datetime.now() into docProps/core.xml: move that clock too
+    import datetime as dt
+
+    import openpyxl.writer.excel as excel_writer
+
+    class LaterDatetime(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime(2031, 5, 6, 7, 8, 9, tzinfo=tz)
+
+    monkeypatch.setattr(excel_writer.datetime, "datetime", LaterDatetime)
     assert summary_workbook_bytes(copy.deepcopy(results)) == first

@@ -12,6 +12,7 @@ The file is written atomically (temp file in the same folder, then ``os.replace`
 from __future__ import annotations
 
 import io
+import re
 import math
 import os
 from pathlib import Path
@@ -154,9 +155,13 @@ def summary_workbook_bytes(results: dict) -> bytes:
     return _fixed_zip_times(buf.getvalue())
 
 
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
 def _fixed_zip_times(data: bytes) -> bytes:
-    """Rewrite the xlsx zip with every entry dated 1980-01-01 (openpyxl stamps the wall clock),
-    so that the same results give the same bytes."""
+    """Rewrite the xlsx zip with every entry dated 1980-01-01 and the document's "modified" time
+    fixed (openpyxl's save stamps the wall clock into both, whatever the properties say), so that
+    the same results give the same bytes."""
     import zipfile
 
     out = io.BytesIO()
@@ -166,7 +171,10 @@ def _fixed_zip_times(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(rb"\g<1>1980-01-01T00:00:00Z\g<2>", content)
+            dst.writestr(fixed, content)
     return out.getvalue()
 
 

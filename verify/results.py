@@ -182,7 +182,8 @@ def inputs_block(ledger) -> list[dict]:
             "file": t.file, "sheet": t.sheet, "sha256": t.sha256,
             "rows": t.rows, "accepted": t.accepted, "flagged": t.flagged, "rejected": t.rejected,
             "values": t.values, "values_flagged": t.values_flagged, "values_rejected": t.values_rejected,
-            "layout": getattr(t, "layout", None), "encoding": getattr(t, "encoding", None),
+            "layout": t.layout or None, "encoding": t.encoding,
+            "notes": list(t.notes),  # e.g. "contains macros (not executed)", encoding chosen among candidates
         })
     return out
 

@@ -167,6 +167,13 @@ def test_r31_xlsm_macros_are_not_run_values_read_and_noted(case_dir, tmp_path):
     assert "note: data/m.xlsm" in result.output and "macros (not executed" in result.output
     # values were read all the same
     assert [float(r["value"]) for r in normalized(case_dir, tmp_path)] == [r[4] for r in ROWS]
+    # and the note travels into results.json (and from there into the report's data-quality section)
+    import json
+
+    out = tmp_path / "results.json"
+    assert cli("analyze", case_dir, "-o", out).exit_code == 0
+    notes = json.loads(out.read_text(encoding="utf-8"))["inputs"][0]["notes"]
+    assert any("macros (not executed" in n for n in notes)
 
 
 def test_r32_zip_bomb_is_refused_before_inflating(case_dir):

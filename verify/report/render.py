@@ -340,7 +340,7 @@ _VERIFICATION_KEYS = ("statement_id", "verifier", "technology", "issued", "valid
 _SOURCE_KEYS = ("id", "kind", "role", "name", "height_m", "regime", "reference_o2_pct")
 _ENTRY_KEYS = ("file", "sheet", "row", "column", "cell", "field", "raw", "outcome", "reason", "detail")
 _INPUT_KEYS = ("file", "sheet", "sha256", "rows", "accepted", "flagged", "rejected", "values",
-               "values_flagged", "values_rejected", "layout", "encoding")
+               "values_flagged", "values_rejected", "layout", "encoding", "notes")
 _QA_KEYS = ("check", "source", "position", "pollutant", "phase", "passed", "detail")
 
 

@@ -86,6 +86,9 @@ def test_r39_constant_series_gives_no_t_test_and_no_claim_p_value(case_dir, tmp_
     assert "NaN" not in (tmp_path / "results.json").read_text(encoding="utf-8")
     (claim,) = res["claims"]
     assert claim["p_value"] is None and claim["verified"] is False
+    # §4 #39: "insufficient data", no p-value at all (the rank tests are not reported either)
+    assert ep["status"] == "insufficient_data" and claim["verdict"] == "insufficient_data"
+    assert ep["tests"]["permutation"] is None and ep["tests"]["mann_whitney"] is None
 
 
 # ----------------------------------------------------------------------------------- 35 (and 6, 22 in the report)

@@ -241,7 +241,12 @@ def _run_based(data: EndpointData, alpha: float, power: float) -> tuple[dict, li
         return out, notes
     tests["welch_t"] = ts.welch_t(b, a)
     if tests["welch_t"] is None:
+        # no run-to-run variability at all (every run of each phase identical): nothing can be said
+        # about how sure the effect is, so no p-value or interval (reliability.md §4 #39)
+        out["status"] = "insufficient_data"
         notes.append(caveat("constant_data"))
+        _common_notes(data, nb, na, notes)
+        return out, notes
     means = rt.TwoMeans.from_values(b, a)
     ci = rt.fieller_interval(means, 0.95)
     if ci is not None:

@@ -6,6 +6,7 @@ Tiny sizes only, no timed assertions (timings are what the benchmarks report, no
 from __future__ import annotations
 
 import csv
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -14,10 +15,20 @@ import pytest
 from verify.case import load_case, normalise_label
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCH))
 
-import generate  # noqa: E402
-import run as bench_run  # noqa: E402
+
+def _load(name: str, file: str):
+    """Import a benchmarks/ script under a unique module name (no sys.path change for other tests)."""
+    spec = importlib.util.spec_from_file_location(name, BENCH / file)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _load("bench_generate", "generate.py")
+bench_run = _load("bench_run", "run.py")
+bench_child = _load("bench_child", "_child.py")
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
@@ -128,8 +139,6 @@ def test_excel_baseline_scan_counts_formulas_and_merged_cells(tmp_path):
     """The baseline's streaming scan sees what calamine hides (platform.md §7): formulas, merges."""
     from openpyxl import Workbook
 
-    import _child
-
     wb = Workbook()
     ws = wb.active
     ws.title = "S"
@@ -139,7 +148,7 @@ def test_excel_baseline_scan_counts_formulas_and_merged_cells(tmp_path):
     ws.merge_cells("A3:B3")
     path = tmp_path / "t.xlsx"
     wb.save(path)
-    out = _child.task_intake_baseline({"input": str(path), "sheet": "S"})
+    out = bench_child.task_intake_baseline({"input": str(path), "sheet": "S"})
     assert out["info"]["formulas"] == 1
     assert out["info"]["merged"] == 1
     assert out["info"]["rows"] == 2  # data rows under the header, as pandas reads them

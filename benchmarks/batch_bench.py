@@ -13,7 +13,9 @@ Cases are submitted in discovery order (sorted folder names): the continuous cop
 Reported per worker count: wall time of the whole batch (cluster start, all cases, programme
 summary), cases per minute on that wall time, the speed-up against one worker, and the peak RSS of
 each worker process (``getrusage`` in the worker, MiB), and the mean number of busy workers
-(Σ task seconds ÷ wall time), which separates scheduling losses from CPU contention. Results go to stdout and OUTDIR/bench.json.
+(Σ task seconds ÷ wall time), which separates scheduling losses from CPU contention. Before and
+after, a control: a pure-Python CPU loop alone and two at once (``cpu_baseline``), which gives the
+speed-up the machine itself allows at that moment (on a shared VM it can be far below 2). Results go to stdout and OUTDIR/bench.json.
 
     .venv/bin/python benchmarks/batch_bench.py --cases 10 --continuous 1 --workers 1,2
 
@@ -68,6 +70,26 @@ def build_programme(root: Path, n_run: int, n_continuous: int) -> dict:
     return {"run_based": n_run, "continuous": made_continuous}
 
 
+SPIN = "import time\nt=time.perf_counter()\nx=0\nfor i in range(30_000_000): x+=i\nprint(time.perf_counter()-t)"
+
+
+def cpu_baseline() -> dict:
+    """What this machine gives right now: one pure-Python CPU loop alone vs two at once.
+
+    ``attainable_speedup`` = 2 × t(alone) ÷ t(two at once): the best any 2-worker CPU-bound job
+    can do at this moment (2.0 on two free cores; less when other processes share them).
+    """
+    import subprocess
+
+    def spin(n: int) -> float:
+        procs = [subprocess.Popen([sys.executable, "-c", SPIN], stdout=subprocess.PIPE, text=True) for _ in range(n)]
+        return max(float(p.communicate(timeout=600)[0]) for p in procs)
+
+    alone, both = spin(1), spin(2)
+    return {"alone_s": round(alone, 2), "two_at_once_s": round(both, 2),
+            "attainable_speedup": round(2 * alone / both, 2)}
+
+
 def run_once(programme: Path, outdir: Path, workers: int, langs: tuple[str, ...]) -> dict:
     from verify.batch.command import batch_command
 
@@ -107,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MPLCONFIGDIR", str(scratch / "mpl"))
     made = build_programme(scratch / "programme", args.cases, args.continuous)
     langs = tuple(x.strip() for x in args.lang.split(",") if x.strip())
+    baseline_before = cpu_baseline()
+    print(json.dumps({"cpu_baseline_before": baseline_before}), flush=True)
     runs = []
     for workers in [int(x) for x in args.workers.split(",")]:
         result = run_once(scratch / "programme", scratch / f"out-{workers}w", workers, langs)
@@ -115,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     base = runs[0]["wall_s"]
     for r in runs:
         r["speedup_vs_first"] = round(base / r["wall_s"], 2)
-    report = {"programme": made, "langs": langs, "cpu_count": os.cpu_count(),
+    baseline_after = cpu_baseline()
+    print(json.dumps({"cpu_baseline_after": baseline_after}), flush=True)
+    report = {"programme": made, "cpu_baseline": {"before": baseline_before, "after": baseline_after}, "langs": langs, "cpu_count": os.cpu_count(),
               "loadavg_at_end": os.getloadavg(), "python": sys.version.split()[0],
               "platform": platform.platform(), "runs": runs}
     (scratch / "bench.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -124,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         rss = ", ".join(f"{v:.0f}" for v in r["peak_rss_mb_per_worker"].values())
         print(f"{r['workers']:>7} {r['cases']:>5} {r['ok']:>4} {r['wall_s']:>8.1f} {r['cases_per_min']:>9.1f} "
               f"{r['speedup_vs_first']:>8.2f}  {rss}")
-    print(f"\nprogramme: {made}; results in {scratch / 'bench.json'}")
+    print(f"\nattainable speed-up of a pure CPU loop on this machine (2 vs 1 process): "
+          f"{baseline_before['attainable_speedup']} before, {baseline_after['attainable_speedup']} after")
+    print(f"programme: {made}; results in {scratch / 'bench.json'}")
     if args.out is None:
         shutil.rmtree(scratch / "programme", ignore_errors=True)
     return 0

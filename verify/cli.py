@@ -251,6 +251,44 @@ def replicate(
         raise typer.Exit(code=1)
 
 
+@app.command()
+def batch(
+    paths: Annotated[list[Path], typer.Argument(help="Case folders, or folders to search for case folders (each holds case.toml).", show_default=False, metavar="PATH")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder: cases/<case-id>/ per case, summary.csv, summary.xlsx, programme.html, programme.pdf.")] = Path("out-batch"),
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes of the local Dask cluster (default 2).", min=1)] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Use an existing Dask cluster instead, e.g. tcp://10.0.0.5:8786 (workers must see the same paths).", metavar="tcp://HOST:PORT")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="ja,zh (both, default), ja or zh.")] = "ja,zh",
+    allow_rejected: AllowRejected = False,
+) -> None:
+    """Run many cases on Dask, one task per case, and write a programme summary.
+
+    Each case runs exactly as `verify run`; a case that fails is listed with its exit status and
+    error and the others go on. Exit status: 0 when every case ran, else the highest among the
+    failed cases. Example: verify batch cases/ -o out-batch/ --workers 2
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from verify import pipeline
+    from verify.batch.command import batch_command
+
+    langs = _guard(pipeline.parse_langs, lang)
+    with Progress(TextColumn("cases"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err) as bar:
+        task = bar.add_task("cases", total=None)
+
+        def progress(record, done, total):
+            bar.update(task, completed=done, total=total)
+            if not record.ok:
+                first = (record.error or "").splitlines()[0] if record.error else ""
+                bar.console.print(f"failed: {record.case_id} (exit {record.exit_status}) {first}", markup=False)
+
+        summary = _guard(batch_command, paths, output, workers=workers, scheduler=scheduler, langs=langs,
+                         allow_rejected=allow_rejected, progress=progress)
+    out.print(f"{summary.n_ok} of {len(summary.records)} cases ran; wrote {output}/ "
+              "(summary.csv, summary.xlsx, programme.html, programme.pdf)", markup=False)
+    if summary.exit_code:
+        raise typer.Exit(code=summary.exit_code)
+
+
 def main() -> None:
     """Console-script entry point."""
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")

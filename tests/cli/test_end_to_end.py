@@ -169,3 +169,10 @@ def test_new_scaffolds_and_check_reads_it_back(tmp_path):
     assert result.exit_code == 0, result.output
     again = invoke("new", case)
     assert again.exit_code == 2
+
+
+def test_batch_without_any_case_is_a_clean_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = invoke("batch", tmp_path / "empty", "-o", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output

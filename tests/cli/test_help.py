@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from verify import __version__
 from verify.cli import app
 
-COMMANDS = ["new", "check", "normalize", "analyze", "report", "plan", "run", "replicate"]
+COMMANDS = ["new", "check", "normalize", "analyze", "report", "plan", "run", "replicate", "batch"]
 runner = CliRunner()
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -41,7 +41,7 @@ def ppmv_to_mg_m3(ppmv, molar_mass_g_mol, state: str = "normal"):
     with M [g/mol] and Vm [L/mol] (field guide §5; 1 µmol/mol × M g/mol per Vm L = M/Vm mg/m³).
     E.g. 1 ppmv SO2 = 64.058/22.414 = 2.858 mg/m³ at 0 °C and 64.058/24.055 = 2.663 at 20 °C.
     """
-    return _out(_f(ppmv) * _f(molar_mass_g_mol) / molar_volume_l_per_mol(state))
+    return _out(_f(ppmv) * (_f(molar_mass_g_mol) / molar_volume_l_per_mol(state)))  # one pass over ppmv
 
 
 def mg_m3_to_ppmv(mg_m3, molar_mass_g_mol, state: str = "normal"):

@@ -28,15 +28,39 @@ def _inert(value):
     return value
 
 
+def _iso_text(col: pd.Series) -> pd.Series:
+    """Timestamps as ISO 8601 text, column-wise (``isoformat`` per value only for odd cases)."""
+    utc = isinstance(col.dtype, pd.DatetimeTZDtype) and str(col.dt.tz) == "UTC"
+    whole_seconds = bool(((col.dt.microsecond == 0) & (col.dt.nanosecond == 0)).fillna(True).all())
+    if utc and whole_seconds:
+        return col.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00").astype("string")
+    return col.map(lambda t: None if pd.isna(t) else t.isoformat()).astype("string")
+
+
+def _inert_text(col: pd.Series) -> pd.Series:
+    """Text cells that a spreadsheet would execute get a leading apostrophe, column-wise."""
+    text = col.astype("string")
+    dangerous = text.str.startswith(_DANGEROUS).fillna(False).astype(bool)
+    if not dangerous.any():
+        return col
+    fixed = text.where(~dangerous, "'" + text)
+    return fixed if col.dtype != object else fixed.astype(object).where(col.notna(), col)
+
+
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy with text cells made inert and timestamps as ISO text (for csv/xlsx)."""
     out = frame.copy()
     for name in out.columns:
         col = out[name]
         if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(col.dtype):
-            out[name] = col.map(lambda t: None if pd.isna(t) else t.isoformat()).astype("string")
-        elif pd.api.types.is_string_dtype(col.dtype) or col.dtype == object:
-            out[name] = col.map(lambda v: v if pd.isna(v) else _inert(v)).astype("string" if col.dtype != object else object)
+            out[name] = _iso_text(col)
+        elif col.dtype != object and pd.api.types.is_string_dtype(col.dtype):
+            out[name] = _inert_text(col)
+        elif col.dtype == object:
+            if pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):
+                out[name] = _inert_text(col)
+            else:  # mixed objects: only the str values can be formulas
+                out[name] = col.map(lambda v: v if pd.isna(v) else _inert(v))
     return out
 
 

@@ -217,3 +217,24 @@ def test_date_series_with_declared_format_equals_cells(cells):
         out = parse_datetime_cell(raw, tz=TZ, date_format=fmt)
         assert out.kind == row["kind"], raw
         assert (out.value is None and pd.isna(row["value"])) or out.value == row["value"], raw
+
+
+def test_datetime_objects_fast_path_equals_per_cell_outcomes():
+    # Excel datetimes (naive datetime objects from calamine) take a column-wise path; every outcome
+    # must equal the per-cell function, including a time that does not exist (DST gap) and one
+    # that is ambiguous (DST fold) in Europe/Berlin, and a midnight value.
+    import datetime as _dt
+
+    import pandas as _pd
+
+    from verify.sources.cells import parse_datetime_cell, parse_datetime_series
+
+    cells = [_dt.datetime(2026, 3, 1, 10, 0), _dt.datetime(2026, 3, 29, 2, 30), _dt.datetime(2026, 10, 25, 2, 30),
+             _dt.datetime(2026, 6, 1, 0, 0), None, "2026-06-01 12:00"]
+    series = parse_datetime_series(_pd.Series(cells, dtype=object), tz="Europe/Berlin")
+    for i, raw in enumerate(cells):
+        one = parse_datetime_cell(raw, tz="Europe/Berlin")
+        assert series["kind"].iloc[i] == one.kind, raw
+        got = series["value"].iloc[i]
+        assert (got is _pd.NaT or _pd.isna(got)) if one.value is None else got == one.value, raw
+    assert series["kind"].tolist()[:3] == ["datetime", "invalid", "invalid"]

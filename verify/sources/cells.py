@@ -428,6 +428,21 @@ def parse_datetime_series(
                 values[idx] = local[ok].tz_localize(None).as_unit("ns").to_numpy()
                 kind[idx] = "datetime"
                 done[idx] = True
+        # naive datetime objects (Excel cells via calamine): localised column-wise; what does not
+        # exist or is ambiguous in the zone comes out NaT and takes the per-cell path below
+        is_dt = ~done & np.fromiter((type(v) is dt.datetime and v.tzinfo is None for v in arr), dtype=bool, count=n)
+        if is_dt.any():
+            idx_dt = np.flatnonzero(is_dt)
+            try:
+                naive = pd.DatetimeIndex(list(arr[is_dt]))
+            except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+                naive = None
+            if naive is not None:
+                local = naive.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").tz_convert("UTC")
+                ok = ~np.asarray(local.isna())
+                values[idx_dt[ok]] = local[ok].tz_localize(None).as_unit("ns").to_numpy()
+                kind[idx_dt[ok]] = "datetime"
+                done[idx_dt[ok]] = True
     for i in np.flatnonzero(~done):
         out = parse_datetime_cell(arr[i], tz=zone, date_format=date_format, date1904=date1904)
         if out.value is not None:

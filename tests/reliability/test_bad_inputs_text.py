@@ -99,15 +99,23 @@ def test_r05_unit_aliases_are_accepted_with_the_reference_state(case_dir, tmp_pa
     assert all(r["basis"] for r in after), "every value carries its reference state"
 
 
-def test_r07_ppm_without_molar_mass_is_not_turned_into_mg(case_dir, tmp_path):
-    # PM has no molar mass: a ppm value cannot become mg/m3 (reliability.md §1 pint: ppm needs MW)
+def test_r07_ppm_of_particulate_matter_is_rejected(case_dir):
+    # §4 #7: ppm → mass needs a molar mass; PM has none, so the value is rejected (never converted)
     make_case(case_dir, {"m.csv": long_csv(*C[:5], "S1,after,3,NMHC,12.6,mg/m3", "S1,after,4,PM,5,ppm")})
+    result, ledger = check(case_dir)
+    _rejected(result)
+    assert entry(ledger, "E8")["reason"] == "mixing_ratio_of_particles"
+
+
+def test_r07_ppm_of_a_gas_without_a_known_molar_mass_is_not_turned_into_mg(case_dir, tmp_path):
+    # a gas the species table cannot convert (TVOC: no single molar mass) keeps its ppm value but gets
+    # no mg/m3 concentration; it shows as a failed QA check, never as a guessed number
+    make_case(case_dir, {"m.csv": long_csv(*C[:5], "S1,after,3,NMHC,12.6,mg/m3", "S1,after,4,TVOC,5,ppm")})
     rows = _normalized(case_dir, tmp_path)
-    pm = [r for r in rows if r["pollutant"] == "PM"]
-    assert len(pm) == 1 and pm[0]["conc"] == "" and "needs" in pm[0]["missing"]
-    # not a ledger rejection (see docs/reliability.md, row 7): it is shown as a failed QA check
+    tvoc = [r for r in rows if r["pollutant"] == "TVOC"]
+    assert len(tvoc) == 1 and tvoc[0]["conc"] == "" and tvoc[0]["missing"]
     result, _ = check(case_dir)
-    assert result.exit_code == 0 and "needs as_species" in result.output  # QA check derived_values
+    assert result.exit_code == 0 and "TVOC" in result.output and "failed" in result.output
 
 
 def test_r38_pint_dos_unit_is_rejected(case_dir):

@@ -82,6 +82,13 @@ def pollutant_species() -> dict[str, str | None]:
 
 
 @functools.cache
+def particulate_pollutants() -> frozenset[str]:
+    """Pollutant keys that are particles (``state = particle`` in ``pollutants.csv``): a gas mixing
+    ratio (ppm, ppb) of them has no meaning and no molar mass to convert it with."""
+    return frozenset(row["key"] for row in _read("pollutants.csv") if row.get("state") == "particle")
+
+
+@functools.cache
 def labels(kind: str) -> dict[str, str]:
     """Normalised label → canonical value, for ``kind`` in phase | position | basis (``labels.csv``)."""
     return {norm(r["label"]): r["canonical"] for r in _read("labels.csv") if r["kind"] == kind}

@@ -33,7 +33,8 @@ import pandas as pd
 
 from verify.case import Case, FileSpec, normalise_label
 from verify.errors import InputError, Location
-from verify.sources.aliases import UnitInfo, labels, lookup_unit, norm, pollutant_aliases, pollutant_species
+from verify.sources.aliases import (UnitInfo, labels, lookup_unit, norm, particulate_pollutants, pollutant_aliases,
+                                    pollutant_species)
 from verify.sources.cells import parse_datetime_series, parse_number_series
 from verify.sources.grid import SheetGrid, column_letter
 from verify.sources.headers import NUMERIC_FIELDS, ColumnRole, read_headers
@@ -538,6 +539,11 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         ukind = units.attr(lambda u: u.kind if isinstance(u, UnitInfo) else "").astype(object)
         vcells.mark(is_info & ~np.isin(ukind, VALUE_UNIT_KINDS), REJECTED, "not_a_concentration_unit",
                     units.attr(lambda u: f"unit {u.key!r} is not a concentration or mixing-ratio unit" if isinstance(u, UnitInfo) else "").astype(object))
+        # ppm/ppb of particulate matter cannot become mg/m³ (no molar mass): rejected, never
+        # converted or guessed (reliability.md §4 #7)
+        particles = np.isin(pkeys.astype(object), list(particulate_pollutants()))
+        vcells.mark(is_info & (ukind == "mixing_ratio") & particles, REJECTED, "mixing_ratio_of_particles",
+                    "a gas mixing ratio (ppm/ppb) of particulate matter cannot be converted to a mass concentration")
         ukey = units.attr(lambda u: u.key if isinstance(u, UnitInfo) else None).astype(object)
         aux: dict[str, _Cells] = {}
         for f in _AUX_FIELDS:

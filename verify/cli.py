@@ -236,7 +236,7 @@ def run(
 def replicate(
     case: CaseArg,
     expected: Annotated[Optional[Path], typer.Option("--expected", help="Published results.json (default: CASE/expected/results.json).")] = None,
-    rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance for numbers.")] = 1e-9,
+    rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance for numbers.")] = 1e-6,
 ) -> None:
     """Re-run a case and compare with its published results.json; exit 1 and show the differences on a mismatch.
 

@@ -154,7 +154,7 @@ def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
     return results
 
 
-def replicate(case_dir: Path, expected_path: Path | None = None, rtol: float = 1e-9):
+def replicate(case_dir: Path, expected_path: Path | None = None, rtol: float = 1e-6):
     from verify.replicate import compare_results
     from verify.results import read_results
 

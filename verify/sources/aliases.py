@@ -82,6 +82,13 @@ def pollutant_species() -> dict[str, str | None]:
 
 
 @functools.cache
+def pollutant_names(lang: str) -> dict[str, str]:
+    """Canonical pollutant key → its display name in ``lang`` (ja | zh | en): the first alias of
+    that language in ``pollutants.csv`` (the key itself when none is listed)."""
+    return {row["key"]: (row[lang].split("|")[0].strip() or row["key"]) for row in _read("pollutants.csv")}
+
+
+@functools.cache
 def particulate_pollutants() -> frozenset[str]:
     """Pollutant keys that are particles (``state = particle`` in ``pollutants.csv``): a gas mixing
     ratio (ppm, ppb) of them has no meaning and no molar mass to convert it with."""

@@ -37,6 +37,7 @@ from verify.case import Claim
 from verify.errors import InputError
 from verify.stats import paired as pair
 from verify.stats import ratio as rt
+from verify.sources.aliases import pollutant_names
 from verify.stats.endpoint import EndpointStats, clean
 from verify.stats.text import fmt, fmt_sig, p_text
 
@@ -174,7 +175,8 @@ def _statement(claim, stats, verdict, estimate, lower, p, upper) -> dict[str, st
         detail_key = "bound_p" if lower is not None else "p_only"
     out = {}
     for lang in ("ja", "zh"):
-        vals = dict(values, metric=t["metric"][claim.metric][lang])
+        name = pollutant_names(lang).get(claim.pollutant, claim.pollutant)
+        vals = dict(values, metric=t["metric"][claim.metric][lang], pollutant=name)
         vals["detail"] = t["detail"][detail_key][lang].format_map(vals)
         out[lang] = t["statement"][f"{claim.kind}.{verdict}"][lang].format_map(vals)
     return out

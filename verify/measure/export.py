@@ -17,15 +17,9 @@ import pandas as pd
 
 from verify.errors import InputError
 from verify.fsutil import atomic_write
+from verify.inert import inert_column, inert_text
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _inert(value):
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value
-    return value
 
 
 def _iso_text(col: pd.Series) -> pd.Series:
@@ -37,16 +31,6 @@ def _iso_text(col: pd.Series) -> pd.Series:
     return col.map(lambda t: None if pd.isna(t) else t.isoformat()).astype("string")
 
 
-def _inert_text(col: pd.Series) -> pd.Series:
-    """Text cells that a spreadsheet would execute get a leading apostrophe, column-wise."""
-    text = col.astype("string")
-    dangerous = text.str.startswith(_DANGEROUS).fillna(False).astype(bool)
-    if not dangerous.any():
-        return col
-    fixed = text.where(~dangerous, "'" + text)
-    return fixed if col.dtype != object else fixed.astype(object).where(col.notna(), col)
-
-
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy with text cells made inert and timestamps as ISO text (for csv/xlsx)."""
     out = frame.copy()
@@ -55,12 +39,12 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(col.dtype):
             out[name] = _iso_text(col)
         elif col.dtype != object and pd.api.types.is_string_dtype(col.dtype):
-            out[name] = _inert_text(col)
+            out[name] = inert_column(col)
         elif col.dtype == object:
             if pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):
-                out[name] = _inert_text(col)
+                out[name] = inert_column(col)
             else:  # mixed objects: only the str values can be formulas
-                out[name] = col.map(lambda v: v if pd.isna(v) else _inert(v))
+                out[name] = col.map(lambda v: inert_text(v) if isinstance(v, str) else v)
     return out
 
 

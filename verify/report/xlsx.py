@@ -18,8 +18,8 @@ import os
 from pathlib import Path
 
 from verify.report.i18n import load_catalogue
+from verify.inert import inert_text
 
-DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 
 # (machine key, catalogue path for the ja/zh header) per sheet
 _CLAIMS = [("id", "claim.id"), ("source", "col.source"), ("pollutant", "col.pollutant"),
@@ -57,10 +57,7 @@ def inert(value):
         return value
     if isinstance(value, (int, float)):
         return value if math.isfinite(value) else None
-    text = str(value)
-    if text.startswith(DANGEROUS_START):
-        return "'" + text
-    return text
+    return inert_text(str(value))
 
 
 def _label(path: str, lang: str) -> str:

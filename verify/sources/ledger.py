@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from verify.inert import inert_text
+
 ENTRY_COLUMNS = ("file", "sheet", "row", "column", "cell", "field", "raw", "outcome", "reason", "detail")
 OUTCOMES = ("flagged", "rejected", "note")
 
@@ -137,11 +139,4 @@ class Ledger:
 def _inert(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""
-    text = str(value)
-    if text and text[0] in "=+-@\t\r":
-        try:
-            float(text)
-            return text
-        except ValueError:
-            return "'" + text
-    return text
+    return inert_text(str(value))

@@ -1,0 +1,34 @@
+"""Text that a spreadsheet would execute, made inert (OWASP "CSV Injection", reliability.md §1).
+
+One rule for every file the tool writes for spreadsheets (ledger.csv, normalized.csv/.xlsx,
+summary.xlsx, the programme summary): a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or
+carriage return gets a leading apostrophe, unless it is a plain number (``-0.03`` is a value, not
+a formula). Real numbers are never touched. The input files are never modified.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
+
+
+def inert_text(text: str) -> str:
+    """``text`` with a leading ``'`` if a spreadsheet would run it as a formula."""
+    if text.startswith(DANGEROUS_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def inert_column(col: pd.Series) -> pd.Series:
+    """:func:`inert_text` over a column of text (vectorised; missing values stay missing)."""
+    text = col.astype("string")
+    dangerous = (text.str.startswith(DANGEROUS_START) & ~text.str.fullmatch(PLAIN_NUMBER)).fillna(False).astype(bool)
+    if not dangerous.any():
+        return col
+    fixed = text.where(~dangerous, "'" + text)
+    return fixed if col.dtype != object else fixed.astype(object).where(col.notna(), col)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import tomllib
 import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath

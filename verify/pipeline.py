@@ -6,7 +6,6 @@ returns data; the CLI prints. Outputs are written atomically (verify.fsutil).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ import pandas as pd
 
 from verify.case import Case, load_case
 from verify.errors import InputError, Location
-from verify.fsutil import atomic_write, atomic_write_text
+from verify.fsutil import atomic_write
 
 LANGS = ("ja", "zh")
 

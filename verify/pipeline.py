@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -16,13 +17,16 @@ from verify.case import Case, load_case
 from verify.errors import InputError, Location
 from verify.fsutil import atomic_write
 
+if TYPE_CHECKING:
+    from verify.sources import Intake
+
 LANGS = ("ja", "zh")
 
 
 @dataclass(frozen=True)
 class CheckOutcome:
     case: Case
-    intake: "object"  # verify.sources.Intake
+    intake: Intake
     qa: list[dict]
 
 
@@ -42,10 +46,10 @@ def _require_clean(intake, allow_rejected: bool) -> None:
     n_rows = sum(t.rejected for t in intake.ledger.tallies)
     first = ""
     if len(rejected):
-        rec = rejected.iloc[0]
-        where = Location(file=rec["file"], sheet=None if pd.isna(rec["sheet"]) else rec["sheet"],
-                         row=None if pd.isna(rec["row"]) else int(rec["row"]), column=None if pd.isna(rec["column"]) else rec["column"])
-        first = f"; first: {where}: {rec['raw'] if not pd.isna(rec['raw']) else ''!r} ({rec['detail'] if not pd.isna(rec['detail']) else rec['reason']})"
+        rec = {k: (None if pd.isna(v) else v) for k, v in rejected.iloc[0].items()}
+        where = Location(file=rec["file"], sheet=rec["sheet"], row=None if rec["row"] is None else int(rec["row"]),
+                         column=rec["column"])
+        first = f"; first: {where}: {rec['raw'] or ''!r} ({rec['detail'] or rec['reason']})"
     raise InputError(
         f"{n_values} value(s) and {n_rows} row(s) rejected{first}",
         hint="run `verify check CASE` to see them all; fix the data or pass --allow-rejected",

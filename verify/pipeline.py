@@ -42,6 +42,7 @@ def _require_clean(intake, allow_rejected: bool) -> None:
         return
     entries = intake.ledger.to_frame()
     rejected = entries[entries["outcome"] == "rejected"]
+    rejected = rejected.sort_values("column", key=lambda c: c.isna(), kind="stable")  # a cell before its row
     n_values = sum(t.values_rejected for t in intake.ledger.tallies)
     n_rows = sum(t.rejected for t in intake.ledger.tallies)
     first = ""

@@ -244,6 +244,7 @@ def _claim_view(c: dict) -> dict:
                            else c.get("lower_bound")),
         "p": fmt_p(c.get("p_value")),
         "verdict": c.get("verdict") or "insufficient_data",
+        "method": c.get("method"),  # e.g. "fieller-welch", "hac_ols" (continuous data), "one-sided t"
         "other_conditions": [(str(k), fmt_plain(val) if isinstance(val, (int, float)) else str(val))
                              for k, val in (c.get("conditions") or {}).items() if k != "load_pct_min"]
         if isinstance(c.get("conditions"), dict) else [],

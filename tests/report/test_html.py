@@ -291,3 +291,20 @@ def test_continuous_only_results_have_no_empty_test_table(results):
     html = render_html(results, ("ja",), charts=False)
     assert "効果の推定と検定" not in html and "連続監視の解析" in html
     assert "HAC 回帰（Newey–West）" in html
+
+
+def test_statement_names_the_test_that_judged_the_claims(small_results):
+    # continuous-data claims are judged by the HAC step regression, run-based ones by the Welch-type
+    # (Fieller) test: the statement's conditions must say which, never a test that was not used
+    from verify.report.render import render_html
+
+    def conditions(results):
+        html = render_html(results, ("zh",), charts=False)
+        return "阶跃回归" in html, "Welch 型检验" in html
+
+    for claim in small_results["claims"]:
+        claim["method"] = "fieller-welch"
+    assert conditions(small_results) == (False, True)
+    for claim in small_results["claims"]:
+        claim["method"] = "hac_ols"
+    assert conditions(small_results) == (True, False)

@@ -163,7 +163,6 @@ def task_normalize(args: dict) -> dict:
     timer = _verify_timer([("verify.measure.normalize", "normalize", "normalize"),
                            ("verify.measure.export", "write_table", "write_table"),
                            ("verify.measure.export", "spreadsheet_safe", "write_table:spreadsheet_safe"),
-                           ("verify.pipeline", "write_table", "write_table"),  # before verify.measure.export existed
                            ("verify.pipeline", "load_case", "load_case")])
     _import(["verify.cli", "verify.pipeline", "pandas", "numpy"])
     from verify import pipeline

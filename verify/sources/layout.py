@@ -390,18 +390,18 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         phase = pd.Series([None] * n, index=frame.index, dtype=object)
         reject_rows(np.ones(n, dtype=bool), "no_phase", "no phase column, no defaults.phase and no [[period]]")
     # position, basis
-    position = pd.Series([None] * n, index=frame.index, dtype=object)
-    pos_text = text_col("position")
-    if pos_text is not None:
-        position, unknown = _resolve(pos_text, labels("position"), has_value)
+    def labelled(field: str, hint: str) -> pd.Series:
+        """A label column (position, basis) resolved through labels.csv; unknown labels are an error."""
+        text = text_col(field)
+        if text is None:
+            return pd.Series([None] * n, index=frame.index, dtype=object)
+        resolved, unknown = _resolve(text, labels(field), has_value)
         if unknown:
-            unknown_error("position", unknown, pos_text, "use inlet/outlet, 入口/出口, 进口/出口")
-    basis_row = pd.Series([None] * n, index=frame.index, dtype=object)
-    basis_text = text_col("basis")
-    if basis_text is not None:
-        basis_row, unknown = _resolve(basis_text, labels("basis"), has_value)
-        if unknown:
-            unknown_error("basis", unknown, basis_text, "use standard-dry, standard-wet or actual-wet")
+            unknown_error(field, unknown, text, hint)
+        return resolved
+
+    position = labelled("position", "use inlet/outlet, 入口/出口, 进口/出口")
+    basis_row = labelled("basis", "use standard-dry, standard-wet or actual-wet")
     # run, sample
     run = text_col("run")
     run = pd.Series([None] * n, index=frame.index, dtype=object) if run is None else run

@@ -46,6 +46,14 @@ AllowRejected = Annotated[
     bool, typer.Option("--allow-rejected", help="Go on although values or rows were rejected; the report shows it.")
 ]
 Strict = Annotated[bool, typer.Option("--strict", help="Exit 1 when a QA check fails.")]
+ChunkRows = Annotated[
+    Optional[int],
+    typer.Option(
+        "--chunk-rows", min=0, metavar="N",
+        help="Read CSV inputs N data rows at a time (0: every file whole). Default: CSV files over 32 MiB "
+             "in chunks of 100000 rows. The results are the same either way; see docs/scale.md.",
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -122,6 +130,7 @@ def check(
     ledger: Annotated[Optional[Path], typer.Option("--ledger", help="Also write the intake ledger to this CSV file.")] = None,
     allow_rejected: AllowRejected = False,
     strict: Strict = False,
+    chunk_rows: ChunkRows = None,
 ) -> None:
     """Read every input file and print the intake ledger (read = accepted + flagged + rejected) and QA checks.
 
@@ -130,7 +139,7 @@ def check(
     from verify import pipeline
     from verify.console import print_check
 
-    outcome = _guard(pipeline.check, case, ledger_path=ledger)
+    outcome = _guard(pipeline.check, case, ledger_path=ledger, chunk_rows=chunk_rows)
     _guard(print_check, out, outcome)
     if outcome.intake.ledger.has_rejections and not allow_rejected:
         err.print("error: values or rows were rejected (see above); fix the data or pass --allow-rejected", markup=False)
@@ -144,6 +153,7 @@ def normalize(
     case: CaseArg,
     output: Annotated[Path, typer.Option("-o", "--output", help="Output file: .csv, .xlsx or .parquet.", show_default=False)],
     allow_rejected: AllowRejected = False,
+    chunk_rows: ChunkRows = None,
 ) -> None:
     """Write the canonical long table with every derived value, its unit and reference state.
 
@@ -151,7 +161,7 @@ def normalize(
     """
     from verify import pipeline
 
-    path = _guard(pipeline.normalize_to_file, case, output, allow_rejected=allow_rejected)
+    path = _guard(pipeline.normalize_to_file, case, output, allow_rejected=allow_rejected, chunk_rows=chunk_rows)
     out.print(f"wrote {path}", markup=False)
 
 
@@ -161,6 +171,7 @@ def analyze(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write results.json.")] = Path("results.json"),
     allow_rejected: AllowRejected = False,
     strict: Strict = False,
+    chunk_rows: ChunkRows = None,
 ) -> None:
     """Compute all endpoints, tests, limits and claims and write results.json.
 
@@ -168,7 +179,7 @@ def analyze(
     """
     from verify import pipeline
 
-    results = _guard(pipeline.analyze_to_file, case, output, allow_rejected=allow_rejected)
+    results = _guard(pipeline.analyze_to_file, case, output, allow_rejected=allow_rejected, chunk_rows=chunk_rows)
     _finish(results, f"wrote {output}", strict)
 
 
@@ -218,6 +229,7 @@ def run(
     lang: Annotated[str, typer.Option("--lang", help="ja,zh (both, default), ja or zh.")] = "ja,zh",
     allow_rejected: AllowRejected = False,
     strict: Strict = False,
+    chunk_rows: ChunkRows = None,
 ) -> None:
     """Everything in one go: ledger.csv, normalized.csv, results.json, report.pdf, report.html, summary.xlsx.
 
@@ -228,7 +240,7 @@ def run(
 
     langs = _guard(pipeline.parse_langs, lang)
     with progress(err) as step:
-        results = _guard(pipeline.run, case, output, langs=langs, allow_rejected=allow_rejected, step=step)
+        results = _guard(pipeline.run, case, output, langs=langs, allow_rejected=allow_rejected, step=step, chunk_rows=chunk_rows)
     _finish(results, f"wrote {output}/", strict)
 
 

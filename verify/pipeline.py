@@ -30,10 +30,10 @@ class CheckOutcome:
     qa: list[dict]
 
 
-def _intake(case: Case):
+def _intake(case: Case, chunk_rows: int | None = None):
     from verify.sources import read_inputs
 
-    return read_inputs(case)
+    return read_inputs(case, chunk_rows=chunk_rows)
 
 
 def _require_clean(intake, allow_rejected: bool) -> None:
@@ -57,46 +57,46 @@ def _require_clean(intake, allow_rejected: bool) -> None:
     )
 
 
-def check(case_dir: Path, ledger_path: Path | None = None) -> CheckOutcome:
+def check(case_dir: Path, ledger_path: Path | None = None, chunk_rows: int | None = None) -> CheckOutcome:
     from verify.measure.normalize import normalize
     from verify.measure.qa import run_checks
 
     case = load_case(case_dir)
-    intake = _intake(case)
+    intake = _intake(case, chunk_rows)
     if ledger_path is not None:
         atomic_write(ledger_path, intake.ledger.write_csv)
     normalized = normalize(intake.table, case)
     return CheckOutcome(case=case, intake=intake, qa=run_checks(normalized, case))
 
 
-def normalized_table(case: Case, allow_rejected: bool = False):
+def normalized_table(case: Case, allow_rejected: bool = False, chunk_rows: int | None = None):
     from verify.measure.normalize import normalize
 
-    intake = _intake(case)
+    intake = _intake(case, chunk_rows)
     _require_clean(intake, allow_rejected)
     return intake, normalize(intake.table, case)
 
 
-def normalize_to_file(case_dir: Path, output: Path, allow_rejected: bool = False) -> Path:
+def normalize_to_file(case_dir: Path, output: Path, allow_rejected: bool = False, chunk_rows: int | None = None) -> Path:
     from verify.measure.export import write_table
 
     case = load_case(case_dir)
-    _, normalized = normalized_table(case, allow_rejected)
+    _, normalized = normalized_table(case, allow_rejected, chunk_rows)
     return write_table(normalized, output)
 
 
-def analyze(case_dir: Path, allow_rejected: bool = False, command: str | None = None) -> dict:
+def analyze(case_dir: Path, allow_rejected: bool = False, command: str | None = None, chunk_rows: int | None = None) -> dict:
     from verify.results import build_results
 
     case = load_case(case_dir)
-    intake, normalized = normalized_table(case, allow_rejected)
+    intake, normalized = normalized_table(case, allow_rejected, chunk_rows)
     return build_results(case, intake, normalized, allow_rejected=allow_rejected, command=command)
 
 
-def analyze_to_file(case_dir: Path, output: Path, allow_rejected: bool = False) -> dict:
+def analyze_to_file(case_dir: Path, output: Path, allow_rejected: bool = False, chunk_rows: int | None = None) -> dict:
     from verify.results import write_results
 
-    results = analyze(case_dir, allow_rejected)
+    results = analyze(case_dir, allow_rejected, chunk_rows=chunk_rows)
     write_results(results, output)
     return results
 
@@ -126,7 +126,7 @@ def report_to_file(case_dir: Path | None, output: Path, langs=LANGS, results_pat
 
 
 def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
-        step: Callable[[str], None] = lambda _: None) -> dict:
+        step: Callable[[str], None] = lambda _: None, chunk_rows: int | None = None) -> dict:
     """``verify run``: every output into ``outdir``; files appear only when complete."""
     from verify.measure.export import write_table
     from verify.measure.normalize import normalize
@@ -137,7 +137,7 @@ def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
     step("reading case.toml")
     case = load_case(case_dir)
     step("reading input files")
-    intake = _intake(case)
+    intake = _intake(case, chunk_rows)
     outdir.mkdir(parents=True, exist_ok=True)
     atomic_write(outdir / "ledger.csv", intake.ledger.write_csv)
     _require_clean(intake, allow_rejected)

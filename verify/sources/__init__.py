@@ -24,19 +24,24 @@ import pandas as pd
 
 from verify.case import Case, FileSpec
 from verify.errors import HostileFileError, InputError, Location
-from verify.sources.canonical import MEASUREMENT_KEY, RUN_KEY, conform, empty_canonical
+from verify.sources.canonical import CANONICAL_COLUMNS, MEASUREMENT_KEY, RUN_KEY, conform, empty_canonical
 from verify.sources.csv_reader import read_csv_grid
 from verify.sources.grid import SheetGrid
 from verify.sources.layout import CaseContext, parse_grid
 from verify.sources.ledger import Ledger
 
-__all__ = ["Intake", "read_inputs", "read_grid"]
+__all__ = ["Intake", "read_inputs", "read_grid", "CHUNK_THRESHOLD_BYTES", "DEFAULT_CHUNK_ROWS"]
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 #: Relative tolerance for "the same run-level number" written twice (text → float is exact for
 #: equal text; this only absorbs binary noise of values computed by a spreadsheet).
 RUN_LEVEL_RTOL = 1e-9
+#: CSV files larger than this are read in chunks of :data:`DEFAULT_CHUNK_ROWS` data records
+#: (``chunk_rows=None``; docs/scale.md "Partitioned intake"). Workbooks are always read whole.
+CHUNK_THRESHOLD_BYTES = 32 * 2**20
+DEFAULT_CHUNK_ROWS = 100_000
+_RUN_LEVEL = ("flow", "o2_pct", "h2o_pct", "temp_c", "pressure_kpa", "load_pct", "flow_unit", "flow_basis", "flow_std_state")
 
 
 @dataclass(frozen=True)
@@ -76,9 +81,31 @@ def _workbook_sheets(path: Path, rel: str) -> list[str]:
     return [name for name, _hidden in list_sheets(path, rel)]
 
 
-def read_inputs(case: Case) -> Intake:
-    """Read every ``[[file]]`` of ``case`` → :class:`Intake` (canonical table + ledger)."""
+def chunk_rows_for(path: Path, chunk_rows: int | None = None) -> int | None:
+    """Data records per chunk for the file at ``path``, or None to read it whole.
+
+    ``chunk_rows``: None = automatic (CSV files above :data:`CHUNK_THRESHOLD_BYTES` in chunks of
+    :data:`DEFAULT_CHUNK_ROWS`), 0 = every file whole, N > 0 = every CSV file in chunks of N.
+    """
+    if path.suffix.lower() not in CSV_SUFFIXES or not path.is_file():
+        return None
+    if chunk_rows is None:
+        return DEFAULT_CHUNK_ROWS if path.stat().st_size > CHUNK_THRESHOLD_BYTES else None
+    if chunk_rows < 0:
+        raise InputError(f"chunk rows must be 0 (read whole) or positive, not {chunk_rows}")
+    return chunk_rows or None
+
+
+def read_inputs(case: Case, chunk_rows: int | None = None) -> Intake:
+    """Read every ``[[file]]`` of ``case`` → :class:`Intake` (canonical table + ledger).
+
+    ``chunk_rows`` chooses whole or chunked reading of CSV files (:func:`chunk_rows_for`); the
+    outcome is the same either way (verify.sources.chunked).
+    """
     ctx = CaseContext.from_case(case)
+    sizes = [_planned_chunk_rows(case, spec, chunk_rows) for spec in case.manifest.file]
+    if any(sizes):
+        return _read_partitioned(case, ctx, sizes)
     ledger = Ledger()
     tables = []
     read_sheets: dict[str, set[str | None]] = {}
@@ -91,12 +118,7 @@ def read_inputs(case: Case) -> Intake:
         read_sheets.setdefault(spec.path, set()).add(grid.sheet)
         if len(parsed.table):
             tables.append(parsed.table)
-    for spec_path, sheets in read_sheets.items():
-        path = case.resolve(spec_path)
-        if path.suffix.lower() in XLSX_SUFFIXES:
-            for name in _workbook_sheets(path, spec_path):
-                if name not in sheets:
-                    ledger.unread_sheets.append((spec_path, name))
+    _note_unread_sheets(case, ledger, read_sheets)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     if len(table):
         table = _check_duplicates(table)
@@ -104,6 +126,83 @@ def read_inputs(case: Case) -> Intake:
     internal = [c for c in table.columns if c.startswith("_")]
     table = conform(table.drop(columns=internal)) if len(table) else empty_canonical()
     return Intake(table=table, ledger=ledger)
+
+
+def _planned_chunk_rows(case: Case, spec: FileSpec, chunk_rows: int | None) -> int | None:
+    try:
+        path = case.resolve(spec.path)
+    except (InputError, ValueError):
+        return None  # raised again, in file order, when the file is read
+    return chunk_rows_for(path, chunk_rows)
+
+
+def _note_unread_sheets(case: Case, ledger: Ledger, read_sheets: dict[str, set[str | None]]) -> None:
+    for spec_path, sheets in read_sheets.items():
+        path = case.resolve(spec_path)
+        if path.suffix.lower() in XLSX_SUFFIXES:
+            for name in _workbook_sheets(path, spec_path):
+                if name not in sheets:
+                    ledger.unread_sheets.append((spec_path, name))
+
+
+def _read_partitioned(case: Case, ctx: CaseContext, sizes: list[int | None]) -> Intake:
+    """:func:`read_inputs` when a file is read in chunks: each file's rows are kept compact (canonical
+    dtypes, no per-row address strings) and the checks across rows run once at the end."""
+    from verify.sources.chunked import compact, parse_csv_chunked
+
+    ledger = Ledger()
+    tables = []
+    letters: dict[tuple[str, str | None], dict[str, str]] = {}
+    read_sheets: dict[str, set[str | None]] = {}
+    for spec, n in zip(case.manifest.file, sizes):
+        path = case.resolve(spec.path)
+        sha = file_sha256(path)
+        if n:
+            part, entries, tally = parse_csv_chunked(path, spec, ctx, sha, n)
+            sheet = None
+        else:
+            grid = read_grid(path, spec)
+            parsed = parse_grid(grid, spec, ctx, sha)
+            sheet = grid.sheet
+            del grid
+            part, entries, tally = compact(parsed.table), parsed.entries, parsed.tally
+            del parsed
+        ledger.add(tally, entries)
+        read_sheets.setdefault(spec.path, set()).add(sheet)
+        if len(part.table):
+            tables.append(part.table)
+            letters.setdefault((spec.path, sheet), {}).update(part.run_letters)
+    _note_unread_sheets(case, ledger, read_sheets)
+    if not tables:
+        return Intake(table=empty_canonical(), ledger=ledger)
+    table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    del tables
+    return Intake(table=_cross_checks(table, letters), ledger=ledger)
+
+
+def _cross_checks(table: pd.DataFrame, letters: dict) -> pd.DataFrame:
+    """:func:`_check_duplicates` and :func:`_run_level` on a compact canonical table: they run on
+    the key and run-level columns only, with placeholder cell addresses; only when they raise are
+    the real addresses rebuilt (verify.sources.chunked.cell_columns) and the check repeated, so
+    the message is the one the whole-file path gives."""
+    from verify.sources.chunked import cell_columns
+
+    cols = list(dict.fromkeys(("file", "sheet", "row", "cell", *MEASUREMENT_KEY, *_RUN_LEVEL)))
+    sub = table[cols]
+    fields = sorted({f for part in letters.values() for f in part})
+    placeholder = pd.Categorical.from_codes(np.zeros(len(sub), dtype=np.int8), categories=["?"])
+    keys = sub.assign(**{f"_cell_{f}": placeholder for f in ("value", *fields)})
+    try:
+        checked = _run_level(_check_duplicates(keys))
+    except InputError:
+        full = sub.assign(**cell_columns(sub, letters))
+        _run_level(_check_duplicates(full))  # raises with the cell addresses
+        raise
+    filled = {}
+    for c in _RUN_LEVEL:
+        dtype = CANONICAL_COLUMNS[c][0]
+        filled[c] = checked[c] if str(checked[c].dtype) == dtype else checked[c].astype(dtype)
+    return table.assign(**filled)
 
 
 def _key_frame(table: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
@@ -118,10 +217,23 @@ def _key_frame(table: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(out, index=table.index)
 
 
+def _group_codes(keys: pd.DataFrame) -> np.ndarray:
+    """One integer per distinct row of ``keys`` (integer columns), numbered in order of first
+    appearance — what ``keys.groupby(list(keys.columns), sort=False).ngroup()`` gives."""
+    group = np.zeros(len(keys), dtype=np.int64)
+    for c in keys.columns:
+        codes = keys[c].to_numpy(dtype=np.int64)
+        width = int(codes.max()) + 2 if len(codes) else 1  # codes >= -1
+        group, _ = pd.factorize(group * width + (codes + 1), sort=False)
+        group = group.astype(np.int64)
+    return group
+
+
 def _check_duplicates(table: pd.DataFrame) -> pd.DataFrame:
     """InputError naming both cells when a measurement key occurs twice (reliability.md §4 #19)."""
     keys = _key_frame(table, MEASUREMENT_KEY)
-    dup = keys.duplicated(keep=False).to_numpy()
+    group = _group_codes(keys)
+    dup = np.bincount(group)[group] > 1 if len(group) else np.zeros(0, dtype=bool)
     if dup.any():
         sub = keys[dup]
         first = sub.index[0]
@@ -139,11 +251,17 @@ def _run_level(table: pd.DataFrame) -> pd.DataFrame:
     """Check that run-level numbers agree within a run, then repeat them on every row of the run.
 
     Continuous readings (no ``run``) are their own run: the key then includes ``start``.
+    Column-wise: the rows are sorted by run once, and each field's per-run minimum, maximum and
+    first value come from ``reduceat`` over that order.
     """
     keys = _key_frame(table, (*RUN_KEY, "start"))
     keys.loc[table["run"].notna().to_numpy(), "start"] = -1
-    group = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
-    table = table.copy()
+    group = _group_codes(keys)
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    order = np.argsort(group, kind="stable")
+    g_sorted = group[order]
+    starts = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]]) if len(group) else np.zeros(0, dtype=np.int64)
+    table = table.copy(deep=False)
     for field in ("flow", "o2_pct", "h2o_pct", "temp_c", "pressure_kpa", "load_pct"):
         if field not in table:
             continue
@@ -151,20 +269,24 @@ def _run_level(table: pd.DataFrame) -> pd.DataFrame:
         have = ~np.isnan(vals)
         if not have.any():
             continue
-        g, v = group[have], vals[have]
-        order = np.lexsort((v, g))
-        gs, vs = g[order], v[order]
-        lo = pd.Series(vs).groupby(gs).min()
-        hi = pd.Series(vs).groupby(gs).max()
-        differ = ~np.isclose(lo.to_numpy(), hi.to_numpy(), rtol=RUN_LEVEL_RTOL, atol=0)
+        v_sorted = vals[order]
+        lo = np.fmin.reduceat(v_sorted, starts)  # NaN only where the run has no value
+        hi = np.fmax.reduceat(v_sorted, starts)
+        present = ~np.isnan(lo)
+        differ = present & ~np.isclose(lo, hi, rtol=RUN_LEVEL_RTOL, atol=0)
         extra_cols = []
         if field == "flow":
             extra_cols = [c for c in ("flow_unit", "flow_basis", "flow_std_state") if c in table]
+            big = np.iinfo(np.int64).max
+            have_sorted = have[order]
             for c in extra_cols:
-                n_unique = table.loc[have, c].astype(object).fillna("").groupby(group[have]).nunique()
-                differ |= (n_unique.reindex(lo.index).to_numpy() > 1)
+                codes, _ = pd.factorize(table[c].astype(object).fillna("").to_numpy(dtype=object), sort=False)
+                c_sorted = codes[order].astype(np.int64)
+                cmin = np.minimum.reduceat(np.where(have_sorted, c_sorted, big), starts)
+                cmax = np.maximum.reduceat(np.where(have_sorted, c_sorted, -1), starts)
+                differ |= present & (cmin != cmax)
         if differ.any():
-            bad_group = lo.index[np.flatnonzero(differ)[0]]
+            bad_group = int(np.flatnonzero(differ)[0])  # group ids are the positions of ``starts``
             rows = np.flatnonzero(have & (group == bad_group))
             first = rows[0]
             other = next((r for r in rows if not np.isclose(vals[r], vals[first], rtol=RUN_LEVEL_RTOL, atol=0)
@@ -177,10 +299,19 @@ def _run_level(table: pd.DataFrame) -> pd.DataFrame:
                 Location(file=str(b["file"]), sheet=None if pd.isna(b["sheet"]) else str(b["sheet"]), row=int(b["row"])),
             )
         # repeat the run's value on the rows of the run that lack it
-        fill = pd.Series(vals).groupby(group).transform("max").to_numpy()
-        table[field] = np.where(have, vals, fill)
+        table[field] = np.where(have, vals, hi[group])
         for c in extra_cols:
             s = table[c].astype(object)
-            firsts = s.where(pd.Series(have, index=table.index)).groupby(group).transform("first")
-            table[c] = s.where(s.notna(), firsts)
+            arr = s.to_numpy(dtype=object)
+            missing = s.isna().to_numpy()
+            if not missing.any():
+                table[c] = s
+                continue
+            known = have & ~missing
+            pos = np.arange(len(order))
+            first_pos = np.minimum.reduceat(np.where(known[order], pos, len(order)), starts)
+            firsts = np.full(n_groups, None, dtype=object)
+            ok = first_pos < len(order)
+            firsts[ok] = arr[order[first_pos[ok]]]
+            table[c] = pd.Series(np.where(missing, firsts[group], arr), index=table.index, dtype=object)
     return table

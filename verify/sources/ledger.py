@@ -66,6 +66,24 @@ class FileTally:
         }
 
 
+def merge_tallies(parts: list[FileTally]) -> FileTally:
+    """The tally of one file read in chunks: the counts of its chunks added up. File, sheet, hash,
+    layout, encoding, header map and notes are the file's and must agree between chunks."""
+    if not parts:
+        raise ValueError("no tallies to merge")
+    first = parts[0]
+    same = ("file", "sheet", "sha256", "layout", "encoding", "header_map", "notes")
+    for t in parts[1:]:
+        for name in same:
+            if getattr(t, name) != getattr(first, name):
+                raise ValueError(f"{first.file}: chunks disagree on {name}: {getattr(first, name)!r} vs {getattr(t, name)!r}")
+    merged = FileTally(**{name: getattr(first, name) for name in same[:5]}, header_map=dict(first.header_map), notes=list(first.notes))
+    for name in ("rows", "accepted", "flagged", "rejected", "values", "values_accepted", "values_flagged", "values_rejected"):
+        setattr(merged, name, sum(getattr(t, name) for t in parts))
+    merged.check()
+    return merged
+
+
 def empty_entries() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype="string") for c in ENTRY_COLUMNS})
     frame["row"] = frame["row"].astype("Int64")

@@ -81,6 +81,19 @@ class Verification(_Model):
     issued: dt.date
     valid_until: dt.date | None = None
     supersedes: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+    supersedes_statement_id: str | None = None
+
+    @model_validator(mode="after")
+    def _reissue_is_traceable(self) -> "Verification":
+        """A re-issue gets a new statement id and cites the superseded report by id and SHA-256
+        (shared/reliability.md promise 9; ISO/IEC 17025:2017 7.8.8: an amended report is identified
+        as such and refers to the report it replaces)."""
+        if (self.supersedes is None) != (self.supersedes_statement_id is None):
+            raise ValueError("a re-issue names the report it replaces twice: supersedes (the SHA-256 of that report "
+                             "file, e.g. `sha256sum report.pdf`) and supersedes_statement_id (its statement id)")
+        if self.supersedes_statement_id is not None and self.supersedes_statement_id == self.statement_id:
+            raise ValueError(f"a re-issue gets a new statement_id: {self.statement_id!r} is the id of the report it supersedes")
+        return self
 
 
 class ClaimConditions(_Model):

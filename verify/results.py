@@ -138,6 +138,7 @@ def verification_block(case: Case) -> dict | None:
         "issued": v.issued.isoformat(),
         "valid_until": v.valid_until.isoformat() if v.valid_until else None,
         "supersedes": v.supersedes,
+        "supersedes_statement_id": v.supersedes_statement_id,
     }
 
 

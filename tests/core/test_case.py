@@ -148,3 +148,45 @@ def test_overlapping_periods(tmp_path):
 def test_normalise_label_folds_width_case_and_invisible_characters():
     assert normalise_label("ＮＭＨＣ") == normalise_label("nmhc")
     assert normalise_label("排气\u200b筒 ") == "排气筒"
+
+
+# ---------------------------------------------------------------- re-issues (reliability.md promise 9)
+OLD_SHA = "a" * 64
+VERIFICATION = """
+[verification]
+statement_id = "{new}"
+verifier = {{ ja = "検証機関", zh = "验证机构" }}
+technology = {{ ja = "技術", zh = "技术" }}
+issued = 2026-11-20
+{extra}
+"""
+
+
+def _with_verification(new: str, extra: str) -> str:
+    return MINIMAL.replace("\n[[source]]", VERIFICATION.format(new=new, extra=extra) + "\n[[source]]", 1)
+
+
+def test_reissue_names_the_superseded_report_by_id_and_hash(tmp_path):
+    toml = _with_verification("ST-2", f'supersedes = "{OLD_SHA}"\nsupersedes_statement_id = "ST-1"')
+    v = load_case(make_case(tmp_path, toml)).manifest.verification
+    assert (v.statement_id, v.supersedes, v.supersedes_statement_id) == ("ST-2", OLD_SHA, "ST-1")
+
+
+@pytest.mark.parametrize("extra, message", [
+    (f'supersedes = "{OLD_SHA}"', "supersedes_statement_id"),
+    ('supersedes_statement_id = "ST-1"', "SHA-256"),
+    (f'supersedes = "{OLD_SHA}"\nsupersedes_statement_id = "ST-2"', "new statement_id"),
+    ('supersedes = "not-a-hash"\nsupersedes_statement_id = "ST-1"', "verification.supersedes"),
+])
+def test_reissue_without_new_id_or_hash_is_refused(tmp_path, extra, message):
+    with pytest.raises(CaseError, match=message):
+        load_case(make_case(tmp_path, _with_verification("ST-2", extra)))
+
+
+def test_reissue_reaches_results_json(tmp_path):
+    from verify.results import verification_block
+
+    toml = _with_verification("ST-2", f'supersedes = "{OLD_SHA}"\nsupersedes_statement_id = "ST-1"')
+    block = verification_block(load_case(make_case(tmp_path, toml)))
+    assert block["supersedes"] == OLD_SHA and block["supersedes_statement_id"] == "ST-1"
+    assert block["statement_id"] == "ST-2"

@@ -233,14 +233,17 @@ def run(
 ) -> None:
     """Everything in one go: ledger.csv, normalized.csv, results.json, report.pdf, report.html, summary.xlsx.
 
+    Prints the SHA-256 of each output (a re-issued report cites the one it supersedes by it).
+
     Example: verify run case_studies/jiangsu-textile-dyeing -o out/
     """
     from verify import pipeline
-    from verify.console import progress
+    from verify.console import print_digests, progress
 
     langs = _guard(pipeline.parse_langs, lang)
     with progress(err) as step:
         results = _guard(pipeline.run, case, output, langs=langs, allow_rejected=allow_rejected, step=step, chunk_rows=chunk_rows)
+    print_digests(out, output, pipeline.output_digests(output))
     _finish(results, f"wrote {output}/", strict)
 
 

@@ -115,6 +115,14 @@ def print_plan(console: Console, result: dict) -> None:
     console.print(table)
 
 
+def print_digests(console: Console, outdir, digests: list[tuple[str, str]]) -> None:
+    """The SHA-256 of every output written (what a re-issue cites in ``supersedes``)."""
+    table = _table(f"outputs in {outdir} (SHA-256)", "file", "sha256")
+    for name, digest in digests:
+        table.add_row(_s(name), _s(digest))
+    console.print(table)
+
+
 def print_replication(console: Console, outcome) -> None:
     if outcome.ok:
         console.print(f"replicates: every count, hash and number matches (numbers within rtol {outcome.rtol:g})", markup=False)

@@ -158,6 +158,20 @@ def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
     return results
 
 
+RUN_OUTPUTS = ("ledger.csv", "normalized.csv", "results.json", "summary.xlsx", "report.html", "report.pdf")
+
+
+def output_digests(outdir: Path) -> list[tuple[str, str]]:
+    """(file name, SHA-256) of each output ``verify run`` wrote into ``outdir``, in a fixed order.
+
+    A re-issued report cites the SHA-256 of the report it supersedes (case.toml
+    ``[verification] supersedes``; reliability.md promise 9): this is where the user gets it.
+    """
+    from verify.sources import file_sha256
+
+    return [(name, file_sha256(outdir / name)) for name in RUN_OUTPUTS if (outdir / name).is_file()]
+
+
 def replicate(case_dir: Path, expected_path: Path | None = None, rtol: float = 1e-6):
     from verify.replicate import compare_results
     from verify.results import read_results

@@ -176,3 +176,41 @@ def test_batch_without_any_case_is_a_clean_error(tmp_path):
     result = invoke("batch", tmp_path / "empty", "-o", tmp_path / "out")
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_run_prints_the_sha256_of_every_output(textile_run):
+    """A re-issue cites the superseded report's SHA-256 (promise 9): `verify run` prints it."""
+    import hashlib
+
+    out, result = textile_run
+    text = re.sub(r"\s+", " ", result.output)
+    for name in OUTPUTS:
+        digest = hashlib.sha256((out / name).read_bytes()).hexdigest()
+        assert re.search(rf"{re.escape(name)} .{{0,8}}{digest}", text), name
+
+
+@pytest.mark.slow
+def test_reissue_cites_the_superseded_report(textile_run, tmp_path):
+    """Promise 9: a re-issue gets a new statement id and cites the superseded report by id and hash."""
+    import hashlib
+
+    out, _ = textile_run
+    old = json.loads((out / "results.json").read_text(encoding="utf-8"))["verification"]
+    digest = hashlib.sha256((out / "report.pdf").read_bytes()).hexdigest()
+    case = tmp_path / "case"
+    shutil.copytree(TEXTILE, case)
+    toml = (case / "case.toml").read_text(encoding="utf-8")
+    old_line = f'statement_id = "{old["statement_id"]}"'
+    assert old_line in toml
+    toml = toml.replace(old_line, f'statement_id = "{old["statement_id"]}-R1"\nsupersedes = "{digest}"\n'
+                                  f'supersedes_statement_id = "{old["statement_id"]}"', 1)
+    (case / "case.toml").write_text(toml, encoding="utf-8")
+    result = invoke("report", case, "-o", tmp_path / "report.html")
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert html.count(digest) == 2 and html.count(f'{old["statement_id"]}-R1') >= 2  # ja and zh halves
+    same = toml.replace(f'statement_id = "{old["statement_id"]}-R1"', f'statement_id = "{old["statement_id"]}"', 1)
+    (case / "case.toml").write_text(same, encoding="utf-8")
+    result = invoke("report", case, "-o", tmp_path / "again.html")
+    assert result.exit_code == 2 and "new statement_id" in result.output

@@ -74,7 +74,9 @@ def test_ppm_and_ppmc(make_case, canon):
         dict(source="S1", phase="before", run="1", pollutant="VOC", value=600.0, unit="ppmC"),
         # ppmv of a mixture without as_species cannot be converted
         dict(source="S1", phase="before", run="1", pollutant="NMHC", value=5.0, unit="ppmv"),
-        # ppmv as propane → mg/m3 as propane: 5 × 1.96739 = 9.83695
+        # NMHC 5 ppmv as propane = 15 ppmC → mg/m3 as C (HJ 38-2017 basis): 15 × 12.011/22.41397
+        # = 8.03807 (published: 0.5359 mgC/m3 per ppmC, × 15 = 8.0385); equivalently 5 × 44.097/22.41397
+        # = 9.83695 mg/m3 as propane × 3·12.011/44.097 (0.817130)
         dict(source="S1", phase="before", run="1", pollutant="NMHC", value=5.0, unit="ppmv", as_species="propane", sample="b"),
     ])
     n = normalize(t, case)
@@ -82,7 +84,30 @@ def test_ppm_and_ppmc(make_case, canon):
     assert n["conc"].iloc[1] == pytest.approx(0.205252, abs=1e-5) and n["conc_as"].iloc[1] == "NO2"
     assert n["conc"].iloc[2] == 600.0 and n["conc_unit"].iloc[2] == "ppmC" and n["conc_as"].iloc[2] == "C"
     assert math.isnan(n["conc"].iloc[3]) and "as_species" in n["missing"].iloc[3]
-    assert n["conc"].iloc[4] == pytest.approx(9.83695, abs=1e-4) and n["conc_as"].iloc[4] == "propane"
+    assert n["conc"].iloc[4] == pytest.approx(8.03807, abs=1e-4) and n["conc_as"].iloc[4] == "C"
+    assert "as propane→as C ×0.81713" in n["derivation"].iloc[4]
+
+
+def test_hydrocarbon_sums_given_as_a_compound_become_as_carbon(make_case, canon):
+    """NMHC/THC limits are as C (HJ 38-2017): a lab's 'as propane' or 'as CH4' value is converted by the
+    carbon it contains; a single compound keeps its own basis."""
+    case = make_case()
+    t = canon([
+        # 10 mg/m3 as propane × 3·12.011/44.097 = 8.17130 mgC/m3 (IUPAC 2021 atomic weights)
+        dict(source="S1", phase="before", run="1", pollutant="NMHC", value=10.0, unit="mg/m3", as_species="propane"),
+        # 10 mg/m3 as CH4 × 12/16 = 7.5 mgC/m3 (HJ 38-2017 writes the factor as 12/16)
+        dict(source="S1", phase="before", run="2", pollutant="THC", value=10.0, unit="mg/m3", as_species="CH4"),
+        # already as C: unchanged
+        dict(source="S1", phase="before", run="3", pollutant="NMHC", value=10.0, unit="mg/m3", as_species="C"),
+        # toluene is a compound of its own: never 'as C' unless asked
+        dict(source="S1", phase="before", run="4", pollutant="toluene", value=10.0, unit="mg/m3"),
+    ])
+    n = normalize(t, case)
+    assert n["conc"].iloc[0] == pytest.approx(8.17130, abs=1e-5) and n["conc_as"].iloc[0] == "C"
+    assert n["conc"].iloc[1] == pytest.approx(7.5) and n["conc_as"].iloc[1] == "C"
+    assert "HJ 38-2017: 12/16" in n["derivation"].iloc[1]
+    assert n["conc"].iloc[2] == pytest.approx(10.0) and n["conc_as"].iloc[2] == "C"
+    assert n["conc"].iloc[3] == pytest.approx(10.0) and str(n["conc_as"].iloc[3]) != "C"
 
 
 def test_o2_correction_and_lab_check(make_case, canon):

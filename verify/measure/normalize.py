@@ -15,7 +15,10 @@ Derived columns
     for values measured in ppmC (or ppmv "as C"), which no state changes.
     Dimensionless values (odour concentration, 无量纲) pass through unchanged, unit ``dimensionless``.
 ``conc_unit``, ``conc_as``, ``conc_state``
-    ``mg/m3`` | ``ppmC`` | ``dimensionless``; the basis (``C``, ``NO2``, ``propane``… or <NA>); ``normal-dry`` | ``epa-dry``.
+    ``mg/m3`` | ``ppmC`` | ``dimensionless``; the basis (``C``, ``NO2``, ``toluene``… or <NA>); ``normal-dry`` | ``epa-dry``.
+    NMHC and THC given as a compound (as propane, as CH4) are converted to as C, the basis of
+    HJ 38-2017 and of their limits, by the carbon the compound contains (CH4: 12/16 as HJ 38-2017
+    writes it; others n_C·12.011/M); the derivation names the factor.
 ``conc_o2``
     ``conc`` corrected to the source's ``reference_o2_pct`` with its ``o2_ambient_pct`` (21 or 20.9)
     and ``o2_cap_pct`` (JP: 20), see :func:`verify.measure.conversions.o2_correct`. NaN where the
@@ -54,6 +57,23 @@ from verify.errors import Location, UnitError
 from verify.measure import conversions as cv
 from verify.measure.constants import REPORTING_STATE, molar_volume_l_per_mol, pollutant_species, species_table, state_tp
 from verify.measure.units import UNIT_KEYS, factor
+
+#: Hydrocarbon sums whose concentrations and limits are expressed as carbon: NMHC and THC "以碳计"
+#: (HJ 38-2017; verify/sources/data/pollutants.csv gives them the default basis C).
+CARBON_BASIS_POLLUTANTS = frozenset({"NMHC", "THC"})
+
+
+def _as_c_factor(sp) -> tuple[float, str]:
+    """Multiplier from a compound's mass concentration to its carbon mass, and how it was derived.
+
+    CH4 uses 12/16 as HJ 38-2017 writes it (:func:`verify.measure.conversions.ch4_to_c`); any
+    other compound n_C·12.011/M (:func:`verify.measure.conversions.compound_to_as_c`; propane:
+    3 × 12.011 / 44.097 = 0.81713).
+    """
+    if sp.key == "CH4":
+        return float(cv.ch4_to_c(1.0)), "HJ 38-2017: 12/16"
+    return float(cv.compound_to_as_c(1.0, sp.key)), f"{sp.n_carbon}·12.011/{sp.molar_mass:.3f}"
+
 
 #: relative difference above which a lab-reported value is flagged (issue: "more than 1 % apart")
 CHECK_TOLERANCE = 0.01
@@ -246,6 +266,17 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
         conc_unit[m] = "mg/m3"
         conc_as[m] = np.where(as_sp[m] != "", as_sp[m], np.where(pollutant[m] == s, "", s))
         deriv.add(m, f"ppmv→mg/m3 ×M/Vm ({s} M={mm:.3f} g/mol, Vm={vm:.3f} L/mol at {R})")
+
+    # 4b. a hydrocarbon sum reported as carbon (NMHC, THC: HJ 38-2017) but given as a compound
+    # (as propane, as CH4) → as C by the carbon it contains; limits for these sums are as C
+    for s in _unique(conc_as[(conc_unit == "mg/m3") & (conc_as != "") & (conc_as != "C")]):
+        m = (conc_unit == "mg/m3") & (conc_as == s) & np.isin(pollutant, sorted(CARBON_BASIS_POLLUTANTS))
+        if not m.any() or s not in table_sp or table_sp[s].n_carbon <= 0 or s in ("CO", "CO2"):
+            continue
+        f, how = _as_c_factor(table_sp[s])
+        fac[m] *= f
+        conc_as[m] = "C"
+        deriv.add(m, f"as {s}→as C ×{f:.6g} ({how})")
 
     conc = value * fac
     missing.add(np.isnan(value) & ~not_conc, "conc: no value")

@@ -36,6 +36,15 @@ def _intake(case: Case, chunk_rows: int | None = None):
     return read_inputs(case, chunk_rows=chunk_rows)
 
 
+def _ledger_only(intake):
+    """The intake without its canonical table, once the normalized table (which holds every
+    canonical column) exists: the results need only the ledger, and a large case's table is freed."""
+    from verify.sources import Intake
+    from verify.sources.canonical import empty_canonical
+
+    return Intake(table=empty_canonical(), ledger=intake.ledger)
+
+
 def _require_clean(intake, allow_rejected: bool) -> None:
     """Stop (exit 2) when anything was rejected, naming the first rejected cell, unless allowed."""
     if not intake.ledger.has_rejections or allow_rejected:
@@ -90,6 +99,7 @@ def analyze(case_dir: Path, allow_rejected: bool = False, command: str | None = 
 
     case = load_case(case_dir)
     intake, normalized = normalized_table(case, allow_rejected, chunk_rows)
+    intake = _ledger_only(intake)
     return build_results(case, intake, normalized, allow_rejected=allow_rejected, command=command)
 
 
@@ -143,6 +153,7 @@ def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
     _require_clean(intake, allow_rejected)
     step("normalising to the reference state")
     normalized = normalize(intake.table, case)
+    intake = _ledger_only(intake)
     write_table(normalized, outdir / "normalized.csv")  # verify.measure.export
     step("statistics, limits and claims")
     results = build_results(case, intake, normalized, allow_rejected=allow_rejected,

@@ -148,7 +148,7 @@ def _note_unread_sheets(case: Case, ledger: Ledger, read_sheets: dict[str, set[s
 def _read_partitioned(case: Case, ctx: CaseContext, sizes: list[int | None]) -> Intake:
     """:func:`read_inputs` when a file is read in chunks: each file's rows are kept compact (canonical
     dtypes, no per-row address strings) and the checks across rows run once at the end."""
-    from verify.sources.chunked import compact, parse_csv_chunked
+    from verify.sources.chunked import compact, parse_csv_chunked, release_freed_memory
 
     ledger = Ledger()
     tables = []
@@ -177,7 +177,9 @@ def _read_partitioned(case: Case, ctx: CaseContext, sizes: list[int | None]) -> 
         return Intake(table=empty_canonical(), ledger=ledger)
     table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
     del tables
-    return Intake(table=_cross_checks(table, letters), ledger=ledger)
+    table = _cross_checks(table, letters)
+    release_freed_memory()
+    return Intake(table=table, ledger=ledger)
 
 
 def _cross_checks(table: pd.DataFrame, letters: dict) -> pd.DataFrame:

@@ -171,6 +171,22 @@ def parse_csv_chunked(path: Path, spec: FileSpec, ctx: CaseContext, sha256: str,
     return CompactPart(table, letters), frame, tally
 
 
+def release_freed_memory() -> None:
+    """Hand freed heap memory back to the operating system (glibc ``malloc_trim``).
+
+    The chunks' text grids are millions of small Python strings; once freed, glibc keeps much of
+    their memory in the process (the effect the Dask documentation describes under "Memory not
+    released back to the OS"). Measured on the 1,000,000-row benchmark case: RSS after the intake
+    1020 → 824 MiB. Does nothing where the C library has no ``malloc_trim``.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _prefixes(table: pd.DataFrame) -> np.ndarray:
     """'file [sheet] ' per row, as ``parse_grid`` prefixes cell references."""
     sheet = table["sheet"].astype(object).where(table["sheet"].notna(), None)

@@ -242,6 +242,17 @@ def test_wide_rows_come_out_in_the_whole_file_order(tmp_path):
     assert_same(whole, outcome(case, 2))
 
 
+def test_wide_slot_order_follows_each_pollutants_first_column(tmp_path):
+    # NMHC's detection-limit column comes before SO2's value column: parse_grid emits NMHC first
+    text = "排放口,阶段,频次,非甲烷总烃检出限(mg/m3),SO2(mg/m3),非甲烷总烃(mg/m3)\n" + "".join(
+        f"S1,治理前,{i},0.07,{i},{'ND' if i == 2 else 10 + i}\n" for i in range(1, 6))
+    case = _make(tmp_path, [(text, "")])
+    whole = outcome(case, 0)
+    assert list(whole[0]["pollutant"]) == ["NMHC"] * 5 + ["SO2"] * 5
+    for n in (1, 2, 4):
+        assert_same(whole, outcome(case, n))
+
+
 def test_true_row_numbers_in_chunks(tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("title\n\na,b\n1,2\n\n3,4\n5\n", encoding="utf-8")
@@ -298,3 +309,23 @@ def test_merge_tallies_adds_counts_and_refuses_other_files():
     assert (m.rows, m.accepted, m.flagged, m.rejected, m.values) == (5, 2, 2, 1, 5)
     with pytest.raises(ValueError):
         merge_tallies([a, FileTally("g", None, "x")])
+
+
+def test_cli_chunk_rows_gives_the_same_results_json(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from verify.cli import app
+
+    folder = ROOT / "case_studies" / "jiangsu-textile-dyeing"
+    runner = CliRunner()
+    outs = []
+    for n in ("0", "3"):
+        out = tmp_path / f"r{n}.json"
+        res = runner.invoke(app, ["analyze", str(folder), "-o", str(out), "--chunk-rows", n])
+        assert res.exit_code == 0, res.output
+        outs.append(json.loads(out.read_text(encoding="utf-8")))
+    assert outs[0] == outs[1]
+    res = runner.invoke(app, ["check", str(folder), "--chunk-rows", "-1"])
+    assert res.exit_code == 2

@@ -14,7 +14,9 @@ a file never reaches pint. Reference state travels beside the unit:
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 #: column name → (pandas dtype, meaning). Order is the order of the table.
 CANONICAL_COLUMNS: dict[str, tuple[str, str]] = {
@@ -84,8 +86,27 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     n = len(frame)
     for name, (dtype, _) in CANONICAL_COLUMNS.items():
         if name in frame.columns:
-            out[name] = frame[name].astype(dtype) if str(frame[name].dtype) != dtype else frame[name]
+            out[name] = _as_dtype(frame[name], dtype) if str(frame[name].dtype) != dtype else frame[name]
         else:
             default = False if dtype == "bool" else None
             out[name] = pd.Series([default] * n, index=frame.index, dtype=dtype)
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame(out, index=frame.index, copy=False)
+
+
+def _as_dtype(col: pd.Series, dtype: str) -> pd.Series:
+    """``col.astype(dtype)``, with two shortcuts that give the same values and dtype faster: an
+    object column of text and missing values straight into Arrow (``"string"``), and an object
+    column with nothing in it (``None``/NaN only) for the time stamps."""
+    if col.dtype == object and dtype in ("string", "datetime64[ns, UTC]"):
+        arr = col.to_numpy(dtype=object)
+        kind = pd.api.types.infer_dtype(arr, skipna=True)
+        if dtype == "string" and kind in ("string", "empty"):
+            try:
+                text = pa.array(arr, type=pa.large_string(), from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. pd.NA cells: pandas' own path
+                return col.astype(dtype)
+            return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([text])), index=col.index, name=col.name, copy=False)
+        if dtype == "datetime64[ns, UTC]" and kind == "empty" and pd.isna(arr).all():
+            empty = np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[ns]")
+            return pd.Series(empty, index=col.index, name=col.name, copy=False).dt.tz_localize("UTC")
+    return col.astype(dtype)

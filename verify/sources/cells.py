@@ -183,7 +183,27 @@ def parse_number_series(raw: pd.Series, *, decimal: str = ".", thousands: str | 
     matching :data:`FAST_NUMBER_PATTERN` (read with NumPy, correctly rounded like ``float``). Every
     other cell takes the strict slow path, memoised per distinct raw value.
     """
-    n = len(raw)
+    out = parse_number_array(raw.to_numpy(dtype=object), decimal=decimal, thousands=thousands)
+    return pd.DataFrame(out, index=raw.index)
+
+
+def cell_types(arr: np.ndarray) -> tuple[str, np.ndarray | None]:
+    """``(kind, types)`` of an object array: ``kind`` is pandas' ``infer_dtype`` (skipna=False) —
+    ``"string"`` (every cell a ``str``), ``"floating"`` (every cell a Python or NumPy float, NaN
+    included) … — and ``types`` the type of every cell (``None`` for these two kinds)."""
+    if not len(arr):
+        return "empty", None
+    kind = pd.api.types.infer_dtype(arr, skipna=False)
+    if kind in ("string", "floating"):
+        return kind, None
+    return kind, np.fromiter(map(type, arr), dtype=object, count=len(arr))
+
+
+def parse_number_array(arr: np.ndarray, *, decimal: str = ".", thousands: str | None = None,
+                       types: tuple[str, np.ndarray | None] | None = None) -> dict[str, np.ndarray]:
+    """The arrays of :func:`parse_number_series` (keys :data:`SERIES_COLUMNS`) for an object array
+    of raw cells; ``types`` is :func:`cell_types` of ``arr`` when the caller has it already."""
+    n = len(arr)
     values = np.full(n, np.nan)
     censored = np.zeros(n, dtype=bool)
     limit = np.full(n, np.nan)
@@ -191,14 +211,16 @@ def parse_number_series(raw: pd.Series, *, decimal: str = ".", thousands: str | 
     reason = np.full(n, "", dtype=object)
     notes = np.full(n, "", dtype=object)
     detail = np.full(n, "", dtype=object)
-    arr = raw.to_numpy(dtype=object)
     if n:
-        if pd.api.types.infer_dtype(arr, skipna=False) == "string":  # all text (the CSV case): no per-cell type checks
+        tkind, tarr = cell_types(arr) if types is None else types
+        if tkind == "string":  # all text (the CSV case): no per-cell type checks
             is_str, is_none, is_num = np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        elif tkind == "floating":  # all floats (typed Excel numbers): NumPy floats too, same outcome
+            is_str, is_none, is_num = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
         else:
-            is_str = np.fromiter((type(v) is str for v in arr), dtype=bool, count=n)
-            is_none = np.fromiter((v is None for v in arr), dtype=bool, count=n)
-            is_num = np.fromiter((type(v) in (float, int) for v in arr), dtype=bool, count=n)
+            is_str = tarr == str
+            is_none = tarr == type(None)
+            is_num = (tarr == float) | (tarr == int)
         done = is_none.copy()
         if is_num.any():
             nums = arr[is_num].astype(float)
@@ -236,10 +258,7 @@ def parse_number_series(raw: pd.Series, *, decimal: str = ".", thousands: str | 
             reason[i] = out.reason
             notes[i] = "; ".join(out.notes)
             detail[i] = out.detail
-    return pd.DataFrame(
-        {"value": values, "censored": censored, "limit": limit, "kind": kind, "reason": reason, "notes": notes, "detail": detail},
-        index=raw.index,
-    )
+    return {"value": values, "censored": censored, "limit": limit, "kind": kind, "reason": reason, "notes": notes, "detail": detail}
 
 
 # ---------------------------------------------------------------- dates and times

@@ -25,6 +25,7 @@ Everything is computed column-wise (pandas/NumPy); only unusual cells take a per
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -35,7 +36,7 @@ from verify.case import Case, FileSpec, normalise_label
 from verify.errors import InputError, Location
 from verify.sources.aliases import (UnitInfo, labels, lookup_unit, norm, particulate_pollutants, pollutant_aliases,
                                     pollutant_species)
-from verify.sources.cells import parse_datetime_series, parse_number_series
+from verify.sources.cells import cell_types, parse_datetime_series, parse_number_array
 from verify.sources.grid import SheetGrid, column_letter
 from verify.sources.headers import NUMERIC_FIELDS, ColumnRole, read_headers
 from verify.sources.ledger import FileTally, entries_frame
@@ -93,22 +94,22 @@ class ParsedSheet:
 class _Cells:
     """Status, reason and detail of the cells of one quantity column."""
 
-    def __init__(self, role: ColumnRole, nf: pd.DataFrame, field: str):
+    def __init__(self, role: ColumnRole, nf: dict[str, np.ndarray], field: str):
+        """``nf``: the arrays of :func:`verify.sources.cells.parse_number_array` (owned from now on)."""
         self.role, self.field = role, field
-        self.nf = nf
-        kind = nf["kind"].to_numpy()
-        self.value = nf["value"].to_numpy(dtype=float).copy()
-        self.censored = nf["censored"].to_numpy(dtype=bool).copy()
-        self.limit = nf["limit"].to_numpy(dtype=float).copy()
+        kind = nf["kind"]
+        self.value = nf["value"]
+        self.censored = nf["censored"]
+        self.limit = nf["limit"]
         self.kind = kind
         self.status = np.select(
             [kind == "blank", kind == "number", (kind == "nondetect") | (kind == "missing_marker")],
             [BLANK, ACCEPTED, FLAGGED],
             REJECTED,
         ).astype(np.int8)
-        self.reason = nf["reason"].to_numpy(dtype=object).copy()
-        self.detail = nf["detail"].to_numpy(dtype=object).copy()
-        self.notes = nf["notes"].to_numpy(dtype=object)
+        self.reason = nf["reason"]
+        self.detail = nf["detail"]
+        self.notes = nf["notes"]
 
     def mark(self, mask: np.ndarray, status: int, code: str, detail: str | np.ndarray = "") -> None:
         """Raise cells in ``mask`` (non-blank only) to ``status`` and append reason ``code``."""
@@ -170,12 +171,88 @@ def _omap(series: pd.Series, fn) -> pd.Series:
 def _blank_mask(series: pd.Series) -> np.ndarray:
     """True where a cell is None/NaN or whitespace-only text (vectorised for text columns)."""
     arr = series.to_numpy(dtype=object)
-    if not len(arr):
+    return _blank_array(arr, cell_types(arr))
+
+
+def _is_blank_cell(v: object) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
+
+
+def _blank_strings(strs: np.ndarray) -> np.ndarray:
+    """Whitespace-only test of an array of ``str`` (Arrow's trim for long arrays: it strips exactly the
+    characters ``str.strip`` does, checked over all of Unicode)."""
+    if len(strs) > SMALL:
+        stripped = pd.Series(strs, dtype="string[pyarrow]").str.strip()
+        return (stripped == "").to_numpy(dtype=bool, na_value=True)
+    return np.fromiter((not v.strip() for v in strs), dtype=bool, count=len(strs))
+
+
+#: Cell types whose blank test is known without looking at the value (besides str, float, None).
+_NEVER_BLANK_TYPES = (int, bool, dt.datetime, dt.date, dt.time, dt.timedelta)
+
+
+#: ``infer_dtype`` kinds (skipna=False) of columns with no text cell: only None/NaN can be blank there.
+_NO_TEXT_KINDS = frozenset({"floating", "integer", "boolean", "datetime", "date", "time", "timedelta", "mixed-integer-float"})
+
+
+def _blank_array(arr: np.ndarray, types: tuple[str, np.ndarray | None]) -> np.ndarray:
+    """:func:`_is_blank_cell` of every cell of ``arr`` (``types`` from :func:`cell_types`), column-wise."""
+    n = len(arr)
+    kind, tarr = types
+    if not n:
         return np.zeros(0, dtype=bool)
-    if len(arr) > SMALL and pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
-        stripped = pd.Series(arr, dtype="string[pyarrow]").str.strip()
-        return (stripped.isna() | (stripped == "")).to_numpy(dtype=bool, na_value=True)
-    return np.fromiter((v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip()) for v in arr), dtype=bool, count=len(arr))
+    if kind == "string":
+        return _blank_strings(arr)
+    # None and NaN: pandas' C isna finds the candidates, the exact test confirms them
+    cand = np.flatnonzero(pd.isna(arr))
+    out = np.zeros(n, dtype=bool)
+    if len(cand):
+        out[cand] = np.fromiter((_is_blank_cell(v) for v in arr[cand]), dtype=bool, count=len(cand))
+    if kind in _NO_TEXT_KINDS:
+        return out
+    if tarr is None:
+        tarr = np.fromiter(map(type, arr), dtype=object, count=n)
+    codes, uniq = pd.factorize(tarr)
+    is_str_t = np.array([t is str for t in uniq] + [False])
+    other_t = np.array([not (t is str or t is float or t is type(None) or t in _NEVER_BLANK_TYPES) for t in uniq] + [True])
+    is_str = is_str_t[codes]
+    if is_str.any():
+        out[is_str] = _blank_strings(arr[is_str])
+    other = other_t[codes]
+    if other.any():  # str or float subclasses, anything else: cell by cell
+        idx = np.flatnonzero(other)
+        out[idx] = np.fromiter((_is_blank_cell(v) for v in arr[idx]), dtype=bool, count=len(idx))
+    return out
+
+
+class _Column:
+    """One grid column as an object array, with its cell types and blank mask computed once."""
+
+    def __init__(self, arr: np.ndarray):
+        self.arr = arr
+        self._types: tuple[str, np.ndarray | None] | None = None
+        self._blank: np.ndarray | None = None
+
+    @property
+    def types(self) -> tuple[str, np.ndarray | None]:
+        if self._types is None:
+            self._types = cell_types(self.arr)
+        return self._types
+
+    @property
+    def blank(self) -> np.ndarray:
+        if self._blank is None:
+            self._blank = _blank_array(self.arr, self.types)
+        return self._blank
+
+    def take(self, mask: np.ndarray) -> "_Column":
+        out = _Column(self.arr[mask])
+        if self._types is not None:
+            kind, tarr = self._types
+            out._types = (kind, None) if kind == "string" else cell_types(out.arr)
+        if self._blank is not None:
+            out._blank = self._blank[mask]
+        return out
 
 
 def _addresses(col: int, rows0: np.ndarray, prefix: str = "") -> np.ndarray:
@@ -292,25 +369,32 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     ncols = grid.n_cols
     raw_rows = grid.rows[hdr.data_start:]
     frame = pd.DataFrame(raw_rows, columns=range(ncols), dtype=object) if raw_rows else pd.DataFrame(columns=range(ncols), dtype=object)
-    frame.index = np.arange(hdr.data_start, hdr.data_start + len(frame))
-    nonblank = np.zeros(len(frame), dtype=bool)
-    for c in range(ncols):
-        nonblank |= ~_blank_mask(frame[c])
+    all_rows = np.arange(hdr.data_start, hdr.data_start + len(frame))
+    columns = [_Column(frame[c].to_numpy(dtype=object)) for c in range(ncols)]
+    del frame, raw_rows
+    nonblank = np.zeros(len(all_rows), dtype=bool)
+    for column in columns:
+        nonblank |= ~column.blank
     formula_rows = {r for (r, _c) in grid.formulas_without_value if r >= hdr.data_start}
     if formula_rows:
-        nonblank |= np.isin(frame.index.to_numpy(), list(formula_rows))
-    frame = frame[nonblank]
-    if frame.empty:
+        nonblank |= np.isin(all_rows, list(formula_rows))
+    if not nonblank.any():
         raise InputError("no data rows", Location(file=grid.file, sheet=sheet, row=hdr.data_start))
-    n = len(frame)
-    grid_rows = frame.index.to_numpy()
+    if not nonblank.all():
+        columns = [column.take(nonblank) for column in columns]
+    grid_rows = all_rows[nonblank]
+    n = len(grid_rows)
+    index = pd.Index(grid_rows)
     row1 = grid_rows + 1
+
+    def cells_of(col: int) -> pd.Series:
+        return pd.Series(columns[col].arr, index=index, dtype=object)
 
     def text_col(field: str) -> pd.Series | None:
         if field in generic:
-            return _labels_series(frame[generic[field].col])
+            return _labels_series(cells_of(generic[field].col))
         if field in defaults:
-            return pd.Series([defaults[field]] * n, index=frame.index, dtype=object)
+            return pd.Series([defaults[field]] * n, index=index, dtype=object)
         return None
 
     def first_row_with(series: pd.Series, labels_: list[str]) -> int:
@@ -337,13 +421,13 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     quantity_cols = {r.col for r in hdr.roles if r.field in NUMERIC_FIELDS}
     has_value = np.zeros(n, dtype=bool)
     for c in quantity_cols:
-        has_value |= ~_blank_mask(frame[c])
+        has_value |= ~columns[c].blank
     fwv_rows = [r for (r, c) in grid.formulas_without_value if c in quantity_cols]
     if fwv_rows:
         has_value |= np.isin(grid_rows, fwv_rows)
     if layout == "long":
         vcol = generic["value"].col
-        value_blank = _blank_mask(frame[vcol]) & ~np.isin(grid_rows, [r for (r, c) in grid.formulas_without_value if c == vcol])
+        value_blank = columns[vcol].blank & ~np.isin(grid_rows, [r for (r, c) in grid.formulas_without_value if c == vcol])
         reject_rows(value_blank, "blank_value", "blank value cell in a long file")
     reject_rows(~has_value, "no_usable_value", "the row has no measured value")
 
@@ -351,7 +435,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     starts = ends = None
     for field in ("start", "end"):
         if field in generic:
-            df = parse_datetime_series(frame[generic[field].col], tz=ctx.tz, date_format=spec.date_format, date1904=grid.date1904)
+            df = parse_datetime_series(cells_of(generic[field].col), tz=ctx.tz, date_format=spec.date_format, date1904=grid.date1904)
             bad = (df["kind"] == "invalid").to_numpy()
             amb = bad & (df["reason"] == "ambiguous_date").to_numpy()
             reject_rows(amb, "ambiguous_date", f"{field}: ambiguous date (declare date_format)")
@@ -364,7 +448,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     # source
     src_text = text_col("source")
     if src_text is None:
-        source = pd.Series([None] * n, index=frame.index, dtype=object)
+        source = pd.Series([None] * n, index=index, dtype=object)
     else:
         source, unknown = _resolve(src_text, ctx.sources, has_value)
         if unknown:
@@ -382,19 +466,19 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         stv = pd.DatetimeIndex(starts.to_numpy())
         for a, b, ph in ctx.periods:
             phase_a[np.asarray((stv >= a) & (stv < b))] = ph
-        phase = pd.Series(phase_a, index=frame.index, dtype=object)
+        phase = pd.Series(phase_a, index=index, dtype=object)
         has_start = ~np.asarray(stv.isna())
         reject_rows(has_start & phase.isna().to_numpy(), "outside_period", "start is outside every [[period]]")
         reject_rows(phase.isna().to_numpy(), "no_phase", "no phase column and no start to place it in a [[period]]")
     else:
-        phase = pd.Series([None] * n, index=frame.index, dtype=object)
+        phase = pd.Series([None] * n, index=index, dtype=object)
         reject_rows(np.ones(n, dtype=bool), "no_phase", "no phase column, no defaults.phase and no [[period]]")
     # position, basis
     def labelled(field: str, hint: str) -> pd.Series:
         """A label column (position, basis) resolved through labels.csv; unknown labels are an error."""
         text = text_col(field)
         if text is None:
-            return pd.Series([None] * n, index=frame.index, dtype=object)
+            return pd.Series([None] * n, index=index, dtype=object)
         resolved, unknown = _resolve(text, labels(field), has_value)
         if unknown:
             unknown_error(field, unknown, text, hint)
@@ -404,9 +488,9 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     basis_row = labelled("basis", "use standard-dry, standard-wet or actual-wet")
     # run, sample
     run = text_col("run")
-    run = pd.Series([None] * n, index=frame.index, dtype=object) if run is None else run
+    run = pd.Series([None] * n, index=index, dtype=object) if run is None else run
     sample = text_col("sample")
-    sample = pd.Series([None] * n, index=frame.index, dtype=object) if sample is None else sample
+    sample = pd.Series([None] * n, index=index, dtype=object) if sample is None else sample
     for s in (run, sample):
         summary = _omap(s, lambda v: v is not None and norm(v) in SUMMARY_LABELS).to_numpy(dtype=bool)
         reject_rows(summary, "summary_row", "a mean/max/total row is not a measurement")
@@ -418,7 +502,8 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
 
     # ---------------------------------------------------------------- quantity columns
     def numbers(role: ColumnRole, field: str) -> _Cells:
-        cells = _Cells(role, parse_number_series(frame[role.col], decimal=spec.decimal, thousands=spec.thousands), field)
+        column = columns[role.col]
+        cells = _Cells(role, parse_number_array(column.arr, decimal=spec.decimal, thousands=spec.thousands, types=column.types), field)
         col = role.col
         fwv = {r: f for (r, c), f in grid.formulas_without_value.items() if c == col}
         if fwv:
@@ -616,9 +701,12 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         usable |= vcells.usable
     reject_rows(~usable, "no_usable_value", "the row yields no usable value")
     rejected_row = row_reason != ""
+    demote_detail = np.full(n, "", dtype=object)
+    if rejected_row.any():
+        demote_detail[rejected_row] = "row rejected: " + row_reason[rejected_row]
     for cells in all_cells:
         demote = rejected_row & cells.usable
-        cells.mark(demote, REJECTED, "row_rejected", np.array([f"row rejected: {r}" for r in row_reason], dtype=object))
+        cells.mark(demote, REJECTED, "row_rejected", demote_detail)
     any_bad = np.zeros(n, dtype=bool)
     for cells in all_cells:
         any_bad |= (cells.status == FLAGGED) | (cells.status == REJECTED)
@@ -649,7 +737,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             parts.append(entries_frame({
                 "file": grid.file, "sheet": sheet, "row": row1[idx], "column": column_letter(col),
                 "cell": _addresses(col, grid_rows[idx]), "field": cells.field,
-                "raw": _raw_texts(frame[col].to_numpy(dtype=object)[idx]),
+                "raw": _raw_texts(columns[col].arr[idx]),
                 "outcome": np.where(cells.status[idx] == REJECTED, "rejected", "flagged") if outcome is None else "note",
                 "reason": cells.reason[idx] if outcome is None else cells.notes[idx],
                 "detail": cells.detail[idx] if outcome is None else "normalised",
@@ -662,9 +750,12 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     entries = pd.concat(parts, ignore_index=True) if parts else entries_frame({})
 
     # ---------------------------------------------------------------- canonical rows
-    def cell_ref(col: int, idx: np.ndarray) -> list[str]:
-        prefix = f"{grid.file}" + (f" [{sheet}]" if sheet else "") + " "
-        return _addresses(col, grid_rows[idx], prefix)
+    row_text = row1.astype(str).astype(object)  # '7' for grid row 6
+    ref_prefix = f"{grid.file}" + (f" [{sheet}]" if sheet else "") + " "
+
+    def cell_ref(col: int, idx: np.ndarray) -> np.ndarray:
+        """'file [sheet] D7' of column ``col`` at the rows ``idx`` (messages of the cross-row checks)."""
+        return (ref_prefix + column_letter(col)) + row_text[idx]
 
     run_reasons = np.full(n, "", dtype=object)
     for cells in run_cells.values():
@@ -674,6 +765,8 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     src_a, ph_a, pos_a = source.to_numpy(dtype=object), phase.to_numpy(dtype=object), position.to_numpy(dtype=object)
     run_a, sam_a = run.to_numpy(dtype=object), sample.to_numpy(dtype=object)
     basis_a = basis_row.to_numpy(dtype=object)
+    method_a = method.to_numpy(dtype=object) if method is not None else None
+    columns_out: dict[str, list] = {}
     for vcells, pkeys, aux, ukey, units in slots:
         keep = vcells.usable & ~rejected_row
         if not keep.any():
@@ -689,17 +782,19 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
                                   np.where(u_state != None, "standard-wet" if wet else "standard-dry", ctx.concentration_basis)))  # noqa: E711
         # "mg/Nm3 is standard and dry unless the row's basis says wet": a row basis keeps the unit's state
         std_state = np.where(u_state != None, u_state,  # noqa: E711
-                             np.where(pd.Series(basis).str.startswith("standard").to_numpy(dtype=bool), ctx.input_std_state, None))
+                             np.where(_map_codes(basis, _is_standard).astype(bool), ctx.input_std_state, None))
         pol = pkeys[idx]
-        as_sp = np.where(u_species != None, u_species, np.array([species.get(p) for p in pol], dtype=object))  # noqa: E711
+        as_sp = np.where(u_species != None, u_species, _map_codes(pol, species.get))  # noqa: E711
         reasons_own = vcells.reason[idx]
         other = np.full(n, "", dtype=object)
         for ac in aux.values():
             _tag(other, ac, keep)
         other = _join(other, run_reasons)[idx]
         allr = _join(reasons_own.copy(), other)
+        status = np.full(len(idx), "accepted", dtype=object)
+        status[allr != ""] = "flagged"
         t = {
-            "file": grid.file, "sheet": sheet, "row": row1[idx], "cell": _addresses(col, grid_rows[idx]),
+            "file": None, "sheet": None, "row": row1[idx], "cell": column_letter(col) + row_text[idx],
             "source": src_a[idx], "position": pos_a[idx], "phase": ph_a[idx], "run": run_a[idx], "sample": sam_a[idx],
             "start": starts.array[idx] if starts is not None else None,
             "end": ends.array[idx] if ends is not None else None,
@@ -707,12 +802,12 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             "lod": (np.where(aux["lod"].usable, aux["lod"].value, np.nan) if "lod" in aux else np.full(n, np.nan))[idx],
             "range": (np.where(aux["range"].usable, aux["range"].value, np.nan) if "range" in aux else np.full(n, np.nan))[idx],
             "unit": ukey[idx], "basis": basis, "std_state": std_state,
-            "method": method.to_numpy(dtype=object)[idx] if method is not None else None,
+            "method": method_a[idx] if method_a is not None else None,
             "flag": flag_out[idx],
             "value_o2ref": (np.where(aux["value_o2ref"].usable, aux["value_o2ref"].value, np.nan) if "value_o2ref" in aux else np.full(n, np.nan))[idx],
             "rate_reported": (np.where(aux["rate_reported"].usable, aux["rate_reported"].value, np.nan) if "rate_reported" in aux else np.full(n, np.nan))[idx],
-            "raw": _raw_texts(frame[col].to_numpy(dtype=object)[idx]),
-            "status": np.where(allr != "", "flagged", "accepted"),
+            "raw": _raw_texts(columns[col].arr[idx]),
+            "status": status,
             "reasons": np.where(allr != "", allr, None),
         }
         for field in _RUN_FIELDS:
@@ -725,9 +820,34 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             t["flow_basis"] = np.where(fl_ok, flow_basis[idx], None)
             t["flow_std_state"] = np.where(fl_ok, flow_state[idx], None)
         t["_cell_value"] = cell_ref(col, idx)
-        tables.append(pd.DataFrame({k: (pd.Series(v, dtype=object) if isinstance(v, np.ndarray) and v.dtype == object else v) for k, v in t.items()}))
-    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+        for k, v in t.items():
+            columns_out.setdefault(k, []).append(v)
+    table = _table(columns_out, grid.file, sheet)
     return ParsedSheet(table, entries, tally)
+
+
+def _is_standard(basis: object) -> bool:
+    return isinstance(basis, str) and basis.startswith("standard")
+
+
+def _table(parts: dict[str, list], file: str, sheet: str | None) -> pd.DataFrame:
+    """The canonical rows of all pollutant slots as one frame, built once and without copying:
+    ``parts`` maps each column to its per-slot arrays (or ``None`` for a column the file lacks)."""
+    if not parts:
+        return pd.DataFrame()
+    n = sum(len(a) for a in parts["row"])
+    data: dict[str, object] = {"file": file, "sheet": sheet}
+    for k, pieces in parts.items():
+        if k in data:
+            continue
+        if all(p is None for p in pieces):
+            data[k] = None
+        elif isinstance(pieces[0], np.ndarray):
+            arr = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+            data[k] = pd.Series(arr, dtype=object, copy=False) if arr.dtype == object else arr
+        else:  # tz-aware DatetimeArray
+            data[k] = pd.concat([pd.Series(p) for p in pieces], ignore_index=True) if len(pieces) > 1 else pd.Series(pieces[0])
+    return pd.DataFrame(data, index=pd.RangeIndex(n), copy=False)
 
 
 def _tag(target: np.ndarray, cells: _Cells, where: np.ndarray) -> None:
@@ -749,9 +869,30 @@ def _join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _raw_texts(values: np.ndarray) -> np.ndarray:
+    """:func:`_raw_text` of every cell; Python floats (``str(x) == repr(x)``) and text column-wise."""
     if len(values) and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         return values
-    return np.array([_raw_text(v) for v in values], dtype=object)
+    types = np.fromiter(map(type, values), dtype=object, count=len(values))
+    out = np.empty(len(values), dtype=object)
+    is_float = types == float
+    if is_float.any():
+        out[is_float] = list(map(float.__repr__, values[is_float]))
+    is_str = types == str
+    out[is_str] = values[is_str]
+    rest = np.flatnonzero(~(is_float | is_str))
+    if len(rest):
+        out[rest] = [_raw_text(v) for v in values[rest]]
+    return out
+
+
+def _map_codes(values: np.ndarray, fn) -> np.ndarray:
+    """``fn`` over an object array, called once per distinct value (missing values → ``fn(None)``)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    for i, u in enumerate(uniques):
+        table[i] = fn(u)
+    table[-1] = fn(None)
+    return table[codes]
 
 
 def _raw_text(value: object) -> str | None:

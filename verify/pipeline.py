@@ -36,6 +36,30 @@ def _intake(case: Case, chunk_rows: int | None = None):
     return read_inputs(case, chunk_rows=chunk_rows)
 
 
+#: The normalized table is computed this many rows at a time (``normalize`` is row-local: every derived
+#: value depends on its own row only); its temporaries then stay small for a large table.
+NORMALIZE_ROWS = 200_000
+
+
+def _normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
+    """``verify.measure.normalize.normalize`` in slices of :data:`NORMALIZE_ROWS` rows, the same table
+    as one call (tests/sources/test_chunked.py). On an error the whole table is normalized once more,
+    so that the message (which counts the rows concerned) is the whole table's."""
+    from verify.errors import VerifyError
+    from verify.measure.normalize import normalize
+
+    if len(table) <= NORMALIZE_ROWS:
+        return normalize(table, case)
+    try:
+        parts = [normalize(table.iloc[i : i + NORMALIZE_ROWS], case) for i in range(0, len(table), NORMALIZE_ROWS)]
+    except VerifyError:
+        return normalize(table, case)
+    out = pd.concat(parts)
+    del parts
+    out.index = table.index
+    return out
+
+
 def _ledger_only(intake):
     """The intake without its canonical table, once the normalized table (which holds every
     canonical column) exists: the results need only the ledger, and a large case's table is freed."""
@@ -67,23 +91,20 @@ def _require_clean(intake, allow_rejected: bool) -> None:
 
 
 def check(case_dir: Path, ledger_path: Path | None = None, chunk_rows: int | None = None) -> CheckOutcome:
-    from verify.measure.normalize import normalize
     from verify.measure.qa import run_checks
 
     case = load_case(case_dir)
     intake = _intake(case, chunk_rows)
     if ledger_path is not None:
         atomic_write(ledger_path, intake.ledger.write_csv)
-    normalized = normalize(intake.table, case)
+    normalized = _normalize(intake.table, case)
     return CheckOutcome(case=case, intake=intake, qa=run_checks(normalized, case))
 
 
 def normalized_table(case: Case, allow_rejected: bool = False, chunk_rows: int | None = None):
-    from verify.measure.normalize import normalize
-
     intake = _intake(case, chunk_rows)
     _require_clean(intake, allow_rejected)
-    return intake, normalize(intake.table, case)
+    return intake, _normalize(intake.table, case)
 
 
 def normalize_to_file(case_dir: Path, output: Path, allow_rejected: bool = False, chunk_rows: int | None = None) -> Path:
@@ -139,8 +160,7 @@ def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
         step: Callable[[str], None] = lambda _: None, chunk_rows: int | None = None) -> dict:
     """``verify run``: every output into ``outdir``; files appear only when complete."""
     from verify.measure.export import write_table
-    from verify.measure.normalize import normalize
-    from verify.report.render import render_html, write_report
+    from verify.report.render import render_run_reports, write_report
     from verify.report.xlsx import write_summary_xlsx
     from verify.results import build_results, write_results
 
@@ -152,7 +172,7 @@ def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
     atomic_write(outdir / "ledger.csv", intake.ledger.write_csv)
     _require_clean(intake, allow_rejected)
     step("normalising to the reference state")
-    normalized = normalize(intake.table, case)
+    normalized = _normalize(intake.table, case)
     intake = _ledger_only(intake)
     write_table(normalized, outdir / "normalized.csv")  # verify.measure.export
     step("statistics, limits and claims")
@@ -162,10 +182,11 @@ def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
     step("summary.xlsx")
     write_summary_xlsx(results, outdir / "summary.xlsx")
     step("report.html")
-    html = render_html(results, langs)
+    # one view and one set of charts for both; the PDF leaves the per-run tables to summary.xlsx
+    html, pdf_html = render_run_reports(results, langs)
     write_report(results, outdir / "report.html", langs, html=html)
     step("report.pdf")
-    write_report(results, outdir / "report.pdf", langs, html=html)
+    write_report(results, outdir / "report.pdf", langs, html=pdf_html)
     return results
 
 

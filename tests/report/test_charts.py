@@ -1,32 +1,75 @@
-"""SVG charts: deterministic bytes, no comments or XML prolog, decimated time series."""
+"""Charts: deterministic PNG bytes at a fixed resolution, no tool metadata, no missing glyphs,
+decimated time series; the <img> markup carries nothing but a base64 data: URL."""
 
 from __future__ import annotations
 
 import re
+import warnings
 
 import pytest
 
 from verify.report import charts
+from verify.report.render import chart_img
 
 LABELS = {"before": "対策前", "after": "対策後", "mean": "平均", "limit": "基準値"}
+LABELS_ZH = {"before": "治理前", "after": "治理后", "mean": "均值", "limit": "限值"}
 PANEL = {"title": "濃度", "unit": "mg/m³", "before": [62.4, 71.8, 55.3], "after": [31.6, 27.9, 36.2],
          "limits": [{"value": 60, "label": "60 mg/m³"}]}
 
 
-def test_run_chart_is_deterministic_and_clean():
+def _chunks(png: bytes) -> list[bytes]:
+    import struct
+
+    out, i = [], 8
+    while i < len(png):
+        (n,) = struct.unpack(">I", png[i:i + 4])
+        out.append(png[i + 4:i + 8])
+        i += 12 + n
+    return out
+
+
+def test_run_chart_is_deterministic_png_without_tool_metadata():
     a = charts.run_values_chart([PANEL], LABELS, "ja")
     b = charts.run_values_chart([dict(PANEL)], LABELS, "ja")
-    assert a == b
-    assert a.startswith("<svg") and a.rstrip().endswith("</svg>")
-    assert "<!--" not in a and "<?xml" not in a and "<metadata" not in a
-    assert "<dc:date" not in a
+    assert a == b and a.png == b.png
+    assert a.png.startswith(b"\x89PNG\r\n\x1a\n")
+    kinds = _chunks(a.png)
+    assert kinds[0] == b"IHDR" and kinds[-1] == b"IEND"
+    assert b"tEXt" not in kinds and b"iTXt" not in kinds and b"tIME" not in kinds  # no Software/date
+    # printed at the size it was drawn: figure inches = pixels / DPI
+    assert a.width_in == pytest.approx(2.3 + 0.4) and a.height_in == pytest.approx(2.2)
+    assert charts.png_size(a.png) == (round(2.7 * charts.DPI), round(2.2 * charts.DPI))
 
 
-def test_label_text_is_escaped_and_font_follows_language():
-    svg = charts.run_values_chart([{**PANEL, "title": "<script>x</script>"}], LABELS, "zh")
-    assert "<script" not in svg and "&lt;script&gt;" in svg
-    assert "Noto Sans CJK SC" in svg
-    assert "Noto Sans CJK JP" in charts.run_values_chart([PANEL], LABELS, "ja")
+def test_different_numbers_give_different_images():
+    a = charts.run_values_chart([PANEL], LABELS, "ja")
+    b = charts.run_values_chart([{**PANEL, "after": [31.6, 27.9, 46.2]}], LABELS, "ja")
+    assert a.png != b.png
+
+
+@pytest.mark.parametrize("lang, labels, title", [("ja", LABELS, "酸素換算濃度"), ("zh", LABELS_ZH, "折算浓度")])
+def test_no_missing_glyphs_and_font_follows_language(lang, labels, title):
+    """matplotlib warns "Glyph … missing from font(s)" when it would draw a tofu box."""
+    assert charts._rc(lang)["font.family"][0] == {"ja": "Noto Sans CJK JP", "zh": "Noto Sans CJK SC"}[lang]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        charts.run_values_chart([{**PANEL, "title": title}], labels, lang)
+
+
+def test_clean_svg_strips_prolog_and_comments():  # the programme report's chart (verify.batch)
+    raw = '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg><!-- a -- b --><metadata>x</metadata><g/></svg>'
+    assert charts.clean_svg(raw) == "<svg><g/></svg>"
+
+
+def test_png_size_rejects_non_png():
+    with pytest.raises(ValueError):
+        charts.png_size(b"<svg></svg>")
+
+
+def test_img_markup_is_only_a_data_url():
+    html = str(chart_img(charts.run_values_chart([{**PANEL, "title": "<script>x</script>"}], LABELS, "zh")))
+    assert re.fullmatch(r'<img class="chart" src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="" '
+                        r'style="width: \d+\.\d{3}in">', html)
 
 
 def test_decimation_bounds_points():
@@ -35,21 +78,18 @@ def test_decimation_bounds_points():
     assert charts._decimate([1, 2], [3, 4]) == ([1, 2], [3, 4])
 
 
-def test_clean_svg_strips_prolog_and_comments():
-    raw = '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg><!-- a -- b --><metadata>x</metadata><g/></svg>'
-    assert charts.clean_svg(raw) == "<svg><g/></svg>"
-
-
 @pytest.mark.slow
 def test_timeseries_and_reduction_charts():
     hours = [f"2026-05-{11 + h // 24:02d}T{h % 24:02d}:00:00+08:00" for h in range(72)]
     ts = charts.timeseries_chart({"hours": hours, "values": [270.0] * 72},
                                  {"hours": hours, "values": [260.0 + (h % 5) for h in range(72)]},
                                  400, LABELS, "mg/m³", "ja")
-    assert ts.startswith("<svg") and ts == charts.timeseries_chart(
+    assert ts.png.startswith(b"\x89PNG") and ts == charts.timeseries_chart(
         {"hours": hours, "values": [270.0] * 72},
         {"hours": hours, "values": [260.0 + (h % 5) for h in range(72)]}, 400, LABELS, "mg/m³", "ja")
     red = charts.reduction_chart([{"label": "A", "estimate": 48.9, "ci": [25.6, 65.6], "claimed": 40},
                                   {"label": "B", "estimate": 3.7, "ci": [-17.4, 19.7], "claimed": None}],
                                  "削減率（%）", "ja")
-    assert red.startswith("<svg") and len(re.findall(r"<path", red)) > 5
+    # tight bounding box: the printed size follows the labels, still at the fixed resolution
+    w, h = charts.png_size(red.png)
+    assert red.width_in == pytest.approx(w / charts.DPI) and 3 < red.width_in < 7.5

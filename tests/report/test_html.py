@@ -112,9 +112,8 @@ def test_illustrative_marking_toggles(results):
 
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "div", "section", "span", "p", "h1",
                 "h2", "h3", "table", "thead", "tbody", "tr", "th", "td", "ul", "ol", "li", "a", "b",
-                "br", "figure", "figcaption", "pre", "svg", "g", "path", "defs", "clippath",
-                "clipPath", "rect", "use", "text", "style", "line", "polyline", "polygon", "circle",
-                "tspan"}
+                "br", "figure", "figcaption", "pre", "img", "colgroup", "col"}
+CHART_IMG = '<img class="chart" src="data:image/png;base64,'
 
 
 def _tags_and_urls(html: str) -> tuple[set[str], list[str]]:
@@ -153,15 +152,15 @@ def _inject(results: dict) -> dict:
 def test_hostile_text_is_escaped(small_results, with_charts):
     html = render_html(_inject(small_results), charts=with_charts)
     assert "<script" not in html.lower()
-    assert "<img" not in html.lower()
+    # the only images are our charts (PNG data: URLs), one per figure
+    assert html.lower().count("<img") == html.count(CHART_IMG) == html.count("<figure") * with_charts
     assert "&lt;script&gt;" in html
     assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
-    # no element besides ours, and no URL of any kind in an attribute: only in-document anchors
+    # no element besides ours, and no URL in an attribute but in-document anchors and chart PNGs
     tags, urls = _tags_and_urls(html)
     assert tags <= ALLOWED_TAGS, tags - ALLOWED_TAGS
-    assert all(u.startswith("#") for u in urls), urls
-    # the only url() references are the SVG's own clip paths
-    assert set(re.findall(r"url\((.)", html.split("</style>", 1)[1])) <= {"#"}
+    assert all(u.startswith("#") or u.startswith("data:image/png;base64,") for u in urls), urls
+    assert "url(" not in html.split("</style>", 1)[1]
 
 
 def test_same_input_same_html(small_results):
@@ -308,3 +307,21 @@ def test_statement_names_the_test_that_judged_the_claims(small_results):
     for claim in small_results["claims"]:
         claim["method"] = "hac_ols"
     assert conditions(small_results) == (True, False)
+
+
+def test_run_pdf_html_leaves_per_run_tables_to_summary_xlsx(results):
+    """`verify run`: report.html keeps every per-run table; the PDF's HTML replaces them by one
+    note per language naming summary.xlsx (sheet runs) and report.html; the summaries stay."""
+    from verify.report.render import _render
+
+    full, for_pdf = _render(results, ("ja", "zh"), charts=False, variants=(False, True))
+    assert full == render_html(results, charts=False)
+    n_groups = full.count('class="grid small runs')
+    assert n_groups >= 2 and 'class="grid small runs' not in for_pdf
+    ja, zh = _blocks(for_pdf).values()
+    assert "summary.xlsx の「runs」シート" in ja and "report.html" in ja
+    assert "summary.xlsx“runs”工作表" in zh and "report.html" in zh
+    # the per-endpoint summaries (n, mean, SD, reduction) are still printed, as many as before
+    assert for_pdf.count("<h3") == full.count("<h3")
+    for block in (full, for_pdf):
+        assert block.count(">n</th>") == full.count(">n</th>")

@@ -156,7 +156,9 @@ def test_pdf_embeds_both_cjk_faces_and_fetches_nothing(report_pdf):
     rows = [line for line in fonts.splitlines() if "Noto-Sans-CJK" in line]
     assert any("Noto-Sans-CJK-JP" in r and " yes " in r for r in rows), fonts
     assert any("Noto-Sans-CJK-SC" in r and " yes " in r for r in rows), fonts
-    assert report_pdf.fetcher.calls == []
+    # the only "fetches" are the charts' inline PNG data: URLs (decoded in-process)
+    assert report_pdf.fetcher.calls and report_pdf.fetcher.refused == []
+    assert all(u.startswith("data:image/png;base64,") for u in report_pdf.fetcher.calls)
     assert b"/EmbeddedFile" not in report_pdf.data
 
 
@@ -195,7 +197,8 @@ def test_hostile_results_render_as_text_and_fetch_nothing(small_results):
     r["sources"][0]["name"] = {"ja": '<link rel="attachment" href="file:///etc/passwd">', "zh": "x"}
     fetcher = pdfmod.make_fetcher()
     data = render_pdf(r, ("ja", "zh"), fetcher=fetcher)
-    assert fetcher.calls == []
+    assert fetcher.refused == []  # nothing from the hostile text was even asked for
+    assert all(u.startswith("data:image/png;base64,") for u in fetcher.calls)  # the charts only
     assert b"/EmbeddedFile" not in data
     text = pdftext(data)
     assert '<imgsrc="file:///etc/passwd">' in text and "<script>alert(1)</script>" in text

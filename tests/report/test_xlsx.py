@@ -35,7 +35,7 @@ def hostile(results):
 def test_workbook_layout_and_numbers(tmp_path, results):
     path = write_summary_xlsx(results, tmp_path / "summary.xlsx")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["claims", "endpoints", "limits", "qa", "inputs"]
+    assert wb.sheetnames == ["claims", "endpoints", "limits", "qa", "inputs", "runs"]
     ws = wb["claims"]
     assert ws["A1"].value == "主張" and ws["A2"].value == "声明" and ws["A3"].value == "id"
     headers = [c.value for c in ws[3]]
@@ -90,3 +90,22 @@ def test_deterministic_bytes(results, monkeypatch):
 
     monkeypatch.setattr(excel_writer.datetime, "datetime", LaterDatetime)
     assert summary_workbook_bytes(copy.deepcopy(results)) == first
+
+
+def test_runs_sheet_holds_every_run_unrounded(tmp_path, results):
+    """`verify run`'s PDF leaves the per-run tables to this sheet: every run must be here."""
+    wb = openpyxl.load_workbook(write_summary_xlsx(results, tmp_path / "summary.xlsx"))
+    ws = wb["runs"]
+    assert ws["A1"].value == "発生源" and ws["A3"].value == "source"
+    headers = [c.value for c in ws[3]]
+    rows = [dict(zip(headers, (c.value for c in row))) for row in ws.iter_rows(min_row=4)]
+    assert len(rows) == len(results["runs"])
+    for row, run in zip(rows, results["runs"]):
+        assert (row["source"], row["pollutant"], row["phase"], row["run"]) == (
+            run["source"], run["pollutant"], run["phase"], str(run["run"]))
+        for key in ("value", "conc", "conc_o2", "flow_sd_m3_h", "mass_rate_kg_h", "load_pct"):
+            # real numbers, unrounded (openpyxl writes 15-16 significant digits)
+            assert row[key] == (None if run.get(key) is None else pytest.approx(run[key], rel=1e-14)), key
+        raw = run.get("raw")
+        assert row["raw"] == ("; ".join(map(str, raw)) if isinstance(raw, list) else raw)
+        assert row["censored"] is bool(run.get("censored"))

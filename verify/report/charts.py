@@ -1,17 +1,26 @@
-"""Vector charts for the report: matplotlib SVG, inlined in the HTML.
+"""Charts for the report: matplotlib (Agg) PNG images at a fixed resolution, inlined in the HTML
+as ``data:`` URLs by :mod:`verify.report.render`.
 
-Pure functions from plain numbers and already-translated labels to an SVG string. Determinism:
-``svg.hashsalt`` is fixed and the SVG ``Date`` metadata is dropped, so the same numbers give the
-same bytes. Text stays text (``svg.fonttype = "none"``): WeasyPrint draws it with the same Noto
-CJK faces as the body (font-family per language below), the SVG is about half the size of
-glyph-path output and the PDF is written faster; matplotlib XML-escapes the label text, and the
-comments it writes are stripped. Uses the object-oriented API (no pyplot global state, no GUI backend).
+Pure functions from plain numbers and already-translated labels to a :class:`Chart` (PNG bytes and
+the figure's size in inches, so the image prints at the size it was drawn).
+
+Why raster and not SVG (measured on the textile case, 16 charts, docs/performance.md (e)): inline
+SVG made every path, marker and label an element that WeasyPrint styles and lays out like HTML and
+then draws node by node; the 16 charts cost ~4 s of the ~12 s PDF. A PNG is one image box (~0.02 s
+each) and looks the same on paper at 200 dpi. Text in the charts is drawn by matplotlib with the
+same Noto CJK faces as the body (font stack per language below).
+
+Determinism: Agg output depends only on the numbers, labels, fonts and matplotlib version; the PNG
+``Software`` text chunk is dropped, so the same results give the same bytes. Uses the
+object-oriented API (no pyplot global state, no GUI backend).
 """
 
 from __future__ import annotations
 
 import io
 import re
+import struct
+from dataclasses import dataclass
 from datetime import datetime
 
 import matplotlib
@@ -32,9 +41,11 @@ AFTER_COLOUR = "#2f6f9f"
 LIMIT_COLOUR = "#333333"
 MAX_POINTS = 400  # per phase in a time series; more are decimated by a fixed stride
 
+#: Resolution of the chart images: 200 dpi is print quality for line art at these sizes (a 6.4 in
+#: chart is 1,280 px wide) and keeps each PNG at 20-60 KB.
+DPI = 200
+
 _RC = {
-    "svg.hashsalt": "verify-report",
-    "svg.fonttype": "none",
     "font.size": 8,
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -50,17 +61,30 @@ def _rc(lang: str) -> dict:
     return {**_RC, "font.family": FONTS.get(lang, FONTS["ja"])}
 
 
-def _to_svg(fig: Figure, tight: bool = False) -> str:
-    """SVG text of ``fig``. ``tight`` measures the labels first (one extra draw, ~30 % slower);
-    charts with fixed margins skip it."""
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight" if tight else None)
-    return clean_svg(buf.getvalue())
+@dataclass(frozen=True)
+class Chart:
+    """A drawn chart: PNG bytes and the size to print it at (inches, from the pixel size and DPI)."""
+
+    png: bytes
+    width_in: float
+    height_in: float
+
+
+def _to_png(fig: Figure, tight: bool = False) -> Chart:
+    """PNG of ``fig`` at :data:`DPI`. ``tight`` measures the labels first (one extra draw, ~30 %
+    slower); charts with fixed margins skip it."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None},
+                bbox_inches="tight" if tight else None)
+    data = buf.getvalue()
+    width, height = png_size(data)
+    return Chart(png=data, width_in=width / DPI, height_in=height / DPI)
 
 
 def clean_svg(svg: str) -> str:
     """Make matplotlib SVG output safe and compact to inline: drop the XML declaration, DOCTYPE,
-    comments and metadata block (which repeat text and tool versions)."""
+    comments and metadata block (which repeat text and tool versions). Used by the programme
+    report's chart (:mod:`verify.batch.programme`); the case report's charts are PNG."""
     svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
     svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg)
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
@@ -69,14 +93,55 @@ def clean_svg(svg: str) -> str:
     return svg.strip()
 
 
-def run_values_chart(panels: list[dict], labels: dict[str, str], lang: str) -> str:
+def png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) in pixels from a PNG's IHDR chunk (PNG spec, ISO/IEC 15948 §11.2.2)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise ValueError("not a PNG image")
+    return struct.unpack(">II", data[16:24])
+
+
+def _lines(value, langs: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``(lang, text)`` lines of a label: a ``{lang: text}`` dict gives one line per language
+    (a line equal to the one before it is dropped), a plain string one line."""
+    if not isinstance(value, dict):
+        return [(langs[0], str(value))]
+    lines: list[tuple[str, str]] = []
+    for lang in langs:
+        text = value.get(lang)
+        if text and (not lines or lines[-1][1] != text):
+            lines.append((lang, str(text)))
+    return lines
+
+
+def _stacked(ax, value, langs, xy, xycoords, down: bool, fontsize: float) -> None:
+    """Draw a (possibly bilingual) label as stacked lines at ``xy``, each line in its own
+    language's font (JP and SC glyph forms differ: platform.md §2)."""
+    lines = _lines(value, langs)
+    step = fontsize * 1.3
+    for i, (lang, text) in enumerate(lines if down else list(reversed(lines))):
+        offset = -(3 + i * step) if down else 3 + i * step
+        ax.annotate(text, xy, xycoords=xycoords, xytext=(0, offset), textcoords="offset points",
+                    ha="center", va="top" if down else "bottom", fontsize=fontsize,
+                    fontfamily=FONTS.get(lang, FONTS["ja"]))
+
+
+def run_values_chart(panels: list[dict], labels: dict, lang: str | tuple[str, ...]) -> Chart:
     """Per-run values before and after, one panel per metric, each limit as a dashed line.
 
-    ``panels``: ``[{"title": str, "unit": str, "before": [float|None], "after": [float|None],
-    "limits": [{"value": float, "label": str}]}]``; ``labels``: ``before``, ``after``, ``mean``.
+    ``panels``: ``[{"title": str | {lang: str}, "unit": str, "before": [float|None],
+    "after": [float|None], "limits": [{"value": float, "label": str}]}]``; ``labels``: ``before``,
+    ``after`` (str or ``{lang: str}``). ``lang``: one language, or several: then the titles and the
+    phase labels are drawn in each language, one line each, and the one image serves every
+    language's half of the report (drawn once: docs/performance.md (e)). Units, numbers and limit
+    labels are the same in every language.
     """
-    with rc_context(_rc(lang)):
-        fig = Figure(figsize=(2.3 * max(len(panels), 1) + 0.4, 2.2))
+    langs = (lang,) if isinstance(lang, str) else tuple(lang)
+    n_lines = max([len(_lines(labels[k], langs)) for k in ("before", "after")]
+                  + [len(_lines(p["title"], langs)) for p in panels] + [1])
+    band = 0.16 * (n_lines - 1)  # inches of extra room per extra line, above and below the axes
+    height = 2.2 + 2 * band
+    with rc_context(_rc(langs[0])):
+        fig = Figure(figsize=(2.3 * max(len(panels), 1) + 0.4, height))
         axes = fig.subplots(1, max(len(panels), 1), squeeze=False)[0]
         for ax, panel in zip(axes, panels):
             ymax = 0.0
@@ -93,20 +158,23 @@ def run_values_chart(panels: list[dict], labels: dict[str, str], lang: str) -> s
             for lim in panel.get("limits") or []:
                 ax.axhline(lim["value"], color=LIMIT_COLOUR, linestyle="--", linewidth=0.8)
                 # label in the free band right of the "after" group, so it never covers a point
-                ax.annotate(lim["label"], (2.05, lim["value"]), xycoords="data", fontsize=6.5,
-                            ha="right", va="bottom", color=LIMIT_COLOUR)
+                ax.annotate(lim["label"], (2.05, lim["value"]), xycoords="data", xytext=(0, 1.5),
+                            textcoords="offset points", fontsize=6.5, ha="right", va="bottom",
+                            color=LIMIT_COLOUR)
                 ymax = max(ymax, lim["value"])
             ax.set_xlim(-0.6, 2.1)
             ax.set_ylim(0, ymax * 1.15 if ymax > 0 else 1)
-            ax.set_xticks([0, 1], [labels["before"], labels["after"]])
-            ax.set_title(panel["title"], fontsize=8)
+            ax.set_xticks([0, 1], ["", ""])
+            for x, key in ((0, "before"), (1, "after")):
+                _stacked(ax, labels[key], langs, (x, 0), ("data", "axes fraction"), True, 8)
+            _stacked(ax, panel["title"], langs, (0.5, 1), "axes fraction", False, 8)
             ax.set_ylabel(panel["unit"])
-        fig.subplots_adjust(left=0.55 / fig.get_figwidth() * 2, right=0.98, bottom=0.14, top=0.88,
-                            wspace=0.5)
-        return _to_svg(fig)
+        fig.subplots_adjust(left=0.55 / fig.get_figwidth() * 2, right=0.98,
+                            bottom=(0.3 + band) / height, top=1 - (0.26 + band) / height, wspace=0.5)
+        return _to_png(fig)
 
 
-def reduction_chart(rows: list[dict], xlabel: str, lang: str) -> str:
+def reduction_chart(rows: list[dict], xlabel: str, lang: str) -> Chart:
     """Forest plot: reduction estimate (%) with its 95 % interval per endpoint.
 
     ``rows``: ``[{"label": str, "estimate": float, "ci": [lo, hi] | None, "claimed": float | None}]``.
@@ -130,7 +198,7 @@ def reduction_chart(rows: list[dict], xlabel: str, lang: str) -> str:
         ax.set_xlim(min(-20, *(r["ci"][0] for r in rows if r.get("ci") and None not in r["ci"])) - 5
                     if rows else -20, 100)
         ax.grid(axis="x", linewidth=0.3, color="#cccccc")
-        return _to_svg(fig, tight=True)  # row labels vary in length
+        return _to_png(fig, tight=True)  # row labels vary in length
 
 
 def _parse_hours(hours: list[str]) -> list[datetime]:
@@ -145,7 +213,7 @@ def _decimate(xs: list, ys: list) -> tuple[list, list]:
 
 
 def timeseries_chart(before: dict, after: dict, limit: float | None, labels: dict[str, str],
-                     unit: str, lang: str) -> str:
+                     unit: str, lang: str) -> Chart:
     """Hourly means of a continuous endpoint: before and after campaigns side by side.
 
     ``before``/``after``: ``{"hours": [ISO str], "values": [float|None]}``; ``labels``: ``before``,
@@ -174,4 +242,4 @@ def timeseries_chart(before: dict, after: dict, limit: float | None, labels: dic
         axes[0].set_ylabel(unit)
         axes[0].set_ylim(0, ymax * 1.1 if ymax > 0 else 1)
         fig.subplots_adjust(left=0.09, right=0.98, bottom=0.2, top=0.88, wspace=0.08)
-        return _to_svg(fig)
+        return _to_png(fig)

@@ -306,7 +306,21 @@ def _groups(results: dict, endpoints: list[dict]) -> list[dict]:
         g["has_o2"] = any(r.get("conc_o2") is not None for r in rows)
         g["has_method"] = any(r.get("method") for r in rows)
         g["continuous"] = any(ev["design"] == "continuous" for ev in g["endpoints"])
+        g["run_cols"] = _run_columns(g["has_o2"], g["has_method"])
     return list(groups.values())
+
+
+#: Relative widths of the per-run table's columns (fixed table layout; scaled to 100 %).
+_RUN_COLS = (("phase", 9), ("run", 5), ("samples", 6), ("raw", 12), ("value", 12), ("conc", 9),
+             ("o2", 6), ("conc_o2", 10), ("flow", 11), ("rate", 10), ("load", 8), ("method", 11),
+             ("flags", 10))
+
+
+def _run_columns(has_o2: bool, has_method: bool) -> list[float]:
+    keep = [w for key, w in _RUN_COLS if (has_o2 or key not in ("o2", "conc_o2"))
+            and (has_method or key != "method")]
+    total = sum(keep)
+    return [round(100 * w / total, 1) for w in keep]
 
 
 def _caveat_groups(endpoints: list[dict]) -> list[dict]:
@@ -553,12 +567,25 @@ def _cob_blocks(value, L: Lang, key: str | None = None) -> list[dict]:
 _NO_CHARTS = {"groups": {}, "fugitive": None, "reduction": None, "series": {}}
 
 
-def _charts(view: dict, L: Lang) -> dict:
+def chart_img(chart) -> Markup:
+    """A :class:`verify.report.charts.Chart` as an ``<img>`` with an inline ``data:`` URL, printed at
+    the size it was drawn (never wider than the text column; report.css ``img.chart``)."""
+    import base64
+
+    data = base64.b64encode(chart.png).decode("ascii")
+    return Markup(f'<img class="chart" src="data:image/png;base64,{data}" alt="" '
+                  f'style="width: {chart.width_in:.3f}in">')
+
+
+def _shared_charts(view: dict, Ls: list[Lang]) -> dict:
+    """The per-run charts, drawn once for all languages: titles and phase labels in every
+    language (one line each), numbers and units shared. The same image (same ``data:`` URL) then
+    appears in every half; WeasyPrint decodes and embeds it once (docs/performance.md (e))."""
     from verify.report import charts  # matplotlib is imported only when charts are drawn
 
-    labels = {"before": L.t("phase.before"), "after": L.t("phase.after"), "mean": L.t("chart.mean"),
-              "limit": L.t("chart.limit")}
-    out: dict = {"groups": {}, "fugitive": None, "reduction": None, "series": {}}
+    codes = tuple(L.code for L in Ls)
+    labels = {k: {L.code: L.t(f"phase.{k}") for L in Ls} for k in _PHASES}
+    out: dict = {"groups": {}, "fugitive": None}
 
     def panels_for(evs):
         panels = []
@@ -567,8 +594,8 @@ def _charts(view: dict, L: Lang) -> dict:
             if ev["design"] == "continuous":
                 continue
             panels.append({
-                "title": L.code_label("metric", ep.get("metric")) if ep.get("metric") != "fugitive"
-                else L.source(ep.get("source")),
+                "title": {L.code: L.code_label("metric", ep.get("metric")) if ep.get("metric") != "fugitive"
+                          else L.source(ep.get("source")) for L in Ls},
                 "unit": ev["unit"],
                 "before": _get(ep, "before", "values") or [],
                 "after": _get(ep, "after", "values") or [],
@@ -579,16 +606,29 @@ def _charts(view: dict, L: Lang) -> dict:
     for i, g in enumerate(view["groups"]):
         panels = panels_for(g["endpoints"])
         if panels:
-            out["groups"][i] = Markup(charts.run_values_chart(panels, labels, L.code))
+            out["groups"][i] = chart_img(charts.run_values_chart(panels, labels, codes))
+    if view["fugitive"]:
+        out["fugitive"] = chart_img(charts.run_values_chart(panels_for(view["fugitive"]), labels, codes))
+    return out
+
+
+def _charts(view: dict, L: Lang, shared: dict) -> dict:
+    """This language's charts: the shared per-run charts, and its own reduction (forest) chart
+    and time series, whose labels are long phrases in one language."""
+    from verify.report import charts
+
+    labels = {"before": L.t("phase.before"), "after": L.t("phase.after"), "mean": L.t("chart.mean"),
+              "limit": L.t("chart.limit")}
+    out: dict = {"groups": shared["groups"], "fugitive": shared["fugitive"], "reduction": None,
+                 "series": {}}
+    for g in view["groups"]:
         for ev in g["endpoints"]:
             if ev["design"] == "continuous":
                 ep = ev["raw"]
                 lim = next((lv["raw_value"] for lv in ev["limits"]
                             if isinstance(lv["raw_value"], (int, float))), None)
-                out["series"][ev["key"]] = Markup(charts.timeseries_chart(
+                out["series"][ev["key"]] = chart_img(charts.timeseries_chart(
                     ep.get("before") or {}, ep.get("after") or {}, lim, labels, ev["unit"], L.code))
-    if view["fugitive"]:
-        out["fugitive"] = Markup(charts.run_values_chart(panels_for(view["fugitive"]), labels, L.code))
     claimed = {(c["raw"].get("source"), c["raw"].get("position"), c["raw"].get("pollutant"),
                 c["raw"].get("metric")): c["raw"].get("claimed") for c in view["claims"]
                if c["kind"] == "reduction"}
@@ -596,7 +636,7 @@ def _charts(view: dict, L: Lang) -> dict:
              "ci": ev["raw"].get("reduction_ci95"), "claimed": claimed.get(ev["key"])}
             for ev in view["run_endpoints"] + view["fugitive"]]
     if any(r["estimate"] is not None for r in rows):
-        out["reduction"] = Markup(charts.reduction_chart(rows, L.t("chart.reduction"), L.code))
+        out["reduction"] = chart_img(charts.reduction_chart(rows, L.t("chart.reduction"), L.code))
     return out
 
 
@@ -616,24 +656,41 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_html(results: dict, langs: tuple[str, ...] = ("ja", "zh"), *, charts: bool = True) -> str:
-    """The complete, self-contained report HTML (CSS inline, charts inline SVG).
+def render_html(results: dict, langs: tuple[str, ...] = ("ja", "zh"), *, charts: bool = True,
+                runs_in_xlsx: bool = False) -> str:
+    """The complete, self-contained report HTML (CSS inline, charts inline PNG ``data:`` URLs).
 
     ``charts=False`` leaves the figures out (a text-only report; also the fast path in tests).
+    ``runs_in_xlsx=True`` replaces each per-run table by a note pointing to the ``runs`` sheet of
+    summary.xlsx and to report.html (only where ``verify run`` writes those next to the PDF).
     """
+    return _render(results, langs, charts=charts, variants=(runs_in_xlsx,))[0]
+
+
+def render_run_reports(results: dict, langs: tuple[str, ...] = ("ja", "zh")) -> tuple[str, str]:
+    """``verify run``'s two HTML documents from one view and one set of charts: report.html with
+    every table, and the PDF's HTML, whose per-run tables are in summary.xlsx (written by the same
+    run) instead: they were ~3 of 33 pages and ~1 s of the PDF's layout (docs/performance.md (e))."""
+    full, for_pdf = _render(results, langs, charts=True, variants=(False, True))
+    return full, for_pdf
+
+
+def _render(results: dict, langs, *, charts: bool, variants: tuple[bool, ...]) -> list[str]:
     langs = parse_langs(langs)
     view = build_view(results)
     env = environment()
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     blocks = []
-    for code in langs:
-        L = Lang(code, results)
-        blocks.append({"L": L, "charts": _charts(view, L) if charts else _NO_CHARTS,
+    Ls = [Lang(code, results) for code in langs]
+    shared = _shared_charts(view, Ls) if charts else None
+    for L in Ls:
+        blocks.append({"L": L, "charts": _charts(view, L, shared) if charts else _NO_CHARTS,
                        "cob": cob_blocks({k: v for k, v in view["cobenefits"].items()}, L)
                        if view["cobenefits"] and view["cobenefits"].get("available", True) is not False else []})
     try:
-        return env.get_template("report.html.j2").render(
-            v=view, blocks=blocks, css=Markup(css), root_lang=HTML_LANG[langs[0]], DASH=DASH)
+        template = env.get_template("report.html.j2")
+        return [template.render(v=view, blocks=blocks, css=Markup(css), root_lang=HTML_LANG[langs[0]],
+                                DASH=DASH, runs_in_xlsx=flag) for flag in variants]
     except jinja2.UndefinedError as exc:
         raise RenderError(f"the results lack a key the report needs: {exc}") from exc
 

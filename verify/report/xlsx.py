@@ -1,6 +1,7 @@
 """``summary.xlsx``: the results tables for officials who work in Excel.
 
-Sheets ``claims``, ``endpoints``, ``limits``, ``qa``, ``inputs``; each starts with a Japanese and a
+Sheets ``claims``, ``endpoints``, ``limits``, ``qa``, ``inputs``, ``runs`` (every run's raw
+readings and normalised values: the PDF of ``verify run`` points here instead of printing them); each starts with a Japanese and a
 Chinese header row (from the report catalogues) above a machine header row (the results.json key).
 Numbers stay real numbers, unrounded (results.json values); every text cell is made inert against
 formula injection (OWASP "CSV Injection"; reliability.md §1: openpyxl stores any str starting with
@@ -48,6 +49,15 @@ _INPUTS = [("file", "col.file"), ("sheet", "col.sheet"), ("sha256", "col.sha256"
            ("rejected", "col.rejected"), ("values", "col.values"),
            ("values_flagged", "col.values_flagged"), ("values_rejected", "col.values_rejected"),
            ("layout", "col.layout"), ("encoding", "col.encoding")]
+
+
+_RUNS = [("source", "col.source"), ("position", "col.position"), ("pollutant", "col.pollutant"),
+         ("phase", "col.phase"), ("run", "col.run"), ("n_samples", "col.samples"), ("raw", "col.raw"),
+         ("value", "col.value"), ("unit", "col.unit"), ("basis", "col.basis"), ("conc", "col.conc"),
+         ("conc_unit", "col.unit"), ("conc_as", "col.basis"), ("o2_pct", "col.o2"),
+         ("conc_o2", "col.conc_o2"), ("flow_sd_m3_h", "col.flow"), ("mass_rate_kg_h", "col.mass_rate"),
+         ("load_pct", "col.load"), ("method", "col.method"), ("censored", "word.censored"),
+         ("flagged", "word.flagged")]
 
 
 def inert(value):
@@ -105,8 +115,13 @@ def _rows(results: dict) -> dict[str, tuple[list, list[dict]]]:
                 "exceedances_after": _g(lim, "exceedances", "after")})
     qa = [{**q, "detail_ja": _text(q.get("detail"), "ja"), "detail_zh": _text(q.get("detail"), "zh")}
           for q in results.get("qa") or []]
+    # every run, as results.json has it (the PDF written by `verify run` points here instead of
+    # printing the per-run tables); raw readings of a multi-sample run joined with "; "
+    runs = [{**r, "raw": "; ".join(str(x) for x in r["raw"]) if isinstance(r.get("raw"), list) else r.get("raw")}
+            for r in results.get("runs") or [] if isinstance(r, dict)]
     return {"claims": (_CLAIMS, claims), "endpoints": (_ENDPOINTS, endpoints),
-            "limits": (_LIMITS, limits), "qa": (_QA, qa), "inputs": (_INPUTS, results.get("inputs") or [])}
+            "limits": (_LIMITS, limits), "qa": (_QA, qa), "inputs": (_INPUTS, results.get("inputs") or []),
+            "runs": (_RUNS, runs)}
 
 
 def _set(ws, row: int, col: int, value) -> None:

@@ -27,7 +27,6 @@ import numpy as np
 from verify.errors import InputError
 from verify.measure.series import EndpointData, PhaseRuns
 from verify.stats import censored as cens
-from verify.stats import continuous as cont
 from verify.stats import paired as pair
 from verify.stats import power as pw
 from verify.stats import ratio as rt
@@ -347,6 +346,10 @@ def _inlet_outlet(data: EndpointData, alpha: float, power: float) -> tuple[dict,
 
 
 def _continuous(data: EndpointData, alpha: float, power: float) -> tuple[dict, list]:
+    # imported here: statsmodels.api (HAC, SARIMAX) costs ~0.5 s of import that a run-based case
+    # never needs (docs/performance.md (e))
+    from verify.stats import continuous as cont
+
     table = cont.hourly_table(data)
     frame = table.frame
     notes: list[Caveat] = [caveat("continuous_design")]

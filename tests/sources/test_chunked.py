@@ -60,8 +60,9 @@ def test_continuous_case_study(chunk_rows):
     assert_same(whole, outcome(case, chunk_rows))
 
 
-def test_continuous_case_study_results_json_identical():
-    """Normalized table and results.json (minus the run's own timestamp) are the same."""
+def test_continuous_case_study_results_json_identical(monkeypatch):
+    """Normalized table and results.json are the same; also with the normalized table computed in
+    slices (pipeline._normalize: normalize is row-local)."""
     from verify import pipeline
     from verify.measure.normalize import normalize
     from verify.results import build_results
@@ -78,7 +79,13 @@ def test_continuous_case_study_results_json_identical():
     for r in (a, b):
         r.get("provenance", {}).pop("generated_at", None)
     assert a == b
-    assert pipeline.analyze(folder, chunk_rows=4099)["endpoints"] == pipeline.analyze(folder, chunk_rows=0)["endpoints"]
+    sliced = pipeline._normalize  # noqa: SLF001
+    monkeypatch.setattr(pipeline, "NORMALIZE_ROWS", 7001)
+    pd.testing.assert_frame_equal(out[0][0], sliced(read_inputs(case, chunk_rows=4099).table, case), check_exact=True)
+    whole = pipeline.analyze(folder, chunk_rows=0)
+    assert pipeline.analyze(folder, chunk_rows=4099) == whole
+    monkeypatch.setattr(pipeline, "NORMALIZE_ROWS", 10**9)
+    assert pipeline.analyze(folder, chunk_rows=0) == whole
 
 
 # ---------------------------------------------------------------- generated cases

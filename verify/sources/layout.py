@@ -31,12 +31,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from verify.case import Case, FileSpec, normalise_label
 from verify.errors import InputError, Location
 from verify.sources.aliases import (UnitInfo, labels, lookup_unit, norm, particulate_pollutants, pollutant_aliases,
                                     pollutant_species)
-from verify.sources.cells import cell_types, parse_datetime_series, parse_number_array
+from verify.sources.cells import arrow_text, cell_types, parse_datetime_series, parse_number_array
 from verify.sources.grid import SheetGrid, column_letter
 from verify.sources.headers import NUMERIC_FIELDS, ColumnRole, read_headers
 from verify.sources.ledger import FileTally, entries_frame
@@ -178,12 +180,12 @@ def _is_blank_cell(v: object) -> bool:
     return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
 
 
-def _blank_strings(strs: np.ndarray) -> np.ndarray:
+def _blank_strings(strs: np.ndarray, text: pa.Array | None = None) -> np.ndarray:
     """Whitespace-only test of an array of ``str`` (Arrow's trim for long arrays: it strips exactly the
-    characters ``str.strip`` does, checked over all of Unicode)."""
+    characters ``str.strip`` does, checked over all of Unicode); ``text``: ``strs`` in Arrow, if at hand."""
     if len(strs) > SMALL:
-        stripped = pd.Series(strs, dtype="string[pyarrow]").str.strip()
-        return (stripped == "").to_numpy(dtype=bool, na_value=True)
+        text = arrow_text(strs) if text is None else text
+        return pc.equal(pc.utf8_trim_whitespace(text), "").to_numpy(zero_copy_only=False)
     return np.fromiter((not v.strip() for v in strs), dtype=bool, count=len(strs))
 
 
@@ -195,14 +197,14 @@ _NEVER_BLANK_TYPES = (int, bool, dt.datetime, dt.date, dt.time, dt.timedelta)
 _NO_TEXT_KINDS = frozenset({"floating", "integer", "boolean", "datetime", "date", "time", "timedelta", "mixed-integer-float"})
 
 
-def _blank_array(arr: np.ndarray, types: tuple[str, np.ndarray | None]) -> np.ndarray:
+def _blank_array(arr: np.ndarray, types: tuple[str, np.ndarray | None], text: pa.Array | None = None) -> np.ndarray:
     """:func:`_is_blank_cell` of every cell of ``arr`` (``types`` from :func:`cell_types`), column-wise."""
     n = len(arr)
     kind, tarr = types
     if not n:
         return np.zeros(0, dtype=bool)
     if kind == "string":
-        return _blank_strings(arr)
+        return _blank_strings(arr, text)
     # None and NaN: pandas' C isna finds the candidates, the exact test confirms them
     cand = np.flatnonzero(pd.isna(arr))
     out = np.zeros(n, dtype=bool)
@@ -232,6 +234,14 @@ class _Column:
         self.arr = arr
         self._types: tuple[str, np.ndarray | None] | None = None
         self._blank: np.ndarray | None = None
+        self._text: pa.Array | None = None
+
+    @property
+    def text(self) -> pa.Array | None:
+        """The column in Arrow when every cell is text and it is long enough to be worth it."""
+        if self._text is None and self.types[0] == "string" and len(self.arr) > SMALL:
+            self._text = arrow_text(self.arr)
+        return self._text
 
     @property
     def types(self) -> tuple[str, np.ndarray | None]:
@@ -242,7 +252,7 @@ class _Column:
     @property
     def blank(self) -> np.ndarray:
         if self._blank is None:
-            self._blank = _blank_array(self.arr, self.types)
+            self._blank = _blank_array(self.arr, self.types, self.text)
         return self._blank
 
     def take(self, mask: np.ndarray) -> "_Column":
@@ -250,6 +260,8 @@ class _Column:
         if self._types is not None:
             kind, tarr = self._types
             out._types = (kind, None) if kind == "string" else cell_types(out.arr)
+        if self._text is not None and len(out.arr) > SMALL:
+            out._text = self._text.filter(pa.array(mask))
         if self._blank is not None:
             out._blank = self._blank[mask]
         return out
@@ -463,7 +475,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         reject_rows(phase.isna().to_numpy(), "no_phase", "phase cannot be determined")
     elif ctx.periods and starts is not None:
         phase_a = np.full(n, None, dtype=object)
-        stv = pd.DatetimeIndex(starts.to_numpy())
+        stv = pd.DatetimeIndex(starts.array)
         for a, b, ph in ctx.periods:
             phase_a[np.asarray((stv >= a) & (stv < b))] = ph
         phase = pd.Series(phase_a, index=index, dtype=object)
@@ -503,7 +515,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     # ---------------------------------------------------------------- quantity columns
     def numbers(role: ColumnRole, field: str) -> _Cells:
         column = columns[role.col]
-        cells = _Cells(role, parse_number_array(column.arr, decimal=spec.decimal, thousands=spec.thousands, types=column.types), field)
+        cells = _Cells(role, parse_number_array(column.arr, decimal=spec.decimal, thousands=spec.thousands, types=column.types, text=column.text), field)
         col = role.col
         fwv = {r: f for (r, c), f in grid.formulas_without_value.items() if c == col}
         if fwv:
@@ -580,7 +592,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
                 flow_basis = np.where(ubasis != None, ubasis, implied)  # noqa: E711
             else:
                 flow_basis = np.where(ubasis != None, ubasis, np.where(ustate != None, "standard-dry", "actual-wet"))  # noqa: E711
-            flow_state = np.where(ustate != None, ustate, np.where(pd.Series(flow_basis).str.startswith("standard").to_numpy(dtype=bool), ctx.input_std_state, None))  # noqa: E711
+            flow_state = np.where(ustate != None, ustate, np.where(_map_codes(np.asarray(flow_basis, dtype=object), _is_standard).astype(bool), ctx.input_std_state, None))  # noqa: E711
         run_vals[field] = np.where(cells.usable, v, np.nan)
         run_cells[field] = cells
         all_cells.append(cells)

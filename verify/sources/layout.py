@@ -605,6 +605,13 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     else:
         groups = list(per_pol.items())
     unit_col = text_col("unit")
+    if flag_up is not None:  # the same for every pollutant slot: classified once per distinct flag
+        fa = flag_up.to_numpy(dtype=object)
+        flag_present = fa != None  # noqa: E711
+        flag_known = _map_codes(fa, lambda v: v in HJ212_VALID | HJ212_KEPT | HJ212_INVALID).astype(bool)
+        flag_kept = _map_codes(fa, lambda v: v in HJ212_KEPT).astype(bool)
+        flag_invalid = {f: _map_codes(fa, lambda v, f=f: v == f).astype(bool) for f in sorted(HJ212_INVALID)}
+    particulate = set(particulate_pollutants())
     for pol, roles in groups:
         vcells = numbers(roles["value"], "value" if pol is None else f"value[{pol}]")
         if pol is None:
@@ -634,11 +641,11 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         vcells.mark(~is_info & (msg == "no unit"), REJECTED, "no_unit", "no unit for the value (no default unit is assumed)")
         vcells.mark(~is_info & (msg != "no unit"), REJECTED, "unknown_unit", msg)
         ukind = units.attr(lambda u: u.kind if isinstance(u, UnitInfo) else "").astype(object)
-        vcells.mark(is_info & ~np.isin(ukind, VALUE_UNIT_KINDS), REJECTED, "not_a_concentration_unit",
+        vcells.mark(is_info & ~units.attr(lambda u: isinstance(u, UnitInfo) and u.kind in VALUE_UNIT_KINDS).astype(bool), REJECTED, "not_a_concentration_unit",
                     units.attr(lambda u: f"unit {u.key!r} is not a concentration or mixing-ratio unit" if isinstance(u, UnitInfo) else "").astype(object))
         # ppm/ppb of particulate matter cannot become mg/m³ (no molar mass): rejected, never
         # converted or guessed (reliability.md §4 #7)
-        particles = np.isin(pkeys.astype(object), list(particulate_pollutants()))
+        particles = _map_codes(pkeys.astype(object), lambda v: v in particulate).astype(bool)
         vcells.mark(is_info & (ukind == "mixing_ratio") & particles, REJECTED, "mixing_ratio_of_particles",
                     "a gas mixing ratio (ppm/ppb) of particulate matter cannot be converted to a mass concentration")
         ukey = units.attr(lambda u: u.key if isinstance(u, UnitInfo) else None).astype(object)
@@ -688,16 +695,13 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         flag_out = np.full(n, None, dtype=object) if flag_up is None else flag_up.to_numpy(dtype=object).copy()
         flag_out[over & (flag_out == None)] = "T"  # noqa: E711
         if flag_up is not None:
-            fa = flag_up.to_numpy(dtype=object)
-            present = fa != None  # noqa: E711
-            known = np.isin(fa, list(HJ212_VALID | HJ212_KEPT | HJ212_INVALID))
-            vcells.mark(present & np.isin(fa, list(HJ212_KEPT)), FLAGGED, "flag_T", "HJ 212 flag T (over range)")
+            vcells.mark(flag_present & flag_kept, FLAGGED, "flag_T", "HJ 212 flag T (over range)")
             # invalid-data flags (stopped, maintenance, calibration, fault, …) are normal in CEMS
             # exports: the reading is kept and flagged, counted as invalid and never averaged
             # (HJ 75-2017 / HJ 212-2017); only an unknown flag is rejected.
             for f in sorted(HJ212_INVALID):
-                vcells.mark(present & (fa == f), FLAGGED, f"flag_{f}", f"HJ 212 flag {f}: invalid data, counted and not used")
-            vcells.mark(present & ~known, REJECTED, "unknown_flag", "flag is not an HJ 212-2017 data flag")
+                vcells.mark(flag_present & flag_invalid[f], FLAGGED, f"flag_{f}", f"HJ 212 flag {f}: invalid data, counted and not used")
+            vcells.mark(flag_present & ~flag_known, REJECTED, "unknown_flag", "flag is not an HJ 212-2017 data flag")
         slots.append((vcells, pkeys, aux, ukey, units))
         all_cells.append(vcells)
 

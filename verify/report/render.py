@@ -353,7 +353,8 @@ def _with(d, keys: tuple[str, ...], default=None) -> dict:
 
 _CASE_KEYS = ("id", "title", "factory", "location", "process", "timezone", "conditions",
               "input_conditions", "concentration_basis", "illustrative", "reporting_state")
-_VERIFICATION_KEYS = ("statement_id", "verifier", "technology", "issued", "valid_until", "supersedes")
+_VERIFICATION_KEYS = ("statement_id", "verifier", "technology", "issued", "valid_until", "supersedes",
+                      "supersedes_statement_id")
 _SOURCE_KEYS = ("id", "kind", "role", "name", "height_m", "regime", "reference_o2_pct")
 _ENTRY_KEYS = ("file", "sheet", "row", "column", "cell", "field", "raw", "outcome", "reason", "detail")
 _INPUT_KEYS = ("file", "sheet", "sha256", "rows", "accepted", "flagged", "rejected", "values",

@@ -38,6 +38,7 @@ def outcome(case, chunk_rows):
 
 def assert_same(a, b):
     if isinstance(a[0], str) or isinstance(b[0], str):
+        assert isinstance(a[0], str) and isinstance(b[0], str), (a if isinstance(a[0], str) else b)
         assert a == b
         return
     pd.testing.assert_frame_equal(a[0], b[0], check_exact=True)
@@ -336,3 +337,15 @@ def test_cli_chunk_rows_gives_the_same_results_json(tmp_path):
     assert outs[0] == outs[1]
     res = runner.invoke(app, ["check", str(folder), "--chunk-rows", "-1"])
     assert res.exit_code == 2
+
+
+def test_cr_only_newlines_choose_the_whole_file_delimiter(tmp_path):
+    # Old Mac line ends: _delimiter counts over the text up to the first "\n", i.e. the whole file.
+    # More than the first 1 MiB block is ';'-separated, the tail has more ','; whole reading picks ','.
+    rows = "".join(f"S1;治理前;{i};{i}.5\r" for i in range(1, 50_000))
+    tail = ("," * 2000 + "\r") * 100
+    text = "排放口;阶段;频次;非甲烷总烃(mg/m3)\r" + rows + tail
+    assert len(text.encode()) > (1 << 20) and text.count(",") > text.count(";")
+    case = _make(tmp_path, [(text, "")])
+    whole = outcome(case, 0)
+    assert_same(whole, outcome(case, 20_000))

@@ -175,11 +175,11 @@ def _stream_decode(path: Path, enc: str):
 def _decodes_as(path: Path, enc: str, check_plausible: bool = False) -> tuple[bool, str]:
     """(whole file decodes as ``enc`` [and is plausible], the first part of the text): the streaming
     counterpart of ``data.decode(enc)`` in :func:`_decode`. The prefix holds at least the first 20000
-    characters and 11 lines (what :func:`_halfwidth_kana`, :func:`_recognised_words` and
+    characters, 11 lines and one ``\n`` (what :func:`_halfwidth_kana`, :func:`_recognised_words` and
     :func:`_delimiter` look at), or the whole text."""
     prefix: list[str] = []
     have = 0
-    full = False
+    newline = full = False
     try:
         for text in _stream_decode(path, enc):
             if check_plausible and not _plausible(text):
@@ -187,7 +187,8 @@ def _decodes_as(path: Path, enc: str, check_plausible: bool = False) -> tuple[bo
             if not full:
                 prefix.append(text)
                 have += len(text)
-                if have >= 20000 and len("".join(prefix).splitlines()) > 10:
+                newline = newline or "\n" in text  # _delimiter reads up to the first "\n"
+                if newline and have >= 20000 and len("".join(prefix).splitlines()) > 10:
                     full = True
     except UnicodeDecodeError:
         return False, ""

@@ -22,7 +22,7 @@ SECRET = "SECRET-4711-confidential-emission-data"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _boom(case):  # stands in for a pipeline stage that hits a bug
+def _boom(case, *_):  # stands in for a pipeline stage that hits a bug
     confidential = f"{SECRET} {case}"  # a local variable a pretty traceback would print
     raise RuntimeError("stage failed" if confidential else "")
 
@@ -51,7 +51,7 @@ def test_debug_shows_the_traceback_but_still_no_locals(case_dir):
     script = textwrap.dedent(f"""
         import sys
         import verify.pipeline
-        def _boom(case):
+        def _boom(case, *_):
             confidential = {SECRET!r} + str(case)
             raise RuntimeError("stage failed" if confidential else "")
         verify.pipeline._intake = _boom
@@ -112,8 +112,12 @@ def test_a_write_that_fails_half_way_leaves_no_final_named_file(case_dir, tmp_pa
     real = pd.DataFrame.to_csv
 
     def half_then_fail(self, path_or_buf=None, *args, **kwargs):
-        if isinstance(path_or_buf, (str, Path)) and "normalized" in str(path_or_buf):
-            Path(path_or_buf).write_text("source,phase\nS1,bef", encoding="utf-8")  # a torn write
+        target = getattr(path_or_buf, "name", path_or_buf)  # a path, or a file opened on one
+        if isinstance(target, (str, Path)) and "normalized" in str(target):
+            if hasattr(path_or_buf, "write"):
+                path_or_buf.write("source,phase\nS1,bef")  # a torn write
+            else:
+                Path(path_or_buf).write_text("source,phase\nS1,bef", encoding="utf-8")
             raise OSError("disk full")
         return real(self, path_or_buf, *args, **kwargs)
 

@@ -143,9 +143,16 @@ def _text(value: object) -> object:
     return t or None
 
 
-def _omap(series: pd.Series, fn) -> pd.Series:
+def _omap(series: pd.Series, fn, text: pa.Array | None = None) -> pd.Series:
     """``fn`` over an object column, memoised per distinct cell; keeps ``None`` as ``None``
-    (``Series.map`` may infer a string dtype and turn ``None`` into NaN)."""
+    (``Series.map`` may infer a string dtype and turn ``None`` into NaN). ``text``: the column in
+    Arrow when every cell is text (:attr:`_Column.text`), dictionary-encoded there."""
+    if text is not None and len(text) == len(series):
+        encoded = pc.dictionary_encode(text)
+        mapped = np.empty(len(encoded.dictionary), dtype=object)
+        for i, u in enumerate(encoded.dictionary.to_pylist()):
+            mapped[i] = fn(u)
+        return pd.Series(mapped[encoded.indices.to_numpy(zero_copy_only=False)], index=series.index, dtype=object)
     arr = series.to_numpy(dtype=object)
     if len(arr) and pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
         # all text or missing: factorise in C, call fn once per distinct text
@@ -404,7 +411,8 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
 
     def text_col(field: str) -> pd.Series | None:
         if field in generic:
-            return _labels_series(cells_of(generic[field].col))
+            col = generic[field].col
+            return _omap(cells_of(col), _text, columns[col].text)
         if field in defaults:
             return pd.Series([defaults[field]] * n, index=index, dtype=object)
         return None
@@ -773,6 +781,13 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         """'file [sheet] D7' of column ``col`` at the rows ``idx`` (messages of the cross-row checks)."""
         return (ref_prefix + column_letter(col)) + row_text[idx]
 
+    run_refs: dict[str, np.ndarray] = {}  # a run-level cell is the same for every pollutant slot of its row
+
+    def run_ref(field: str, idx: np.ndarray) -> np.ndarray:
+        if field not in run_refs:
+            run_refs[field] = cell_ref(run_cells[field].role.col, np.arange(n)) if len(slots) > 1 else None
+        return cell_ref(run_cells[field].role.col, idx) if run_refs[field] is None else run_refs[field][idx]
+
     run_reasons = np.full(n, "", dtype=object)
     for cells in run_cells.values():
         _tag(run_reasons, cells, np.ones(n, dtype=bool))
@@ -829,7 +844,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         for field in _RUN_FIELDS:
             if field in run_vals:
                 t[field] = run_vals[field][idx]
-                t[f"_cell_{field}"] = cell_ref(run_cells[field].role.col, idx)
+                t[f"_cell_{field}"] = run_ref(field, idx)
         if flow_unit_key is not None:
             fl_ok = ~np.isnan(run_vals["flow"][idx])
             t["flow_unit"] = np.where(fl_ok, flow_unit_key[idx], None)

@@ -431,13 +431,15 @@ def parse_datetime_cell(
 
 
 def parse_datetime_series(
-    raw: pd.Series, *, tz: ZoneInfo | str, date_format: str | None = None, date1904: bool = False
+    raw: pd.Series, *, tz: ZoneInfo | str, date_format: str | None = None, date1904: bool = False,
+    text: pa.Array | None = None,
 ) -> pd.DataFrame:
     """:func:`parse_datetime_cell` over a column → frame (value UTC, kind, reason, notes, detail).
 
     Fast path: naive ISO text with a time (``2026-03-01 10:00[:00]``), parsed by pandas with an
     explicit format and localised with ``ambiguous``/``nonexistent`` → NaT, which then falls back
-    to the slow path; outcomes equal the per-cell function.
+    to the slow path; outcomes equal the per-cell function. ``text``: the column in Arrow when every
+    cell is text (:func:`arrow_text`), if the caller has it.
     """
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     n = len(raw)
@@ -450,19 +452,30 @@ def parse_datetime_series(
     all_text = n > 0 and pd.api.types.infer_dtype(arr, skipna=False) == "string"
     if all_text:
         done = (pd.Series(arr, dtype=object) == "").to_numpy(dtype=bool).copy()
+        types = None
     else:
-        done = np.fromiter((v is None or (type(v) is str and v == "") for v in arr), dtype=bool, count=n)
+        types = np.fromiter(map(type, arr), dtype=object, count=n)
+        done = types == type(None)
+        text_cells = types == str
+        done[text_cells] = arr[text_cells] == ""
     if n:
-        is_str = np.ones(n, dtype=bool) if all_text else np.fromiter((type(v) is str for v in arr), dtype=bool, count=n)
+        is_str = np.ones(n, dtype=bool) if all_text else (types == str)
         is_str &= ~done
         if is_str.any():
             idx_str = np.flatnonzero(is_str)
             strs = pd.Series(arr[is_str], dtype=object)
             if not date_format:
-                fast = _fullmatch(strs, _RE_FAST_DATE)
+                if text is not None and all_text and len(strs) > SMALL and len(text) == n:
+                    sub = text.filter(pa.array(is_str))
+                    match = pc.match_substring_regex(sub, f"^{FAST_DATE_PATTERN}$")  # as _fullmatch does
+                    fast = match.to_numpy(zero_copy_only=False)
+                    has_t = bool(pc.any(pc.match_substring(sub.filter(match), "T")).as_py()) if fast.any() else False
+                else:
+                    fast = _fullmatch(strs, _RE_FAST_DATE)
+                    has_t = None
                 if fast.any():
                     picked = strs[fast]
-                    if _has_t(picked):
+                    if has_t if has_t is not None else _has_t(picked):
                         picked = picked.str.replace("T", " ", regex=False)
                     parsed = pd.to_datetime(picked, format="ISO8601", errors="coerce")
                 else:
@@ -487,7 +500,10 @@ def parse_datetime_series(
                 done[idx] = True
         # naive datetime objects (Excel cells via calamine): localised column-wise; what does not
         # exist or is ambiguous in the zone comes out NaT and takes the per-cell path below
-        is_dt = ~done & np.fromiter((type(v) is dt.datetime and v.tzinfo is None for v in arr), dtype=bool, count=n)
+        is_dt = np.zeros(n, dtype=bool)
+        if types is not None:  # text cells are never datetime objects
+            cand = np.flatnonzero(~done & (types == dt.datetime))
+            is_dt[cand] = np.fromiter((v.tzinfo is None for v in arr[cand]), dtype=bool, count=len(cand))
         if is_dt.any():
             idx_dt = np.flatnonzero(is_dt)
             try:

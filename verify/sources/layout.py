@@ -455,7 +455,8 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     starts = ends = None
     for field in ("start", "end"):
         if field in generic:
-            df = parse_datetime_series(cells_of(generic[field].col), tz=ctx.tz, date_format=spec.date_format, date1904=grid.date1904)
+            df = parse_datetime_series(cells_of(generic[field].col), tz=ctx.tz, date_format=spec.date_format, date1904=grid.date1904,
+                                       text=columns[generic[field].col].text)
             bad = (df["kind"] == "invalid").to_numpy()
             amb = bad & (df["reason"] == "ambiguous_date").to_numpy()
             reject_rows(amb, "ambiguous_date", f"{field}: ambiguous date (declare date_format)")

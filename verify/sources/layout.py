@@ -908,7 +908,11 @@ def _raw_texts(values: np.ndarray) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     is_float = types == float
     if is_float.any():
-        out[is_float] = list(map(float.__repr__, values[is_float]))
+        # a logger repeats few distinct readings: repr once per distinct bit pattern (so -0.0 stays '-0.0')
+        floats = values[is_float].astype(np.float64)
+        codes, uniques = pd.factorize(floats.view(np.int64))
+        texts = np.array([float.__repr__(x) for x in np.asarray(uniques, dtype=np.int64).view(np.float64).tolist()], dtype=object)
+        out[is_float] = texts[codes]
     is_str = types == str
     out[is_str] = values[is_str]
     rest = np.flatnonzero(~(is_float | is_str))

@@ -2,7 +2,11 @@
 
 Public API:
 
-- :func:`verify.report.render.render_html` ``(results, langs=("ja", "zh"), *, charts=True) -> str``
+- :func:`verify.report.render.render_html` ``(results, langs=("ja", "zh"), *, charts=True,
+  beside_run_outputs=False) -> str``
+- :func:`verify.report.render.render_run_reports` ``(results, langs) -> (html, pdf_html)``
+  (``verify run``: report.html in full, and the PDF's HTML that leaves the per-run tables to
+  summary.xlsx and lists 20 ledger entries, all of them being in ledger.csv beside it)
 - :func:`verify.report.render.render_pdf` ``(results, langs=("ja", "zh"), fetcher=None) -> bytes``
 - :func:`verify.report.render.write_report` ``(results, out_path, langs=("ja", "zh")) -> Path``
   (``.pdf`` or ``.html`` by suffix; atomic)
@@ -13,7 +17,7 @@ Public API:
 - :func:`verify.report.i18n.parse_langs` ``("ja,zh") -> ("ja", "zh")`` for ``--lang``
 
 Modules: ``render`` (view model + Jinja2), ``fmt`` (the one number/unit formatter), ``i18n``
-(catalogues ``data/ja.toml``, ``data/zh.toml``), ``charts`` (matplotlib SVG), ``pdf`` (WeasyPrint
+(catalogues ``data/ja.toml``, ``data/zh.toml``), ``charts`` (matplotlib PNG), ``pdf`` (WeasyPrint
 with a deny-all URL fetcher), ``xlsx`` (summary workbook). Templates and CSS live in the top-level
 ``templates/`` folder. Nothing here imports ``verify.sources``, ``verify.measure`` or
 ``verify.stats``.

@@ -61,7 +61,9 @@ class StageTimer:
         self.rss_after: dict[str, int] = {}  # RSS (bytes) when the stage returned: what it keeps
         self.results: dict[str, object] = {}
 
-    def wrap(self, module, attr: str, name: str, keep_result: bool = False) -> None:
+    def wrap(self, module, attr: str, name: str, keep_result: bool = False, summarize=None) -> None:
+        """``keep_result``: keep the last result in ``results[name]``; ``summarize``: keep only
+        ``summarize(result, previous summary or None)`` there, so the result itself is not held."""
         original = getattr(module, attr)
 
         def timed(*args, **kwargs):
@@ -73,14 +75,16 @@ class StageTimer:
                 self.stages_cpu[name] = self.stages_cpu.get(name, 0.0) + time.process_time() - c0
                 self.peak_after[name] = _maxrss_bytes()
                 self.rss_after[name] = _rss_bytes()
-            if keep_result:
+            if summarize is not None:
+                self.results[name] = summarize(result, self.results.get(name))
+            elif keep_result:
                 self.results[name] = result
             return result
 
         timed.__wrapped__ = original  # type: ignore[attr-defined]
         setattr(module, attr, timed)
 
-    def try_wrap(self, module_name: str, attr: str, name: str, keep_result: bool = False) -> bool:
+    def try_wrap(self, module_name: str, attr: str, name: str, keep_result: bool = False, summarize=None) -> bool:
         import importlib
 
         try:
@@ -88,7 +92,7 @@ class StageTimer:
             getattr(module, attr)
         except (ImportError, AttributeError):
             return False
-        self.wrap(module, attr, name, keep_result)
+        self.wrap(module, attr, name, keep_result, summarize)
         return True
 
 
@@ -145,16 +149,24 @@ def task_noop(args: dict) -> dict:
     return {"work_s": time.perf_counter() - t0, "info": {"sum": total}}
 
 
-def _verify_timer(extra: list[tuple[str, str, str]] = ()) -> StageTimer:
-    """Import the stage modules and wrap the functions the pipeline calls, before it imports them."""
+def _verify_timer(extra: list[tuple[str, str, str]] = (), hold_results: bool = True) -> StageTimer:
+    """Import the stage modules and wrap the functions the pipeline calls, before it imports them.
+
+    ``hold_results=False`` (task ``analyze``, whose peak RSS is measured): the intake and the
+    normalized slices are summarized when returned (sizes, ledger counts) and not held, so that the
+    harness does not keep alive what the pipeline frees."""
     timer = StageTimer()
-    if not timer.try_wrap("verify.sources", "read_inputs", "read_inputs", keep_result=True):
+    intake_summary = None if hold_results else (lambda intake, _: _ledger_info(intake))
+    if not timer.try_wrap("verify.sources", "read_inputs", "read_inputs", keep_result=True, summarize=intake_summary):
         raise NotAvailable("verify.sources.read_inputs does not exist yet")
     # the intake's own steps, where they exist (names as in verify/sources/__init__.py)
     for attr in ("read_grid", "parse_grid", "_check_duplicates", "_run_level", "conform"):
         timer.try_wrap("verify.sources", attr, f"read_inputs:{attr}")
     for module, attr, name in extra:
-        timer.try_wrap(module, attr, name, keep_result=(name == "normalize"))
+        summary = None
+        if name == "normalize" and not hold_results:  # bytes summed over the slices pipeline._normalize makes
+            summary = lambda frame, prev: (prev or 0) + int(frame.memory_usage(deep=True).sum())  # noqa: E731
+        timer.try_wrap(module, attr, name, keep_result=(name == "normalize"), summarize=summary)
     return timer
 
 
@@ -428,7 +440,11 @@ def task_analyze(args: dict) -> dict:
     """``verify analyze CASE -o results.json`` through :func:`verify.pipeline.analyze_to_file`.
 
     Every verify module (and statsmodels) is imported before the RSS baseline, so the memory ratio
-    (peak RSS − RSS after imports) / loaded table measures data, not code.
+    (peak RSS − RSS after imports) / loaded table measures data, not code. The loaded table's size
+    (``table_bytes``, ``memory_usage(deep=True)``) is taken when ``read_inputs`` returns, and the
+    harness then holds neither the intake nor the normalized slices (``hold_results=False``): the
+    peak is the pipeline's, which drops the canonical table once normalized. (Before 2026-11-23 the
+    harness held the intake to the end, so the peak also counted a table the pipeline had freed.)
     """
     timer = _verify_timer([
         ("verify.measure.normalize", "normalize", "normalize"),
@@ -436,7 +452,7 @@ def task_analyze(args: dict) -> dict:
         ("verify.stats.continuous", "hourly_table", "hourly_table"),
         ("verify.stats.continuous", "hac_ols", "hac_ols"),
         ("verify.stats.continuous", "sarimax_effect", "sarimax_effect"),
-    ])
+    ], hold_results=False)
     _import(["verify.cli", "verify.pipeline", "verify.results", "pandas", "numpy", "statsmodels.api",
              "statsmodels.tsa.statespace.sarimax"])
     _import_all_verify()
@@ -450,10 +466,9 @@ def task_analyze(args: dict) -> dict:
     work_s, work_cpu_s = time.perf_counter() - t0, time.process_time() - c0
     info = {"rss_after_import": rss_after_import, "peak_after": timer.peak_after, "rss_after": timer.rss_after}
     if "read_inputs" in timer.results:
-        info.update(_ledger_info(timer.results["read_inputs"]))
-    norm = timer.results.get("normalize")
-    if norm is not None:
-        info["normalized_bytes"] = int(norm.memory_usage(deep=True).sum())
+        info.update(timer.results["read_inputs"])  # _ledger_info, taken when read_inputs returned
+    if "normalize" in timer.results:
+        info["normalized_bytes"] = timer.results["normalize"]  # the full normalized table, summed over slices
     return {"import_s": import_s, "work_s": work_s, "work_cpu_s": work_cpu_s, "stages": timer.stages,
             "stages_cpu": timer.stages_cpu, "info": info}
 

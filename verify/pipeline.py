@@ -41,19 +41,27 @@ def _intake(case: Case, chunk_rows: int | None = None):
 NORMALIZE_ROWS = 200_000
 
 
-def _normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
+def _normalize(table: pd.DataFrame, case: Case, for_results: bool = False) -> pd.DataFrame:
     """``verify.measure.normalize.normalize`` in slices of :data:`NORMALIZE_ROWS` rows, the same table
     as one call (tests/sources/test_chunked.py). On an error the whole table is normalized once more,
-    so that the message (which counts the rows concerned) is the whole table's."""
+    so that the message (which counts the rows concerned) is the whole table's.
+
+    ``for_results``: each slice is cut down to :func:`verify.results.results_table` (the columns the
+    results read, text as categoricals) as soon as it is normalized, so that a large case never holds
+    the whole normalized table; the result is ``results_table(normalize(table, case))``."""
     from verify.errors import VerifyError
     from verify.measure.normalize import normalize
+    from verify.results import concat_results_tables, results_table
 
+    view = results_table if for_results else (lambda frame: frame)
     if len(table) <= NORMALIZE_ROWS:
-        return normalize(table, case)
+        return view(normalize(table, case))
     try:
-        parts = [normalize(table.iloc[i : i + NORMALIZE_ROWS], case) for i in range(0, len(table), NORMALIZE_ROWS)]
+        parts = [view(normalize(table.iloc[i : i + NORMALIZE_ROWS], case)) for i in range(0, len(table), NORMALIZE_ROWS)]
     except VerifyError:
-        return normalize(table, case)
+        return view(normalize(table, case))
+    if for_results:
+        return concat_results_tables(parts, table.index)
     out = pd.concat(parts)
     del parts
     out.index = table.index
@@ -101,10 +109,11 @@ def check(case_dir: Path, ledger_path: Path | None = None, chunk_rows: int | Non
     return CheckOutcome(case=case, intake=intake, qa=run_checks(normalized, case))
 
 
-def normalized_table(case: Case, allow_rejected: bool = False, chunk_rows: int | None = None):
+def normalized_table(case: Case, allow_rejected: bool = False, chunk_rows: int | None = None,
+                     for_results: bool = False):
     intake = _intake(case, chunk_rows)
     _require_clean(intake, allow_rejected)
-    return intake, _normalize(intake.table, case)
+    return intake, _normalize(intake.table, case, for_results)
 
 
 def normalize_to_file(case_dir: Path, output: Path, allow_rejected: bool = False, chunk_rows: int | None = None) -> Path:
@@ -119,7 +128,7 @@ def analyze(case_dir: Path, allow_rejected: bool = False, command: str | None = 
     from verify.results import build_results
 
     case = load_case(case_dir)
-    intake, normalized = normalized_table(case, allow_rejected, chunk_rows)
+    intake, normalized = normalized_table(case, allow_rejected, chunk_rows, for_results=True)
     intake = _ledger_only(intake)
     return build_results(case, intake, normalized, allow_rejected=allow_rejected, command=command)
 
@@ -162,7 +171,7 @@ def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
     from verify.measure.export import write_table
     from verify.report.render import render_run_reports, write_report
     from verify.report.xlsx import write_summary_xlsx
-    from verify.results import build_results, write_results
+    from verify.results import build_results, results_table, write_results
 
     step("reading case.toml")
     case = load_case(case_dir)
@@ -175,6 +184,7 @@ def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
     normalized = _normalize(intake.table, case)
     intake = _ledger_only(intake)
     write_table(normalized, outdir / "normalized.csv")  # verify.measure.export
+    normalized = results_table(normalized)  # what the results read, smaller
     step("statistics, limits and claims")
     results = build_results(case, intake, normalized, allow_rejected=allow_rejected,
                             command=f"verify run {case_dir.as_posix()} -o {outdir.as_posix()}")

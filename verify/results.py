@@ -21,6 +21,7 @@ import pandas as pd
 from verify import __version__
 from verify.case import Case
 from verify.fsutil import atomic_write_text
+from verify.measure.endpoints import key_text
 
 SCHEMA = "verify.results/1"
 DEPENDENCIES = (
@@ -202,6 +203,61 @@ def ledger_block(ledger, allowed_rejected: bool) -> dict:
     }
 
 
+#: The normalized columns that :func:`build_results` reads (``build_endpoints``, ``run_checks``,
+#: :func:`runs_block`, :func:`run_loads`). The others (``cell``, ``end``, ``range``, ``temp_c``,
+#: ``pressure_kpa``, ``flow_unit``/``flow_basis``/``flow_std_state``, ``value_o2ref``,
+#: ``rate_reported``, ``reasons``, ``conc_state``, ``o2_ref_pct``, ``derivation``) are in
+#: normalized.csv; no result depends on them.
+RESULT_COLUMNS = (
+    "file", "sheet", "row", "source", "position", "phase", "run", "sample", "start", "pollutant", "as_species",
+    "value", "censored", "lod", "unit", "basis", "std_state", "method", "flag", "o2_pct", "h2o_pct", "flow",
+    "load_pct", "raw", "status", "conc", "conc_unit", "conc_as", "conc_o2", "flow_sd_m3_h", "mass_rate_kg_h",
+    "o2ref_check", "o2ref_mismatch", "rate_check", "rate_mismatch", "missing",
+)
+
+
+def _categorical(col: pd.Series) -> pd.Series:
+    """A text column as a categorical of its distinct values (sorted, so that a ``groupby(sort=True)``
+    on it gives the order of the text column); one small code per row instead of the text."""
+    categories = pd.Index(sorted(str(v) for v in col.dropna().unique()), dtype=object)
+    return col.astype(pd.CategoricalDtype(categories))
+
+
+def results_table(normalized: pd.DataFrame) -> pd.DataFrame:
+    """The normalized table as :func:`build_results` reads it, small enough to keep for a large case:
+    only :data:`RESULT_COLUMNS`, each text column a categorical, and ``raw`` only on rows with a
+    ``run`` (:func:`runs_block` lists the raw cells of runs; continuous readings have none listed).
+    The results are those of the whole normalized table (tests/core/test_results_table.py)."""
+    out = {}
+    for name in RESULT_COLUMNS:
+        col = normalized[name]
+        if name == "raw":
+            col = col.where(normalized["run"].notna())
+        if pd.api.types.is_string_dtype(col.dtype) and not isinstance(col.dtype, pd.CategoricalDtype):
+            col = _categorical(col)
+        out[name] = col
+    return pd.DataFrame(out, index=normalized.index, copy=False)
+
+
+def concat_results_tables(parts: list[pd.DataFrame], index: pd.Index) -> pd.DataFrame:
+    """Row-wise concatenation of :func:`results_table` frames, with ``index``; each categorical column
+    gets the union of the parts' categories, sorted (the frame :func:`results_table` gives for the
+    whole table). The parts are emptied column by column on the way, so that the peak holds about
+    one copy of the table, not two."""
+    out = {}
+    for name in parts[0].columns:
+        cols = [p[name] for p in parts]
+        if isinstance(cols[0].dtype, pd.CategoricalDtype):
+            dtype = pd.CategoricalDtype(pd.Index(sorted({v for c in cols for v in c.cat.categories}), dtype=object))
+            codes = np.concatenate([c.cat.set_categories(dtype.categories).cat.codes.to_numpy() for c in cols])
+            out[name] = pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=index, name=name, copy=False)
+        else:
+            out[name] = pd.Series(pd.concat(cols, ignore_index=True).array, index=index, name=name, copy=False)
+        for p in parts:  # release each part's column as soon as it is copied
+            del p[name]
+    return pd.DataFrame(out, index=index, copy=False)
+
+
 def runs_block(normalized: pd.DataFrame) -> list[dict]:
     """One item per (source, position, phase, run, pollutant) of run-based data, for the report's run tables."""
     runs = normalized[normalized["run"].notna()]
@@ -209,7 +265,7 @@ def runs_block(normalized: pd.DataFrame) -> list[dict]:
         return []
     keys = ["source", "position", "phase", "run", "pollutant"]
     out = []
-    grouped = runs.groupby([runs[k].fillna("") for k in keys], sort=False)
+    grouped = runs.groupby([key_text(runs[k]) for k in keys], sort=False)
     for key, g in grouped:
         first = g.iloc[0]
         mean = lambda col: clean(g[col].mean()) if col in g and g[col].notna().any() else None  # noqa: E731
@@ -240,7 +296,7 @@ def run_loads(normalized: pd.DataFrame) -> dict[str, list[float]]:
     loads: dict[str, list[float]] = {"before": [], "after": []}
     if rows.empty:
         return loads
-    per_run = rows.groupby(["source", rows["position"].fillna(""), "phase", "run"], sort=True)["load_pct"].first()
+    per_run = rows.groupby(["source", key_text(rows["position"]), "phase", "run"], sort=True)["load_pct"].first()
     for (_, _, phase, _), value in per_run.items():
         if phase in loads:
             loads[phase].append(float(value))

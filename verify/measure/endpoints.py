@@ -55,6 +55,20 @@ def natural_key(text: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", str(text)))
 
 
+#: The normalized columns the endpoints read (the rows of each endpoint are copied with these only).
+ENDPOINT_COLUMNS = ("file", "sheet", "row", "source", "position", "pollutant", "run", "sample", "start", "phase",
+                    "flag", "status", "censored", "load_pct", "conc", "conc_o2", "mass_rate_kg_h", "conc_unit",
+                    "conc_as")
+
+
+def key_text(col: pd.Series) -> pd.Series:
+    """``col.fillna("")`` for a text or a categorical column (a categorical gets "" among its categories,
+    kept sorted so that ``groupby(sort=True)`` orders as on text)."""
+    if isinstance(col.dtype, pd.CategoricalDtype) and "" not in col.cat.categories:
+        col = col.cat.set_categories(pd.Index(sorted(["", *col.cat.categories]), dtype=object))
+    return col.fillna("")
+
+
 def _loc(rows: pd.DataFrame) -> Location | None:
     if rows.empty:
         return None
@@ -288,22 +302,28 @@ def _continuous(rows: pd.DataFrame, source: Source, position: str | None, pollut
         metrics.append(("concentration_o2", "conc_o2", unit))
     if rows["mass_rate_kg_h"].notna().any():
         metrics.append(("mass_rate", "mass_rate_kg_h", "kg/h"))
-    rows = rows.sort_values("start", kind="stable").reset_index(drop=True)
+    # only the columns read below are sorted (copied); start, phase, flag and load are shared by the
+    # metrics' readings frames (copy=False; copy-on-write keeps them apart should one be changed)
+    columns = ["start", "phase", "flag", "load_pct", *dict.fromkeys(c for _, c, _ in metrics)]
+    rows = rows[columns].sort_values("start", kind="stable").reset_index(drop=True)
     flag = rows["flag"].astype("string")
     valid_flag = (flag.isna() | flag.isin(VALID_FLAGS)).fillna(False).to_numpy(dtype=bool)
     start = rows["start"].dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+    phase = rows["phase"].astype("string")
+    load = rows["load_pct"].astype(float)
     out = []
     for metric, column, m_unit in metrics:
         value = rows[column].to_numpy(dtype=float, na_value=np.nan)
         readings = pd.DataFrame(
             {
                 "start": start,
-                "phase": rows["phase"].astype("string"),
+                "phase": phase,
                 "value": value,
                 "valid": valid_flag & np.isfinite(value),
                 "flag": flag,
-                "load_pct": rows["load_pct"].astype(float),
-            }
+                "load_pct": load,
+            },
+            copy=False,
         )
         out.append(EndpointData(source.id, position, pollutant, metric, "continuous", m_unit, as_sp, readings=readings, timezone=tz))
     return out
@@ -321,8 +341,7 @@ def build_endpoints(normalized: pd.DataFrame, case: Case) -> list[EndpointData]:
     if no_id.any():
         raise InputError(f"{int(no_id.sum())} row(s) have neither run nor start", _loc(normalized[no_id]))
     endpoints: list[EndpointData] = []
-    pos = normalized["position"].astype("string").fillna("")
-    keyed = normalized.assign(_pos=pos)
+    keyed = normalized[list(ENDPOINT_COLUMNS)].assign(_pos=key_text(normalized["position"]))
     for (sid, position, pollutant), rows in keyed.groupby(["source", "_pos", "pollutant"], sort=True):
         source = sources[str(sid)]
         position = position or None
@@ -336,7 +355,7 @@ def build_endpoints(normalized: pd.DataFrame, case: Case) -> list[EndpointData]:
         elif source.role == "in-plant":
             endpoints.append(_inplant(rows, source, str(pollutant), tz))
     stack_ids = [s.id for s in case.manifest.source if s.kind == "stack"]
-    run_rows = normalized[normalized["run"].notna()]
+    run_rows = keyed[keyed["run"].notna()]
     for (sid, pollutant), rows in run_rows[run_rows["source"].isin(stack_ids)].groupby(["source", "pollutant"], sort=True):
         eff = _efficiency(rows, sources[str(sid)], str(pollutant), tz)
         if eff is not None:

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from verify.case import Case
+from verify.measure.endpoints import key_text
 
 MIN_RUNS = 3
 MIN_LOAD_PCT = 75.0
@@ -92,6 +93,17 @@ def _runs_checks(t: pd.DataFrame) -> list[dict]:
     return out
 
 
+def _blocking(missing: pd.Series) -> tuple[int, list[str]]:
+    """Rows with a blocking ``missing`` reason (:data:`BLOCKING_PREFIXES`), and the distinct blocking
+    reasons, sorted. Each distinct ``missing`` text is split once (few distinct texts, many rows)."""
+    codes, uniques = pd.factorize(missing)
+    blocking = [[r for r in str(text).split("; ") if r.startswith(BLOCKING_PREFIXES)] for text in uniques]
+    present = np.unique(codes[codes >= 0])
+    has = np.array([bool(b) for b in blocking], dtype=bool)
+    k = int(has[codes[codes >= 0]].sum())
+    return k, sorted({r for i in present for r in blocking[i]})
+
+
 def _run_level_checks(t: pd.DataFrame, case: Case) -> list[dict]:
     out = []
     for (src, pos), rows in t.groupby(["source", "_pos"], sort=True):
@@ -130,10 +142,7 @@ def _run_level_checks(t: pd.DataFrame, case: Case) -> list[dict]:
                                  _detail("flow_positive", "pass" if len(bad) == 0 else "fail", label=label, phase=phase,
                                          values=", ".join(_fmt(v) for v in np.unique(bad)))))
             if "missing" in pr.columns:
-                reasons = pr["missing"].astype("string").fillna("").str.split("; ")
-                blocking = reasons.map(lambda rs: [r for r in rs if r.startswith(BLOCKING_PREFIXES)])
-                k = int((blocking.map(len) > 0).sum())
-                distinct = sorted({r for rs in blocking for r in rs})
+                k, distinct = _blocking(pr["missing"])
                 out.append(_item("derived_values", src, _pos(pos), None, phase, k == 0,
                                  _detail("derived_values", "pass" if k == 0 else "fail", label=label, phase=phase,
                                          n=len(pr), k=k, reasons="; ".join(distinct))))
@@ -206,5 +215,5 @@ def run_checks(normalized: pd.DataFrame, case: Case) -> list[dict]:
     pollutant, phase."""
     if normalized.empty:
         return []
-    t = normalized.assign(_pos=normalized["position"].astype("string").fillna(""))
+    t = normalized.assign(_pos=key_text(normalized["position"]))
     return _runs_checks(t) + _run_level_checks(t, case) + _comparison_checks(t)

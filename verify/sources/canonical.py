@@ -94,15 +94,20 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _as_dtype(col: pd.Series, dtype: str) -> pd.Series:
-    """``col.astype(dtype)``, with two shortcuts that give the same values and dtype faster: an
-    object column of text and missing values straight into Arrow (``"string"``), and an object
-    column with nothing in it (``None``/NaN only) for the time stamps."""
+    """``col.astype(dtype)``, with shortcuts that give the same values and dtype faster: an object
+    column of text and missing values straight into Arrow (``"string"``; one text repeated, such
+    as a file-wide default, converted once), and an object column with nothing in it
+    (``None``/NaN only) for the time stamps."""
     if col.dtype == object and dtype in ("string", "datetime64[ns, UTC]"):
         arr = col.to_numpy(dtype=object)
         kind = pd.api.types.infer_dtype(arr, skipna=True)
         if dtype == "string" and kind in ("string", "empty"):
             try:
-                text = pa.array(arr, type=pa.large_string(), from_pandas=True)
+                first = arr[0] if len(arr) else None
+                if kind == "string" and isinstance(first, str) and (arr[:64] == first).all() and (arr == first).all():
+                    text = pa.array([first], type=pa.large_string()).take(pa.array(np.zeros(len(arr), dtype=np.int64)))
+                else:
+                    text = pa.array(arr, type=pa.large_string(), from_pandas=True)
             except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. pd.NA cells: pandas' own path
                 return col.astype(dtype)
             return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([text])), index=col.index, name=col.name, copy=False)

@@ -139,7 +139,11 @@ def _col(table: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _str(table: pd.DataFrame, name: str) -> np.ndarray:
-    return table[name].to_numpy(dtype=object, na_value="")
+    """The column as an object array, NA as "". Built per distinct value (factorize, then one Python
+    string per distinct value), so the rows share a few string objects instead of one each."""
+    codes, uniques = pd.factorize(table[name])
+    labels = np.array([*(str(u) for u in uniques), ""], dtype=object)
+    return labels[codes]  # code -1 (NA) → the last label, ""
 
 
 def _location(table: pd.DataFrame, i: int, column: str | None = None) -> Location:

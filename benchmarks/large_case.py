@@ -4,7 +4,7 @@ Issue 9 item 3 asks that "a year of minute readings for ten stacks works on this
 script writes such a case (``--days 365 --stacks 10``: 10 files of 525,600 minutes × 4 channels ≈
 2.1 million long rows each, ≈ 21 million rows, ≈ 2.2 GB of CSV) under ``benchmarks/.cache/`` and
 runs ``verify analyze`` (or ``verify run``) on it in a child process, reporting wall time, CPU time
-(user + sys of the child) and the child's peak RSS (``os.wait4``).
+(user + sys of the child) and the child's peak RSS (``os.wait4``), and per row: CPU µs and peak bytes.
 
 Each stack's file is the long CSV of :mod:`benchmarks.generate` (the same simulated channels, flags,
 drop-outs and before/after periods; the stack's own seed), its source named by an alias
@@ -153,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         info["chunk_rows"] = args.chunk_rows
         if info["verify"]["exit"] == 0 and info["rows"]:
             info["cpu_us_per_row"] = round(info["verify"]["cpu_s"] / info["rows"] * 1e6, 2)
+            # whole peak RSS over rows (imports included: ~0.25 GiB, a small share at these sizes)
+            info["peak_bytes_per_row"] = round(info["verify"]["peak_rss_mib"] * 2**20 / info["rows"])
     text = json.dumps(info, ensure_ascii=False, indent=2)
     print(text)
     output = args.output or generate.CACHE_DIR / f"large_case-{args.days}d-{args.stacks}s.json"

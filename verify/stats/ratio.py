@@ -27,6 +27,8 @@ import numpy as np
 from scipy import optimize
 from scipy import stats as sps
 
+from verify.stats.spread import sample_var
+
 
 @dataclass(frozen=True)
 class TwoMeans:
@@ -42,7 +44,7 @@ class TwoMeans:
     @classmethod
     def from_values(cls, before, after) -> "TwoMeans":
         b, a = np.asarray(before, float), np.asarray(after, float)
-        return cls(float(b.mean()), float(b.var(ddof=1)), len(b), float(a.mean()), float(a.var(ddof=1)), len(a))
+        return cls(float(b.mean()), sample_var(b), len(b), float(a.mean()), sample_var(a), len(a))
 
     def t_df(self, rho: float) -> tuple[float, float]:
         """Welch statistic T(ρ) of μ_a − ρ μ_b = 0 and its df(ρ) (NaN where SE = 0)."""

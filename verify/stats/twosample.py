@@ -25,6 +25,8 @@ from itertools import combinations
 import numpy as np
 from scipy import stats as sps
 
+from verify.stats.spread import sample_var
+
 MAX_EXACT = 10_000
 DRAWS = 100_000
 DEFAULT_SEED = 20_261_123
@@ -42,7 +44,7 @@ def welch_t(before: np.ndarray, after: np.ndarray) -> dict | None:
     b, a = np.asarray(before, float), np.asarray(after, float)
     if len(b) < 2 or len(a) < 2:
         return None
-    vb, va = b.var(ddof=1), a.var(ddof=1)
+    vb, va = sample_var(b), sample_var(a)  # rounding noise is no spread (verify.stats.spread)
     se = math.sqrt(vb / len(b) + va / len(a))
     if se == 0:
         return None

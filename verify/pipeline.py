@@ -105,7 +105,7 @@ def check(case_dir: Path, ledger_path: Path | None = None, chunk_rows: int | Non
     intake = _intake(case, chunk_rows)
     if ledger_path is not None:
         atomic_write(ledger_path, intake.ledger.write_csv)
-    normalized = _normalize(intake.table, case)
+    normalized = _normalize(intake.table, case, for_results=True)  # the QA reads the results' columns
     return CheckOutcome(case=case, intake=intake, qa=run_checks(normalized, case))
 
 

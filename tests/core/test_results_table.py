@@ -51,3 +51,12 @@ def test_sliced_equals_whole(monkeypatch, name, rows):
     sliced = pipeline._normalize(table, case, for_results=True)  # noqa: SLF001
     pd.testing.assert_frame_equal(sliced, whole, check_exact=True)
     assert any(isinstance(sliced[c].dtype, pd.CategoricalDtype) for c in sliced.columns)
+
+
+def test_check_qa_is_the_whole_tables_qa():
+    """`verify check` runs the QA on the cut-down table: the same items as on the whole normalized table."""
+    from verify.measure.qa import run_checks
+
+    folder = ROOT / "case_studies" / "jiangsu-textile-dyeing"
+    case = load_case(folder)
+    assert pipeline.check(folder).qa == run_checks(normalize(read_inputs(case).table, case), case)

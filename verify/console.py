@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -24,7 +25,9 @@ def _table(title: str, *columns: str) -> Table:
 
 
 def _s(value) -> Text:
-    return Text("" if value is None else str(value))
+    """A cell for the terminal: missing (None, NaN, pd.NA) is blank, never '<NA>' or 'nan'."""
+    missing = value is None or (not isinstance(value, (str, bytes, list, dict, tuple)) and bool(pd.isna(value)))
+    return Text("" if missing else str(value))
 
 
 def print_check(console: Console, outcome) -> None:
@@ -48,10 +51,10 @@ def print_check(console: Console, outcome) -> None:
         console.print(summary)
         rejected = listed[listed["outcome"] == "rejected"]
         if len(rejected):
-            table = _table(f"Rejected ({len(rejected)}): fix these or pass --allow-rejected", "file", "sheet", "cell",
-                           "field", "raw", "reason")
+            table = _table(f"Rejected ({len(rejected)}): fix these or pass --allow-rejected", "file", "sheet", "row",
+                           "cell", "field", "raw", "reason")
             for rec in rejected.head(MAX_LISTED).itertuples(index=False):
-                table.add_row(_s(rec.file), _s(rec.sheet), _s(rec.cell), _s(rec.field), _s(rec.raw),
+                table.add_row(_s(rec.file), _s(rec.sheet), _s(rec.row), _s(rec.cell), _s(rec.field), _s(rec.raw),
                               _s(rec.detail if isinstance(rec.detail, str) else rec.reason))
             console.print(table)
             if len(rejected) > MAX_LISTED:

@@ -123,6 +123,20 @@ def test_unknown_unit_is_rejected_with_location_and_exit_2(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_check_lists_rejected_rows_with_their_row_number_and_no_na_markers(tmp_path):
+    """A row-level rejection has no cell: the listing still names its row, and blanks stay blank."""
+    case = _copy_case(tmp_path)
+    csv_path = case / "data" / "boiler_S2.csv"
+    lines = csv_path.read_bytes().decode("gbk").splitlines(keepends=True)
+    lines[1] = lines[1].replace("mg/m3", "ppmm", 1)
+    csv_path.write_bytes("".join(lines).encode("gbk"))
+    result = invoke("check", case)
+    assert result.exit_code == 2, result.output
+    rejected = result.output[result.output.index("Rejected ("):]
+    assert re.search(r"boiler_S2\.csv\s*│\s*│\s*2\s*│", rejected), rejected  # file, (no sheet), row 2
+    assert "<NA>" not in result.output and " nan " not in result.output
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
 def test_normalize_writes_each_format(tmp_path, suffix):
     target = tmp_path / f"normalized{suffix}"

@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 from verify.errors import RenderError
+from verify.gcpause import gc_paused
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 FONT_FIX = ("apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk "
@@ -121,13 +122,14 @@ def html_to_pdf(html: str, results: dict, fetcher=None) -> bytes:
     check_cjk_fonts()
     weasyprint = _weasyprint()
     fetcher = fetcher if fetcher is not None else make_fetcher()
-    document = weasyprint.HTML(string=html, base_url=TEMPLATES.as_uri() + "/",
-                               url_fetcher=fetcher).render(presentational_hints=False)
-    date = pdf_date(results)
-    document.metadata.created = date
-    document.metadata.modified = date
-    document.metadata.attachments = []
-    return document.write_pdf(attachments=None, pdf_identifier=False, presentational_hints=False)
+    with gc_paused():  # the box tree is hundreds of thousands of objects (verify.gcpause)
+        document = weasyprint.HTML(string=html, base_url=TEMPLATES.as_uri() + "/",
+                                   url_fetcher=fetcher).render(presentational_hints=False)
+        date = pdf_date(results)
+        document.metadata.created = date
+        document.metadata.modified = date
+        document.metadata.attachments = []
+        return document.write_pdf(attachments=None, pdf_identifier=False, presentational_hints=False)
 
 
 def _limit_memory(megabytes: int):

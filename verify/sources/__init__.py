@@ -24,6 +24,7 @@ import pandas as pd
 
 from verify.case import Case, FileSpec
 from verify.errors import HostileFileError, InputError, Location
+from verify.gcpause import gc_paused
 from verify.sources.canonical import CANONICAL_COLUMNS, MEASUREMENT_KEY, RUN_KEY, conform, empty_canonical
 from verify.sources.csv_reader import read_csv_grid
 from verify.sources.grid import SheetGrid
@@ -102,6 +103,11 @@ def read_inputs(case: Case, chunk_rows: int | None = None) -> Intake:
     ``chunk_rows`` chooses whole or chunked reading of CSV files (:func:`chunk_rows_for`); the
     outcome is the same either way (verify.sources.chunked).
     """
+    with gc_paused():
+        return _read_inputs(case, chunk_rows)
+
+
+def _read_inputs(case: Case, chunk_rows: int | None) -> Intake:
     ctx = CaseContext.from_case(case)
     sizes = [_planned_chunk_rows(case, spec, chunk_rows) for spec in case.manifest.file]
     if any(sizes):

@@ -4,8 +4,9 @@
     .venv/bin/python benchmarks/run.py --quick    # small sizes, one repeat: checks that it all runs
 
 Every measurement is a fresh interpreter (``benchmarks/_child.py``), so imports are timed apart
-and memory is per process: the parent takes the child's wall time and its own ``ru_maxrss`` from
-``os.wait4``; the child reports import time, work time, a per-stage breakdown and table sizes.
+and memory is per process: the parent takes the child's wall time, and its own ``ru_maxrss`` and
+CPU time from ``os.wait4`` in a small launcher (``benchmarks/_launch.py``, which keeps the parent's
+memory out of the child's peak); the child reports import time, work time, a per-stage breakdown and table sizes.
 All tasks are run once to warm up (page cache; the verify output gives the baseline its shape),
 then ``--repeats`` times each in a shuffled order (``--seed``), and the median is reported.
 
@@ -35,6 +36,7 @@ import os
 import platform
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -47,6 +49,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CHILD = HERE / "_child.py"
+LAUNCHER = HERE / "_launch.py"
 TEXTILE_CASE = ROOT / "case_studies" / "jiangsu-textile-dyeing"
 
 FULL = {"long_rows": 1_000_000, "xlsx_rows": 190_000, "units_n": 1_000_000, "repeats": 3}
@@ -77,7 +80,7 @@ class Sample:
     name: str
     status: str
     wall_s: float
-    maxrss: int  # bytes, from wait4
+    maxrss: int  # bytes, from wait4 in benchmarks/_launch.py
     import_s: float | None = None
     work_s: float | None = None
     work_cpu_s: float | None = None  # CPU seconds of the work (steadier than wall on a shared machine)
@@ -102,29 +105,39 @@ def child_env() -> dict:
     return env
 
 
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def run_job(job: Job, python: str = sys.executable) -> Sample:
     """Run ``job`` in a fresh process; wall time and peak RSS of that process (``os.wait4``)."""
     cmd = job.cmd or [python, str(CHILD), job.task, json.dumps(job.args)]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    if job.cmd is not None and shutil.which(cmd[0]) is None:
+        return Sample(job.name, "not available", 0.0, 0, reason=f"{cmd[0]}: not found")
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.TemporaryDirectory() as tmp:
+        usage_file = Path(tmp) / "usage.json"
         t0 = time.perf_counter()
-        try:
-            proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=child_env(), cwd=ROOT)
-        except FileNotFoundError as exc:
-            return Sample(job.name, "not available", 0.0, 0, reason=str(exc))
-        timer = threading.Timer(job.timeout, proc.kill)
+        # through benchmarks/_launch.py: the command's peak RSS is then its own (see there)
+        proc = subprocess.Popen([python, "-S", str(LAUNCHER), str(usage_file), *cmd], stdout=out, stderr=err,
+                                env=child_env(), cwd=ROOT, start_new_session=True)
+        timer = threading.Timer(job.timeout, _kill_group, (proc.pid,))  # the launcher and the command
         timer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            proc.wait()
         finally:
             timer.cancel()
         wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout = out.read().decode("utf-8", "replace")
         stderr = err.read().decode("utf-8", "replace")
-    maxrss = usage.ru_maxrss * 1024
-    cpu = usage.ru_utime + usage.ru_stime
+        usage = json.loads(usage_file.read_text()) if usage_file.is_file() else {}
+    maxrss = int(usage.get("maxrss", 0))
+    cpu = usage.get("utime", 0.0) + usage.get("stime", 0.0)
     if job.cmd is not None:  # a plain command (the CLI): exit status is all it reports
         ok = proc.returncode == 0
         reason = None if ok else f"exit {proc.returncode}: {(stderr.strip() or stdout.strip())[-400:]}"

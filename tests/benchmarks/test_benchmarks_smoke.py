@@ -104,6 +104,20 @@ def test_harness_runs_a_child_and_reports():
     assert med["noop"]["n"] == 2 and med["gone"]["status"] == "not available"
 
 
+def test_peak_memory_is_the_childs_own_not_the_parents():
+    """The harness spawns from a large parent (it generates the data in-process). Linux carries
+    the spawning image's RSS high-water mark into the child's ru_maxrss, so without
+    benchmarks/_launch.py a 20 MiB child reported the parent's ~800 MiB (the 2026-12-02 run)."""
+    ballast = bytearray(400 * 1024 * 1024)  # the parent holds 400 MiB, touched
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+    sample = bench_run.run_job(bench_run.Job("noop", "noop", {"n": 10}))
+    assert sample.status == "ok", sample.reason
+    assert 0 < sample.maxrss < 200 * 1024 * 1024, sample.maxrss  # a bare child is tens of MiB
+    assert sample.cpu_s is not None and sample.cpu_s > 0
+    del ballast
+
+
 def test_comparisons_ratios_and_missing_stages():
     def ok(work, **extra):
         return {"status": "ok", "work_s": work, "work_cpu_s": work, "import_s": 1.0, "wall_s": work + 1,

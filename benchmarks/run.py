@@ -169,6 +169,10 @@ def median_sample(samples: list[Sample]) -> dict:
         values = [v for v in values if v is not None]
         return statistics.median(values) if values else None
 
+    def best(values):
+        values = [v for v in values if v is not None]
+        return min(values) if values else None
+
     stage_names = sorted({k for s in ok for k in s.stages})
     return {
         "status": "ok",
@@ -179,6 +183,11 @@ def median_sample(samples: list[Sample]) -> dict:
         "work_s_all": [s.work_s for s in ok],
         "work_cpu_s": med([s.work_cpu_s for s in ok]),
         "cpu_s": med([s.cpu_s for s in ok]),
+        # best of the repeats: noise on a shared or throttled VM only ever adds time
+        "wall_s_min": best([s.wall_s for s in ok]),
+        "work_s_min": best([s.work_s for s in ok]),
+        "work_cpu_s_min": best([s.work_cpu_s for s in ok]),
+        "cpu_s_min": best([s.cpu_s for s in ok]),
         "maxrss": med([s.maxrss for s in ok]),
         "stages": {k: med([s.stages.get(k) for s in ok]) for k in stage_names},
         "stages_cpu": {k: med([s.stages_cpu.get(k) for s in ok]) for k in stage_names},
@@ -226,7 +235,10 @@ def comparisons(med: dict[str, dict]) -> list[dict]:
     """The targets, each with wall and CPU figures, ratios and whether it is met (None: not measured).
 
     ``met`` judges the wall-time figure the issue names; ``met_cpu`` the same figure in CPU seconds,
-    which is what to trust when other jobs share the machine (wall time then includes waiting).
+    which is what to trust when other jobs share the machine (wall time then includes waiting);
+    ``met_best`` the best-of-repeats CPU figures (ratio of the two sides' minima). On a VM whose
+    speed drifts by ±20 % between runs of the same task (seen 2026-12-02), a ratio of medians
+    can cross a target either way; a target is met only when all three say so.
     """
     rows = []
 
@@ -243,9 +255,10 @@ def comparisons(med: dict[str, dict]) -> list[dict]:
 
     def pair(cid, what, ours, base, limit):
         r, rc = _ratio(get(ours), get(base)), _ratio(get(ours, "work_cpu_s"), get(base, "work_cpu_s"))
+        rb = _ratio(get(ours, "work_cpu_s_min"), get(base, "work_cpu_s_min"))
         rows.append({"id": cid, "what": what, "verify_s": get(ours), "baseline_s": get(base), "ratio": r,
                      "verify_cpu_s": get(ours, "work_cpu_s"), "baseline_cpu_s": get(base, "work_cpu_s"), "cpu_ratio": rc,
-                     "target": f"<= {limit}x", "met": le(r, limit), "met_cpu": le(rc, limit),
+                     "best": rb, "target": f"<= {limit}x", "met": le(r, limit), "met_cpu": le(rc, limit), "met_best": le(rb, limit),
                      "verify_import_s": get(ours, "import_s"), "baseline_import_s": get(base, "import_s"),
                      "status": status(ours, base)})
 
@@ -260,7 +273,7 @@ def comparisons(med: dict[str, dict]) -> list[dict]:
             # single-threaded micro-benchmark in one process: wall ≈ CPU, one ratio serves both
             rows.append({"id": "c", "what": f"unit normalisation: {name}, {units['info'].get('n')} values", "verify_s": v,
                          "baseline_s": b, "ratio": r, "cpu_ratio": None, "target": f"<= {TARGET_UNITS_RATIO}x",
-                         "met": le(r, TARGET_UNITS_RATIO), "met_cpu": None, "status": "ok"})
+                         "met": le(r, TARGET_UNITS_RATIO), "met_cpu": None, "status": "ok"})  # already a median of 15 calls
     else:
         rows.append({"id": "c", "what": "unit normalisation", "verify_s": None, "baseline_s": None, "ratio": None,
                      "cpu_ratio": None, "target": f"<= {TARGET_UNITS_RATIO}x", "met": None, "met_cpu": None,
@@ -270,6 +283,8 @@ def comparisons(med: dict[str, dict]) -> list[dict]:
     rows.append({"id": "d", "what": "verify analyze, long CSV case (work; imports apart)", "verify_s": v, "baseline_s": None,
                  "ratio": None, "cpu_ratio": None, "verify_cpu_s": vc, "target": f"< {TARGET_ANALYZE_S:.0f} s",
                  "met": None if v is None else v < TARGET_ANALYZE_S, "met_cpu": None if vc is None else vc < TARGET_ANALYZE_S,
+                 "best": get("analyze", "work_cpu_s_min"),
+                 "met_best": None if get("analyze", "work_cpu_s_min") is None else get("analyze", "work_cpu_s_min") < TARGET_ANALYZE_S,
                  "wall_s": get("analyze", "wall_s"), "verify_import_s": get("analyze", "import_s"), "status": status("analyze")})
     table_bytes = (an.get("info") or {}).get("table_bytes")
     rss0 = (an.get("info") or {}).get("rss_after_import")
@@ -284,7 +299,8 @@ def comparisons(med: dict[str, dict]) -> list[dict]:
     rows.append({"id": "e", "what": "verify run jiangsu-textile-dyeing, CLI process (PDF included)", "verify_s": v,
                  "baseline_s": floor, "ratio": _ratio(v, floor), "verify_cpu_s": vc, "baseline_cpu_s": floor_c,
                  "cpu_ratio": _ratio(vc, floor_c), "target": f"<= {TARGET_RUN_S:.0f} s",
-                 "met": le(v, TARGET_RUN_S), "met_cpu": le(vc, TARGET_RUN_S), "status": status("run-cli")})
+                 "best": get("run-cli", "wall_s_min"), "met": le(v, TARGET_RUN_S), "met_cpu": le(vc, TARGET_RUN_S),
+                 "met_best": le(get("run-cli", "wall_s_min"), TARGET_RUN_S), "status": status("run-cli")})
     return rows
 
 
@@ -320,17 +336,18 @@ def format_tables(med: dict[str, dict], comps: list[dict]) -> str:
                      f"{_fmt_s(m['work_cpu_s']):>8} {_fmt_mb(m['maxrss']):>8}  {stages}")
     lines += ["", "Targets (ratios side by side in this run)", ""]
     head = (f"{'':2} {'what':62} {'verify':>8} {'base':>8} {'ratio':>7} {'vCPU':>8} {'bCPU':>8} {'CPU r.':>7} "
-            f"{'target':>9}  met wall/CPU")
+            f"{'best':>7} {'target':>9}  met wall/CPU/best")
     lines += [head, "-" * len(head)]
     for c in comps:
         word = {True: "yes", False: "NO", None: "—"}
-        met = f"{word[c['met']]}/{word[c.get('met_cpu')]}"
+        met = f"{word[c['met']]}/{word[c.get('met_cpu')]}/{word[c.get('met_best')]}"
         ratio = "—" if c["ratio"] is None else f"{c['ratio']:.2f}"
+        best = "—" if c.get("best") is None else (f"{c['best']:.2f}" if c["id"] in "abc" else _fmt_s(c["best"]))
         cpu_ratio = "—" if c.get("cpu_ratio") is None else f"{c['cpu_ratio']:.2f}"
         extra = "" if c["status"] == "ok" else f"  ({c['status'][:80]})"
         lines.append(f"{c['id']:2} {c['what'][:62]:62} {_fmt_s(c['verify_s']):>8} {_fmt_s(c['baseline_s']):>8} "
                      f"{ratio:>7} {_fmt_s(c.get('verify_cpu_s')):>8} {_fmt_s(c.get('baseline_cpu_s')):>8} {cpu_ratio:>7} "
-                     f"{c['target']:>9}  {met}{extra}")
+                     f"{best:>7} {c['target']:>9}  {met}{extra}")
     return "\n".join(lines)
 
 
@@ -342,8 +359,8 @@ def format_markdown(report: dict) -> str:
              f"{m.get('cpus')} CPUs ({m.get('cpu', '?')}), {m.get('memory_gib', '?')} GiB, Debian {m.get('debian', '?')}, "
              f"CPython {m['python']}; load average before/after "
              f"{report['load_average_1_5_15']['before'][0]:.1f}/{report['load_average_1_5_15']['after'][0]:.1f}.", "",
-             "| | what | verify (s) | baseline (s) | wall ratio | verify CPU (s) | baseline CPU (s) | CPU ratio | target | met (wall / CPU) |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
+             "| | what | verify (s) | baseline (s) | wall ratio | verify CPU (s) | baseline CPU (s) | CPU ratio | best of n (CPU ratio; s) | target | met (wall / CPU / best) |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     word = {True: "yes", False: "**no**", None: "—"}
 
     def f(x, digits=2):
@@ -355,9 +372,10 @@ def format_markdown(report: dict) -> str:
         ratio = "—" if c["ratio"] is None else f"{c['ratio']:.2f}"
         cpu_ratio = "—" if c.get("cpu_ratio") is None else f"{c['cpu_ratio']:.2f}"
         status = "" if c["status"] == "ok" else f" ({c['status']})"
+        best = "—" if c.get("best") is None else f(c["best"])
         lines.append(f"| {c['id']} | {c['what']}{status} | {f(c['verify_s'])} | {f(c['baseline_s'])} | {ratio} | "
-                     f"{f(c.get('verify_cpu_s'))} | {f(c.get('baseline_cpu_s'))} | {cpu_ratio} | {c['target']} | "
-                     f"{word[c['met']]} / {word[c.get('met_cpu')]} |")
+                     f"{f(c.get('verify_cpu_s'))} | {f(c.get('baseline_cpu_s'))} | {cpu_ratio} | {best} | {c['target']} | "
+                     f"{word[c['met']]} / {word[c.get('met_cpu')]} / {word[c.get('met_best')]} |")
     lines += ["", "| task | status | process wall (s) | import (s) | work wall (s) | work CPU (s) | peak RSS (MiB) | stages: wall s (CPU s) |",
               "|---|---|---:|---:|---:|---:|---:|---|"]
     for name, t in report["tasks"].items():

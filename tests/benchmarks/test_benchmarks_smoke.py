@@ -139,6 +139,20 @@ def test_comparisons_ratios_and_missing_stages():
     assert "not available" in text and "3.00" in text
 
 
+def test_best_of_repeats_is_judged_beside_the_median():
+    """Medians of 3: verify 11.7 s vs 7.9 s (1.48, met); minima 11.2 vs 5.7 (1.97, missed). The
+    2026-12-02 run of (b) looked like this: the verdict must show the disagreement."""
+    def sample(name, work):
+        return bench_run.Sample(name, "ok", work + 1, 100 * 2**20, import_s=0.5, work_s=work, work_cpu_s=work, cpu_s=work + 1)
+
+    med = {"intake": bench_run.median_sample([sample("intake", w) for w in (11.7, 11.2, 14.8)]),
+           "intake-baseline": bench_run.median_sample([sample("intake-baseline", w) for w in (8.1, 7.9, 5.7)])}
+    b = next(c for c in bench_run.comparisons(med) if c["id"] == "b")
+    assert b["cpu_ratio"] == pytest.approx(11.7 / 7.9) and b["met_cpu"] is True
+    assert b["best"] == pytest.approx(11.2 / 5.7) and b["met_best"] is False
+    assert "yes/yes/NO" in bench_run.format_tables(med, [b])
+
+
 def test_shuffle_keeps_the_baseline_after_the_first_normalize():
     jobs = [bench_run.Job(n, n) for n in ("normalize", "normalize-baseline", "units", "intake")]
     for seed in range(20):

@@ -33,7 +33,7 @@ def test_wide_with_chinese_headers(parse):
     assert list(t["value"]) == [12.0, 3.0, 35.2, 12.1]
     assert set(t["unit"]) == {"mg/m3"} and set(t["basis"]) == {"standard-dry"}  # case concentration_basis (row 6)
     assert set(t["flow_basis"]) == {"standard-dry"} and set(t["flow_std_state"]) == {"normal"}  # 标干
-    assert list(t["as_species"]) == ["C", None, "C", None]  # NMHC as C per HJ 38-2017
+    assert t["as_species"].tolist() == ["C", pd.NA, "C", pd.NA]  # NMHC as C per HJ 38-2017; PM has no species
     assert (p.tally.layout, p.tally.rows, p.tally.accepted, p.tally.values, p.tally.values_accepted) == ("wide", 2, 2, 10, 10)
     assert list(t[t["pollutant"] == "NMHC"]["cell"]) == ["C3", "C2"]
 

@@ -38,6 +38,7 @@ from verify.case import Case, FileSpec, normalise_label
 from verify.errors import InputError, Location
 from verify.sources.aliases import (UnitInfo, labels, lookup_unit, norm, particulate_pollutants, pollutant_aliases,
                                     pollutant_species)
+from verify.sources.canonical import CANONICAL_COLUMNS
 from verify.sources.cells import arrow_text, cell_types, parse_datetime_series, parse_number_array
 from verify.sources.grid import SheetGrid, column_letter
 from verify.sources.headers import NUMERIC_FIELDS, ColumnRole, read_headers
@@ -862,6 +863,23 @@ def _is_standard(basis: object) -> bool:
     return isinstance(basis, str) and basis.startswith("standard")
 
 
+#: Canonical text columns, which ``_table`` builds as Arrow strings piece by piece.
+_TEXT_COLUMNS = frozenset(name for name, (dtype, _) in CANONICAL_COLUMNS.items() if dtype == "string")
+
+
+def _arrow_text_column(pieces: list) -> pd.Series | None:
+    """Object arrays of ``str`` and missing values, one per pollutant slot, as one canonical
+    ``"string"`` column (Arrow chunks, no concatenation of object arrays, no conversion left
+    for ``conform``); ``None`` when a piece holds anything else (the caller keeps the objects)."""
+    if not all(isinstance(p, np.ndarray) and p.dtype == object for p in pieces):
+        return None
+    try:
+        chunks = [pa.array(p, type=pa.large_string(), from_pandas=True) for p in pieces]
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.large_string())), copy=False)
+
+
 def _table(parts: dict[str, list], file: str, sheet: str | None) -> pd.DataFrame:
     """The canonical rows of all pollutant slots as one frame, built once and without copying:
     ``parts`` maps each column to its per-slot arrays (or ``None`` for a column the file lacks)."""
@@ -875,6 +893,10 @@ def _table(parts: dict[str, list], file: str, sheet: str | None) -> pd.DataFrame
         if all(p is None for p in pieces):
             data[k] = None
         elif isinstance(pieces[0], np.ndarray):
+            text = _arrow_text_column(pieces) if k in _TEXT_COLUMNS else None
+            if text is not None:  # already what conform() makes of it
+                data[k] = text
+                continue
             arr = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
             data[k] = pd.Series(arr, dtype=object, copy=False) if arr.dtype == object else arr
         else:  # tz-aware DatetimeArray

@@ -874,10 +874,34 @@ def _arrow_text_column(pieces: list) -> pd.Series | None:
     if not all(isinstance(p, np.ndarray) and p.dtype == object for p in pieces):
         return None
     try:
-        chunks = [pa.array(p, type=pa.large_string(), from_pandas=True) for p in pieces]
+        chunks = [_arrow_text_piece(p) for p in pieces]
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.large_string())), copy=False)
+
+
+def _arrow_text_piece(piece: np.ndarray) -> pa.Array:
+    """One slot's object array as Arrow text. A slot's label columns usually hold one value on
+    every row (its pollutant, unit, basis; a file-wide method; no flag): such a piece is built
+    from the one text's bytes (~1 ms for 190,000 rows) instead of converting each cell (~14 ms)."""
+    n = len(piece)
+    first = piece[0] if n else None
+    if first is None and n and _all_equal(piece, None):
+        return pa.nulls(n, type=pa.large_string())
+    if isinstance(first, str) and _all_equal(piece, first):
+        encoded = first.encode("utf-8")
+        offsets = np.arange(n + 1, dtype=np.int64) * len(encoded)
+        return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(encoded * n))
+    return pa.array(piece, type=pa.large_string(), from_pandas=True)
+
+
+def _all_equal(piece: np.ndarray, value: object) -> bool:
+    """Every cell of an object array equals ``value`` (a prefix first, so a mixed column stops
+    early); ``False`` when a comparison has no truth value (``pd.NA``)."""
+    try:
+        return bool((piece[:64] == value).all()) and bool((piece == value).all())
+    except TypeError:
+        return False
 
 
 def _table(parts: dict[str, list], file: str, sheet: str | None) -> pd.DataFrame:

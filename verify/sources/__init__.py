@@ -288,8 +288,7 @@ def _run_level(table: pd.DataFrame) -> pd.DataFrame:
             big = np.iinfo(np.int64).max
             have_sorted = have[order]
             for c in extra_cols:
-                codes, _ = pd.factorize(table[c].astype(object).fillna("").to_numpy(dtype=object), sort=False)
-                c_sorted = codes[order].astype(np.int64)
+                c_sorted = _text_codes(table[c])[order]
                 cmin = np.minimum.reduceat(np.where(have_sorted, c_sorted, big), starts)
                 cmax = np.maximum.reduceat(np.where(have_sorted, c_sorted, -1), starts)
                 differ |= present & (cmin != cmax)
@@ -308,18 +307,27 @@ def _run_level(table: pd.DataFrame) -> pd.DataFrame:
             )
         # repeat the run's value on the rows of the run that lack it
         table[field] = np.where(have, vals, hi[group])
-        for c in extra_cols:
-            s = table[c].astype(object)
-            arr = s.to_numpy(dtype=object)
-            missing = s.isna().to_numpy()
+        for c in extra_cols:  # the unit, basis and state of the flow follow the run's first flow
+            col = table[c]
+            missing = col.isna().to_numpy()
             if not missing.any():
-                table[c] = s
                 continue
             known = have & ~missing
             pos = np.arange(len(order))
             first_pos = np.minimum.reduceat(np.where(known[order], pos, len(order)), starts)
-            firsts = np.full(n_groups, None, dtype=object)
+            source = np.full(n_groups, -1, dtype=np.int64)  # per run: the row whose text fills the gaps
             ok = first_pos < len(order)
-            firsts[ok] = arr[order[first_pos[ok]]]
-            table[c] = pd.Series(np.where(missing, firsts[group], arr), index=table.index, dtype=object)
+            source[ok] = order[first_pos[ok]]
+            rows = np.where(missing & (source[group] >= 0), source[group], np.arange(len(table)))
+            table[c] = pd.Series(col.array.take(rows), index=table.index)  # keeps the column's dtype
     return table
+
+
+def _text_codes(col: pd.Series) -> np.ndarray:
+    """Integer codes of a text column, equal where the texts are equal; a missing text counts as
+    the empty one (what ``fillna("")`` gave), without converting the column to Python objects."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    codes = codes.astype(np.int64)
+    empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
+    codes[codes < 0] = empty[0] if len(empty) else len(uniques)
+    return codes

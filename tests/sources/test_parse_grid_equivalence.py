@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 import verify.sources as intake
 from verify.case import FileSpec, load_case
 from verify.errors import InputError
-from verify.sources.canonical import CANONICAL_COLUMNS, conform
+from verify.sources.canonical import TEXT_COLUMNS, conform
 from verify.sources.grid import SheetGrid
 from verify.sources.layout import CaseContext, parse_grid
 
@@ -92,7 +92,7 @@ REFERENCE_CRASH = "Invalid comparison between dtype=datetime64"
 
 def _text_as_string(table: pd.DataFrame) -> pd.DataFrame:
     """The canonical text columns of an intermediate table as ``"string"`` (missing is <NA>)."""
-    text = [c for c in table.columns if CANONICAL_COLUMNS.get(c, ("",))[0] == "string"]
+    text = [c for c in table.columns if c in TEXT_COLUMNS]
     return table.astype({c: "string" for c in text})
 
 

@@ -1,4 +1,5 @@
-"""verify.sources.layout builds the canonical text columns as Arrow strings slot by slot; the
+"""verify.sources.layout builds the canonical text columns as Arrow strings slot by slot (and
+conform converts a whole object column) with verify.sources.canonical.arrow_text_array; the
 result must be exactly what ``Series.astype("string")`` (conform's own conversion) makes of the
 concatenated object arrays, including the fast paths for a slot that repeats one text or is empty."""
 
@@ -9,6 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from verify.sources.canonical import _as_dtype
 from verify.sources.layout import _arrow_text_column
 
 TEXTS = st.sampled_from(["standard-dry", "C", "", "标干", "mg/m³", "a; b"]) | st.text(max_size=5)
@@ -36,6 +38,9 @@ def test_equals_astype_string(pieces):
     assert built is not None
     built.array._pa_array.validate(full=True)
     pd.testing.assert_series_equal(built.reset_index(drop=True), expected, check_exact=True)
+    # conform's conversion of a whole object column uses the same builder
+    pd.testing.assert_series_equal(_as_dtype(pd.Series(np.concatenate(arrays), dtype=object), "string"), expected,
+                                   check_exact=True)
 
 
 def test_non_text_cells_are_left_to_pandas():

@@ -64,6 +64,9 @@ CANONICAL_COLUMNS: dict[str, tuple[str, str]] = {
     "reasons": ("string", "'; '-joined reason codes for a flagged row, <NA> otherwise"),
 }
 
+#: The canonical text columns (dtype ``"string"``).
+TEXT_COLUMNS = frozenset(name for name, (dtype, _) in CANONICAL_COLUMNS.items() if dtype == "string")
+
 RUN_LEVEL_COLUMNS = ("flow", "flow_unit", "flow_basis", "flow_std_state", "o2_pct", "h2o_pct", "temp_c", "pressure_kpa", "load_pct")
 RUN_KEY = ("source", "position", "phase", "run")
 MEASUREMENT_KEY = ("source", "position", "phase", "run", "sample", "pollutant", "start")
@@ -95,19 +98,14 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _as_dtype(col: pd.Series, dtype: str) -> pd.Series:
     """``col.astype(dtype)``, with shortcuts that give the same values and dtype faster: an object
-    column of text and missing values straight into Arrow (``"string"``; one text repeated, such
-    as a file-wide default, converted once), and an object column with nothing in it
-    (``None``/NaN only) for the time stamps."""
+    column of text and missing values straight into Arrow (``"string"``, :func:`arrow_text_array`),
+    and an object column with nothing in it (``None``/NaN only) for the time stamps."""
     if col.dtype == object and dtype in ("string", "datetime64[ns, UTC]"):
         arr = col.to_numpy(dtype=object)
         kind = pd.api.types.infer_dtype(arr, skipna=True)
         if dtype == "string" and kind in ("string", "empty"):
             try:
-                first = arr[0] if len(arr) else None
-                if kind == "string" and isinstance(first, str) and (arr[:64] == first).all() and (arr == first).all():
-                    text = pa.array([first], type=pa.large_string()).take(pa.array(np.zeros(len(arr), dtype=np.int64)))
-                else:
-                    text = pa.array(arr, type=pa.large_string(), from_pandas=True)
+                text = arrow_text_array(arr)
             except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. pd.NA cells: pandas' own path
                 return col.astype(dtype)
             return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([text])), index=col.index, name=col.name, copy=False)
@@ -115,3 +113,31 @@ def _as_dtype(col: pd.Series, dtype: str) -> pd.Series:
             empty = np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[ns]")
             return pd.Series(empty, index=col.index, name=col.name, copy=False).dt.tz_localize("UTC")
     return col.astype(dtype)
+
+
+def arrow_text_array(values: np.ndarray) -> pa.Array:
+    """An object array of ``str`` and missing values (``None``/NaN) as an Arrow ``large_string``
+    array: the values of ``astype("string")``. Raises ``pa.ArrowInvalid``/``pa.ArrowTypeError``
+    for anything else (the caller then takes pandas' own path).
+
+    A canonical text column often holds one value on every row (a pollutant slot's pollutant, unit
+    and basis, a file-wide method, no flag): such an array is built from the one text's bytes
+    (~1 ms for 190,000 rows) instead of converting cell by cell (~14 ms)."""
+    n = len(values)
+    first = values[0] if n else None
+    if first is None and n and _all_equal(values, None):
+        return pa.nulls(n, type=pa.large_string())
+    if isinstance(first, str) and _all_equal(values, first):
+        encoded = first.encode("utf-8")
+        offsets = np.arange(n + 1, dtype=np.int64) * len(encoded)
+        return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(encoded * n))
+    return pa.array(values, type=pa.large_string(), from_pandas=True)
+
+
+def _all_equal(values: np.ndarray, value: object) -> bool:
+    """Every cell of an object array equals ``value`` (a prefix first, so a mixed column stops
+    early); ``False`` when a comparison has no truth value (``pd.NA``)."""
+    try:
+        return bool((values[:64] == value).all()) and bool((values == value).all())
+    except TypeError:
+        return False

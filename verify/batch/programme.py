@@ -29,7 +29,6 @@ from verify.errors import InputError, RenderError
 from verify.fsutil import atomic_write, atomic_write_bytes, atomic_write_text
 
 DATA = Path(__file__).parent / "data"
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE = "programme.html.j2"
 HTML_LANG = {"ja": "ja", "zh": "zh-CN"}  # platform.md §2: zh-CN, never bare zh
 CHART_ROWS_PER_PANEL = 50
@@ -251,8 +250,9 @@ def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     from verify.report import fmt
+    from verify.resources import templates_dir
 
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
+    env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(num=fmt.fmt_num, pct=fmt.fmt_pct, interval=fmt.fmt_interval, chem=fmt.fmt_chem,
                        int=fmt.fmt_int, text=_text)

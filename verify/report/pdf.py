@@ -26,8 +26,8 @@ from urllib.parse import unquote_to_bytes
 
 from verify.errors import RenderError
 from verify.gcpause import gc_paused
+from verify.resources import templates_dir
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 FONT_FIX = ("apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk "
             "libharfbuzz-subset0 fontconfig")
 
@@ -82,7 +82,7 @@ def _data_response(url: str, response_cls):
 
 def make_fetcher():
     """A fresh deny-all fetcher allowing the bundled ``templates/report.css`` (counts its calls)."""
-    return _make_fetcher_class()(allowed_files=(TEMPLATES / "report.css",))
+    return _make_fetcher_class()(allowed_files=(templates_dir() / "report.css",))
 
 
 def pdf_date(results: dict, env: dict | None = None) -> str:
@@ -123,7 +123,7 @@ def html_to_pdf(html: str, results: dict, fetcher=None) -> bytes:
     weasyprint = _weasyprint()
     fetcher = fetcher if fetcher is not None else make_fetcher()
     with gc_paused():  # the box tree is hundreds of thousands of objects (verify.gcpause)
-        document = weasyprint.HTML(string=html, base_url=TEMPLATES.as_uri() + "/",
+        document = weasyprint.HTML(string=html, base_url=templates_dir().as_uri() + "/",
                                    url_fetcher=fetcher).render(presentational_hints=False)
         date = pdf_date(results)
         document.metadata.created = date

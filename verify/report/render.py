@@ -21,14 +21,13 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-import verify
 from verify.fsutil import atomic_write_bytes
 from verify.errors import RenderError
 from verify.report.fmt import (DASH, fmt_chem, fmt_date, fmt_int, fmt_interval, fmt_num, fmt_p,
                                fmt_pct, fmt_plain, fmt_ratio_interval, fmt_unit)
 from verify.report.i18n import HTML_LANG, load_catalogue, parse_langs
+from verify.resources import templates_dir
 
-TEMPLATES = Path(verify.__file__).resolve().parents[1] / "templates"
 _PHASES = ("before", "after")
 
 
@@ -648,10 +647,8 @@ def _charts(view: dict, L: Lang, shared: dict) -> dict:
 # --------------------------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    """The Jinja2 environment: autoescape on, StrictUndefined, templates from ``templates/``."""
-    if not (TEMPLATES / "report.html.j2").is_file():
-        raise RenderError(f"report templates not found in {TEMPLATES}")
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+    """The Jinja2 environment: autoescape on, StrictUndefined, templates from ``verify.templates``."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters.update(num=fmt_num, plain=fmt_plain, pct=fmt_pct, pval=fmt_p, unit=fmt_unit, chem=fmt_chem,
@@ -686,7 +683,7 @@ def _render(results: dict, langs, *, charts: bool, variants: tuple[bool, ...]) -
     langs = parse_langs(langs)
     view = build_view(results)
     env = environment()
-    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    css = (templates_dir() / "report.css").read_text(encoding="utf-8")
     blocks = []
     Ls = [Lang(code, results) for code in langs]
     shared = _shared_charts(view, Ls) if charts else None

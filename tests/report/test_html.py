@@ -298,7 +298,7 @@ def test_continuous_only_results_have_no_empty_test_table(results):
     results["claims"], results["runs"] = [], []
     html = render_html(results, ("ja",), charts=False)
     assert "効果の推定と検定" not in html and "連続監視の解析" in html
-    assert "HAC 回帰（Newey–West）" in html
+    assert "HAC 回帰（Andrews–Monahan）" in html
 
 
 def test_statement_names_the_test_that_judged_the_claims(small_results):

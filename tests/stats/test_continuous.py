@@ -61,11 +61,6 @@ def test_hours_follow_local_clock():
     assert pd.Timestamp("2026-01-01T00:00Z") not in list(hours_utc)
 
 
-def test_newey_west_rule():
-    # ⌊4(n/100)^(2/9)⌋: n = 100 → 4; n = 500 000 → 26 (shared/platform.md §5)
-    assert cont.newey_west_maxlags(100) == 4 and cont.newey_west_maxlags(500_000) == 26
-
-
 def _simulated(seed=11, hours=240, phi=0.6, effect=0.7, load=False):
     rng = np.random.default_rng(seed)
     n = 2 * hours
@@ -97,7 +92,9 @@ def test_known_minus_30_percent_recovered(simulated_stats):
     out = simulated_stats.to_dict()
     hac, sar = out["tests"]["hac_ols"], out["tests"]["sarimax"]
     assert hac["ci95"][0] < -30 < hac["ci95"][1]
-    assert hac["maxlags"] == cont.newey_west_maxlags(480) and hac["n_hours"] == 480 and hac["covariates"] == []
+    assert hac["maxlags"] == math.ceil(hac["bandwidth_h"]) - 1 and hac["n_hours"] == 480 and hac["covariates"] == []
+    # the two phases lie 3,624 hours apart (2026-01-01 and 2026-06-01): the grid counts them
+    assert hac["grid_hours"] == (pd.Timestamp("2026-06-01") - pd.Timestamp("2026-01-01")) / pd.Timedelta(hours=1) + 240
     assert sar["converged"] is True and sar["ci95"][0] < -30 < sar["ci95"][1]
     assert out["tests"]["welch_t"] is None and out["tests"]["permutation"] is None
     assert out["before"]["capture_pct"] == 100 and len(out["before"]["hours"]) == 240
@@ -107,10 +104,11 @@ def test_known_minus_30_percent_recovered(simulated_stats):
 def test_hac_interval_is_wider_than_naive_under_autocorrelation():
     frame = _simulated(phi=0.8)
     table = cont.hourly_table(_endpoint(frame)).frame
-    hac, res = cont.hac_ols(table, use_load=False)
+    hac = cont.hac_ols(table, use_load=False)
     import statsmodels.api as sm
 
-    naive = sm.OLS(res.model.endog, res.model.exog).fit()
+    x = sm.add_constant((table["phase"] == "after").to_numpy(float))
+    naive = sm.OLS(np.log(table["value"].to_numpy(float)), x).fit()
     assert hac["se"] > 1.5 * naive.bse[1]
     assert hac["effect_pct"] == pytest.approx(100 * math.expm1(naive.params[1]))  # same point estimate
 

@@ -7,10 +7,15 @@
   times, capped at 60 min), so an hour's valid minutes are ``(number of distinct valid reading
   times) × Δ``. The hourly value is the mean of its valid readings. ``capture_pct`` is the share of
   valid hours among the clock hours from the phase's first to its last reading.
-* **HAC OLS**: ``ln(hourly mean) = β0 + β_step·[after] (+ β_load·load)`` fitted with statsmodels OLS
-  and Newey–West (HAC, Bartlett kernel) errors, ``maxlags = ⌊4(n/100)^{2/9}⌋`` (Newey & West 1994,
-  Rev. Econ. Stud. 61:631, the plug-in rule of thumb). ``effect_pct = 100(exp β_step − 1)`` with its
-  95 % interval transformed the same way. Load enters only when every valid hour has a load value.
+* **HAC OLS**: ``ln(hourly mean) = β0 + β_step·[after] (+ β_load·load)`` fitted by OLS; the
+  covariance is the AR(1)-prewhitened Bartlett HAC of Andrews & Monahan (1992, Econometrica 60:953)
+  with Andrews' (1991, Econometrica 59:817, §6) automatic bandwidth, :func:`prewhitened_hac`. Lags
+  are counted in hours on the hourly grid, gaps included. ``effect_pct = 100(exp β_step − 1)`` with
+  its 95 % interval (normal quantiles) transformed the same way. Load enters only when every valid
+  hour has a load value. (The earlier fixed rule ⌊4(n/100)^{2/9}⌋ lags, Newey & West 1994, gave
+  ~24 % too small a standard error at hourly autocorrelation ~0.8; the simulation test in
+  ``tests/stats/test_hac_coverage.py`` holds this estimator to ≥ 93 % coverage at φ = 0.8 and
+  ≥ 94 % at φ = 0.5.)
 * **SARIMAX(1,0,0)** sensitivity model (regression with AR(1) errors) on the same log hourly means,
   ``exog = add_constant(step[, load])`` and no ``trend`` (``shared/platform.md`` §5: ``trend="c"``
   with exog fails to converge). Each phase is laid on its own complete hourly grid (missing hours are
@@ -28,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats as sps
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from verify.errors import InputError
@@ -104,9 +110,102 @@ def hourly_values(data) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
     return pd.DatetimeIndex(t["hour"]), t["value"].to_numpy(float), t["phase"].to_numpy(str)
 
 
-def newey_west_maxlags(n: int) -> int:
-    """⌊4(n/100)^{2/9}⌋, Newey & West (1994)."""
-    return int(math.floor(4 * (n / 100) ** (2 / 9)))
+#: Andrews & Monahan (1992) §3: singular values of the prewhitening VAR(1) matrix above 0.97 are set
+#: to 0.97, so that recolouring by (I − A)⁻¹ cannot explode near a unit root.
+AR_CAP = 0.97
+#: Andrews (1991) eq. (6.2), Bartlett kernel: S = 1.1447 (α(1) n)^{1/3}.
+BARTLETT_BANDWIDTH = 1.1447
+
+
+@dataclass(frozen=True)
+class HacFit:
+    """The HAC covariance of OLS coefficients and how it was obtained."""
+
+    cov: np.ndarray  # k × k covariance of the coefficients
+    bandwidth_h: float  # Bartlett bandwidth S in hours: lag j has weight 1 − j/S
+    maxlags: int  # the largest lag (hours) with a positive weight
+    ar: np.ndarray  # the prewhitening VAR(1) matrix A (after the 0.97 cap)
+
+
+def hour_index(hours: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """Whole hours since the first hour (the position on the hourly grid; gaps keep their length)."""
+    t = pd.DatetimeIndex(hours)
+    return np.rint((t - t[0]) / pd.Timedelta(hours=1)).astype(np.int64)
+
+
+def _capped(a: np.ndarray) -> np.ndarray:
+    u, s, vt = np.linalg.svd(a)
+    return (u * np.minimum(s, AR_CAP)) @ vt
+
+
+def _ar1(z: np.ndarray, adjacent: np.ndarray) -> tuple[float, float]:
+    """AR(1) coefficient and innovation variance of one series, from its hour-adjacent pairs (OLS)."""
+    z1, z0 = z[1:][adjacent], z[:-1][adjacent]
+    ss = float(z0 @ z0)
+    rho = float(z0 @ z1) / ss if ss > 0 else 0.0
+    rho = max(-AR_CAP, min(AR_CAP, rho))
+    return rho, float(np.mean((z1 - rho * z0) ** 2)) if len(z1) else 0.0
+
+
+def andrews_bandwidth(e: np.ndarray, adjacent: np.ndarray, weights: np.ndarray) -> float:
+    """Andrews (1991) eq. (6.4) with AR(1) approximations, Bartlett kernel: S = 1.1447 (α(1) n)^{1/3},
+    α(1) = Σ w 4ρ²σ⁴/((1−ρ)⁶(1+ρ)²) / Σ w σ⁴/(1−ρ)⁴ over the columns of ``e``."""
+    num = den = 0.0
+    for col, w in zip(e.T, weights):
+        if w == 0:
+            continue
+        rho, sig2 = _ar1(col, adjacent)
+        num += w * 4 * rho**2 * sig2**2 / ((1 - rho) ** 6 * (1 + rho) ** 2)
+        den += w * sig2**2 / (1 - rho) ** 4
+    if den <= 0:
+        return 0.0
+    return BARTLETT_BANDWIDTH * (num / den * len(e)) ** (1 / 3)
+
+
+def bartlett_meat(e: np.ndarray, hours: np.ndarray, bandwidth: float) -> np.ndarray:
+    """Σ_j k(j/S) Σ_t e_t e_{t−j}' over lags j in hours (Bartlett k(x) = 1 − |x|), both signs of j.
+
+    The series is laid on its hourly grid with zeros in the missing hours, so that a lag is a
+    distance in hours, not in rows (the amplitude-modulated series of Parzen 1963)."""
+    grid = np.zeros((int(hours[-1]) + 1, e.shape[1]))
+    grid[hours] = e
+    meat = grid.T @ grid
+    for j in range(1, min(int(math.ceil(bandwidth)) - 1, len(grid) - 1) + 1):
+        c = grid[j:].T @ grid[:-j]
+        meat += (1 - j / bandwidth) * (c + c.T)
+    return meat
+
+
+def prewhitened_hac(x: np.ndarray, resid: np.ndarray, hours: np.ndarray) -> HacFit:
+    """AR(1)-prewhitened Bartlett HAC covariance of OLS coefficients (Andrews & Monahan 1992).
+
+    ``x`` is the n × k design (first column the constant), ``resid`` the OLS residuals, ``hours``
+    the rows' whole-hour positions (:func:`hour_index`, increasing). With scores v_t = x_t·u_t:
+
+    1. VAR(1) ``v_t = A v_{t−1} + e_t`` fitted by OLS on the pairs one hour apart; A capped
+       (:data:`AR_CAP`);
+    2. ``e_i = v_i − A v_{i−1}`` with v_{i−1} the previous row (one hour earlier, or the last hour
+       before a gap), so that Σ e = (I − A) Σ v + A v_n exactly: recolouring stays exact across gaps
+       (a gap only makes the interval slightly wider: simulated 95.8 % coverage with 5 % of the hours
+       missing at φ = 0.8);
+    3. bandwidth S of :func:`andrews_bandwidth` on e (weights 1, the constant's column 0, as
+       Andrews 1991 §6 suggests), meat :func:`bartlett_meat` of e, recoloured
+       ``Ω = (I − A)⁻¹ Ω_e (I − A)⁻ᵀ`` and scaled by n/(n − k) (Andrews 1991 eq. (2.3));
+    4. ``cov = (X'X)⁻¹ Ω (X'X)⁻¹``.
+    """
+    n, k = x.shape
+    v = x * resid[:, None]
+    adjacent = np.diff(hours) == 1
+    a, *_ = np.linalg.lstsq(v[:-1][adjacent], v[1:][adjacent], rcond=None)
+    a = _capped(a.T)
+    e = v.copy()
+    e[1:] -= v[:-1] @ a.T
+    weights = np.r_[0.0, np.ones(k - 1)] if k > 1 else np.ones(1)
+    bandwidth = andrews_bandwidth(e, adjacent, weights)
+    recolour = np.linalg.inv(np.eye(k) - a)
+    omega = recolour @ bartlett_meat(e, hours, bandwidth) @ recolour.T * n / (n - k)
+    bread = np.linalg.inv(x.T @ x)
+    return HacFit(bread @ omega @ bread, bandwidth, max(int(math.ceil(bandwidth)) - 1, 0), a)
 
 
 def _design(frame: pd.DataFrame, use_load: bool) -> tuple[np.ndarray, list[str]]:
@@ -118,21 +217,30 @@ def _design(frame: pd.DataFrame, use_load: bool) -> tuple[np.ndarray, list[str]]
     return np.column_stack(cols), names
 
 
-def hac_ols(frame: pd.DataFrame, use_load: bool, level: float = 0.95) -> tuple[dict, object]:
-    """HAC OLS of log hourly means on the step (and load); returns (result dict, fitted results)."""
-    y = np.log(frame["value"].to_numpy(float))
+def step_regression(y: np.ndarray, frame: pd.DataFrame, use_load: bool, level: float = 0.95) -> dict:
+    """OLS of y on a constant, the after-phase step (and load) with :func:`prewhitened_hac` errors:
+    the step coefficient ``beta``, its ``se`` and two-sided ``level`` interval ``ci`` (normal)."""
     x, names = _design(frame, use_load)
-    n = len(y)
-    lags = newey_west_maxlags(n)
-    res = sm.OLS(y, sm.add_constant(x, has_constant="add")).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
-    beta = float(res.params[1])
-    lo, hi = (float(v) for v in res.conf_int(alpha=1 - level)[1])
-    out = {
-        "effect_pct": 100 * math.expm1(beta), "ci95": [100 * math.expm1(lo), 100 * math.expm1(hi)],
-        "maxlags": lags, "n_hours": n, "covariates": names[1:],
-        "beta": beta, "se": float(res.bse[1]), "distribution": "t" if res.use_t else "normal",
-    }
-    return out, res
+    x = sm.add_constant(x, has_constant="add")
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    fit = prewhitened_hac(x, y - x @ beta, hour_index(frame["hour"]))
+    se = float(math.sqrt(fit.cov[1, 1]))
+    half = float(sps.norm.ppf(1 - (1 - level) / 2)) * se
+    b = float(beta[1])
+    return {"beta": b, "se": se, "ci": [b - half, b + half], "maxlags": fit.maxlags, "bandwidth_h": fit.bandwidth_h,
+            "n_hours": len(y), "grid_hours": int(hour_index(frame["hour"])[-1]) + 1, "covariates": names[1:],
+            "distribution": "normal", "method": HAC_METHOD}
+
+
+HAC_METHOD = ("OLS; AR(1)-prewhitened Bartlett HAC (Andrews & Monahan 1992), Andrews (1991) bandwidth, "
+              "lags in hours on the hourly grid")
+
+
+def hac_ols(frame: pd.DataFrame, use_load: bool, level: float = 0.95) -> dict:
+    """HAC OLS of log hourly means on the step (and load): the ``tests.hac_ols`` block."""
+    fit = step_regression(np.log(frame["value"].to_numpy(float)), frame, use_load, level)
+    lo, hi = fit.pop("ci")
+    return {"effect_pct": 100 * math.expm1(fit["beta"]), "ci95": [100 * math.expm1(lo), 100 * math.expm1(hi)], **fit}
 
 
 def _grid(frame: pd.DataFrame) -> pd.DataFrame:

@@ -391,7 +391,7 @@ def _continuous(data: EndpointData, alpha: float, power: float) -> tuple[dict, l
     use_load = bool(load.notna().all() and load.std(ddof=0) > 0)
     if load.notna().any() and not load.notna().all():
         notes.append(caveat("load_not_used"))
-    hac, _ = cont.hac_ols(positive, use_load)
+    hac = cont.hac_ols(positive, use_load)
     tests["hac_ols"] = hac
     try:
         sar, messages = cont.sarimax_effect(positive, use_load)

@@ -4,8 +4,9 @@ Power of the one-sided claim test is approximated by the t-test on log run value
 (:mod:`verify.stats.power`, the convention that reproduces ``shared/domain/field-guide.md`` §6):
 with ``σ_log = sqrt(ln(1 + cv²))`` the claim test at the *expected* true reduction r_e has the
 standardised effect ``d = (ln(1 − r_c) − ln(1 − r_e))/σ_log`` (r_c the claimed reduction), and the
-power for n runs per phase is statsmodels ``TTestIndPower().power(d, n, α, ratio=1,
-alternative="larger")``. If r_e ≤ r_c then d ≤ 0 and the power never exceeds α, whatever n: a claim
+power for n runs per phase is the one-sided Welch power of :func:`verify.stats.power.power_for`
+(with equal CVs and n the pooled t-test power, statsmodels ``TTestIndPower().power(d, n, α,
+ratio=1, alternative="larger")``). If r_e ≤ r_c then d ≤ 0 and the power never exceeds α, whatever n: a claim
 whose true value equals the claim is verified with probability α (issue "verify plan").
 The claim test actually applied (:mod:`verify.stats.claims`) is the Fieller–Welch test on arithmetic
 means; for lognormal runs with equal CV both test the same ratio, so this is the planning

@@ -107,16 +107,30 @@ class Claim(_Model):
     pollutant: str
     metric: Metric
     kind: Literal["reduction", "efficiency", "level"]
-    value: float
+    value: Annotated[float, Field(allow_inf_nan=False)]
+    phase: Phase | None = None  # efficiency claims: the phase the claim is about (default after)
     conditions: ClaimConditions = ClaimConditions()
     description: Text | None = None
 
+    @field_validator("value")
+    @classmethod
+    def _plausible_for_kind(cls, value: float, info) -> float:
+        """A reduction or efficiency is a percentage in [0, 100); a level is a positive value in the
+        metric's unit (a limit-like bound: 0 or less can never be met by a measured value)."""
+        kind = info.data.get("kind")
+        if kind in ("reduction", "efficiency") and not (0 <= value < 100):
+            raise ValueError(f"a {kind} claim is a percentage in [0, 100); got {value:g}")
+        if kind == "level" and not value > 0:
+            raise ValueError(f"a level claim is a positive value in the metric's unit; got {value:g}")
+        return value
+
     @model_validator(mode="after")
-    def _percent_in_range(self) -> "Claim":
-        if self.kind in ("reduction", "efficiency") and not (0 <= self.value < 100):
-            raise ValueError(f"a {self.kind} claim is a percentage in [0, 100); got {self.value}")
+    def _kind_fits(self) -> "Claim":
         if self.kind == "efficiency" and self.metric != "removal_efficiency":
             raise ValueError("an efficiency claim needs metric = 'removal_efficiency'")
+        if self.phase is not None and self.kind != "efficiency":
+            raise ValueError(f"phase applies to efficiency claims only (a {self.kind} claim uses "
+                             f"{'both phases' if self.kind == 'reduction' else 'the after phase'})")
         return self
 
 

@@ -290,17 +290,57 @@ def _natural(text: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", str(text)))
 
 
-def run_loads(normalized: pd.DataFrame) -> dict[str, list[float]]:
-    """Production load of every stack run, per phase (one value per source, position and run)."""
+def run_loads(normalized: pd.DataFrame) -> dict[str, dict[str, list[float]]]:
+    """Production load of every run, per source and phase: one load per run (the rows of one run,
+    inlet and outlet included, are one run; their mean if they differ)."""
     rows = normalized[normalized["run"].notna() & normalized["load_pct"].notna()]
-    loads: dict[str, list[float]] = {"before": [], "after": []}
+    loads: dict[str, dict[str, list[float]]] = {}
     if rows.empty:
         return loads
-    per_run = rows.groupby(["source", key_text(rows["position"]), "phase", "run"], sort=True)["load_pct"].first()
-    for (_, _, phase, _), value in per_run.items():
-        if phase in loads:
-            loads[phase].append(float(value))
+    per_run = rows.groupby([key_text(rows["source"]), key_text(rows["phase"]), key_text(rows["run"])],
+                           sort=True, observed=True)["load_pct"].mean()
+    for (source, phase, _), value in per_run.items():
+        if phase in ("before", "after"):
+            loads.setdefault(source, {"before": [], "after": []})[phase].append(float(value))
     return loads
+
+
+def reading_loads(normalized: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Continuous-monitoring readings (rows with ``start`` and no ``run``) that carry a load, per
+    source, as readings frames (start, phase, value = load, valid) for hourly means. Only readings
+    the concentration analysis uses count (HJ 212 flag N or T, or no flag: a stopped plant's
+    readings, flag F, are not production at load 0); one load per reading time."""
+    from verify.measure.endpoints import VALID_FLAGS
+
+    flag = normalized["flag"].astype("string")
+    valid = (flag.isna() | flag.isin(VALID_FLAGS)).fillna(False).to_numpy(dtype=bool)
+    rows = normalized[normalized["run"].isna() & normalized["start"].notna() & normalized["load_pct"].notna()
+                      & normalized["phase"].isin(["before", "after"]) & valid]
+    out = {}
+    for source, g in rows.groupby(key_text(rows["source"]), sort=True, observed=True):
+        out[source] = pd.DataFrame({"start": g["start"], "phase": g["phase"].astype(str),
+                                    "value": g["load_pct"].astype(float), "valid": True}).drop_duplicates("start")
+    return out
+
+
+def load_comparability(normalized: pd.DataFrame, case: Case) -> dict:
+    """results.json ``comparability``: the contract's ``load_tost`` (every source) and
+    ``load_by_source`` (docs/results.md), see :mod:`verify.stats.comparability`."""
+    from verify.stats import comparability as comp
+
+    margin = case.manifest.case.load_equivalence_margin_pct
+    per_source = {}
+    for source, phases in run_loads(normalized).items():
+        per_source[source] = comp.load_tost(phases["before"], phases["after"], margin)
+    readings = reading_loads(normalized)
+    if readings:
+        from verify.stats.continuous import hourly_means
+
+        for source, frame in readings.items():
+            hourly = hourly_means(frame, case.manifest.case.timezone).frame
+            per_source[source] = comp.hourly_equivalence(hourly[hourly["valid"]], margin)
+    by_source = [comp.describe(source, per_source[source]) for source in sorted(per_source)]
+    return {"load_tost": comp.summary(by_source, margin), "load_by_source": by_source}
 
 
 def _primary_p(stats: dict) -> float | None:
@@ -397,7 +437,6 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
     from verify.measure.limits import judge, load_catalogue
     from verify.measure.qa import run_checks
     from verify.stats.claims import judge_claim
-    from verify.stats.comparability import load_tost
     from verify.stats.endpoint import analyse_endpoint
     from verify.stats.multiplicity import holm
 
@@ -430,6 +469,8 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
             for (key, _), p_adj in zip(members, adjusted):
                 endpoint_dicts[key]["p_adjusted"] = p_adj
 
+    comparability = load_comparability(normalized, case)
+    loads = {entry["source"]: entry for entry in comparability["load_by_source"]}
     claims = []
     for claim in case.manifest.claim:
         key = endpoint_key(claim.source, claim.position, claim.pollutant, claim.metric)
@@ -438,14 +479,12 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
             envelope_data, dropped = _within_envelope(claim, data)
             if dropped:
                 stats = analyse_endpoint(envelope_data)
-            verdict = judge_claim(claim, stats).to_dict()
+            verdict = judge_claim(claim, stats, load=loads.get(claim.source)).to_dict()
             verdict["envelope"] = {"load_pct_min": claim.conditions.load_pct_min, "excluded": dropped}
             claims.append(verdict)
         else:
             claims.append(_claim_without_endpoint(claim).to_dict())
 
-    loads = run_loads(normalized)
-    comparability = {"load_tost": load_tost(loads["before"], loads["after"], case.manifest.case.load_equivalence_margin_pct)}
 
     mass_rate_means = {}
     for (source, position, pollutant, metric), entry in endpoint_dicts.items():

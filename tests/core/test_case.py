@@ -190,3 +190,31 @@ def test_reissue_reaches_results_json(tmp_path):
     block = verification_block(load_case(make_case(tmp_path, toml)))
     assert block["supersedes"] == OLD_SHA and block["supersedes_statement_id"] == "ST-1"
     assert block["statement_id"] == "ST-2"
+
+
+@pytest.mark.parametrize("value, message", [("inf", "finite number"), ("nan", "finite number"),
+                                            ("0", "positive value"), ("-3", "positive value")])
+def test_level_claim_value_is_finite_and_positive(tmp_path, value, message):
+    # issue 17 item 5: `value = inf` was VERIFIED with claimed null; now `verify check` stops (exit 2)
+    # naming the claim and the key
+    toml = MINIMAL + f'\n[[claim]]\nid = "C3"\nsource = "S1"\npollutant = "SO2"\nmetric = "concentration"\nkind = "level"\nvalue = {value}\n'
+    with pytest.raises(CaseError, match=rf"\[\[claim\]\] #1 \(id 'C3'\)\.value: .*{message}"):
+        load_case(make_case(tmp_path, toml))
+
+
+def test_level_claim_value_inf_exits_2_from_the_cli(tmp_path):
+    from typer.testing import CliRunner
+
+    from verify.cli import app
+
+    toml = MINIMAL + '\n[[claim]]\nid = "C3"\nsource = "S1"\npollutant = "SO2"\nmetric = "concentration"\nkind = "level"\nvalue = inf\n'
+    result = CliRunner().invoke(app, ["check", str(make_case(tmp_path, toml))])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "C3" in result.output and "value" in result.output
+
+
+def test_claim_phase_is_documented_and_checked(tmp_path):
+    toml = MINIMAL + '\n[[claim]]\nid = "C1"\nsource = "S1"\npollutant = "NMHC"\nmetric = "removal_efficiency"\nkind = "efficiency"\nvalue = 90\nphase = "before"\n'
+    assert load_case(make_case(tmp_path, toml)).manifest.claim[0].phase == "before"
+    with pytest.raises(CaseError, match="phase"):
+        load_case(make_case(tmp_path, toml.replace('phase = "before"', 'phase = "during"')))

@@ -18,8 +18,9 @@ Rules
   Values measured in ppmC stay in ppmC. One endpoint never mixes units or bases (an error).
 * ``removal_efficiency``: per phase, inlet and outlet mass-rate runs paired by equal run id,
   100·(1 − out/in); a pair with a non-detect outlet is censored (η is then a lower bound); a pair
-  with a non-detect or zero inlet has no meaningful η and is left out. Runs without their partner
-  (or left out) are listed in ``unmatched`` as ``"<phase>/<position>/<run>"``.
+  with a non-detect or zero inlet has no meaningful η and is left out: non-detect inlets are listed
+  in ``censored_inlet`` as ``"<phase>/<run>"``; runs without their partner (or with a zero inlet)
+  in ``unmatched`` as ``"<phase>/<position>/<run>"``.
 * ``fugitive``: the upwind/downwind points form the group ``boundary``. Rule from the limits the
   points list (:func:`verify.measure.limits.fugitive_rule`, default ``max_downwind``): per run
   the highest downwind point value (censored if that point's run is censored), minus the upwind
@@ -189,6 +190,7 @@ def _efficiency(rows: pd.DataFrame, source: Source, pollutant: str, tz: str) -> 
     paired: dict[str, PairedRuns] = {}
     phase_runs: dict[str, PhaseRuns | None] = {}
     unmatched: list[str] = []
+    censored_inlet: list[str] = []
     for p in PHASES:
         ti = _run_table(inlet[inlet["phase"] == p], "mass_rate_kg_h")
         to = _run_table(outlet[outlet["phase"] == p], "mass_rate_kg_h")
@@ -208,9 +210,11 @@ def _efficiency(rows: pd.DataFrame, source: Source, pollutant: str, tz: str) -> 
         c_out = tuple(bool(to.loc[r, "censored"]) for r in common)
         eff = np.where(e_in > 0, 100.0 * (1.0 - e_out / np.where(e_in > 0, e_in, 1.0)), np.nan)
         # an inlet non-detect makes η meaningless (neither bound): the pair is left out, listed
-        keep = ~np.isnan(eff) & ~np.array(c_in, dtype=bool)
+        inlet_nd = np.array(c_in, dtype=bool)
+        keep = ~np.isnan(eff) & ~inlet_nd
         runs = tuple(r for r, k in zip(common, keep) if k)
-        unmatched += [f"{p}/inlet/{r}" for r, k in zip(common, keep) if not k]  # inlet 0 or non-detect
+        censored_inlet += [f"{p}/{r}" for r, nd in zip(common, inlet_nd) if nd]
+        unmatched += [f"{p}/inlet/{r}" for r, k, nd in zip(common, keep, inlet_nd) if not k and not nd]  # inlet 0
         paired[p] = PairedRuns(runs, tuple(e_in[keep]), tuple(e_out[keep]), tuple(c for c, k in zip(c_in, keep) if k),
                                tuple(c for c, k in zip(c_out, keep) if k))
         phase_runs[p] = PhaseRuns(
@@ -222,7 +226,7 @@ def _efficiency(rows: pd.DataFrame, source: Source, pollutant: str, tz: str) -> 
         )
     return EndpointData(source.id, None, pollutant, "removal_efficiency", "inlet-outlet", "%", as_sp,
                         before=phase_runs["before"], after=phase_runs["after"], paired=paired,
-                        unmatched=tuple(unmatched), timezone=tz)
+                        unmatched=tuple(unmatched), censored_inlet=tuple(censored_inlet), timezone=tz)
 
 
 def _boundary(rows: pd.DataFrame, case: Case, pollutant: str, tz: str) -> EndpointData | None:

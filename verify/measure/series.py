@@ -98,6 +98,9 @@ class EndpointData:
     after: PhaseRuns | None = None
     paired: dict[str, PairedRuns] = field(default_factory=dict)
     unmatched: tuple[str, ...] = ()
+    # inlet-outlet: pairs left out because the inlet is below its detection limit ("<phase>/<run>"):
+    # the efficiency is then neither bounded above nor below
+    censored_inlet: tuple[str, ...] = ()
     readings: pd.DataFrame | None = None
     rule: str | None = None  # fugitive: max_downwind | downwind_minus_upwind | inplant_1h
     timezone: str | None = None  # IANA zone of the case, for hourly aggregation of readings

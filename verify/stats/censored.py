@@ -1,4 +1,4 @@
-"""Non-detects (left-censored run values): Kaplan–Meier mean and the Gehan test.
+"""Censored run values: Kaplan–Meier means (left- and right-censored) and the Gehan test.
 
 * **Kaplan–Meier mean on flipped data** (Helsel, *Statistics for Censored Environmental Data*,
   2nd ed. 2012, ch. 6): left-censored values ``<DL`` become right-censored by flipping
@@ -8,6 +8,12 @@
   prescribes, every run at the smallest value is then treated as detected (Efron's 1967
   redistribution; the mean is then an upper-biased estimate, said in the caveats). ``sd`` is the
   KM-weighted standard deviation with the ``n/(n − 1)`` correction of the sample variance.
+* **Right-censored values** (:func:`km_mean_right`): a removal efficiency whose outlet is below its
+  detection limit is a lower bound (η ≥ value). The Kaplan–Meier estimator is applied to these
+  right-censored data directly (statsmodels ``SurvfuncRight``, detected = event). When the largest
+  value is censored the curve never reaches zero; the mean is then the *restricted* mean, with the
+  largest value treated as detected, itself a lower bound of the mean (labelled "≥" in results:
+  ``mean_bound = "lower"``). The left-censored case is the same estimator on flipped values.
 * **Gehan statistic** (Gehan 1965, Biometrika 52:203): the sum over all after × before pairs of +1
   when the after value is surely larger, −1 when surely smaller, 0 when undetermined (a censored
   value ``<DL`` is surely smaller than a detected value ≥ DL; two censored values are undetermined).
@@ -25,30 +31,49 @@ from statsmodels.duration.survfunc import SurvfuncRight
 from verify.stats.twosample import DEFAULT_SEED, _linear_statistic_p
 
 
-def km_masses(values, censored) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct values (descending) and their KM probability masses; the smallest is treated as detected."""
+def km_masses_right(values, censored) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values (ascending) and their Kaplan–Meier probability masses for right-censored data
+    (censored = "≥ value"); the largest value is treated as detected (restricted mean)."""
     x = np.asarray(values, float)
     c = np.asarray(censored, bool).copy()
     if len(x) == 0:
         raise ValueError("no values")
-    c[x == x.min()] = False
-    shift = float(x.max()) + 1.0
-    sf = SurvfuncRight(shift - x, (~c).astype(int))
+    c[x == x.max()] = False
+    sf = SurvfuncRight(x, (~c).astype(int))
     times = np.asarray(sf.surv_times, float)
     surv = np.asarray(sf.surv_prob, float)
     before = np.concatenate([[1.0], surv[:-1]])
-    return shift - times, before - surv
+    return times, before - surv
 
 
-def km_mean(values, censored) -> tuple[float, float | None]:
-    """Kaplan–Meier mean and KM-weighted sd (None for n < 2) of left-censored values."""
-    xs, p = km_masses(values, censored)
+def km_masses(values, censored) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values (descending) and their KM probability masses for left-censored data
+    (censored = "< value"), by flipping ``y = M − x``; the smallest is treated as detected."""
+    x = np.asarray(values, float)
+    shift = float(x.max()) + 1.0 if len(x) else 0.0
+    times, masses = km_masses_right(shift - x, censored)
+    return shift - times, masses
+
+
+def _weighted_mean_sd(xs: np.ndarray, p: np.ndarray, n: int) -> tuple[float, float | None]:
     mean = float((xs * p).sum())
-    n = len(values)
     if n < 2:
         return mean, None
     var = float((p * (xs - mean) ** 2).sum()) * n / (n - 1)
     return mean, var**0.5
+
+
+def km_mean(values, censored) -> tuple[float, float | None]:
+    """Kaplan–Meier mean and KM-weighted sd (None for n < 2) of left-censored values."""
+    return _weighted_mean_sd(*km_masses(values, censored), len(values))
+
+
+def km_mean_right(values, censored) -> tuple[float, float | None, bool]:
+    """Kaplan–Meier mean, KM-weighted sd and whether the mean is a restricted (lower-bound) mean,
+    for right-censored values."""
+    x, c = np.asarray(values, float), np.asarray(censored, bool)
+    restricted = bool(c[x == x.max()].any()) if len(x) else False
+    return (*_weighted_mean_sd(*km_masses_right(x, c), len(x)), restricted)
 
 
 def surely_larger(x: np.ndarray, c: np.ndarray) -> np.ndarray:

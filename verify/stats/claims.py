@@ -7,16 +7,24 @@
   Continuous endpoints use the HAC regression instead: ``estimate = 100(1 − e^β)``,
   ``p = F((β − ln ρ0)/se)`` and ``lower_bound = 100(1 − e^{β + q_{1−α}·se})`` with F, q the normal
   (or t) distribution the HAC fit used: a load-adjusted ratio of geometric means.
-* ``efficiency`` (inlet–outlet): the paired analysis of the log ratios in the phase the endpoint
-  analysed (after if it has two pairs, else before), :func:`verify.stats.paired.efficiency_claim`;
-  ``estimate`` is the geometric-mean efficiency ``100(1 − e^m)``.
-* ``level``: the after phase; ``estimate`` = after mean, ``upper_bound`` = one-sided (1 − α) upper
-  confidence bound ``x̄ + t_{1−α,n−1}·s/√n``, ``p`` = one-sided t-test of H0 ``μ ≥ value``;
-  ``lower_bound`` is null. Continuous and censored after data get no test (hourly means are
+* ``efficiency`` (inlet–outlet): the paired analysis of the log ratios of the claim's phase
+  (``phase`` in case.toml, default ``after``; never another phase),
+  :func:`verify.stats.paired.efficiency_claim`; ``estimate`` is the geometric-mean efficiency
+  ``100(1 − e^m)``; fewer than two complete pairs in that phase → ``insufficient_data``. A pair
+  whose outlet is below its detection limit enters with the detection limit as outlet value: its
+  efficiency, and so the estimate and the bound, are then lower bounds (conservative); the
+  statement says so and ``censored_pairs`` lists them.
+* ``level``: the after phase only (the before phase is not needed); ``estimate`` = after mean,
+  ``upper_bound`` = one-sided (1 − α) upper confidence bound ``x̄ + t_{1−α,n−1}·s/√n``, ``p`` =
+  one-sided t-test of H0 ``μ ≥ value``; ``lower_bound`` is null; fewer than two after runs →
+  ``insufficient_data``. Continuous and censored after data get no test (hourly means are
   autocorrelated; non-detects would need substitution).
 * ``verdict``: ``verified`` if p < α; ``supported`` if the estimate reaches the claim (reduction and
   efficiency: ≥ claimed; level: ≤ value) but p ≥ α or p is null; ``not_verified`` otherwise;
-  ``insufficient_data`` when the endpoint has that status.
+  ``insufficient_data`` as above, and for reductions when the endpoint has that status.
+* ``phase`` and ``n`` say which phase the verdict rests on and how many runs (pairs, hours) it used.
+* ``load_comparable``: the verdict of the claim's source in ``comparability.load_by_source``; when
+  it is ``not_shown_comparable`` the statement names the source.
 
 The claim's ``conditions`` (e.g. ``load_pct_min``) are not applied here: runs outside the envelope
 must be left out when the endpoint data are built.
@@ -39,7 +47,7 @@ from verify.stats import paired as pair
 from verify.stats import ratio as rt
 from verify.sources.aliases import pollutant_names
 from verify.stats.endpoint import EndpointStats, clean
-from verify.stats.text import fmt, fmt_sig, p_text
+from verify.stats.text import PHASE_NAMES, fmt, fmt_sig, p_text
 
 VERDICTS = ("verified", "supported", "not_verified", "insufficient_data")
 
@@ -66,6 +74,10 @@ class ClaimResult:
     statement: dict
     upper_bound: float | None = None
     method: str | None = None
+    phase: str | None = None
+    n: int | None = None
+    censored_pairs: tuple[str, ...] = ()
+    load_comparable: str | None = None
 
     @property
     def verified(self) -> bool:
@@ -77,7 +89,8 @@ class ClaimResult:
             "metric": self.metric, "kind": self.kind, "claimed": self.claimed, "estimate": self.estimate,
             "lower_bound": self.lower_bound, "p_value": self.p_value, "verdict": self.verdict,
             "verified": self.verified, "statement": dict(self.statement),
-            "upper_bound": self.upper_bound, "method": self.method,
+            "upper_bound": self.upper_bound, "method": self.method, "phase": self.phase, "n": self.n,
+            "censored_pairs": list(self.censored_pairs), "load_comparable": self.load_comparable,
         })
 
 
@@ -114,9 +127,12 @@ def _reduction(claim: Claim, stats: EndpointStats, alpha: float) -> tuple:
 def _efficiency(claim: Claim, stats: EndpointStats, alpha: float) -> tuple:
     if stats.design != "inlet-outlet":
         raise InputError(f"claim {claim.id!r}: an efficiency claim needs an inlet-outlet endpoint, not {stats.design!r}")
-    d = np.asarray(stats.log_ratios[stats.paired_phase])
+    d = np.asarray(stats.log_ratios[claim_phase(claim)])
     p, lower = pair.efficiency_claim(d, claim.value, alpha)
-    return 100 * (1 - math.exp(float(d.mean()))), lower, p, None, f"paired log ratios ({stats.paired_phase})"
+    method = f"paired log ratios ({claim_phase(claim)})"
+    if censored_outlets(claim, stats):
+        method += "; outlets below the detection limit at the detection limit (conservative)"
+    return 100 * (1 - math.exp(float(d.mean()))), lower, p, None, method
 
 
 def _level(claim: Claim, stats: EndpointStats, alpha: float) -> tuple:
@@ -133,13 +149,46 @@ def _level(claim: Claim, stats: EndpointStats, alpha: float) -> tuple:
     return mean, None, p, upper, "one-sided t (after phase)"
 
 
-def judge_claim(claim: Claim, stats: EndpointStats, *, alpha: float = 0.05) -> ClaimResult:
-    """The verdict on one claim; a verdict is a result, never an error."""
+def claim_phase(claim: Claim) -> str | None:
+    """The phase a claim's verdict rests on: an efficiency claim's ``phase`` (default after), the
+    after phase of a level claim; None for a reduction (both phases)."""
+    if claim.kind == "efficiency":
+        return claim.phase or "after"
+    return "after" if claim.kind == "level" else None
+
+
+def claim_n(claim: Claim, stats: EndpointStats) -> int | None:
+    """How many runs (pairs, hours) of :func:`claim_phase` the verdict can use."""
+    if claim.kind == "efficiency":
+        return len(stats.log_ratios.get(claim_phase(claim), ()))
+    if claim.kind == "level":
+        return 0 if stats.after is None else stats.after.n
+    return None
+
+
+def censored_outlets(claim: Claim, stats: EndpointStats) -> tuple[str, ...]:
+    """Run ids of the claim phase's pairs whose outlet is below its detection limit (efficiency claims)."""
+    if claim.kind != "efficiency" or claim_phase(claim) not in stats.log_ratios:
+        return ()
+    runs = getattr(stats, claim_phase(claim))
+    return tuple(r for r, c in zip(runs.runs, runs.censored) if c) if runs is not None else ()
+
+
+def _insufficient(claim: Claim, stats: EndpointStats) -> bool:
+    if claim.kind in ("efficiency", "level"):
+        return (claim_n(claim, stats) or 0) < 2
+    return stats.status == "insufficient_data"
+
+
+def judge_claim(claim: Claim, stats: EndpointStats, *, alpha: float = 0.05, load: dict | None = None) -> ClaimResult:
+    """The verdict on one claim; a verdict is a result, never an error. ``load``: the claim source's
+    entry of ``comparability.load_by_source`` (or None)."""
     _check_match(claim, stats)
+    if not math.isfinite(claim.value):  # case.toml validation refuses it; a programmatic caller too
+        raise InputError(f"claim {claim.id!r}: value must be a finite number, got {claim.value!r}")
     estimate = lower = p = upper = None
     method = None
-    level_insufficient = claim.kind == "level" and (stats.after is None or stats.after.n < 2)
-    if stats.status == "insufficient_data" or level_insufficient:
+    if _insufficient(claim, stats):
         verdict = "insufficient_data"
         if claim.kind == "reduction":
             estimate = stats.reduction_pct
@@ -152,21 +201,27 @@ def judge_claim(claim: Claim, stats: EndpointStats, *, alpha: float = 0.05) -> C
             verdict = "supported"
         else:
             verdict = "not_verified"
-    statement = _statement(claim, stats, verdict, estimate, lower, p, upper)
+    load_verdict = None if load is None else load.get("verdict")
+    censored = censored_outlets(claim, stats)
+    statement = _statement(claim, stats, verdict, (estimate, lower, p, upper), censored, load_verdict)
     return ClaimResult(claim.id, claim.source, claim.position, claim.pollutant, claim.metric, claim.kind,
-                       float(claim.value), estimate, lower, p, verdict, statement, upper, method)
+                       float(claim.value), estimate, lower, p, verdict, statement, upper, method,
+                       claim_phase(claim), claim_n(claim, stats), censored, load_verdict)
 
 
 def _claimed(value: float) -> str:
     return f"{value:g}" if float(value).is_integer() else fmt(value, 1)
 
 
-def _statement(claim, stats, verdict, estimate, lower, p, upper) -> dict[str, str]:
+def _statement(claim, stats, verdict, numbers, censored, load_verdict) -> dict[str, str]:
+    estimate, lower, p, upper = numbers
     t = texts()
     unit = stats.unit
     num = (lambda x: fmt_sig(x)) if claim.kind == "level" else (lambda x: fmt(x, 1))
+    phase = claim_phase(claim)
     values = {"source": claim.source, "pollutant": claim.pollutant, "claimed": _claimed(claim.value) if claim.kind != "level" else fmt_sig(claim.value),
-              "estimate": num(estimate), "lower": fmt(lower, 1), "upper": fmt_sig(upper), "p": p_text(p), "unit": unit}
+              "estimate": num(estimate), "lower": fmt(lower, 1), "upper": fmt_sig(upper), "p": p_text(p), "unit": unit,
+              "n": claim_n(claim, stats), "k": len(censored)}
     if claim.kind == "level":
         detail_key = "upper_p" if upper is not None and p is not None else "no_test"
     elif p is None:
@@ -177,6 +232,13 @@ def _statement(claim, stats, verdict, estimate, lower, p, upper) -> dict[str, st
     for lang in ("ja", "zh"):
         name = pollutant_names(lang).get(claim.pollutant, claim.pollutant)
         vals = dict(values, metric=t["metric"][claim.metric][lang], pollutant=name)
+        if phase is not None:
+            vals["phase"] = PHASE_NAMES[phase][lang]
         vals["detail"] = t["detail"][detail_key][lang].format_map(vals)
-        out[lang] = t["statement"][f"{claim.kind}.{verdict}"][lang].format_map(vals)
+        text = t["statement"][f"{claim.kind}.{verdict}"][lang].format_map(vals)
+        if censored and verdict != "insufficient_data":
+            text += t["note"]["censored_outlet"][lang].format_map(vals)
+        if load_verdict == "not_shown_comparable":
+            text += texts()["comparability"]["claim_note"][lang].format_map(vals)
+        out[lang] = text
     return out

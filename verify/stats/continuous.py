@@ -63,9 +63,15 @@ def hourly_table(data) -> HourlyTable:
     if readings is None or len(readings) == 0:
         raise InputError(f"endpoint {data.key}: design 'continuous' but no readings")
     _require_columns(readings)
+    return hourly_means(readings, data.timezone)
+
+
+def hourly_means(readings: pd.DataFrame, timezone: str | None) -> HourlyTable:
+    """Valid hourly means of readings (columns start, phase, value, valid[, load_pct]) in local clock
+    hours of ``timezone`` (UTC when None), by the 45-valid-minute rule of the module docstring."""
     df = readings.copy()
     start = pd.to_datetime(df["start"], utc=True)
-    tz = data.timezone or "UTC"
+    tz = timezone or "UTC"
     local = start.dt.tz_convert(tz)
     # start of the local clock hour, computed in UTC (no DST ambiguity: offsets are whole minutes)
     into_hour = (pd.to_timedelta(local.dt.minute * 60 + local.dt.second, unit="s")

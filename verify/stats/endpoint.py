@@ -157,7 +157,9 @@ def analyse_endpoint(data: EndpointData, *, alpha: float = 0.05, power: float = 
 # --------------------------------------------------------------------------- run-based
 
 
-def _phase_stats(runs: PhaseRuns | None, key: tuple = (), phase: str = "") -> PhaseStats | None:
+def _phase_stats(runs: PhaseRuns | None, key: tuple = (), phase: str = "", *, right_censored: bool = False) -> PhaseStats | None:
+    """A phase's block. Censored values are left-censored ("<DL": concentrations, rates) unless
+    ``right_censored`` (removal efficiencies with an outlet below its detection limit: "≥ value")."""
     if runs is None:
         return None
     v = np.asarray(runs.values, float)
@@ -166,14 +168,20 @@ def _phase_stats(runs: PhaseRuns | None, key: tuple = (), phase: str = "") -> Ph
         raise InputError(f"endpoint {key}: {phase} run(s) {', '.join(bad)} have no finite value")
     c = np.asarray(runs.censored, bool)
     n = runs.n
+    extra: tuple = ()
     if n == 0:
         return PhaseStats(0, (), (), (), None, None, "arithmetic")
-    if c.any():
+    if c.any() and right_censored:
+        mean, sd, restricted = cens.km_mean_right(v, c)
+        method = "kaplan-meier-right"
+        extra = (("mean_bound", "lower" if restricted else None),)
+    elif c.any():
         mean, sd = cens.km_mean(v, c)
         method = "kaplan-meier"
     else:
         mean, sd, method = float(v.mean()), (float(v.std(ddof=1)) if n >= 2 else None), "arithmetic"
-    return PhaseStats(n, tuple(runs.runs), tuple(float(x) for x in v), tuple(bool(x) for x in c), mean, sd, method)
+    return PhaseStats(n, tuple(runs.runs), tuple(float(x) for x in v), tuple(bool(x) for x in c), mean, sd, method,
+                      extra=extra)
 
 
 def _n(p: PhaseStats | PhaseRuns | None) -> int:
@@ -267,14 +275,12 @@ def _run_based(data: EndpointData, alpha: float, power: float) -> tuple[dict, li
     if tests["mann_whitney"] is not None and tests["mann_whitney"]["method"] != "exact":
         notes.append(caveat("mann_whitney_normal"))
     _exact_min_note(nb, na, alpha, notes)
-    cv = pw.pooled_cv(b, a)
-    mdr = pw.mdr_pct(cv, nb, na, alpha=alpha, power=power, sided="one") if cv is not None else None
-    if mdr is not None:
-        out["mdr_pct"] = mdr
-        out["mdr_basis"] = {"alpha": alpha, "sided": "one", "power": power, "cv": cv}
+    observed = pw.observed_mdr(b, a, alpha=alpha, power=power)
+    if observed is not None:
+        out["mdr_pct"], out["mdr_basis"] = observed
         welch = tests["welch_t"]
         if welch is not None and welch["p_value"] >= alpha:
-            notes.append(caveat("low_power", cv=fmt(100 * cv), mdr=fmt(mdr)))
+            notes.append(caveat("low_power", cv=fmt(100 * observed[1]["cv"]), mdr=fmt(observed[0])))
     _common_notes(data, nb, na, notes)
     return out, notes
 
@@ -289,7 +295,8 @@ def _exact_min_note(nb: int, na: int, alpha: float, notes: list) -> None:
 
 
 def _inlet_outlet(data: EndpointData, alpha: float, power: float) -> tuple[dict, list]:
-    before, after = _phase_stats(data.before, data.key, "before"), _phase_stats(data.after, data.key, "after")
+    before = _phase_stats(data.before, data.key, "before", right_censored=True)
+    after = _phase_stats(data.after, data.key, "after", right_censored=True)
     notes: list[Caveat] = []
     pairs: dict[str, Any] = {}
     efficiency: dict[str, Any] = {}
@@ -301,8 +308,7 @@ def _inlet_outlet(data: EndpointData, alpha: float, power: float) -> tuple[dict,
             pairs[ph], efficiency[ph] = None, None
             continue
         pairs[ph] = list(pr.runs)
-        flags = list(pr.inlet_censored or [False] * len(pr.runs)), list(pr.outlet_censored or [False] * len(pr.runs))
-        censored_runs += [f"{ph}:{r}" for r, ci, co in zip(pr.runs, *flags) if ci or co]
+        censored_runs += [f"{ph}:{r}" for r, co in zip(pr.runs, pr.outlet_censored or [False] * len(pr.runs)) if co]
         d = pair.log_ratios(pr.inlet, pr.outlet)
         if d is None:
             notes.append(caveat("nonpositive_rates", phase=ph))
@@ -312,8 +318,13 @@ def _inlet_outlet(data: EndpointData, alpha: float, power: float) -> tuple[dict,
         efficiency[ph] = pair.efficiency_summary(d)
     if data.unmatched:
         notes.append(caveat("unmatched_runs", runs=", ".join(data.unmatched)))
+    if data.censored_inlet:
+        notes.append(caveat("censored_inlet_excluded", runs=", ".join(data.censored_inlet)))
     if censored_runs:
-        notes.append(caveat("censored_pairs", runs=", ".join(censored_runs)))
+        restricted = [ph for ph, p in (("before", before), ("after", after)) if p is not None and dict(p.extra).get("mean_bound")]
+        notes.append(caveat("censored_efficiency", runs=", ".join(censored_runs)))
+        for ph in restricted:
+            notes.append(caveat("censored_efficiency_largest", phase=ph))
     phase = next((ph for ph in ("after", "before") if len(ratios.get(ph, ())) >= 2), None)
     out: dict[str, Any] = {"before": before, "after": after, "pairs": pairs, "efficiency": efficiency,
                            "log_ratios": ratios, "paired_phase": phase}

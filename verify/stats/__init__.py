@@ -6,9 +6,11 @@ Public API (results are frozen dataclasses whose ``to_dict()`` gives the keys of
 * :func:`verify.stats.endpoint.analyse_endpoint` → ``EndpointStats`` (before–after, inlet–outlet,
   continuous designs; non-detects);
 * :func:`verify.stats.claims.judge_claim` → ``ClaimResult``;
-* :func:`verify.stats.multiplicity.holm`; :func:`verify.stats.comparability.load_tost`;
+* :func:`verify.stats.multiplicity.holm`; :mod:`verify.stats.comparability` (production load per
+  source: ``load_tost`` for runs, ``hourly_equivalence`` for continuous monitoring, ``summary``);
 * :func:`verify.stats.plan.plan_runs`, :func:`verify.stats.plan.mdr_table`;
-* :func:`verify.stats.continuous.hourly_values` (valid hourly means, for limit exceedances).
+* :func:`verify.stats.continuous.hourly_values` (valid hourly means, for limit exceedances),
+  :func:`verify.stats.continuous.prewhitened_hac` (HAC covariance with lags in hours).
 
 Submodules are imported on demand so that ``import verify.stats`` stays cheap.
 """

@@ -160,7 +160,7 @@ def claims_config_block(case: Case) -> list[dict]:
     """The claims as declared in case.toml (the report prints them even when a verdict is missing)."""
     return [
         {"id": c.id, "source": c.source, "position": c.position, "pollutant": c.pollutant, "metric": c.metric,
-         "kind": c.kind, "value": c.value, "load_pct_min": c.conditions.load_pct_min,
+         "kind": c.kind, "value": c.value, "phase": c.phase, "load_pct_min": c.conditions.load_pct_min,
          "description": None if c.description is None else {"ja": c.description.ja, "zh": c.description.zh}}
         for c in case.manifest.claim
     ]

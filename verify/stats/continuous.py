@@ -116,8 +116,9 @@ def hourly_values(data) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
     return pd.DatetimeIndex(t["hour"]), t["value"].to_numpy(float), t["phase"].to_numpy(str)
 
 
-#: Andrews & Monahan (1992) §3: singular values of the prewhitening VAR(1) matrix above 0.97 are set
-#: to 0.97, so that recolouring by (I − A)⁻¹ cannot explode near a unit root.
+#: Andrews & Monahan (1992): singular values of the prewhitening VAR(1) matrix above 0.97 are set to
+#: 0.97, so that recolouring by (I − A)⁻¹ cannot explode near a unit root (the same bound caps the
+#: AR(1) coefficients of the bandwidth rule). The section of the paper is not checked here.
 AR_CAP = 0.97
 #: Andrews (1991) eq. (6.2), Bartlett kernel: S = 1.1447 (α(1) n)^{1/3}.
 BARTLETT_BANDWIDTH = 1.1447

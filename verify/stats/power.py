@@ -1,7 +1,7 @@
 """Minimum detectable reduction (MDR) of the one- or two-sided Welch test on log run values.
 
-Definition (``shared/spec/results.md``, ``mdr_pct``: "the smallest reduction a one-sided Welch test
-on log values would detect with the stated power at the observed variability"):
+Definition (docs/results.md, ``mdr_pct``: "the smallest reduction a one-sided Welch test on log
+values would detect with the stated power at the observed variability"):
 
 * each phase keeps its own variance of the log run values, ``s_b²`` and ``s_a²`` (sample variances,
   ddof 1, of ln(value)); ``SE = sqrt(s_b²/n_b + s_a²/n_a)`` and the Welch–Satterthwaite
@@ -13,8 +13,8 @@ on log values would detect with the stated power at the observed variability"):
 * MDR = ``100(1 − e^{−δ*})`` with δ* the effect whose power is the stated power (Brent's method).
 
 With equal variances and equal n this is the pooled two-sample t-test power that statsmodels
-``TTestIndPower`` computes (df = 2n − 2), which reproduces ``shared/domain/field-guide.md`` §6
-(two-sided 26/46/59/77 % at CV 10/20/30/50 % with 3 + 3 runs, 16/30/41/57 % with 6 + 6; one-sided
+``TTestIndPower`` computes (df = 2n − 2), which reproduces the figures of docs/references.md
+"Small-sample facts" (two-sided 26/46/59/77 % at CV 10/20/30/50 % with 3 + 3 runs, 16/30/41/57 % with 6 + 6; one-sided
 3 + 3 21.9/38.8/51.7/69.0 %). Planning (``verify plan``) gives a CV, read as lognormal:
 ``σ_log² = ln(1 + cv²)`` in both phases (Aitchison & Brown 1957). An observed log variance is
 reported as the lognormal CV ``sqrt(e^{s²} − 1)``.

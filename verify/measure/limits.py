@@ -13,10 +13,16 @@
 Comparison rule: a value exceeds a limit when it is strictly above it (below it for
 ``direction = "min"`` targets such as removal efficiencies). No rounding to the limit's digits
 (GB/T 8170 修约) is applied: values are compared as computed.
+
+Each entry also carries its legal force (``force``, one of :data:`FORCES`), the standard's
+jurisdiction (``jurisdiction``: a country or a GB/T 2260 code, :mod:`verify.measure.adminarea`),
+its ``scope`` (``sector`` or ``integrated``, for precedence) and its effective date(s); whether a
+limit binds the plant is decided from these by :mod:`verify.measure.binding`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 import re
@@ -29,6 +35,7 @@ from typing import Any
 
 from verify.case import Source
 from verify.errors import InputError, UnitError
+from verify.measure.adminarea import Area, parse_area
 from verify.measure.series import Readings
 
 KINDS = ("conc", "rate", "fugitive", "inplant_1h", "inplant_single", "efficiency")
@@ -37,6 +44,11 @@ AVERAGING = ("1h", "single", "mean_of_runs")
 REGIMES = ("new", "existing", "special")
 UNITS = ("mg/m3", "ppmC", "kg/h", "%")
 FUGITIVE_RULES = ("max_downwind", "downwind_minus_upwind", "inplant_1h")
+#: legal force of a limit (docs/results.md "Binding limits"); "none" = no limit at all (voluntary.toml)
+FORCES = ("mandatory_national", "mandatory_local", "recommended", "informative", "campaign_target", "none")
+SCOPES = ("sector", "integrated")
+#: keys a [standard] table gives to all its entries (an entry may override force and its citation)
+STANDARD_KEYS = ("force", "force_source", "force_confidence", "jurisdiction", "scope")
 ID_PATTERN = re.compile(r"^(?P<std>[A-Za-z0-9._-]+):(?P<pollutant>[A-Za-z0-9_]+):(?P<kind>[a-z_0-9]+)(?::(?P<regime>new|existing|special))?$")
 
 #: limit kind → the endpoint metric it judges (conc with a reference O2 judges concentration_o2)
@@ -70,12 +82,16 @@ class Limit:
     reference_state: str | None = None
     reference_o2_pct: float | None = None
     regime: str | None = None
-    effective: Any = None
+    effective: dict[str, dt.date] = field(default_factory=dict, hash=False)  # {"all": date} or {"new": …, "existing": …}
     fugitive_rule: str | None = None
     direction: str = "max"
-    legal: bool = True
     rule_confidence: str | None = None
     applies_to: str | None = None
+    force: str = "none"
+    force_source: str | None = None
+    force_confidence: str | None = None
+    jurisdiction: Area | None = None
+    scope: str | None = None
 
     @property
     def metric(self) -> str:
@@ -132,8 +148,47 @@ def _fail(file: str, entry: dict, message: str) -> InputError:
     return InputError(f"limits catalogue {file}: entry {entry.get('id', '?')!r}: {message}")
 
 
-def _parse_limit(file: str, standard: str, entry: dict) -> Limit:
-    known = set(Limit.__dataclass_fields__) - {"standard", "file"}
+def _effective(file: str, entry: dict) -> dict[str, dt.date]:
+    """``effective = "2021-08-01"`` → {"all": date}; ``{ new = …, existing = … }`` → per regime."""
+    raw = entry.get("effective")
+    if raw is None:
+        return {}
+    items = raw.items() if isinstance(raw, dict) else [("all", raw)]
+    out = {}
+    for regime, text in items:
+        if regime not in ("all", "new", "existing"):
+            raise _fail(file, entry, f"effective: regime {regime!r} not in ('new', 'existing')")
+        try:
+            out[regime] = text if isinstance(text, dt.date) else dt.date.fromisoformat(str(text))
+        except ValueError:
+            raise _fail(file, entry, f"effective: {text!r} is not a date (YYYY-MM-DD)") from None
+    return out
+
+
+def _legal_status(file: str, table: dict, entry: dict) -> dict:
+    """Force, jurisdiction, scope (from the [standard] table, force overridable per entry) and the
+    effective dates of one entry; a mandatory limit needs all of them."""
+    status = {key: entry.get(key, table.get(key)) for key in STANDARD_KEYS}
+    if status["force"] not in FORCES:
+        raise _fail(file, entry, f"force {status['force']!r} not in {FORCES}")
+    if status["scope"] is not None and status["scope"] not in SCOPES:
+        raise _fail(file, entry, f"scope {status['scope']!r} not in {SCOPES}")
+    if status["force"] != "none":
+        for key in ("force_source", "jurisdiction", "scope"):
+            if not status[key]:
+                raise _fail(file, entry, f"missing {key} (in [standard] or the entry)")
+        if status["force_confidence"] not in ("S", "K"):
+            raise _fail(file, entry, "force_confidence must be 'S' or 'K'")
+    if status["jurisdiction"] is not None:
+        status["jurisdiction"] = parse_area(status["jurisdiction"], f"limits catalogue {file}: jurisdiction")
+    status["effective"] = _effective(file, entry)
+    if status["force"] in ("mandatory_national", "mandatory_local") and not status["effective"]:
+        raise _fail(file, entry, "a mandatory limit needs its effective date(s)")
+    return status
+
+
+def _parse_limit(file: str, standard: str, entry: dict, table: dict | None = None) -> Limit:
+    known = set(Limit.__dataclass_fields__) - {"standard", "file", "jurisdiction", "scope"}
     extra = set(entry) - known
     if extra:
         raise _fail(file, entry, f"unknown keys {sorted(extra)}")
@@ -157,10 +212,10 @@ def _parse_limit(file: str, standard: str, entry: dict) -> Limit:
         raise _fail(file, entry, "confidence must be 'S' or 'K'")
     if entry.get("fugitive_rule") is not None and entry["fugitive_rule"] not in FUGITIVE_RULES:
         raise _fail(file, entry, f"fugitive_rule not in {FUGITIVE_RULES}")
-    legal = entry.get("legal", True)
+    status = _legal_status(file, table or {}, entry)
     has_value = "value" in entry
     has_table = "heights_m" in entry
-    if legal or entry["kind"] == "efficiency":
+    if status["force"] != "none" or entry["kind"] == "efficiency":
         if has_value == has_table:
             raise _fail(file, entry, "give exactly one of value or heights_m/height_values")
         if entry.get("unit") not in UNITS:
@@ -171,7 +226,7 @@ def _parse_limit(file: str, standard: str, entry: dict) -> Limit:
             raise _fail(file, entry, "heights_m must increase and match height_values")
     if entry.get("direction", "max") not in ("max", "min"):
         raise _fail(file, entry, "direction must be 'max' or 'min'")
-    data = dict(entry)
+    data = {**entry, **status}
     data.setdefault("unit", None)
     data["heights_m"] = tuple(float(h) for h in entry.get("heights_m", ()))
     data["height_values"] = tuple(float(v) for v in entry.get("height_values", ()))
@@ -198,7 +253,7 @@ def load_catalogue() -> Catalogue:
             continue
         standard = data["standard"]["id"]
         for entry in data.get("limit", []):
-            lim = _parse_limit(name, standard, entry)
+            lim = _parse_limit(name, standard, entry, data["standard"])
             if lim.id in limits:
                 raise _fail(name, entry, f"duplicate id (also in {limits[lim.id].file})")
             limits[lim.id] = lim
@@ -345,8 +400,9 @@ def judge(limit: Limit, before_values: Any, after_values: Any, source: Source | 
     arithmetic mean does not exceed it; ``exceedances`` still counts single runs above the limit
     and ``mean`` is added. A non-detect (value = detection limit) on the wrong side of the limit is
     ``undetermined``: complies is then null unless another value already exceeds. A limit without a
-    value (``legal = false``, "no legal limit") gives value null and complies null. ``source`` is
-    needed for stack-height rate tables.
+    value (``force = "none"``, "no legal limit") gives value null and complies null. ``source`` is
+    needed for stack-height rate tables. Whether the limit binds the plant is added by the caller
+    (:mod:`verify.measure.binding`).
     """
     value = limit.value_for(source) if limit.value is not None or limit.heights_m else None
     out: dict[str, Any] = {
@@ -378,12 +434,17 @@ def judge(limit: Limit, before_values: Any, after_values: Any, source: Source | 
             "clause": limit.clause,
             "basis": limit.basis,
             "direction": limit.direction,
-            "legal": limit.legal,
             "reference_state": limit.reference_state,
             "reference_o2_pct": limit.reference_o2_pct,
             "height_m": None if not limit.heights_m or source is None else source.height_m,
             "source": limit.source,
             "confidence": limit.confidence,
+            "force": limit.force,
+            "jurisdiction": None if limit.jurisdiction is None else limit.jurisdiction.to_dict(),
+            "scope": limit.scope,
+            "effective": {regime: day.isoformat() for regime, day in limit.effective.items()},
+            "force_source": limit.force_source,
+            "force_confidence": limit.force_confidence,
         }
     )
     return out

@@ -60,6 +60,9 @@ class CaseInfo(_Model):
     load_equivalence_margin_pct: Annotated[float, Field(gt=0, lt=100)] = 10.0
     # Extensions (documented in docs/case-format.md): what the report prints about the plant.
     location: Text | None = None
+    # GB/T 2260 administrative code of the plant (province 320000, city 320200, county 320281):
+    # which standards' jurisdiction covers it (verify.measure.binding); the province is checked there
+    location_code: Annotated[str, Field(pattern=r"^\d{6}$")] | None = None
     process: Text | None = None
     measures: list[Text] = []
     illustrative: bool = False  # data are illustrative (case studies), printed on every page

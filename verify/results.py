@@ -121,6 +121,7 @@ def case_block(case: Case) -> dict:
         "title": text(info.title),
         "factory": text(info.factory),
         "location": text(info.location),
+        "location_code": info.location_code,
         "process": text(info.process),
         "measures": [text(m) for m in info.measures],
         "illustrative": info.illustrative,
@@ -369,6 +370,47 @@ def _limits_for(case: Case, data, catalogue) -> list[tuple]:
     return [(limit, source) for limit in limits]
 
 
+def _measured_sources(case: Case, data) -> list:
+    """The sources whose sampling dates an endpoint's values come from (the boundary group: every
+    upwind and downwind point)."""
+    if data.source in case.sources:
+        return [case.sources[data.source]]
+    if data.source == "boundary":
+        return [s for s in case.manifest.source if s.kind == "fugitive" and s.role in ("upwind", "downwind")]
+    return []
+
+
+def _limit_items(case: Case, data, stats_dict: dict, catalogue, context: tuple) -> list[dict]:
+    """The ``limits`` of one endpoint: each judged (``limits.judge``), then whether it binds the
+    plant in each phase (``binding.assess``: force, jurisdiction, effective date, precedence)."""
+    from verify.measure import binding
+    from verify.measure.limits import judge
+
+    plant, dates_by_key = context
+    pairs = _limits_for(case, data, catalogue)
+    items = [judge(limit, *_phase_values(limit, data, stats_dict), src) for limit, src in pairs]
+    sources = _measured_sources(case, data)
+    dates = {p: binding.merge_dates(dates_by_key[k] for s in sources if (k := (s.id, data.pollutant, p)) in dates_by_key)
+             for p in binding.PHASES}
+    regimes = {s.regime for s in sources if s.kind == "stack" or s.role != "upwind"}
+    with_values = {p for p in binding.PHASES if any(item["n"][p] for item in items)}
+    verdicts = binding.assess([limit for limit, _ in pairs], plant=plant, regime=regimes.pop() if len(regimes) == 1 else None,
+                              dates=dates, phases_with_values=with_values)
+    for item, (limit, _) in zip(items, pairs):
+        item.update(binding.to_results(verdicts[limit.id], dates))
+    return items
+
+
+def _binding_context(case: Case, normalized: pd.DataFrame) -> tuple:
+    """(plant location as an Area or None, sampling dates per (source, pollutant, phase))."""
+    from verify.measure.adminarea import parse_area
+    from verify.measure.binding import phase_dates
+
+    info = case.manifest.case
+    plant = None if info.location_code is None else parse_area(info.location_code, "case.toml [case] location_code")
+    return plant, phase_dates(normalized, info.timezone, case.manifest.period)
+
+
 def _phase_values(limit, data, stats_dict: dict) -> tuple:
     """What a limit judges in each phase: single samples for ``each_reading`` limits (GB 37822 "any
     single value"), the runs (with their censoring) for run rules, the valid hourly means for
@@ -434,13 +476,14 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
     """The whole results dict of one case (see shared/spec/results.md and docs/results.md)."""
     from verify.measure.cobenefits import compute as compute_cobenefits
     from verify.measure.endpoints import build_endpoints
-    from verify.measure.limits import judge, load_catalogue
+    from verify.measure.limits import load_catalogue
     from verify.measure.qa import run_checks
     from verify.stats.claims import judge_claim
     from verify.stats.endpoint import analyse_endpoint
     from verify.stats.multiplicity import holm
 
     catalogue = load_catalogue()
+    binding_context = _binding_context(case, normalized)
     endpoint_data = sorted(build_endpoints(normalized, case), key=lambda d: d.key)
     analysed = {d.key: (d, analyse_endpoint(d)) for d in endpoint_data}
 
@@ -459,8 +502,7 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
         p = _primary_p(stats_dict)
         if p is not None:
             families[family].append((key, p))
-        entry["limits"] = [judge(limit, *_phase_values(limit, data, stats_dict), src)
-                           for limit, src in _limits_for(case, data, catalogue)]
+        entry["limits"] = _limit_items(case, data, stats_dict, catalogue, binding_context)
         entry["caveats"] = caveats
         endpoint_dicts[key] = entry
     for members in families.values():

@@ -218,3 +218,21 @@ def test_claim_phase_is_documented_and_checked(tmp_path):
     assert load_case(make_case(tmp_path, toml)).manifest.claim[0].phase == "before"
     with pytest.raises(CaseError, match="phase"):
         load_case(make_case(tmp_path, toml.replace('phase = "before"', 'phase = "during"')))
+
+
+def test_location_code_is_a_six_digit_gbt2260_code(tmp_path):
+    import pandas as pd
+
+    from verify.errors import InputError
+    from verify.results import _binding_context, case_block
+
+    def with_code(code: str) -> Path:
+        return make_case(tmp_path, MINIMAL.replace('factory = "某染整厂"', f'factory = "某染整厂"\nlocation_code = "{code}"'))
+
+    case = load_case(with_code("320281"))
+    assert case_block(case)["location_code"] == "320281"
+    with pytest.raises(CaseError, match="case.location_code"):
+        load_case(with_code("32028"))
+    # the form is right but 99 is no province: refused when the limits are weighed, naming the key
+    with pytest.raises(InputError, match=r"case.toml \[case\] location_code: '990101'"):
+        _binding_context(load_case(with_code("990101")), pd.DataFrame())

@@ -1,0 +1,254 @@
+"""Legal force, jurisdiction, effective dates and precedence of limits (issue 15 item 8).
+
+Each expected verdict is worked out by hand from the rules of verify/measure/binding.py and the
+catalogue entries it uses (their force, jurisdiction and dates are quoted next to each case).
+"""
+
+import datetime as dt
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from verify.errors import InputError
+from verify.measure import binding
+from verify.measure.adminarea import Area, covers, parse_area
+from verify.measure.binding import Span, assess
+from verify.measure.limits import FORCES, load_catalogue
+
+JIANGYIN = Area("320281")  # Jiangsu (32) / Wuxi (3202) / Jiangyin (320281)
+BOTH = ("before", "after")
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return load_catalogue()
+
+
+def day(text: str) -> Span:
+    d = dt.date.fromisoformat(text)
+    return Span(d, d, "samples")
+
+
+def verdicts(limits, *, plant=JIANGYIN, regime="new", before="2026-05-12", after="2026-09-16"):
+    dates = {"before": day(before) if before else None, "after": day(after) if after else None}
+    return assess(limits, plant=plant, regime=regime, dates=dates, phases_with_values=BOTH)
+
+
+# --- the catalogue states force and jurisdiction -------------------------------------------------
+
+def test_every_entry_states_force_and_jurisdiction(cat):
+    for lim in cat.limits.values():
+        assert lim.force in FORCES, lim.id
+        if lim.force != "none":
+            assert lim.jurisdiction is not None and lim.scope in ("sector", "integrated") and lim.force_source, lim.id
+            assert lim.force_confidence in ("S", "K"), lim.id
+        if lim.force in binding.MANDATORY:
+            assert lim.effective, lim.id  # a mandatory limit without a date could never be judged in force
+
+
+def test_catalogue_force_and_jurisdiction_as_the_sources_say(cat):
+    db32 = cat.get("DB32-4041-2021:NMHC:conc")
+    assert (db32.force, db32.jurisdiction, db32.scope) == ("mandatory_local", Area("320000"), "integrated")
+    # new sources from the effective date 2021-08-01, existing ones from 2022-07-01 (enviliance report 3765)
+    assert db32.effective == {"new": dt.date(2021, 8, 1), "existing": dt.date(2022, 7, 1)}
+    # the fugitive special limits apply to new and existing sources from the effective date
+    assert cat.get("DB32-4041-2021:NMHC:inplant_1h").effective == {"all": dt.date(2021, 8, 1)}
+    shaoxing = cat.get("DB330621-T001-2013:PM:conc")  # "/T": recommended, Shaoxing County 330621
+    assert (shaoxing.force, shaoxing.jurisdiction.code, shaoxing.jurisdiction.level) == ("recommended", "330621", "county")
+    assert cat.get("Shaoxing-stenter-campaign:PM:efficiency").force == "campaign_target"
+    for kind in ("inplant_1h", "inplant_single", "inplant_1h:special", "inplant_single:special"):
+        assert cat.get(f"GB37822-2019:NMHC:{kind}").force == "informative"  # Appendix A (Informative)
+    assert cat.get("GB16297-1996:NMHC:conc:new").jurisdiction == Area("CN")
+    assert cat.get("GB13271-2014:SO2:conc:new").scope == "sector"
+    assert cat.get("JP-APCA-VOC-chemdryer:VOC:conc").jurisdiction == Area("JP")
+
+
+def test_catalogue_refuses_a_mandatory_limit_without_date_or_an_unknown_force():
+    from verify.measure.limits import _parse_limit
+
+    table = {"force": "mandatory_local", "jurisdiction": "320000", "scope": "integrated", "force_source": "x",
+             "force_confidence": "S"}
+    entry = {"id": "DB32-4041-2021:NMHC:conc", "clause": "c", "pollutant": "NMHC", "kind": "conc", "value": 60.0,
+             "unit": "mg/m3", "averaging": "1h", "rule": "each_run", "source": "s", "confidence": "S"}
+    with pytest.raises(InputError, match="needs its effective date"):
+        _parse_limit("f.toml", "DB32-4041-2021", entry, table)
+    with pytest.raises(InputError, match="force 'binding' not in"):
+        _parse_limit("f.toml", "DB32-4041-2021", {**entry, "force": "binding"}, table)
+    with pytest.raises(InputError, match="no provincial-level division"):
+        _parse_limit("f.toml", "DB32-4041-2021", {**entry, "effective": "2021-08-01"}, {**table, "jurisdiction": "990000"})
+    assert _parse_limit("f.toml", "DB32-4041-2021", {**entry, "effective": "2021-08-01"}, table).effective == {"all": dt.date(2021, 8, 1)}
+
+
+# --- jurisdiction by GB/T 2260 prefix -------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "jurisdiction, plant, inside",
+    [
+        ("320000", "320205", True),   # province 32xxxx covers Wuxi's Xishan District
+        ("320200", "320205", True),   # city 3202xx covers it
+        ("320205", "320205", True),   # county: only itself
+        ("320205", "320206", False),  # another county of the same city
+        ("320200", "320505", False),  # Wuxi does not cover a Suzhou district (3205xx)
+        ("330621", "320281", False),  # Shaoxing County does not cover Jiangyin (Jiangsu)
+        ("330000", "320281", False),  # nor does Zhejiang
+        ("CN", "320205", True),       # a national standard covers every Chinese code
+        ("JP", "320205", False),      # a Japanese law covers no Chinese plant
+        ("320205", "320200", None),   # a plant known only to the city: a county standard cannot be told
+        ("320205", "320000", None),   # … nor from the province alone
+        ("330621", "320000", False),  # but a Jiangsu plant is surely outside a Zhejiang county
+    ],
+)
+def test_jurisdiction_match_by_prefix(jurisdiction, plant, inside):
+    assert covers(parse_area(jurisdiction, "test"), parse_area(plant, "test")) is inside
+
+
+@pytest.mark.parametrize("code, match", [("990101", "no provincial-level division"), ("32020", "six-digit"),
+                                          ("320012", "county part without a city part"), ("XX", "six-digit")])
+def test_malformed_location_codes_are_refused(code, match):
+    with pytest.raises(InputError, match=match):
+        parse_area(code, "case.toml [case] location_code")
+
+
+def test_area_levels():
+    assert [Area(c).level for c in ("CN", "320000", "320200", "320281")] == ["country", "province", "city", "county"]
+
+
+# --- force: recommended, informative, campaign target --------------------------------------------
+
+def test_shaoxing_standard_for_a_jiangsu_plant_is_a_benchmark(cat):
+    """A Jiangsu plant (320281) listing the Shaoxing stenter standard: it is recommended (/T), so it
+    never binds, and were it mandatory it would still be another jurisdiction (330621)."""
+    shaoxing = cat.get("DB330621-T001-2013:PM:conc")
+    v = verdicts([shaoxing])[shaoxing.id]
+    assert [v[p].binding for p in BOTH] == [False, False]
+    assert v["before"].reason == "not_mandatory"
+    as_if_mandatory = replace(shaoxing, force="mandatory_local")
+    assert verdicts([as_if_mandatory])[shaoxing.id]["after"].reason == "other_jurisdiction"
+    # a plant in Keqiao's predecessor, Shaoxing County itself, would be bound by a mandatory version
+    assert verdicts([as_if_mandatory], plant=Area("330621"))[shaoxing.id]["after"].binding is True
+    target = cat.get("Shaoxing-stenter-campaign:oil_mist:efficiency")
+    assert verdicts([target], plant=Area("330621"))[target.id]["after"].reason == "not_mandatory"
+
+
+def test_gb37822_appendix_a_is_informative(cat):
+    """GB 37822-2019 Appendix A (Informative): a benchmark even for a plant anywhere in China; the
+    Jiangsu in-plant limit of DB32/4041 (mandatory, 320000, from 2021-08-01) binds instead."""
+    app_a = cat.get("GB37822-2019:NMHC:inplant_1h")
+    jiangsu = cat.get("DB32-4041-2021:NMHC:inplant_1h")
+    v = verdicts([app_a, jiangsu])
+    assert v[app_a.id]["after"] == binding.Phase(False, "not_mandatory")
+    assert v[jiangsu.id]["after"] == binding.Phase(True, "binding")
+
+
+def test_no_location_binds_nothing(cat):
+    lim = cat.get("GB16297-1996:NMHC:conc:new")
+    assert verdicts([lim], plant=None)[lim.id]["after"] == binding.Phase(False, "no_location")
+
+
+# --- effective dates and regimes -----------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "regime, measured, reason",
+    [
+        ("existing", "2022-06-30", "not_in_force"),  # existing sources from 2022-07-01: one day early
+        ("existing", "2022-07-01", "binding"),       # on the day
+        ("new", "2021-08-01", "binding"),            # new sources from the effective date
+        ("new", "2021-07-31", "not_in_force"),
+        (None, "2022-01-10", "regime_unknown"),      # new would bind (≥ 2021-08-01), existing not (< 2022-07-01)
+        (None, "2021-07-01", "not_in_force"),        # before both dates
+        (None, "2023-03-01", "binding"),             # after both dates: the regime does not matter
+    ],
+)
+def test_db32_4041_effective_date_by_regime(cat, regime, measured, reason):
+    lim = cat.get("DB32-4041-2021:NMHC:conc")
+    v = verdicts([lim], regime=regime, before=measured, after=measured)[lim.id]
+    assert v["before"].reason == reason and v["before"].binding is (reason == "binding")
+
+
+def test_phase_straddling_the_effective_date_or_without_dates(cat):
+    lim = cat.get("DB32-4041-2021:NMHC:conc")
+    straddle = {"before": Span(dt.date(2022, 6, 28), dt.date(2022, 7, 2), "samples"), "after": None}
+    v = assess([lim], plant=JIANGYIN, regime="existing", dates=straddle, phases_with_values=BOTH)[lim.id]
+    assert v["before"].reason == "straddles_effective_date" and v["after"].reason == "dates_unknown"
+    none = assess([lim], plant=JIANGYIN, regime="existing", dates=straddle, phases_with_values=("before",))[lim.id]
+    assert none["after"] == binding.Phase(None, "no_data")
+
+
+def test_existing_source_measured_before_and_after_2022_07_01(cat):
+    """An existing Jiangsu source listing GB 16297 (Table 1, existing, 150, in force since 1997) and
+    DB32/4041 (60, existing sources from 2022-07-01), measured 2022-05-10 and 2022-09-20: before,
+    DB32/4041 is not yet in force and GB 16297 binds; after, DB32/4041 binds and supersedes it."""
+    gb = cat.get("GB16297-1996:NMHC:conc:existing")
+    db = cat.get("DB32-4041-2021:NMHC:conc")
+    v = verdicts([gb, db], regime="existing", before="2022-05-10", after="2022-09-20")
+    assert v[db.id]["before"] == binding.Phase(False, "not_in_force")
+    assert v[gb.id]["before"] == binding.Phase(True, "binding")
+    assert v[db.id]["after"] == binding.Phase(True, "binding")
+    assert v[gb.id]["after"] == binding.Phase(False, "superseded", db.id)
+
+
+# --- precedence: sector over local over national, one binding limit per kind ---------------------
+
+def test_precedence_sector_over_local_over_national(cat):
+    national = cat.get("GB16297-1996:NMHC:conc:new")          # integrated, CN
+    local = cat.get("DB32-4041-2021:NMHC:conc")               # integrated, 320000
+    sector_national = replace(national, id="SECTOR-N:NMHC:conc", standard="SECTOR-N", scope="sector")
+    sector_local = replace(local, id="SECTOR-L:NMHC:conc", standard="SECTOR-L", scope="sector")
+    # local over national
+    v = verdicts([national, local])
+    assert v[local.id]["after"].binding and v[national.id]["after"] == binding.Phase(False, "superseded", local.id)
+    # a national sector standard over both integrated ones
+    v = verdicts([national, local, sector_national])
+    assert v[sector_national.id]["after"].binding
+    assert {v[x.id]["after"].superseded_by for x in (national, local)} == {sector_national.id}
+    # a local sector standard over the national sector standard
+    v = verdicts([national, local, sector_national, sector_local])
+    assert [lim_id for lim_id, ph in v.items() if ph["after"].binding] == [sector_local.id]
+    for lim in (national, local, sector_national):
+        assert v[lim.id]["after"] == binding.Phase(False, "superseded", sector_local.id)
+
+
+def test_one_binding_limit_per_kind_and_ties_bind_none(cat):
+    one_h, single = cat.get("DB32-4041-2021:NMHC:inplant_1h"), cat.get("DB32-4041-2021:NMHC:inplant_single")
+    v = verdicts([one_h, single, cat.get("GB37822-2019:NMHC:inplant_1h")])
+    # a 1-h mean limit and a single-value limit at one point are different kinds: both bind
+    assert v[one_h.id]["after"].binding and v[single.id]["after"].binding
+    twin = replace(one_h, id="DB32-4041-2021-twin:NMHC:inplant_1h")
+    tie = verdicts([one_h, twin])
+    assert {tie[x]["after"] for x in (one_h.id, twin.id)} == {binding.Phase(False, "equal_precedence")}
+
+
+def test_results_keys(cat):
+    lim = cat.get("DB32-4041-2021:NMHC:conc")
+    dates = {"before": day("2022-06-30"), "after": None}
+    v = assess([lim], plant=JIANGYIN, regime="existing", dates=dates, phases_with_values=("before",))
+    assert binding.to_results(v[lim.id], dates) == {
+        "legal": False,
+        "binding": {"before": False, "after": None},
+        "binding_reason": {"before": "not_in_force", "after": "no_data"},
+        "superseded_by": {"before": None, "after": None},
+        "measured_on": {"before": {"first": "2022-06-30", "last": "2022-06-30", "from": "samples"}, "after": None},
+    }
+
+
+# --- sampling dates: local time zone, [[period]] fallback ----------------------------------------
+
+def test_phase_dates_in_the_case_time_zone_and_from_periods():
+    from verify.case import Period
+
+    frame = pd.DataFrame({
+        "source": ["S1", "S1", "S2", "S2"], "pollutant": ["NMHC"] * 4, "phase": ["after", "after", "before", "after"],
+        # 2022-06-30 16:30 UTC is 2022-07-01 00:30 in Asia/Shanghai (UTC+8): the local date counts
+        "start": pd.to_datetime(["2022-06-30T16:30Z", "2022-07-02T01:00Z", None, "2022-07-05T03:00Z"], utc=True),
+    })
+    periods = [Period(phase="before", start=dt.datetime(2022, 5, 10), end=dt.datetime(2022, 5, 12))]
+    got = binding.phase_dates(frame, "Asia/Shanghai", periods)
+    assert got[("S1", "NMHC", "after")] == Span(dt.date(2022, 7, 1), dt.date(2022, 7, 2), "samples")
+    # S2 before has no start: the [[period]] 2022-05-10 00:00 to 2022-05-12 00:00 (end exclusive)
+    assert got[("S2", "NMHC", "before")] == Span(dt.date(2022, 5, 10), dt.date(2022, 5, 11), "period")
+    assert binding.phase_dates(frame, "Asia/Shanghai")[("S2", "NMHC", "before")] is None
+    merged = binding.merge_dates([got[("S1", "NMHC", "after")], got[("S2", "NMHC", "after")]])
+    assert merged == Span(dt.date(2022, 7, 1), dt.date(2022, 7, 5), "samples")
+    assert binding.merge_dates([got[("S2", "NMHC", "before")], merged]).origin == "samples+period"
+    assert binding.merge_dates([]) is None

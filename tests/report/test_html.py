@@ -77,12 +77,33 @@ def test_cannot_show_phrasing_never_no_effect(html_nocharts):
     assert "没有效果" not in zh.replace("这并不表示“没有效果”", "")
 
 
-def test_compliance_exceedance_shown(html_nocharts):
-    # F1 in-plant NMHC before: 6.8 > 6 mg/m3 (GB 37822-2019 special limit, fixture) → one exceedance
-    ja = _blocks(html_nocharts)["ja"]
-    ja = ja[ja.index('id="ja-compliance"'):]
-    row = re.search(r"GB37822-2019:NMHC:inplant_1h:special.*?</tr>", ja, flags=re.S).group(0)
-    assert "超過" in row and "超過回数 1" in row
+def _compliance_row(html, lang, limit_id):
+    block = _blocks(html)[lang]
+    block = block[block.index(f'id="{lang}-compliance"'):]
+    return re.search(re.escape(limit_id) + r".*?</tr>", block, flags=re.S).group(0)
+
+
+def test_binding_exceedance_worded_as_exceedance(html_nocharts):
+    # S1 NMHC before 62.4, 71.8, 55.3 mg/m3 vs DB32/4041-2021 60 (binding in the fixture): 2 runs above
+    ja = _compliance_row(html_nocharts, "ja", "DB32-4041-2021:NMHC:conc")
+    zh = _compliance_row(html_nocharts, "zh", "DB32-4041-2021:NMHC:conc")
+    assert '<span class="bad">超過</span>（超過回数 2）' in ja and "法的拘束力あり" in ja
+    assert '<span class="bad">超标</span>（超标次数 2）' in zh and "具有法律约束力" in zh
+
+
+def test_benchmark_is_never_worded_as_exceedance(html_nocharts):
+    # F1 in-plant NMHC before: 6.8 > 6 mg/m3, but GB 37822-2019 Appendix A is informative → a benchmark
+    ja = _compliance_row(html_nocharts, "ja", "GB37822-2019:NMHC:inplant_1h:special")
+    zh = _compliance_row(html_nocharts, "zh", "GB37822-2019:NMHC:inplant_1h:special")
+    assert "参考値を満たさない（参考値を満たさない回数 1）" in ja and "参考附属書" in ja
+    assert "未满足参照值（未满足参照值次数 1）" in zh and "资料性附录" in zh
+    # S1 PM before 38.5, 45.1, 33.0 vs the Shaoxing /T standard 30: three above, still no 超标/超過
+    for lang, words in (("ja", ("超過", "適合")), ("zh", ("超标", "达标"))):
+        row = _compliance_row(html_nocharts, lang, "DB330621-T001-2013:PM:conc")
+        assert not any(word in row for word in words), row
+    # GB 16297 is superseded by DB32/4041 and says so
+    assert "DB32-4041-2021:NMHC:conc が優先" in _compliance_row(html_nocharts, "ja", "GB16297-1996:NMHC:conc:new")
+    assert "优先执行 DB32-4041-2021:NMHC:conc" in _compliance_row(html_nocharts, "zh", "GB16297-1996:NMHC:conc:new")
 
 
 def test_draft_marking_every_language(results):

@@ -155,8 +155,35 @@ def _limit_view(lim: dict) -> dict:
         "undetermined": {ph: fmt_int(_get(lim, "undetermined", ph)) if _get(lim, "undetermined", ph) else None
                          for ph in _PHASES},
         "raw_value": lim.get("value"),
-        "voluntary": lim.get("legal") is False,
+        "binding": {ph: _get(lim, "binding", ph) is True for ph in _PHASES},
+        "notes": _binding_notes(lim),
     }
+
+
+def _binding_notes(lim: dict) -> list[dict]:
+    """Why a limit binds or is only a benchmark (catalogue section ``binding``), once per distinct
+    reason over the phases, from results.json ``binding_reason`` (docs/results.md)."""
+    notes: list[dict] = []
+    effective = lim.get("effective") or {}
+    for ph in _PHASES:
+        reason = _get(lim, "binding_reason", ph)
+        if reason in (None, "no_data"):
+            continue
+        key, params = reason, {}
+        if reason == "not_mandatory":
+            key = f"force_{lim.get('force')}"
+        elif reason == "other_jurisdiction":
+            params = {"code": _get(lim, "jurisdiction", "code") or DASH}
+        elif reason in ("not_in_force", "straddles_effective_date"):
+            key = reason if "all" in effective else f"{reason}_regime"
+            params = {"date": effective.get("all", DASH), "new": effective.get("new", DASH),
+                      "existing": effective.get("existing", DASH)}
+        elif reason == "superseded":
+            params = {"id": _get(lim, "superseded_by", ph) or DASH}
+        note = {"key": key, "params": params}
+        if note not in notes:
+            notes.append(note)
+    return notes
 
 
 def _endpoint_view(ep: dict) -> dict:

@@ -141,3 +141,47 @@ def test_every_limit_id_exists_and_fits_its_source(folder):
             limit = catalogue.get(limit_id)
             if source.height_m is not None and getattr(limit, "heights_m", None):
                 assert limit.heights_m[0] <= source.height_m <= limit.heights_m[-1]
+
+
+def _limits_by_id(folder: Path) -> dict[tuple, dict]:
+    import json
+
+    results = json.loads((folder / "expected" / "results.json").read_text(encoding="utf-8"))
+    return {(e["source"], lim["id"]): lim for e in results["endpoints"] for lim in e["limits"]}
+
+
+def test_textile_binding_limits_follow_force_jurisdiction_and_precedence():
+    """The Jiangsu plant (location_code 320281, sampled 2026-05-12 and 2026-09-16 per [[period]]):
+    the Shaoxing /T standard and GB 37822 Appendix A are benchmarks; DB32/4041 binds and supersedes
+    GB 16297; GB 13271 (a sector standard) binds the heater."""
+    limits = _limits_by_id(TEXTILE)
+    both = {"before": "not_mandatory", "after": "not_mandatory"}
+    for key in (("S1", "DB330621-T001-2013:PM:conc"), ("S1", "DB330621-T001-2013:oil_mist:conc"),
+                ("P1", "GB37822-2019:NMHC:inplant_1h"), ("P1", "GB37822-2019:NMHC:inplant_single")):
+        assert limits[key]["legal"] is False and limits[key]["binding_reason"] == both, key
+    # the Shaoxing standard is still compared: PM before 32.4, 28.7, 35.1 vs 30 → 2 runs above (README)
+    assert limits[("S1", "DB330621-T001-2013:PM:conc")]["exceedances"]["before"] == 2
+    for source, binder, superseded in (("S1", "DB32-4041-2021:NMHC:conc", "GB16297-1996:NMHC:conc:new"),
+                                       ("S1", "DB32-4041-2021:NMHC:rate", "GB16297-1996:NMHC:rate:new"),
+                                       ("boundary", "DB32-4041-2021:NMHC:fugitive", "GB16297-1996:NMHC:fugitive:new")):
+        assert limits[(source, binder)]["binding"] == {"before": True, "after": True}
+        assert limits[(source, superseded)]["superseded_by"] == {"before": binder, "after": binder}
+    # P1 run means before 9.28, 11.08, 8.3525 (e.g. (9.44 + 10.14 + 8.76 + 8.78) / 4 = 9.28) all
+    # exceed the DB32/4041 in-plant 1-h limit 6 mg/m3; after 3.62, 4.795, 2.985 do not
+    p1 = limits[("P1", "DB32-4041-2021:NMHC:inplant_1h")]
+    assert p1["legal"] is True and p1["exceedances"] == {"before": 3, "after": 0}
+    for pollutant in ("SO2", "NOx", "PM"):
+        assert limits[("S2", f"GB13271-2014:{pollutant}:conc:new")]["binding"] == {"before": True, "after": True}
+    assert limits[("S1", "DB32-4041-2021:NMHC:conc")]["measured_on"]["before"] == {
+        "first": "2026-05-12", "last": "2026-05-12", "from": "period"}
+
+
+@pytest.mark.parametrize("folder", [TEXTILE, CEMS], ids=lambda p: p.name)
+def test_at_most_one_binding_limit_per_endpoint_kind_and_phase(folder):
+    import json
+
+    results = json.loads((folder / "expected" / "results.json").read_text(encoding="utf-8"))
+    for endpoint in results["endpoints"]:
+        for phase in ("before", "after"):
+            kinds = [lim["id"].split(":")[2] for lim in endpoint["limits"] if lim["binding"][phase]]
+            assert len(kinds) == len(set(kinds)), (endpoint["source"], endpoint["pollutant"], phase, kinds)

@@ -62,10 +62,19 @@ class CaseInfo(_Model):
     location: Text | None = None
     # GB/T 2260 administrative code of the plant (province 320000, city 320200, county 320281):
     # which standards' jurisdiction covers it (verify.measure.binding); the province is checked there
-    location_code: Annotated[str, Field(pattern=r"^\d{6}$")] | None = None
+    location_code: str | None = None
     process: Text | None = None
     measures: list[Text] = []
     illustrative: bool = False  # data are illustrative (case studies), printed on every page
+
+    @field_validator("location_code", mode="before")
+    @classmethod
+    def _six_digits(cls, value: Any) -> Any:
+        text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else value
+        if text is not None and not (isinstance(text, str) and len(text) == 6 and text.isascii() and text.isdigit()):
+            raise ValueError(f"{value!r} is not a six-digit GB/T 2260 administrative code "
+                             "(e.g. 320000 Jiangsu Province, 320200 Wuxi City, 320281 Jiangyin City)")
+        return text
 
     @field_validator("timezone")
     @classmethod

@@ -231,8 +231,11 @@ def test_location_code_is_a_six_digit_gbt2260_code(tmp_path):
 
     case = load_case(with_code("320281"))
     assert case_block(case)["location_code"] == "320281"
-    with pytest.raises(CaseError, match="case.location_code"):
+    with pytest.raises(CaseError, match="case.location_code: '32028' is not a six-digit GB/T 2260"):
         load_case(with_code("32028"))
+    # an unquoted TOML integer is read as the same code
+    unquoted = MINIMAL.replace('factory = "某染整厂"', 'factory = "某染整厂"\nlocation_code = 320281')
+    assert load_case(make_case(tmp_path, unquoted)).manifest.case.location_code == "320281"
     # the form is right but 99 is no province: refused when the limits are weighed, naming the key
     with pytest.raises(InputError, match=r"case.toml \[case\] location_code: '990101'"):
         _binding_context(load_case(with_code("990101")), pd.DataFrame())

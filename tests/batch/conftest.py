@@ -29,9 +29,11 @@ def _tonnes(source, pollutant, t_a):
             "reduction_t_a": {"value": t_a, "unit": "t/a", "formula": "(E_before − E_after) × hours ÷ 1000"}}
 
 
-def _limit(lid, before, after):
+def _limit(lid, before, after, binding=True):
+    """A limit item; ``binding=False`` makes it a benchmark comparison (results.json ``binding``)."""
     return {"id": lid, "value": 1.0, "unit": "kg/h", "complies": {"before": before, "after": after},
-            "exceedances": {"before": 0 if before else 1, "after": 0 if after else 1}}
+            "exceedances": {"before": 0 if before else 1, "after": 0 if after else 1},
+            "binding": {"before": binding, "after": binding}, "legal": binding}
 
 
 def synthetic_programme() -> dict[str, dict]:
@@ -84,7 +86,8 @@ def synthetic_programme() -> dict[str, dict]:
         "schema": "verify.results/1",
         "case": {"id": "plant-c"},
         "endpoints": [_endpoint("S9", "SO2", "mass_rate", -4.0, [-20.0, 9.0],
-                                [_limit("L:SO2:rate", True, False)])],
+                                [_limit("L:SO2:rate", True, False),
+                                 _limit("T:SO2:rate", False, False, binding=False)])],
         "claims": [{"id": "C1", "source": "S9", "position": None, "pollutant": "SO2", "metric": "mass_rate",
                     "kind": "reduction", "claimed": 20, "verdict": "insufficient_data"}],
         "cobenefits": {"available": True,

@@ -114,6 +114,7 @@ def summary_frame(summaries: list[CaseSummary], failed: list[CaseRecord]) -> pd.
             "limits_judged_before": s.limits_judged["before"], "limits_complied_before": s.limits_complied["before"],
             "limits_judged_after": s.limits_judged["after"], "limits_complied_after": s.limits_complied["after"],
             "limits_exceeded_after": "; ".join(s.exceeded_after),
+            "benchmarks_missed_after": "; ".join(s.benchmarks_missed_after),
             **{f"reduction_t_a_{p}": s.t_per_a.get(p, math.nan) for p in pollutants},
             "co2_net_change_t_a": math.nan if s.co2_net_change_t_a is None else s.co2_net_change_t_a,
             **{f"inputs_{k}": s.inputs[k] for k in INPUT_TALLIES},

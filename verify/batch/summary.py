@@ -10,8 +10,12 @@ Definitions (also in docs/scale.md):
   ``reduction_pct`` with ``reduction_ci95`` (Fieller–Welch, results.md); for ``continuous``
   endpoints it is −``tests.hac_ols.effect_pct`` with the sign-flipped ``ci95`` (HAC OLS step
   effect; a fall of 30 % is a reduction of 30 %), and the method column says which.
-- **Compliance**: over every (endpoint, limit) pair of ``endpoints[].limits[]``, per phase, the
-  number judged (``complies[phase]`` not null) and the number complying.
+- **Compliance**: over every (endpoint, limit) pair of ``endpoints[].limits[]`` that binds the
+  plant in the phase (``binding[phase]`` true: a mandatory standard of the plant's jurisdiction in
+  force and first in precedence, docs/results.md "Binding limits"), per phase, the number judged
+  (``complies[phase]`` not null) and the number complying. Benchmark comparisons (recommended or
+  informative standards, campaign targets, other jurisdictions, superseded limits) are not
+  compliance and are not counted; ``benchmarks_missed_after`` lists them separately.
 - **Tonnes per year reduced**: ``cobenefits.pollutants[].reduction_t_a.value`` (t/a, =
   (E_before − E_after) × operating hours ÷ 1000, verify.measure.cobenefits) summed per pollutant
   within a case (over its sources); **CO2**: ``cobenefits.net_co2_change_t_a.value``, the net
@@ -82,6 +86,7 @@ class CaseSummary:
     limits_judged: dict[str, int]
     limits_complied: dict[str, int]
     exceeded_after: list[str]
+    benchmarks_missed_after: list[str]
     t_per_a: dict[str, float]
     co2_net_change_t_a: float | None
     inputs: dict[str, int]
@@ -134,22 +139,29 @@ def main_reductions(results: dict) -> list[Reduction]:
     return out
 
 
-def compliance(results: dict) -> tuple[dict[str, int], dict[str, int], list[str]]:
-    """(judged per phase, complying per phase, 'endpoint: limit id' not complied after)."""
+def _binds(limit: dict, phase: str) -> bool:
+    """Whether the limit binds the plant in the phase (results.json ``binding``)."""
+    return (limit.get("binding") or {}).get(phase) is True
+
+
+def compliance(results: dict) -> tuple[dict[str, int], dict[str, int], list[str], list[str]]:
+    """(judged per phase, complying per phase, 'endpoint: limit id' of binding limits not complied
+    after, the same for benchmark comparisons missed after), binding limits only in the counts."""
     judged = {"before": 0, "after": 0}
     complied = {"before": 0, "after": 0}
-    exceeded = []
+    exceeded, missed = [], []
     for endpoint in results.get("endpoints") or []:
         for limit in endpoint.get("limits") or []:
             verdicts = limit.get("complies") or {}
             for phase in ("before", "after"):
                 value = verdicts.get(phase)
-                if isinstance(value, bool):
+                if isinstance(value, bool) and _binds(limit, phase):
                     judged[phase] += 1
                     complied[phase] += value
             if verdicts.get("after") is False:
-                exceeded.append(f"{endpoint.get('source')} {endpoint.get('pollutant')}: {limit.get('id')}")
-    return judged, complied, exceeded
+                label = f"{endpoint.get('source')} {endpoint.get('pollutant')}: {limit.get('id')}"
+                (exceeded if _binds(limit, "after") else missed).append(label)
+    return judged, complied, exceeded, missed
 
 
 def _value(item) -> float | None:
@@ -183,7 +195,7 @@ def summarise_case(results: dict, results_path: str | None = None) -> CaseSummar
     for claim in claims:
         if claim.get("verdict") in counts:
             counts[claim["verdict"]] += 1
-    judged, complied, exceeded = compliance(results)
+    judged, complied, exceeded, missed = compliance(results)
     inputs = {key: 0 for key in INPUT_TALLIES}
     for item in results.get("inputs") or []:
         for key in INPUT_TALLIES:
@@ -211,6 +223,7 @@ def summarise_case(results: dict, results_path: str | None = None) -> CaseSummar
         statement_id=(verification or {}).get("statement_id") if isinstance(verification, dict) else None,
         claims=claims, verdict_counts=counts, reductions=main_reductions(results),
         limits_judged=judged, limits_complied=complied, exceeded_after=exceeded,
+        benchmarks_missed_after=missed,
         t_per_a=annual_reductions(results), co2_net_change_t_a=co2_net_change(results), inputs=inputs,
         qa_failed=qa_failed, qa_checks=len(qa), allowed_rejected=allowed, results_path=results_path,
         flags=flags,

@@ -422,3 +422,13 @@ def test_r38_unit_and_cell_text_are_bounded_before_parsing(case_dir):
     assert unit["reason"] == "unknown_unit" and "longer than" in unit["detail"] and len(unit["detail"]) < 200
     big = entry(ledger, "E7")
     assert (big["outcome"], big["reason"]) == ("rejected", "too_long") and big["raw"] == "1" * 5000  # raw kept whole
+
+
+def test_odour_index_is_never_read_as_odour_concentration(case_dir):
+    # 臭気指数 (odour index) = 10·log10(odour concentration) (悪臭防止法): an index of 25 is a
+    # concentration of 10**2.5 ≈ 316, so reading "25" as the concentration would understate it
+    # ~13-fold. The pollutant table does not alias it to odour concentration: the value is rejected.
+    make_case(case_dir, {"m.csv": long_csv(*C[:5], "S1,after,3,NMHC,12.6,mg/m3", "S1,after,4,臭気指数,25,无量纲")})
+    result, ledger = check(case_dir)
+    _rejected(result)
+    assert "unknown_pollutant" in entry(ledger, "E8")["reason"]

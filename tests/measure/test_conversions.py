@@ -98,6 +98,9 @@ def test_wet_dry():
     assert cv.flow_wet_to_dry(10000.0, 10.0) == pytest.approx(9000.0)
     assert math.isnan(cv.wet_to_dry(50.0, 100.0))
     assert math.isnan(cv.wet_to_dry(50.0, -1.0))
+    # Bws = H2O/100 where 0 ≤ H2O < 100 (normalize records "no usable h2o_pct" where it is NaN)
+    assert list(np.isnan(cv.moisture_fraction(np.array([0.0, 10.0, 99.9, 100.0, -1.0, np.nan])))) == [False] * 3 + [True] * 3
+    assert cv.moisture_fraction(10.0) == pytest.approx(0.1)
 
 
 def test_actual_to_standard_flow_gbt16157():

@@ -144,7 +144,9 @@ def flow_change_state(flow, from_state: str, to_state: str):
     return _out(_f(flow) / mass_conc_state_factor(from_state, to_state))
 
 
-def _bws(h2o_pct) -> np.ndarray:
+def moisture_fraction(h2o_pct) -> np.ndarray:
+    """Bws = H2O[%]/100, the water-vapour volume fraction of the gas; NaN where H2O ∉ [0, 100)
+    (a dry-basis conversion divides by 1 − Bws)."""
     b = _f(h2o_pct) / 100.0
     return np.where((b >= 0) & (b < 1), b, np.nan)
 
@@ -154,22 +156,22 @@ def wet_to_dry(conc_wet, h2o_pct):
 
     GB/T 16157-1996 (results on a dry basis) [K]; field guide §5. NaN where H2O ∉ [0, 100).
     """
-    return _out(_f(conc_wet) / (1.0 - _bws(h2o_pct)))
+    return _out(_f(conc_wet) / (1.0 - moisture_fraction(h2o_pct)))
 
 
 def dry_to_wet(conc_dry, h2o_pct):
     """Concentration in dry gas → wet gas: C_wet = C_dry · (1 − Bws)."""
-    return _out(_f(conc_dry) * (1.0 - _bws(h2o_pct)))
+    return _out(_f(conc_dry) * (1.0 - moisture_fraction(h2o_pct)))
 
 
 def flow_wet_to_dry(flow_wet, h2o_pct):
     """Wet gas flow → dry gas flow: Q_dry = Q_wet · (1 − Bws) (field guide §5; GB/T 16157 Qsn)."""
-    return _out(_f(flow_wet) * (1.0 - _bws(h2o_pct)))
+    return _out(_f(flow_wet) * (1.0 - moisture_fraction(h2o_pct)))
 
 
 def flow_dry_to_wet(flow_dry, h2o_pct):
     """Dry gas flow → wet gas flow: Q_wet = Q_dry / (1 − Bws)."""
-    return _out(_f(flow_dry) / (1.0 - _bws(h2o_pct)))
+    return _out(_f(flow_dry) / (1.0 - moisture_fraction(h2o_pct)))
 
 
 def _actual_factor(temp_c, pressure_kpa, state: str) -> np.ndarray:

@@ -40,6 +40,14 @@ Derived columns
     Why a derived value is NaN (no H2O for a wet value, no T/P for an actual value, …). Nothing is
     ever assumed silently.
 
+Steps (one function each, in this order): :func:`_read_rows` (units, basis, standard state),
+:func:`_unit_factor`, :func:`_wet_to_dry`, :func:`_to_reporting_state`, :func:`_mixing_ratio_to_mass`,
+:func:`_hydrocarbons_as_carbon`, :func:`_o2_corrected`, :func:`_dry_standard_flow`, :func:`_mass_rate`,
+:func:`_lab_checks`. The arithmetic is that of :mod:`verify.measure.conversions` (wet_to_dry,
+change_state, actual_to_standard_conc, ppmv_to_mg_m3, o2_correct, flow_wet_to_dry, flow_change_state,
+actual_to_standard_flow, mass_rate_kg_h), the functions its tests check, applied to whole arrays:
+there is no second copy of a formula here.
+
 Reading the basis: a row's ``basis`` (resolved by the intake from the unit or the case's
 ``concentration_basis``) says how the value was measured; where the intake left it empty the
 case's ``concentration_basis`` is used and the derivation says so. A ``standard-*`` basis refers to
@@ -48,6 +56,8 @@ the row's ``std_state``; where that is empty, the state of ``input_conditions`` 
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -167,20 +177,46 @@ def input_state(case: Case) -> str:
     return REPORTING_STATE[info.input_conditions or info.conditions]
 
 
-def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
-    """The canonical table plus the derived columns documented in the module docstring."""
+@dataclass
+class _Rows:
+    """The per-row inputs of one normalisation (read once), the states, and the notes the steps write."""
+
+    table: pd.DataFrame
+    case: Case
+    reporting: str  # the state results are reported at (R)
+    input: str  # the state a bare "standard" means (D)
+    deriv: _Notes
+    missing: _Notes
+    value: np.ndarray
+    unit: np.ndarray
+    group: np.ndarray
+    basis: np.ndarray
+    std_state: np.ndarray
+    h2o: np.ndarray
+    temp: np.ndarray
+    pres: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.value)
+
+    def is_group(self, name: str) -> np.ndarray:
+        return self.group == name
+
+    @property
+    def gas_conc(self) -> np.ndarray:
+        return self.is_group("mass_concentration") | self.is_group("volume_fraction") | self.is_group("carbon_fraction")
+
+    @property
+    def is_dimless(self) -> np.ndarray:  # odour concentration (无量纲): passed through unchanged
+        return self.is_group("dimensionless")
+
+
+def _read_rows(table: pd.DataFrame, case: Case) -> _Rows:
+    """Step 0: the inputs, each unit's group (an unknown unit key is an error), and the basis and
+    standard state of every row (the case's where the row has none, said in the derivation)."""
     n = len(table)
-    out = table.copy()
-    R = reporting_state(case)
-    D = input_state(case)
-    deriv, missing = _Notes(n), _Notes(n)
-
-    value = _col(table, "value")
     unit = _str(table, "unit")
-    h2o = _col(table, "h2o_pct")
-    temp = _col(table, "temp_c")
-    pres = _col(table, "pressure_kpa")
-
     unknown = np.flatnonzero(~_isin(unit, UNIT_KEYS))
     if len(unknown):
         i = int(unknown[0])
@@ -190,89 +226,110 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
             hint=f"known keys: {', '.join(UNIT_KEYS)}",
         )
     group = pd.Series(unit, dtype=object).map({k: g for k, (_, g) in UNIT_KEYS.items()}).to_numpy(dtype=object)
-    is_mass = group == "mass_concentration"
-    is_vol = group == "volume_fraction"
-    is_c = group == "carbon_fraction"
-    is_dimless = group == "dimensionless"  # odour concentration (无量纲): passed through unchanged
-    gas_conc = is_mass | is_vol | is_c
-    not_conc = ~(gas_conc | is_dimless)
-    missing.add(not_conc, "conc: unit is not a concentration")
+    rows = _Rows(table, case, reporting_state(case), input_state(case), _Notes(n), _Notes(n), _col(table, "value"),
+                 unit, group, _str(table, "basis"), _str(table, "std_state"), _col(table, "h2o_pct"),
+                 _col(table, "temp_c"), _col(table, "pressure_kpa"))
+    gas_conc = rows.gas_conc
+    rows.missing.add(~(gas_conc | rows.is_dimless), "conc: unit is not a concentration")
+    case_basis = case.manifest.case.concentration_basis
+    no_basis = rows.basis == ""
+    rows.basis = np.where(no_basis, case_basis, rows.basis)
+    rows.deriv.add(no_basis & gas_conc, f"basis from case concentration_basis ({case_basis})")
+    no_state = (rows.std_state == "") & np.char.startswith(rows.basis.astype(str), "standard")
+    rows.std_state = np.where(rows.std_state == "", rows.input, rows.std_state)
+    rows.deriv.add(no_state & rows.is_group("mass_concentration"), f"standard state from input conditions ({rows.input})")
+    return rows
 
-    # basis: the row's, else the case's concentration_basis (said in the derivation)
-    basis = _str(table, "basis")
-    no_basis = basis == ""
-    basis = np.where(no_basis, case.manifest.case.concentration_basis, basis)
-    deriv.add(no_basis & gas_conc, f"basis from case concentration_basis ({case.manifest.case.concentration_basis})")
-    std_state = _str(table, "std_state")
-    no_state = (std_state == "") & np.char.startswith(basis.astype(str), "standard")
-    std_state = np.where(std_state == "", D, std_state)
-    deriv.add(no_state & is_mass, f"standard state from input conditions ({D})")
 
-    # 1. unit prefix factor to mg/m3 | ppmv | ppmC: one pint factor per unit key
-    fac = np.full(n, np.nan)
-    target = {"mass_concentration": "mg/m3", "volume_fraction": "ppmv", "carbon_fraction": "ppmC", "dimensionless": "dimensionless"}
-    for u in _unique(unit):
-        m = unit == u
-        g = UNIT_KEYS[u][1]
-        if g in target:
-            f = factor(u, target[g])
-            fac[m] = f
-            if f != 1.0:
-                deriv.add(m, f"{u}→{target[g]} ×{f:g}")
+#: unit group → the unit its values are first brought to (one pint factor per unit key)
+_GROUP_TARGET = {"mass_concentration": "mg/m3", "volume_fraction": "ppmv", "carbon_fraction": "ppmC", "dimensionless": "dimensionless"}
 
-    # 2. wet → dry (any wet basis, any concentration kind)
-    deriv.add(is_dimless, "dimensionless (odour): no state or moisture conversion")
-    wet = _isin(basis, ["standard-wet", "actual-wet"]) & gas_conc
-    bad_h2o = wet & ~((h2o >= 0) & (h2o < 100))
-    fac = np.where(wet, fac / (1.0 - h2o / 100.0), fac)
-    fac[bad_h2o] = np.nan
-    deriv.add(wet & ~bad_h2o, "wet→dry ÷(1−h2o/100)")
-    missing.add(bad_h2o, "conc: wet value without a usable h2o_pct")
 
-    # 3. state (mass concentrations only; mixing ratios do not depend on T and P)
-    std = is_mass & _isin(basis, ["standard-dry", "standard-wet"])
-    for s in _unique(std_state[std]):
-        m = std & (std_state == s)
+def _unit_factor(rows: _Rows) -> np.ndarray:
+    """Step 1: the multiplier to mg/m3 | ppmv | ppmC of each row's unit (µg/m3 → mg/m3 ×0.001)."""
+    fac = np.full(rows.n, np.nan)
+    for u in _unique(rows.unit):
+        target = _GROUP_TARGET.get(UNIT_KEYS[u][1])
+        if target is None:
+            continue
+        m = rows.unit == u
+        f = factor(u, target)
+        fac[m] = f
+        if f != 1.0:
+            rows.deriv.add(m, f"{u}→{target} ×{f:g}")
+    return fac
+
+
+def _wet_to_dry(rows: _Rows, fac: np.ndarray) -> np.ndarray:
+    """Step 2: any wet concentration (mass or mixing ratio) → dry (:func:`conversions.wet_to_dry`)."""
+    rows.deriv.add(rows.is_dimless, "dimensionless (odour): no state or moisture conversion")
+    wet = _isin(rows.basis, ["standard-wet", "actual-wet"]) & rows.gas_conc
+    bad_h2o = wet & np.isnan(cv.moisture_fraction(rows.h2o))
+    rows.deriv.add(wet & ~bad_h2o, "wet→dry ÷(1−h2o/100)")
+    rows.missing.add(bad_h2o, "conc: wet value without a usable h2o_pct")
+    return np.where(wet, np.asarray(cv.wet_to_dry(fac, rows.h2o), dtype=float), fac)
+
+
+def _to_reporting_state(rows: _Rows, fac: np.ndarray) -> np.ndarray:
+    """Step 3: mass concentrations at a standard or the actual state → at the reporting state
+    (:func:`conversions.change_state`, :func:`conversions.actual_to_standard_conc`); mixing ratios
+    do not depend on T and P."""
+    R = rows.reporting
+    is_mass = rows.is_group("mass_concentration")
+    std = is_mass & _isin(rows.basis, ["standard-dry", "standard-wet"])
+    fac = fac.copy()
+    for s in _unique(rows.std_state[std]):
+        m = std & (rows.std_state == s)
         if s not in REPORTING_STATE.values():
-            raise UnitError(f"unknown std_state {s!r}", _location(table, int(np.flatnonzero(m)[0]), "std_state"))
+            raise UnitError(f"unknown std_state {s!r}", _location(rows.table, int(np.flatnonzero(m)[0]), "std_state"))
         if s != R:
-            f = cv.mass_conc_state_factor(s, R)
-            fac[m] *= f
-            deriv.add(m, f"{s}→{R} ×{f:.6g}")
-    act = is_mass & (basis == "actual-wet")
+            fac[m] = cv.change_state(fac[m], s, R)
+            rows.deriv.add(m, f"{s}→{R} ×{cv.mass_conc_state_factor(s, R):.6g}")
+    act = is_mass & (rows.basis == "actual-wet")
     t_r, p_r = state_tp(R)
-    act_f = np.asarray(cv.actual_to_standard_conc(np.ones(n), temp, pres, R), dtype=float)
+    act_f = np.asarray(cv.actual_to_standard_conc(np.ones(rows.n), rows.temp, rows.pres, R), dtype=float)
     bad_tp = act & np.isnan(act_f)
-    fac = np.where(act, fac * act_f, fac)
-    deriv.add(act & ~bad_tp, f"actual→{R} ×(273.15+t)/{t_r:g}·{p_r:g}/P")
-    missing.add(bad_tp, "conc: actual-condition value without temp_c/pressure_kpa")
+    rows.deriv.add(act & ~bad_tp, f"actual→{R} ×(273.15+t)/{t_r:g}·{p_r:g}/P")
+    rows.missing.add(bad_tp, "conc: actual-condition value without temp_c/pressure_kpa")
+    return np.where(act, fac * act_f, fac)
 
-    # 4. volume fraction → mg/m3 at the reporting state, or → ppmC when 'as C'
+
+def _mixing_ratio_to_mass(rows: _Rows, fac: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 4: ppmv of a known species → mg/m3 at the reporting state (:func:`conversions.ppmv_to_mg_m3`);
+    ppmC and ppmv "as C" stay ppmC. Returns the factors, ``conc_unit`` and ``conc_as``."""
+    table, R = rows.table, rows.reporting
+    is_mass, is_vol, is_c = rows.is_group("mass_concentration"), rows.is_group("volume_fraction"), rows.is_group("carbon_fraction")
     as_sp = _str(table, "as_species")
     pollutant = _str(table, "pollutant")
-    conc_unit = np.where(is_c, "ppmC", np.where(is_mass, "mg/m3", np.where(is_dimless, "dimensionless", "")))
+    conc_unit = np.where(is_c, "ppmC", np.where(is_mass, "mg/m3", np.where(rows.is_dimless, "dimensionless", "")))
     conc_as = np.where(is_c, "C", as_sp).astype(object)
     vol_c = is_vol & (as_sp == "C")
     conc_unit = np.where(vol_c, "ppmC", conc_unit)
-    deriv.add(vol_c, "ppmv as C = ppmC")
-    by_pollutant = pollutant_species()
+    rows.deriv.add(vol_c, "ppmv as C = ppmC")
     table_sp = species_table()
-    sp = np.where(as_sp != "", as_sp, pd.Series(pollutant, dtype=object).map(by_pollutant).fillna("").to_numpy(dtype=object))
+    sp = np.where(as_sp != "", as_sp, pd.Series(pollutant, dtype=object).map(pollutant_species()).fillna("").to_numpy(dtype=object))
     vm = molar_volume_l_per_mol(R)
+    fac = fac.copy()
     for s in _unique(sp[is_vol & ~vol_c]):
         m = is_vol & ~vol_c & (sp == s)
         if s not in table_sp:
             fac[m] = np.nan
-            missing.add(m, "conc: ppmv of a mixture or unknown species needs as_species (see verify/measure/data/species.csv)")
+            rows.missing.add(m, "conc: ppmv of a mixture or unknown species needs as_species (see verify/measure/data/species.csv)")
             continue
         mm = table_sp[s].molar_mass
-        fac[m] *= mm / vm
+        fac[m] = cv.ppmv_to_mg_m3(fac[m], mm, R)
         conc_unit[m] = "mg/m3"
         conc_as[m] = np.where(as_sp[m] != "", as_sp[m], np.where(pollutant[m] == s, "", s))
-        deriv.add(m, f"ppmv→mg/m3 ×M/Vm ({s} M={mm:.3f} g/mol, Vm={vm:.3f} L/mol at {R})")
+        rows.deriv.add(m, f"ppmv→mg/m3 ×M/Vm ({s} M={mm:.3f} g/mol, Vm={vm:.3f} L/mol at {R})")
+    return fac, conc_unit, conc_as
 
-    # 4b. a hydrocarbon sum reported as carbon (NMHC, THC: HJ 38-2017) but given as a compound
-    # (as propane, as CH4) → as C by the carbon it contains; limits for these sums are as C
+
+def _hydrocarbons_as_carbon(rows: _Rows, fac: np.ndarray, conc_unit: np.ndarray, conc_as: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Step 5: a hydrocarbon sum reported as carbon (NMHC, THC: HJ 38-2017) but given in mg/m3 as a
+    compound (as propane, as CH4) → as C by the carbon it contains; limits for these sums are as C."""
+    pollutant = _str(rows.table, "pollutant")
+    table_sp = species_table()
+    fac, conc_as = fac.copy(), conc_as.copy()
     for s in _unique(conc_as[(conc_unit == "mg/m3") & (conc_as != "") & (conc_as != "C")]):
         m = (conc_unit == "mg/m3") & (conc_as == s) & np.isin(pollutant, sorted(CARBON_BASIS_POLLUTANTS))
         if not m.any() or s not in table_sp or table_sp[s].n_carbon <= 0 or s in ("CO", "CO2"):
@@ -280,114 +337,168 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
         f, how = _as_c_factor(table_sp[s])
         fac[m] *= f
         conc_as[m] = "C"
-        deriv.add(m, f"as {s}→as C ×{f:.6g} ({how})")
+        rows.deriv.add(m, f"as {s}→as C ×{f:.6g} ({how})")
+    return fac, conc_as
 
-    conc = value * fac
-    missing.add(np.isnan(value) & ~not_conc, "conc: no value")
-    conc_state = np.where((conc_unit == "") | is_dimless, "", f"{R}-dry")
 
-    out["conc"] = conc
-    out["conc_unit"] = pd.Series(conc_unit, index=table.index, dtype="string").mask(lambda s: s == "")
-    out["conc_as"] = pd.Series(conc_as, index=table.index, dtype="string").mask(lambda s: s == "")
-    out["conc_state"] = pd.Series(conc_state, index=table.index, dtype="string").mask(lambda s: s == "")
-
-    # 5. O2 correction to the source's reference O2
-    o2 = _col(table, "o2_pct")
-    src = _str(table, "source")
-    conc_o2 = np.full(n, np.nan)
-    ref_col = np.full(n, np.nan)
-    sources = case.sources
+def _o2_corrected(rows: _Rows, conc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Step 6: ``conc`` corrected to each source's reference O2 (:func:`conversions.o2_correct`);
+    returns ``conc_o2`` and ``o2_ref_pct``."""
+    o2 = _col(rows.table, "o2_pct")
+    src = _str(rows.table, "source")
+    conc_o2 = np.full(rows.n, np.nan)
+    ref_col = np.full(rows.n, np.nan)
+    gas_conc = rows.gas_conc
     for s in _unique(src):
-        source = sources.get(s)
+        source = rows.case.sources.get(s)
         if source is None or source.reference_o2_pct is None:
             continue
         m = (src == s) & ~np.isnan(conc) & gas_conc
-        ref = source.reference_o2_pct
+        ref, ambient = source.reference_o2_pct, source.o2_ambient_pct
         ref_col[src == s] = ref
-        res = np.asarray(cv.o2_correct(conc[m], o2[m], ref, source.o2_ambient_pct, source.o2_cap_pct), dtype=float)
+        res = np.asarray(cv.o2_correct(conc[m], o2[m], ref, ambient, source.o2_cap_pct), dtype=float)
         conc_o2[m] = res
         no_o2 = m.copy()
         no_o2[m] = np.isnan(o2[m])
         bad = m.copy()
         bad[m] = np.isnan(res) & ~np.isnan(o2[m])
         cap = f", measured O2 capped at {source.o2_cap_pct:g}" if source.o2_cap_pct is not None else ""
-        deriv.add(m & ~no_o2 & ~bad, f"O2 → {ref:g} % ×({source.o2_ambient_pct:g}−{ref:g})/({source.o2_ambient_pct:g}−O2){cap}")
-        missing.add(no_o2, "conc_o2: no o2_pct")
-        missing.add(bad, f"conc_o2: O2 not below {source.o2_ambient_pct:g} %")
-    out["conc_o2"] = conc_o2
-    out["o2_ref_pct"] = ref_col
+        rows.deriv.add(m & ~no_o2 & ~bad, f"O2 → {ref:g} % ×({ambient:g}−{ref:g})/({ambient:g}−O2){cap}")
+        rows.missing.add(no_o2, "conc_o2: no o2_pct")
+        rows.missing.add(bad, f"conc_o2: O2 not below {ambient:g} %")
+    return conc_o2, ref_col
 
-    # 6. flow → dry m3/h at the reporting state
-    flow = _col(table, "flow")
-    funit = _str(table, "flow_unit")
-    fbasis = _str(table, "flow_basis")
-    fstate = _str(table, "flow_std_state")
+
+def _flow_m3_h(rows: _Rows, flow: np.ndarray) -> np.ndarray:
+    """Step 7a: each flow in m3/h (one pint factor per flow unit); NaN without a flow_unit."""
+    funit = _str(rows.table, "flow_unit")
     has_flow = ~np.isnan(flow)
-    q = np.full(n, np.nan)
+    q = np.full(rows.n, np.nan)
     for u in _unique(funit[has_flow]):
         m = has_flow & (funit == u)
         if u == "":
-            missing.add(m, "flow: no flow_unit")
+            rows.missing.add(m, "flow: no flow_unit")
             continue
         if u not in UNIT_KEYS or UNIT_KEYS[u][1] != "volume_flow":
-            raise UnitError(f"flow_unit {u!r} is not a volume flow", _location(table, int(np.flatnonzero(m)[0]), "flow_unit"))
+            raise UnitError(f"flow_unit {u!r} is not a volume flow", _location(rows.table, int(np.flatnonzero(m)[0]), "flow_unit"))
         f = factor(u, "m3/h")
         q[m] = flow[m] * f
         if f != 1.0:
-            deriv.add(m, f"flow {u}→m3/h ×{f:g}")
+            rows.deriv.add(m, f"flow {u}→m3/h ×{f:g}")
+    return q
+
+
+def _dry_standard_flow(rows: _Rows) -> np.ndarray:
+    """Step 7: flow → dry m3/h at the reporting state: wet → dry (:func:`conversions.flow_wet_to_dry`),
+    standard state → reporting state (:func:`conversions.flow_change_state`), actual → reporting
+    state (:func:`conversions.actual_to_standard_flow`)."""
+    flow = _col(rows.table, "flow")
+    fbasis = _str(rows.table, "flow_basis")
+    has_flow = ~np.isnan(flow)
+    q = _flow_m3_h(rows, flow)
     no_fbasis = has_flow & (fbasis == "")
     q[no_fbasis] = np.nan
-    missing.add(no_fbasis, "flow: no flow_basis (standard-dry | standard-wet | actual-wet)")
+    rows.missing.add(no_fbasis, "flow: no flow_basis (standard-dry | standard-wet | actual-wet)")
     fwet = has_flow & _isin(fbasis, ["standard-wet", "actual-wet"])
-    bad_fh2o = fwet & ~((h2o >= 0) & (h2o < 100))
-    q = np.where(fwet, q * (1.0 - h2o / 100.0), q)
-    q[bad_fh2o] = np.nan
-    deriv.add(fwet & ~bad_fh2o, "flow wet→dry ×(1−h2o/100)")
-    missing.add(bad_fh2o, "flow: wet flow without a usable h2o_pct")
+    bad_fh2o = fwet & np.isnan(cv.moisture_fraction(rows.h2o))
+    q = np.where(fwet, np.asarray(cv.flow_wet_to_dry(q, rows.h2o), dtype=float), q)
+    rows.deriv.add(fwet & ~bad_fh2o, "flow wet→dry ×(1−h2o/100)")
+    rows.missing.add(bad_fh2o, "flow: wet flow without a usable h2o_pct")
+    return _flow_to_reporting_state(rows, q, fbasis, has_flow)
+
+
+def _flow_to_reporting_state(rows: _Rows, q: np.ndarray, fbasis: np.ndarray, has_flow: np.ndarray) -> np.ndarray:
+    """Step 7b: dry flows at a standard state (:func:`conversions.flow_change_state`) or at the actual
+    state (:func:`conversions.actual_to_standard_flow`) → at the reporting state."""
+    R, D, table = rows.reporting, rows.input, rows.table
+    fstate = _str(table, "flow_std_state")
     fstd = has_flow & _isin(fbasis, ["standard-dry", "standard-wet"])
-    no_fstate = fstd & (fstate == "")
+    rows.deriv.add(fstd & (fstate == ""), f"flow standard state from input conditions ({D})")
     fstate = np.where(fstate == "", D, fstate)
-    deriv.add(no_fstate, f"flow standard state from input conditions ({D})")
     for s in _unique(fstate[fstd]):
         m = fstd & (fstate == s)
         if s not in REPORTING_STATE.values():
             raise UnitError(f"unknown flow_std_state {s!r}", _location(table, int(np.flatnonzero(m)[0]), "flow_std_state"))
         if s != R:
             q[m] = np.asarray(cv.flow_change_state(q[m], s, R))
-            deriv.add(m, f"flow {s}→{R}")
+            rows.deriv.add(m, f"flow {s}→{R}")
     fact = has_flow & (fbasis == "actual-wet")
-    qa = np.asarray(cv.actual_to_standard_flow(q, temp, pres, R), dtype=float)
+    t_r, p_r = state_tp(R)
+    qa = np.asarray(cv.actual_to_standard_flow(q, rows.temp, rows.pres, R), dtype=float)
     bad_ftp = fact & np.isnan(qa) & ~np.isnan(q)
     q = np.where(fact, qa, q)
-    deriv.add(fact & ~bad_ftp & ~np.isnan(q), f"flow actual→{R} ×{t_r:g}/(273.15+t)·P/{p_r:g}")
-    missing.add(bad_ftp, "flow: actual flow without temp_c/pressure_kpa")
-    out["flow_sd_m3_h"] = q
+    rows.deriv.add(fact & ~bad_ftp & ~np.isnan(q), f"flow actual→{R} ×{t_r:g}/(273.15+t)·P/{p_r:g}")
+    rows.missing.add(bad_ftp, "flow: actual flow without temp_c/pressure_kpa")
+    return q
 
-    # 7. mass rate from the measured dry standard concentration (never the O2-corrected one)
+
+def _mass_rate(rows: _Rows, conc: np.ndarray, conc_unit: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Step 8: mass rate from the measured dry standard concentration (never the O2-corrected one),
+    :func:`conversions.mass_rate_kg_h`, for mg/m3 values."""
     mass_ok = conc_unit == "mg/m3"
     rate = np.where(mass_ok, np.asarray(cv.mass_rate_kg_h(conc, q), dtype=float), np.nan)
-    deriv.add(mass_ok & ~np.isnan(rate), "mass rate = conc×flow_sd×1e-6")
-    is_stack = _isin(src, [s.id for s in case.manifest.source if s.kind == "stack"])
-    missing.add(is_stack & mass_ok & ~np.isnan(conc) & np.isnan(q) & ~has_flow, "mass_rate: no flow")
-    missing.add(is_stack & (conc_unit == "ppmC") & has_flow, "mass_rate: not computed for ppmC values")
+    rows.deriv.add(mass_ok & ~np.isnan(rate), "mass rate = conc×flow_sd×1e-6")
+    src = _str(rows.table, "source")
+    has_flow = ~np.isnan(_col(rows.table, "flow"))
+    is_stack = _isin(src, [s.id for s in rows.case.manifest.source if s.kind == "stack"])
+    rows.missing.add(is_stack & mass_ok & ~np.isnan(conc) & np.isnan(q) & ~has_flow, "mass_rate: no flow")
+    rows.missing.add(is_stack & (conc_unit == "ppmC") & has_flow, "mass_rate: not computed for ppmC values")
+    return rate
+
+
+def _relative_check(lab: np.ndarray, tool: np.ndarray) -> tuple[np.ndarray, pd.arrays.BooleanArray]:
+    """lab / tool − 1 (NaN where not finite) and whether it is more than :data:`CHECK_TOLERANCE` off."""
+    chk = lab / tool - 1.0
+    chk[~np.isfinite(chk)] = np.nan
+    return chk, pd.array(np.where(np.isnan(chk), None, np.abs(chk) > CHECK_TOLERANCE), dtype="boolean")
+
+
+def _lab_checks(rows: _Rows, fac: np.ndarray, conc_o2: np.ndarray, rate: np.ndarray) -> dict:
+    """Step 9: the lab's O2-corrected value (put through the same conversion as ``value``) and its
+    emission rate, against the tool's."""
+    lab_o2_raw = _col(rows.table, "value_o2ref")
+    lab_rate = _col(rows.table, "rate_reported")
+    o2chk, o2bad = _relative_check(lab_o2_raw * fac, conc_o2)
+    rchk, rbad = _relative_check(lab_rate, rate)
+    rows.missing.add(~np.isnan(lab_o2_raw) & np.isnan(o2chk), "o2ref_check: nothing to compare (no conc_o2)")
+    rows.missing.add(~np.isnan(lab_rate) & np.isnan(rchk), "rate_check: nothing to compare (no mass rate)")
+    return {"o2ref_check": o2chk, "o2ref_mismatch": o2bad, "rate_check": rchk, "rate_mismatch": rbad}
+
+
+def _text_column(values: np.ndarray, index) -> pd.Series:
+    return pd.Series(values, index=index, dtype="string").mask(lambda s: s == "")
+
+
+def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
+    """The canonical table plus the derived columns documented in the module docstring."""
+    rows = _read_rows(table, case)
+    fac = _unit_factor(rows)
+    fac = _wet_to_dry(rows, fac)
+    fac = _to_reporting_state(rows, fac)
+    fac, conc_unit, conc_as = _mixing_ratio_to_mass(rows, fac)
+    fac, conc_as = _hydrocarbons_as_carbon(rows, fac, conc_unit, conc_as)
+    conc = rows.value * fac
+    not_conc = ~(rows.gas_conc | rows.is_dimless)
+    rows.missing.add(np.isnan(rows.value) & ~not_conc, "conc: no value")
+    conc_state = np.where((conc_unit == "") | rows.is_dimless, "", f"{rows.reporting}-dry")
+    conc_o2, ref_col = _o2_corrected(rows, conc)
+    q = _dry_standard_flow(rows)
+    rate = _mass_rate(rows, conc, conc_unit, q)
+    checks = _lab_checks(rows, fac, conc_o2, rate)
+
+    out = table.copy()
+    out["conc"] = conc
+    out["conc_unit"] = _text_column(conc_unit, table.index)
+    out["conc_as"] = _text_column(conc_as, table.index)
+    out["conc_state"] = _text_column(conc_state, table.index)
+    out["conc_o2"] = conc_o2
+    out["o2_ref_pct"] = ref_col
+    out["flow_sd_m3_h"] = q
     out["mass_rate_kg_h"] = rate
-
-    # 8. cross-checks of lab-reported values
-    lab_o2 = _col(table, "value_o2ref") * fac
-    o2chk = lab_o2 / conc_o2 - 1.0
-    o2chk[~(np.isfinite(o2chk))] = np.nan
-    lab_rate = _col(table, "rate_reported")
-    rchk = lab_rate / rate - 1.0
-    rchk[~(np.isfinite(rchk))] = np.nan
-    out["o2ref_check"] = o2chk
-    out["o2ref_mismatch"] = pd.array(np.where(np.isnan(o2chk), None, np.abs(o2chk) > CHECK_TOLERANCE), dtype="boolean")
-    out["rate_check"] = rchk
-    out["rate_mismatch"] = pd.array(np.where(np.isnan(rchk), None, np.abs(rchk) > CHECK_TOLERANCE), dtype="boolean")
-    missing.add(~np.isnan(_col(table, "value_o2ref")) & np.isnan(o2chk), "o2ref_check: nothing to compare (no conc_o2)")
-    missing.add(~np.isnan(lab_rate) & np.isnan(rchk), "rate_check: nothing to compare (no mass rate)")
-
-    out["derivation"] = deriv.series(table.index)
-    out["missing"] = missing.series(table.index)
+    for name, values in checks.items():
+        out[name] = values
+    out["derivation"] = rows.deriv.series(table.index)
+    out["missing"] = rows.missing.series(table.index)
     for name, dtype in DERIVED_COLUMNS.items():
         if str(out[name].dtype) != dtype:
             out[name] = out[name].astype(dtype)

@@ -107,15 +107,18 @@ def test_r07_ppm_of_particulate_matter_is_rejected(case_dir):
     assert entry(ledger, "E8")["reason"] == "mixing_ratio_of_particles"
 
 
-def test_r07_ppm_of_a_gas_without_a_known_molar_mass_is_not_turned_into_mg(case_dir, tmp_path):
-    # a gas the species table cannot convert (TVOC: no single molar mass) keeps its ppm value but gets
-    # no mg/m3 concentration; it shows as a failed QA check, never as a guessed number
-    make_case(case_dir, {"m.csv": long_csv(*C[:5], "S1,after,3,NMHC,12.6,mg/m3", "S1,after,4,TVOC,5,ppm")})
-    rows = _normalized(case_dir, tmp_path)
-    tvoc = [r for r in rows if r["pollutant"] == "TVOC"]
-    assert len(tvoc) == 1 and tvoc[0]["conc"] == "" and tvoc[0]["missing"]
-    result, _ = check(case_dir)
-    assert result.exit_code == 0 and "TVOC" in result.output and "failed" in result.output
+def test_r07_ppm_of_a_gas_sum_without_a_species_is_rejected(case_dir, tmp_path):
+    # a sum of gases (TVOC, NMHC) has no single molar mass: its ppm means nothing without the species
+    # it is expressed as, so a bare ppm is rejected, never turned into mg/m3 and never assumed "as C"
+    # (issue 15 item 1); with the species it converts: TVOC 5 ppm as toluene (C7H8, M = 7 × 12.011 +
+    # 8 × 1.008 = 92.141 g/mol) = 5 × 92.141/22.41397 = 20.554 mg/m3 as toluene at 0 °C
+    make_case(case_dir, {"m.csv": long_csv(*C[:5], "S1,after,3,NMHC,12.6,mg/m3", "S1,after,4,TVOC,5,ppm", "S1,after,4,NMHC,5,ppm")})
+    result, ledger = check(case_dir)
+    _rejected(result)
+    assert entry(ledger, "E8", "value")["reason"] == entry(ledger, "E9", "value")["reason"] == "no_reporting_species"
+    make_case(case_dir, {"m.csv": long_csv(*C[:5], "S1,after,3,NMHC,12.6,mg/m3", "S1,after,4,TVOC,5,ppm as C7H8")})
+    tvoc = [r for r in _normalized(case_dir, tmp_path) if r["pollutant"] == "TVOC"]
+    assert len(tvoc) == 1 and float(tvoc[0]["conc"]) == pytest.approx(20.554, abs=1e-3) and tvoc[0]["conc_as"] == "toluene"
 
 
 def test_r38_pint_dos_unit_is_rejected(case_dir):

@@ -3,6 +3,12 @@
 # Used by tests/sources/test_parse_grid_equivalence.py as the reference the faster parse_grid must
 # equal cell for cell. Do not edit except to keep it importable; it uses reference_cells.py (the
 # frozen cells.py of the same commit).
+#
+# Edited since, for intended changes of outcome that parse_grid made after the freeze (marked
+# "issue 15"): the reporting species (the 'as' column and defaults, header and unit species, the
+# rejection of an organic-carbon sum in ppm without one) goes through the same
+# verify.sources.layout._slot_species and verify.sources.species functions as parse_grid, and a
+# header unit and a unit column agree when only one states a species (aliases.units_agree).
 # 
 
 """A grid (CSV or sheet) → canonical rows + ledger entries + tally, for long and wide layouts.
@@ -54,13 +60,16 @@ if "_verify_reference_cells" not in _sys.modules:
 parse_datetime_series = _sys.modules["_verify_reference_cells"].parse_datetime_series
 parse_number_series = _sys.modules["_verify_reference_cells"].parse_number_series
 from verify.sources.grid import SheetGrid, column_letter
-from verify.sources.headers import NUMERIC_FIELDS, ColumnRole, read_headers
+from verify.sources.headers import FILE_COLUMNS, NUMERIC_FIELDS, ColumnRole, read_headers
+from verify.sources.aliases import units_agree  # issue 15
+from verify.sources.layout import _slot_species  # issue 15
+from verify.sources.species import known_species, label_species  # issue 15
 from verify.sources.ledger import FileTally, entries_frame
 
 ACCEPTED, FLAGGED, REJECTED, BLANK = 0, 1, 2, -1
 #: Below this many rows the per-cell Python path is faster than setting up vectorised pandas/arrow work.
 SMALL = 2000
-LABEL_DEFAULTS = ("source", "phase", "position", "run", "sample", "pollutant", "unit", "method", "basis", "flow_unit", "flag")
+LABEL_DEFAULTS = ("source", "phase", "position", "run", "sample", "pollutant", "unit", "method", "basis", "flow_unit", "flag", "as")  # issue 15: "as"
 VALUE_UNIT_KINDS = ("mass_conc", "mixing_ratio")
 #: HJ 212-2017 data flags: N valid; T over range (kept, flagged); the others mark invalid data.
 HJ212_VALID, HJ212_KEPT, HJ212_INVALID = {"N"}, {"T"}, {"F", "M", "S", "D", "C", "B"}
@@ -254,10 +263,10 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     sheet = grid.sheet
     hdr = read_headers(grid, spec)
     loc = Location(file=grid.file, sheet=sheet)
-    bad_defaults = sorted(set(spec.defaults) - set(LABEL_DEFAULTS))
+    bad_defaults = sorted({FILE_COLUMNS.get(k, k) for k in spec.defaults} - set(LABEL_DEFAULTS))  # issue 15
     if bad_defaults:
         raise InputError(f"[[file]] defaults: {', '.join(bad_defaults)} cannot be defaulted (only {', '.join(LABEL_DEFAULTS)})", loc)
-    defaults = {k: str(v) for k, v in spec.defaults.items()}
+    defaults = {FILE_COLUMNS.get(k, k): str(v) for k, v in spec.defaults.items()}  # issue 15
     generic: dict[str, ColumnRole] = {}
     per_pol: dict[str, dict[str, ColumnRole]] = {}
     for role in hdr.roles:
@@ -267,7 +276,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             per_pol.setdefault(role.pollutant, {})[role.field] = role
         else:
             generic[role.field] = role
-    for field in ("source", "phase", "position", "run", "sample", "pollutant", "unit", "method", "basis", "flow_unit", "flag"):
+    for field in LABEL_DEFAULTS:  # issue 15: includes "as"
         if field in generic and field in defaults:
             defaults.pop(field)  # defaults fill only columns the file lacks
     long_ok = "value" in generic and ("pollutant" in generic or "pollutant" in defaults)
@@ -432,6 +441,12 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     method = text_col("method")
     flag = text_col("flag")
     flag_up = None if flag is None else _omap(flag, lambda v: None if v is None else str(v).upper())
+    as_text = text_col("as")  # issue 15: the reporting species
+    as_keys = None
+    if as_text is not None:
+        as_keys, unknown = label_species(as_text.to_numpy(dtype=object), has_value)
+        if unknown:
+            unknown_error("as", unknown, as_text, f"name a reporting species: {', '.join(known_species())} (or 以丙烷计, プロパン換算, as C3H8)")
 
     # ---------------------------------------------------------------- quantity columns
     def numbers(role: ColumnRole, field: str) -> _Cells:
@@ -543,7 +558,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             if vrole.unit is not None and "unit" in generic:
                 # a unit column that says otherwise than the header: which one is right?
                 col_units = _Units.from_texts(unit_col, unit_of)
-                differs = col_units.attr(lambda u: isinstance(u, UnitInfo) and u != vrole.unit).astype(bool)
+                differs = col_units.attr(lambda u: isinstance(u, UnitInfo) and not units_agree(u, vrole.unit)).astype(bool)  # issue 15
                 vcells.mark(differs, REJECTED, "unit_conflict", f"the unit column disagrees with the header unit {vrole.unit_text!r}")
         elif unit_col is not None:
             units = _Units.from_texts(unit_col, unit_of)
@@ -562,6 +577,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         vcells.mark(is_info & (ukind == "mixing_ratio") & particles, REJECTED, "mixing_ratio_of_particles",
                     "a gas mixing ratio (ppm/ppb) of particulate matter cannot be converted to a mass concentration")
         ukey = units.attr(lambda u: u.key if isinstance(u, UnitInfo) else None).astype(object)
+        species_of_slot = _slot_species(vcells, vrole, units, ukind, pkeys, as_keys, layout == "long" and "as" in generic)  # issue 15
         aux: dict[str, _Cells] = {}
         for f in _AUX_FIELDS:
             if f not in roles:
@@ -618,7 +634,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             for f in sorted(HJ212_INVALID):
                 vcells.mark(present & (fa == f), FLAGGED, f"flag_{f}", f"HJ 212 flag {f}: invalid data, counted and not used")
             vcells.mark(present & ~known, REJECTED, "unknown_flag", "flag is not an HJ 212-2017 data flag")
-        slots.append((vcells, pkeys, aux, ukey, units))
+        slots.append((vcells, pkeys, aux, ukey, units, species_of_slot))
         all_cells.append(vcells)
 
     # hidden rows: every value in them flagged
@@ -687,11 +703,10 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     for cells in run_cells.values():
         _tag(run_reasons, cells, np.ones(n, dtype=bool))
     tables = []
-    species = pollutant_species()
     src_a, ph_a, pos_a = source.to_numpy(dtype=object), phase.to_numpy(dtype=object), position.to_numpy(dtype=object)
     run_a, sam_a = run.to_numpy(dtype=object), sample.to_numpy(dtype=object)
     basis_a = basis_row.to_numpy(dtype=object)
-    for vcells, pkeys, aux, ukey, units in slots:
+    for vcells, pkeys, aux, ukey, units, species_of_slot in slots:
         keep = vcells.usable & ~rejected_row
         if not keep.any():
             continue
@@ -699,7 +714,6 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         col = vcells.role.col
         u_basis = units.attr(lambda u: getattr(u, "basis", None))[idx]
         u_state = units.attr(lambda u: getattr(u, "std_state", None))[idx]
-        u_species = units.attr(lambda u: getattr(u, "as_species", None))[idx]
         wet = ctx.concentration_basis == "standard-wet"
         basis = np.where(basis_a[idx] != None, basis_a[idx],  # noqa: E711
                          np.where(u_basis != None, u_basis,  # noqa: E711
@@ -708,7 +722,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         std_state = np.where(u_state != None, u_state,  # noqa: E711
                              np.where(pd.Series(basis).str.startswith("standard").to_numpy(dtype=bool), ctx.input_std_state, None))
         pol = pkeys[idx]
-        as_sp = np.where(u_species != None, u_species, np.array([species.get(p) for p in pol], dtype=object))  # noqa: E711
+        as_sp = species_of_slot[idx]  # issue 15
         reasons_own = vcells.reason[idx]
         other = np.full(n, "", dtype=object)
         for ac in aux.values():

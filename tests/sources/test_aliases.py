@@ -10,7 +10,7 @@ from verify.case import FileSpec
 from verify.errors import InputError
 from verify.sources.aliases import header_aliases, labels, lookup_unit, norm, pollutant_aliases, pollutant_species, unit_aliases
 from verify.sources.canonical import CANONICAL_COLUMNS
-from verify.sources.headers import classify_column
+from verify.sources.headers import FILE_COLUMNS, classify_column
 
 # Every header word listed under **Headers** in shared/spec/case-format.md, with its column.
 CONTRACT_HEADERS = {
@@ -37,9 +37,11 @@ def test_contract_header_words(word, column):
 def test_every_canonical_input_column_has_an_alias():
     wanted = {"source", "phase", "run", "sample", "pollutant", "value", "unit", "method", "start", "end", "flag", "o2_pct",
               "h2o_pct", "temp_c", "pressure_kpa", "flow", "flow_unit", "load_pct", "lod", "range", "position", "basis",
-              "value_o2ref", "rate_reported"}
+              "value_o2ref", "rate_reported", "as"}
     assert wanted <= {a.column for a in header_aliases().values()}
-    assert {a.column for a in header_aliases().values()} <= set(CANONICAL_COLUMNS)
+    # 'as' (the reporting species) is the file's name of the table column as_species
+    assert {a.column for a in header_aliases().values()} - {"as"} <= set(CANONICAL_COLUMNS)
+    assert FILE_COLUMNS == {"as_species": "as"} and "as_species" in CANONICAL_COLUMNS
 
 
 def test_flow_basis_from_header_words():

@@ -9,6 +9,7 @@ becomes a canonical unit key plus the reference state it implies (reliability.md
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
 import functools
 from dataclasses import dataclass
@@ -77,8 +78,18 @@ def pollutant_aliases() -> dict[str, str]:
 
 @functools.cache
 def pollutant_species() -> dict[str, str | None]:
-    """Canonical pollutant key → default ``as_species`` (NMHC/THC → C per HJ 38-2017, NOx → NO2)."""
+    """Canonical pollutant key → default ``as_species`` (NMHC/THC → C per HJ 38-2017, NOx → NO2).
+    For the sums of :func:`pollutant_sums` it applies to mass concentrations only: their mixing
+    ratios need a stated reporting species (:mod:`verify.sources.species`)."""
     return {row["key"]: (row["as_species"] or None) for row in _read("pollutants.csv")}
+
+
+@functools.cache
+def pollutant_sums() -> dict[str, str | None]:
+    """Canonical pollutant key → ``carbon`` (an organic-carbon sum reported as C: NMHC, THC, VOC),
+    ``mixture`` (a sum of compounds: TVOC, BTEX) or ``None`` (a single substance): the ``sum`` column
+    of ``pollutants.csv``. A mixing ratio of a sum means nothing without its reporting species."""
+    return {row["key"]: (row["sum"] or None) for row in _read("pollutants.csv")}
 
 
 @functools.cache
@@ -133,6 +144,14 @@ def unit_aliases() -> dict[str, UnitInfo]:
     return out
 
 
+def units_agree(a: UnitInfo, b: UnitInfo) -> bool:
+    """Whether two unit meanings (a header's and a unit column's) agree: equal, or equal but for a
+    reporting species only one of them states (``ppm`` and ``ppm as C3H8``)."""
+    if a.as_species is None or b.as_species is None:
+        return dataclasses.replace(a, as_species=None) == dataclasses.replace(b, as_species=None)
+    return a == b
+
+
 def unit_suggestions(text: str, n: int = 3) -> list[str]:
     """Close known unit spellings for an unknown unit (difflib), as written in the table."""
     table = unit_aliases()
@@ -157,6 +176,9 @@ def lookup_unit(text: object, location: Location | None = None) -> UnitInfo:
         raise InputError(f"unknown unit {raw[:40]!r}: longer than {MAX_UNIT_CHARS} characters", location)
     info = unit_aliases().get(key)
     if info is None:
+        qualified = _species_qualified_unit(raw, location)
+        if qualified is not None:
+            return qualified
         hint = unit_suggestions(raw)
         raise InputError(
             f"unknown unit {raw!r}" + (f" (did you mean {', '.join(repr(h) for h in hint)}?)" if hint else ""),
@@ -164,3 +186,27 @@ def lookup_unit(text: object, location: Location | None = None) -> UnitInfo:
             hint="units are read through verify/sources/data/unit_aliases.csv",
         )
     return info
+
+
+def _species_qualified_unit(raw: str, location: Location | None) -> UnitInfo | None:
+    """A concentration (or mass-rate) unit qualified by its reporting species (``ppm as C3H8``,
+    ``ppm(以丙烷计)``, ``mg/m3,以碳计``, ``kg/h,以碳计``) → the unit's meaning with ``as_species`` set; ``None`` if the text is not of
+    that shape. An unknown species, a species on a non-concentration unit, or one that contradicts
+    the unit (``ppmC as propane``) is an :class:`InputError`."""
+    from verify.sources.species import known_species, split_unit_species
+
+    split = split_unit_species(raw)
+    if split is None:
+        return None
+    unit_text, sp = split
+    info = unit_aliases().get(norm(unit_text))
+    if info is None:
+        return None
+    if sp.key is None:
+        raise InputError(f"unknown reporting species {sp.name!r} in unit {raw!r}", location,
+                         hint=f"known species (verify/sources/data/species_aliases.csv): {', '.join(known_species())}")
+    if info.kind not in ("mass_conc", "mixing_ratio", "mass_rate"):
+        raise InputError(f"unit {raw!r}: a reporting species belongs to a concentration or mass-rate unit, not to {unit_text!r}", location)
+    if info.as_species is not None and info.as_species != sp.key:
+        raise InputError(f"unit {raw!r}: {unit_text!r} is as {info.as_species} but the text says as {sp.name}", location)
+    return dataclasses.replace(info, as_species=sp.key)

@@ -32,6 +32,11 @@ from verify.sources.aliases import (
 from verify.sources.canonical import CANONICAL_COLUMNS
 from verify.sources.cells import clean_text
 from verify.sources.grid import SheetGrid, column_letter, range_address
+from verify.sources.species import SpeciesText, peel_header_species, species_phrase, split_unit_species
+
+#: Column names of a file that are not canonical table columns: ``as`` (the reporting species) fills
+#: ``as_species``. ``[[file]] columns`` and ``defaults`` may use either name.
+FILE_COLUMNS = {"as_species": "as"}
 
 #: Fields a pollutant-specific (wide) column can hold.
 POLLUTANT_FIELDS = ("value", "value_o2ref", "rate_reported", "lod", "range")
@@ -68,6 +73,8 @@ class ColumnRole:
     unit_error: str | None = None  # header unit present but unknown: values are rejected with this
     implies: tuple[tuple[str, str], ...] = ()
     ambiguous_with: str | None = None
+    species: str | None = None  # reporting species named in the header outside the unit (以碳计, プロパン換算)
+    species_error: str | None = None  # the header names a species that is not known: values are rejected with this
 
     @property
     def letter(self) -> str:
@@ -174,23 +181,24 @@ def classify_column(col: int, header: str, spec: FileSpec) -> ColumnRole:
     """The role of one column from its joined header text."""
     header = clean_text(header)[0]
     explicit = {norm(k): v for k, v in spec.columns.items()}
-    name, unit_text = _split_unit(header)
+    name, unit_text, species = _split_unit_and_species(header)
     match = None
     for candidate, unit_kept in ((header, False), (name, True)):
         target = explicit.get(norm(candidate))
         if target is not None:
-            if target in CANONICAL_COLUMNS:
+            target = FILE_COLUMNS.get(target, target)
+            if target in CANONICAL_COLUMNS or target in FILE_COLUMNS.values():
                 match = (target, None, (), None)
             elif target in set(pollutant_aliases().values()):
                 match = ("value", target, (), None)
             else:
                 raise InputError(
-                    f"[[file]] columns: {target!r} is neither a canonical column nor a pollutant key",
+                    f"[[file]] columns: {target!r} is neither a canonical column (or 'as') nor a pollutant key",
                     Location(file=spec.path, sheet=spec.sheet),
                 )
             unit_text = unit_text if unit_kept else None
             break
-    if match is None and unit_text is not None:
+    if match is None and (unit_text is not None or species is not None):
         match = _match_name(name)
     if match is None:
         match = _match_name(header)
@@ -206,7 +214,23 @@ def classify_column(col: int, header: str, spec: FileSpec) -> ColumnRole:
             unit_error = exc.message
         if unit is not None and unit.kind not in ALLOWED_UNIT_KINDS[fld]:
             unit, unit_error = None, f"unit {unit_text!r} in the header is not a unit for {fld}"
-    return ColumnRole(col, header, fld, pol, unit, unit_text, unit_error, implies, ambiguous)
+    sp_key = species.key if species is not None else None
+    sp_error = f"unknown reporting species {species.name!r} in the header" if species is not None and sp_key is None else None
+    return ColumnRole(col, header, fld, pol, unit, unit_text, unit_error, implies, ambiguous, sp_key, sp_error)
+
+
+def _split_unit_and_species(header: str) -> tuple[str, str | None, SpeciesText | None]:
+    """(name, unit text, reporting species) of a header: ``非甲烷总烃(ppm,以丙烷计)`` keeps the species
+    in the unit text (read by :func:`verify.sources.aliases.lookup_unit`); ``非甲烷总烃(以碳计)(mg/m3)``,
+    ``非甲烷总烃(mg/m3)(以碳计)`` and ``NMHC プロパン換算 (ppm)`` give it separately."""
+    name, unit_text = _split_unit(header)
+    species = None
+    if unit_text is not None and split_unit_species(unit_text) is None:
+        species = species_phrase(unit_text, bare=False)
+        if species is not None:  # the bracket held only the species: the unit, if any, is before it
+            name, unit_text = _split_unit(name)
+    name, in_name = peel_header_species(name)
+    return name, unit_text, species or in_name
 
 
 def read_headers(grid: SheetGrid, spec: FileSpec) -> HeaderResult:

@@ -37,17 +37,18 @@ import pyarrow.compute as pc
 from verify.case import Case, FileSpec, normalise_label
 from verify.errors import InputError, Location
 from verify.sources.aliases import (UnitInfo, labels, lookup_unit, norm, particulate_pollutants, pollutant_aliases,
-                                    pollutant_species)
+                                    units_agree)
 from verify.sources.canonical import TEXT_COLUMNS, arrow_text_array
 from verify.sources.cells import arrow_text, cell_types, parse_datetime_series, parse_number_array
 from verify.sources.grid import SheetGrid, column_letter
-from verify.sources.headers import NUMERIC_FIELDS, ColumnRole, read_headers
+from verify.sources.headers import FILE_COLUMNS, NUMERIC_FIELDS, ColumnRole, read_headers
 from verify.sources.ledger import FileTally, entries_frame
+from verify.sources.species import known_species, label_species, resolve_species
 
 ACCEPTED, FLAGGED, REJECTED, BLANK = 0, 1, 2, -1
 #: Below this many rows the per-cell Python path is faster than setting up vectorised pandas/arrow work.
 SMALL = 2000
-LABEL_DEFAULTS = ("source", "phase", "position", "run", "sample", "pollutant", "unit", "method", "basis", "flow_unit", "flag")
+LABEL_DEFAULTS = ("source", "phase", "position", "run", "sample", "pollutant", "unit", "method", "basis", "flow_unit", "flag", "as")
 VALUE_UNIT_KINDS = ("mass_conc", "mixing_ratio")
 #: HJ 212-2017 data flags: N valid; T over range (kept, flagged); the others mark invalid data.
 HJ212_VALID, HJ212_KEPT, HJ212_INVALID = {"N"}, {"T"}, {"F", "M", "S", "D", "C", "B"}
@@ -334,10 +335,10 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     sheet = grid.sheet
     hdr = read_headers(grid, spec)
     loc = Location(file=grid.file, sheet=sheet)
-    bad_defaults = sorted(set(spec.defaults) - set(LABEL_DEFAULTS))
+    bad_defaults = sorted({FILE_COLUMNS.get(k, k) for k in spec.defaults} - set(LABEL_DEFAULTS))
     if bad_defaults:
         raise InputError(f"[[file]] defaults: {', '.join(bad_defaults)} cannot be defaulted (only {', '.join(LABEL_DEFAULTS)})", loc)
-    defaults = {k: str(v) for k, v in spec.defaults.items()}
+    defaults = {FILE_COLUMNS.get(k, k): str(v) for k, v in spec.defaults.items()}
     generic: dict[str, ColumnRole] = {}
     per_pol: dict[str, dict[str, ColumnRole]] = {}
     for role in hdr.roles:
@@ -347,7 +348,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             per_pol.setdefault(role.pollutant, {})[role.field] = role
         else:
             generic[role.field] = role
-    for field in ("source", "phase", "position", "run", "sample", "pollutant", "unit", "method", "basis", "flow_unit", "flag"):
+    for field in LABEL_DEFAULTS:
         if field in generic and field in defaults:
             defaults.pop(field)  # defaults fill only columns the file lacks
     long_ok = "value" in generic and ("pollutant" in generic or "pollutant" in defaults)
@@ -521,6 +522,12 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     method = text_col("method")
     flag = text_col("flag")
     flag_up = None if flag is None else _omap(flag, lambda v: None if v is None else str(v).upper())
+    as_text = text_col("as")  # the reporting species (as C, as propane): verify.sources.species
+    as_keys = None
+    if as_text is not None:
+        as_keys, unknown = label_species(as_text.to_numpy(dtype=object), has_value)
+        if unknown:
+            unknown_error("as", unknown, as_text, f"name a reporting species: {', '.join(known_species())} (or 以丙烷计, プロパン換算, as C3H8)")
 
     # ---------------------------------------------------------------- quantity columns
     def numbers(role: ColumnRole, field: str) -> _Cells:
@@ -640,7 +647,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             if vrole.unit is not None and "unit" in generic:
                 # a unit column that says otherwise than the header: which one is right?
                 col_units = _Units.from_texts(unit_col, unit_of)
-                differs = col_units.attr(lambda u: isinstance(u, UnitInfo) and u != vrole.unit).astype(bool)
+                differs = col_units.attr(lambda u: isinstance(u, UnitInfo) and not units_agree(u, vrole.unit)).astype(bool)
                 vcells.mark(differs, REJECTED, "unit_conflict", f"the unit column disagrees with the header unit {vrole.unit_text!r}")
         elif unit_col is not None:
             units = _Units.from_texts(unit_col, unit_of)
@@ -659,6 +666,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         vcells.mark(is_info & (ukind == "mixing_ratio") & particles, REJECTED, "mixing_ratio_of_particles",
                     "a gas mixing ratio (ppm/ppb) of particulate matter cannot be converted to a mass concentration")
         ukey = units.attr(lambda u: u.key if isinstance(u, UnitInfo) else None).astype(object)
+        species = _slot_species(vcells, vrole, units, ukind, pkeys, as_keys, layout == "long" and "as" in generic)
         aux: dict[str, _Cells] = {}
         for f in _AUX_FIELDS:
             if f not in roles:
@@ -712,7 +720,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             for f in sorted(HJ212_INVALID):
                 vcells.mark(flag_present & flag_invalid[f], FLAGGED, f"flag_{f}", f"HJ 212 flag {f}: invalid data, counted and not used")
             vcells.mark(flag_present & ~flag_known, REJECTED, "unknown_flag", "flag is not an HJ 212-2017 data flag")
-        slots.append((vcells, pkeys, aux, ukey, units))
+        slots.append((vcells, pkeys, aux, ukey, units, species))
         all_cells.append(vcells)
 
     # hidden rows: every value in them flagged
@@ -794,13 +802,12 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     for cells in run_cells.values():
         _tag(run_reasons, cells, np.ones(n, dtype=bool))
     tables = []
-    species = pollutant_species()
     src_a, ph_a, pos_a = source.to_numpy(dtype=object), phase.to_numpy(dtype=object), position.to_numpy(dtype=object)
     run_a, sam_a = run.to_numpy(dtype=object), sample.to_numpy(dtype=object)
     basis_a = basis_row.to_numpy(dtype=object)
     method_a = method.to_numpy(dtype=object) if method is not None else None
     columns_out: dict[str, list] = {}
-    for vcells, pkeys, aux, ukey, units in slots:
+    for vcells, pkeys, aux, ukey, units, species in slots:
         keep = vcells.usable & ~rejected_row
         if not keep.any():
             continue
@@ -808,7 +815,6 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         col = vcells.role.col
         u_basis = units.attr(lambda u: getattr(u, "basis", None))[idx]
         u_state = units.attr(lambda u: getattr(u, "std_state", None))[idx]
-        u_species = units.attr(lambda u: getattr(u, "as_species", None))[idx]
         wet = ctx.concentration_basis == "standard-wet"
         basis = np.where(basis_a[idx] != None, basis_a[idx],  # noqa: E711
                          np.where(u_basis != None, u_basis,  # noqa: E711
@@ -817,7 +823,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         std_state = np.where(u_state != None, u_state,  # noqa: E711
                              np.where(_map_codes(basis, _is_standard).astype(bool), ctx.input_std_state, None))
         pol = pkeys[idx]
-        as_sp = np.where(u_species != None, u_species, _map_codes(pol, species.get))  # noqa: E711
+        as_sp = species[idx]
         reasons_own = vcells.reason[idx]
         other = np.full(n, "", dtype=object)
         for ac in aux.values():
@@ -857,6 +863,22 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             columns_out.setdefault(k, []).append(v)
     table = _table(columns_out, grid.file, sheet)
     return ParsedSheet(table, entries, tally)
+
+
+def _slot_species(vcells: _Cells, vrole: ColumnRole, units: _Units, ukind: np.ndarray, pkeys: np.ndarray,
+                  as_keys: np.ndarray | None, as_for_all: bool) -> np.ndarray:
+    """The reporting species of one pollutant slot's rows (:func:`verify.sources.species.resolve_species`
+    from the unit, the header and the ``as`` column or default); the values it cannot accept are rejected."""
+    n = len(pkeys)
+    if vrole.species_error:
+        vcells.mark(np.ones(n, dtype=bool), REJECTED, "unknown_reporting_species", vrole.species_error)
+        return np.full(n, None, dtype=object)
+    from_unit = units.attr(lambda u: u.as_species if isinstance(u, UnitInfo) else None).astype(object)
+    from_header = np.full(n, vrole.species, dtype=object)
+    species, code, detail = resolve_species([from_unit, from_header], pkeys, ukind == "mixing_ratio", as_keys, as_for_all)
+    for c in sorted(set(code[code != ""])):
+        vcells.mark(code == c, REJECTED, c, detail)
+    return species
 
 
 def _is_standard(basis: object) -> bool:

@@ -161,6 +161,9 @@ class Source(_Model):
     limits: list[str] = []
     design_flow_m3_h: Annotated[float, Field(gt=0)] | None = None
     description: Text | None = None
+    #: a second concentration endpoint in ppmC (metric concentration_ppmc) beside the mgC/m3 one,
+    #: for ppmC limits (大気汚染防止法施行規則 別表第五の二); docs/case-format.md
+    report_ppmc: bool = False
 
     @model_validator(mode="after")
     def _fugitive_has_role(self) -> "Source":

@@ -212,7 +212,7 @@ def ledger_block(ledger, allowed_rejected: bool) -> dict:
 RESULT_COLUMNS = (
     "file", "sheet", "row", "source", "position", "phase", "run", "sample", "start", "pollutant", "as_species",
     "value", "censored", "lod", "unit", "basis", "std_state", "method", "flag", "o2_pct", "h2o_pct", "flow",
-    "load_pct", "raw", "status", "conc", "conc_unit", "conc_as", "conc_o2", "flow_sd_m3_h", "mass_rate_kg_h",
+    "load_pct", "raw", "status", "conc", "conc_unit", "conc_as", "conc_ppmc", "conc_o2", "flow_sd_m3_h", "mass_rate_kg_h",
     "o2ref_check", "o2ref_mismatch", "rate_check", "rate_mismatch", "missing",
 )
 

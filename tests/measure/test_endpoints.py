@@ -127,18 +127,39 @@ def test_continuous_readings(make_case, canon):
 
 
 def test_mixed_units_is_an_error(make_case, canon):
+    """TVOC (a sum of compounds) in ppmC before (carbon mass, as C) and in ppm as toluene after (mass as
+    toluene) are not the same quantity: one endpoint cannot hold both."""
     case = make_case("JP")
-    rows = [dict(source="S1", phase="before", run="1", pollutant="VOC", value=600.0, unit="ppmC"),
-            dict(source="S1", phase="after", run="1", pollutant="VOC", value=60.0, unit="mg/m3", as_species="C")]
-    with pytest.raises(InputError, match="mixes conc_unit"):
+    rows = [dict(source="S1", phase="before", run="1", pollutant="TVOC", value=600.0, unit="ppmC"),
+            dict(source="S1", phase="after", run="1", pollutant="TVOC", value=60.0, unit="ppmv", as_species="toluene")]
+    with pytest.raises(InputError, match="mixes conc_as"):
         build_endpoints(normalize(canon(rows), case), case)
 
 
-def test_ppmc_endpoint_unit(make_case, canon):
+def test_ppmc_is_carbon_mass_with_a_rate(make_case, canon):
+    """600 ppmC → 600 × 12.011/22.41397 = 321.523 mgC/m3 (0 °C); × 10 000 m3/h × 1e-6 = 3.21523 kg/h as C."""
     case = make_case("JP")
     rows = [dict(source="S1", phase=p, run="1", pollutant="VOC", value=v, unit="ppmC", **FLOW) for p, v in [("before", 600.0), ("after", 200.0)]]
     eps = build_endpoints(normalize(canon(rows), case), case)
-    assert [(e.metric, e.unit, e.as_species) for e in eps] == [("concentration", "ppmC", "C")]
+    assert [(e.metric, e.unit, e.as_species) for e in eps] == [("concentration", "mg/m3", "C"), ("mass_rate", "kg/h", "C")]
+    assert eps[0].before.values[0] == pytest.approx(321.523, abs=1e-3)
+    assert eps[1].before.values[0] == pytest.approx(3.21523, abs=1e-5)
+
+
+def test_report_ppmc_adds_the_ppmc_endpoint(make_case, canon):
+    """report_ppmc = true: a concentration_ppmc endpoint (600 and 200 ppmC as measured) beside the
+    mgC/m3 one; an NMHC row in mgC/m3 gives 53.587 mgC/m3 × 22.41397/12.011 = 100.000 ppmC."""
+    case = make_case("JP", sources=[{"id": "S1", "kind": "stack", "report_ppmc": True}])
+    rows = [dict(source="S1", phase=p, run="1", pollutant="VOC", value=v, unit="ppmC", **FLOW) for p, v in [("before", 600.0), ("after", 200.0)]]
+    rows += [dict(source="S1", phase="before", run="1", pollutant="NMHC", value=53.5871, unit="mg/m3", as_species="C", **FLOW)]
+    eps = build_endpoints(normalize(canon(rows), case), case)
+    voc = {e.metric: e for e in eps if e.pollutant == "VOC"}
+    assert sorted(voc) == ["concentration", "concentration_ppmc", "mass_rate"]
+    assert (voc["concentration_ppmc"].unit, voc["concentration_ppmc"].as_species) == ("ppmC", "C")
+    assert voc["concentration_ppmc"].before.values == (600.0,) and voc["concentration_ppmc"].after.values == (200.0,)
+    nmhc = {e.metric: e for e in eps if e.pollutant == "NMHC"}
+    assert nmhc["concentration_ppmc"].before.values[0] == pytest.approx(100.0, abs=1e-4)
+    assert len({e.key for e in eps}) == len(eps)  # (source, position, pollutant, metric) unique
 
 
 def test_sorted_by_key(make_case, canon):

@@ -71,8 +71,15 @@ def test_applicable_limits_filters_and_checks(cat):
     assert [l.id for l in got] == ["DB32-4041-2021:NMHC:conc", "GB16297-1996:NMHC:conc:new"]
     assert [l.id for l in applicable_limits(src, "NMHC", "mass_rate", cat)] == ["GB16297-1996:NMHC:rate:new"]
     assert applicable_limits(src, "NMHC", "concentration_o2", cat) == []
+    # a ppmC limit (別表第五の二) judges the ppmC endpoint, which a source asks for with report_ppmc
+    jp = Source(id="S2", kind="stack", report_ppmc=True, limits=["JP-APCA-VOC-chemdryer:VOC:conc"])
+    assert applicable_limits(jp, "VOC", "concentration", cat, unit="mg/m3", as_species="C") == []
+    assert [l.id for l in applicable_limits(jp, "VOC", "concentration_ppmc", cat, unit="ppmC", as_species="C")] == [
+        "JP-APCA-VOC-chemdryer:VOC:conc"]
     with pytest.raises(UnitError, match="JP-APCA-VOC-chemdryer:VOC:conc is in ppmC"):
-        applicable_limits(Source(id="S2", kind="stack", limits=["JP-APCA-VOC-chemdryer:VOC:conc"]), "VOC", "concentration", cat, unit="mg/m3")
+        applicable_limits(jp, "VOC", "concentration_ppmc", cat, unit="mg/m3")
+    with pytest.raises(InputError, match="which is in ppmC, but the source does not set report_ppmc = true"):
+        applicable_limits(Source(id="S2", kind="stack", limits=["JP-APCA-VOC-chemdryer:VOC:conc"]), "VOC", "concentration", cat)
 
 
 @pytest.mark.parametrize(

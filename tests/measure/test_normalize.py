@@ -70,11 +70,11 @@ def test_ppm_and_ppmc(make_case, canon):
         dict(source="S1", phase="before", run="1", pollutant="SO2", value=10.0, unit="ppmv"),
         # NOx 100 ppbv → 0.1 ppmv as NO2 → 0.1 × 46.005/22.41397 = 0.205252 mg/m3, as NO2
         dict(source="S1", phase="before", run="1", pollutant="NOx", value=100.0, unit="ppbv"),
-        # 600 ppmC stays ppmC (JP VOC limits are in ppmC)
+        # 600 ppmC → carbon mass: 600 × 12.011/22.41397 (0.535871 mgC/m3 per ppmC at 0 °C) = 321.523 mgC/m3
         dict(source="S1", phase="before", run="1", pollutant="VOC", value=600.0, unit="ppmC"),
         # ppmv of a mixture without as_species cannot be converted
         dict(source="S1", phase="before", run="1", pollutant="NMHC", value=5.0, unit="ppmv"),
-        # NMHC 5 ppmv as propane = 15 ppmC → mg/m3 as C (HJ 38-2017 basis): 15 × 12.011/22.41397
+        # NMHC 5 ppmv as propane = 5 × 3 = 15 ppmC → mg/m3 as C (HJ 38-2017 basis): 15 × 12.011/22.41397
         # = 8.03807 (published: 0.5359 mgC/m3 per ppmC, × 15 = 8.0385); equivalently 5 × 44.097/22.41397
         # = 9.83695 mg/m3 as propane × 3·12.011/44.097 (0.817130)
         dict(source="S1", phase="before", run="1", pollutant="NMHC", value=5.0, unit="ppmv", as_species="propane", sample="b"),
@@ -82,10 +82,12 @@ def test_ppm_and_ppmc(make_case, canon):
     n = normalize(t, case)
     assert n["conc"].iloc[0] == pytest.approx(28.5795, abs=1e-3) and n["conc_unit"].iloc[0] == "mg/m3"
     assert n["conc"].iloc[1] == pytest.approx(0.205252, abs=1e-5) and n["conc_as"].iloc[1] == "NO2"
-    assert n["conc"].iloc[2] == 600.0 and n["conc_unit"].iloc[2] == "ppmC" and n["conc_as"].iloc[2] == "C"
+    assert n["conc"].iloc[2] == pytest.approx(321.523, abs=1e-3) and n["conc_unit"].iloc[2] == "mg/m3" and n["conc_as"].iloc[2] == "C"
+    assert "ppmC→mgC/m3 ×12.011/Vm (Vm=22.414 L/mol at normal)" in n["derivation"].iloc[2]
     assert math.isnan(n["conc"].iloc[3]) and "as_species" in n["missing"].iloc[3]
     assert n["conc"].iloc[4] == pytest.approx(8.03807, abs=1e-4) and n["conc_as"].iloc[4] == "C"
-    assert "as propane→as C ×0.81713" in n["derivation"].iloc[4]
+    assert "ppmv as propane→ppmC ×3 (carbon atoms of C3H8)" in n["derivation"].iloc[4]
+    assert n["conc_ppmc"].isna().all()  # no source asks for report_ppmc
 
 
 def test_hydrocarbon_sums_given_as_a_compound_become_as_carbon(make_case, canon):
@@ -222,3 +224,42 @@ def test_mass_rate_matches_gbt16157_written_out(make_case, canon, c, q, t, p, h2
     t_ref = 273.15 if conditions == "CN" else 293.15
     assert n["conc"] == pytest.approx(csn * 273.15 / t_ref, rel=1e-9)
     assert n["conc_o2"] == pytest.approx(n["conc"] * 12 / (21 - o2), rel=1e-9)
+
+
+def test_normalize_runs_the_tested_conversions(make_case, canon, monkeypatch):
+    """Issue 15 item 9: the functions tests/measure/test_conversions.py checks are the ones normalize
+    runs (no inline copy of a formula): each is replaced by a spy that records the call and returns
+    the real result, and every path below must go through it."""
+    from verify.measure import conversions as cv
+
+    names = ("wet_to_dry", "flow_wet_to_dry", "ppmv_to_mg_m3", "ppmv_to_ppmc", "ppmc_to_mgc_m3", "mgc_m3_to_ppmc",
+             "change_state", "actual_to_standard_conc", "actual_to_standard_flow", "flow_change_state", "o2_correct",
+             "mass_rate_kg_h")
+    calls: set[str] = set()
+    for name in names:
+        real = getattr(cv, name)
+        monkeypatch.setattr(cv, name, lambda *a, _n=name, _r=real, **k: (calls.add(_n), _r(*a, **k))[1])
+    case = make_case(sources=[{"id": "S1", "kind": "stack", "reference_o2_pct": 9, "report_ppmc": True}])
+    wet_flow = dict(flow=20000.0, flow_unit="m3/h", flow_basis="actual-wet", temp_c=150.0, pressure_kpa=100.0, h2o_pct=8.0)
+    n = normalize(canon([
+        dict(source="S1", phase="before", run="1", pollutant="PM", value=45.0, basis="standard-wet", o2_pct=12.0, **wet_flow),
+        dict(source="S1", phase="before", run="2", pollutant="PM", value=10.0, basis="actual-wet", **wet_flow),
+        dict(source="S1", phase="before", run="3", pollutant="PM", value=10.0, std_state="epa",
+             flow=15000.0, flow_unit="m3/h", flow_basis="standard-dry", flow_std_state="epa"),
+        dict(source="S1", phase="before", run="4", pollutant="SO2", value=10.0, unit="ppmv"),
+        dict(source="S1", phase="before", run="5", pollutant="NMHC", value=100.0, unit="ppmv", as_species="propane"),
+        dict(source="S1", phase="before", run="6", pollutant="NMHC", value=60.0, as_species="C"),
+    ]), case)
+    assert calls == set(names)
+    # the spies changed nothing: 45 mg/m3 wet at 8 % H2O → 45/0.92 = 48.913; 100 ppm as propane → 160.761 mgC/m3
+    assert n["conc"].iloc[0] == pytest.approx(48.913, abs=1e-3) and n["conc"].iloc[4] == pytest.approx(160.761, abs=1e-3)
+    # conc_ppmc (report_ppmc): 300 ppmC as measured; 60 mgC/m3 × 22.41397/12.011 (1.866120) = 111.967 ppmC
+    assert n["conc_ppmc"].iloc[4] == pytest.approx(300.0) and n["conc_ppmc"].iloc[5] == pytest.approx(111.967, abs=1e-3)
+
+
+def test_a_sum_as_a_carbon_free_species_has_no_concentration(make_case, canon):
+    # NMHC "as NO2" has no carbon to count: no concentration, the reason is said, nothing converted
+    n = normalize(canon([dict(source="S1", phase="before", run="1", pollutant="NMHC", value=5.0, unit="ppmv", as_species="NO2")]),
+                  make_case())
+    assert math.isnan(n["conc"].iloc[0]) and "NO2 is not an organic compound" in n["missing"].iloc[0]
+    assert n["conc_unit"].isna().all() and n["derivation"].isna().all()

@@ -14,8 +14,10 @@ Rules
   moisture) is left out and listed in ``PhaseRuns.excluded``; the reason is in the normalized
   table's ``missing`` column.
 * Metrics of stacks: ``concentration`` (``conc``), ``concentration_o2`` (``conc_o2``, only where
-  the source sets ``reference_o2_pct``), ``mass_rate`` (``mass_rate_kg_h``, where any run has one).
-  Values measured in ppmC stay in ppmC. One endpoint never mixes units or bases (an error).
+  the source sets ``reference_o2_pct``), ``mass_rate`` (``mass_rate_kg_h``, where any run has one),
+  ``concentration_ppmc`` (``conc_ppmc``, in ppmC, only where the source sets ``report_ppmc`` and
+  the pollutant is as carbon). Values measured in ppmC are carbon mass (mgC/m3, ``as`` C) in
+  ``concentration``. One endpoint never mixes units or bases (an error).
 * ``removal_efficiency``: per phase, inlet and outlet mass-rate runs paired by equal run id,
   100·(1 − out/in); a pair with a non-detect outlet is censored (η is then a lower bound); a pair
   with a non-detect or zero inlet has no meaningful η and is left out: non-detect inlets are listed
@@ -59,7 +61,7 @@ def natural_key(text: str) -> tuple:
 #: The normalized columns the endpoints read (the rows of each endpoint are copied with these only).
 ENDPOINT_COLUMNS = ("file", "sheet", "row", "source", "position", "pollutant", "run", "sample", "start", "phase",
                     "flag", "status", "censored", "load_pct", "conc", "conc_o2", "mass_rate_kg_h", "conc_unit",
-                    "conc_as")
+                    "conc_as", "conc_ppmc")
 
 
 def key_text(col: pd.Series) -> pd.Series:
@@ -163,16 +165,24 @@ def _label(source: str, position: str | None, pollutant: str) -> str:
     return f"{source}{'/' + position if position else ''} {pollutant}"
 
 
-def _stack_endpoints(rows: pd.DataFrame, source: Source, position: str | None, pollutant: str, tz: str) -> list[EndpointData]:
-    label = _label(source.id, position, pollutant)
-    unit = _one(rows, "conc_unit", label) or "mg/m3"
-    as_sp = _one(rows, "conc_as", label)
-    out = []
+def _stack_metrics(rows: pd.DataFrame, source: Source, unit: str) -> list[tuple[str, str, str]]:
+    """(metric, normalized column, unit) of a stack's endpoints for one pollutant (module docstring)."""
     metrics = [("concentration", "conc", unit)]
     if source.reference_o2_pct is not None:
         metrics.append(("concentration_o2", "conc_o2", unit))
     if rows["mass_rate_kg_h"].notna().any():
         metrics.append(("mass_rate", "mass_rate_kg_h", "kg/h"))
+    if source.report_ppmc and rows["conc_ppmc"].notna().any():
+        metrics.append(("concentration_ppmc", "conc_ppmc", "ppmC"))
+    return metrics
+
+
+def _stack_endpoints(rows: pd.DataFrame, source: Source, position: str | None, pollutant: str, tz: str) -> list[EndpointData]:
+    label = _label(source.id, position, pollutant)
+    unit = _one(rows, "conc_unit", label) or "mg/m3"
+    as_sp = _one(rows, "conc_as", label)
+    out = []
+    metrics = _stack_metrics(rows, source, unit)
     for metric, column, m_unit in metrics:
         phases = {p: _phase_runs(_run_table(rows[rows["phase"] == p], column)) for p in PHASES}
         out.append(EndpointData(source.id, position, pollutant, metric, "before-after", m_unit, as_sp,
@@ -301,11 +311,7 @@ def _continuous(rows: pd.DataFrame, source: Source, position: str | None, pollut
     label = _label(source.id, position, pollutant)
     unit = _one(rows, "conc_unit", label) or "mg/m3"
     as_sp = _one(rows, "conc_as", label)
-    metrics = [("concentration", "conc", unit)]
-    if source.reference_o2_pct is not None:
-        metrics.append(("concentration_o2", "conc_o2", unit))
-    if rows["mass_rate_kg_h"].notna().any():
-        metrics.append(("mass_rate", "mass_rate_kg_h", "kg/h"))
+    metrics = _stack_metrics(rows, source, unit)
     # only the columns read below are sorted (copied); start, phase, flag and load are shared by the
     # metrics' readings frames (copy=False; copy-on-write keeps them apart should one be changed)
     columns = ["start", "phase", "flag", "load_pct", *dict.fromkeys(c for _, c, _ in metrics)]

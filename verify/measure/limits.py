@@ -95,7 +95,9 @@ class Limit:
 
     @property
     def metric(self) -> str:
-        """The endpoint metric this limit judges."""
+        """The endpoint metric this limit judges (a ppmC concentration limit: ``concentration_ppmc``)."""
+        if self.kind == "conc" and self.unit == "ppmC":
+            return "concentration_ppmc"
         if self.kind == "conc":
             return "concentration_o2" if self.reference_o2_pct is not None else "concentration"
         return KIND_METRIC[self.kind]
@@ -295,6 +297,9 @@ def _check_fits_source(limit: Limit, source: Source, cat: Catalogue) -> None:
     if limit.regime != "special" and source.special_limits and special_id in cat.limits:
         # special limits replace the ordinary ones where the case says they apply
         raise InputError(f"{where} (ordinary limits), but special_limits is true", hint=f"list {special_id} instead")
+    if limit.metric == "concentration_ppmc" and not source.report_ppmc:
+        raise InputError(f"{where}, which is in ppmC, but the source does not set report_ppmc = true",
+                         hint="report_ppmc = true adds the ppmC endpoint (metric concentration_ppmc) the limit judges")
     if limit.kind == "conc" and limit.reference_o2_pct is not None and source.reference_o2_pct != limit.reference_o2_pct:
         have = "no reference_o2_pct" if source.reference_o2_pct is None else f"reference_o2_pct = {source.reference_o2_pct:g}"
         raise InputError(f"{where}, which is at {limit.reference_o2_pct:g} % O2, but the source has {have}")

@@ -10,15 +10,22 @@ Derived columns
 ---------------
 ``conc`` [float]
     The measured concentration at the case's reporting state (``conditions`` CN/JP → ``normal``
-    273.15 K, US-EPA → ``epa`` 293.15 K; both 101.325 kPa), **dry** gas. Unit ``mg/m3`` for mass
-    concentrations and for ppmv/ppbv of a known species (× M/Vm at the reporting state); ``ppmC``
-    for values measured in ppmC (or ppmv "as C"), which no state changes.
-    Dimensionless values (odour concentration, 无量纲) pass through unchanged, unit ``dimensionless``.
+    273.15 K, US-EPA → ``epa`` 293.15 K; both 101.325 kPa), **dry** gas, in ``mg/m3``: mass
+    concentrations; ppmv/ppbv of a known species (× M/Vm at the reporting state); and every carbon
+    mixing ratio as **carbon mass**, mgC/m3 (``conc_as`` C): ppmC × 12.011/Vm (0.5359 at 0 °C,
+    0.4993 at 20 °C), where ppmv "as C" is ppmC and ppmv of an organic-carbon sum (NMHC, THC, VOC)
+    as a compound becomes ppmC by its carbon number first (100 ppm as propane = 300 ppmC; ppm as CH4
+    = ppmC × 1). Dimensionless values (odour concentration, 无量纲) pass through unchanged, unit
+    ``dimensionless``.
 ``conc_unit``, ``conc_as``, ``conc_state``
-    ``mg/m3`` | ``ppmC`` | ``dimensionless``; the basis (``C``, ``NO2``, ``toluene``… or <NA>); ``normal-dry`` | ``epa-dry``.
-    NMHC and THC given as a compound (as propane, as CH4) are converted to as C, the basis of
-    HJ 38-2017 and of their limits, by the carbon the compound contains (CH4: 12/16 as HJ 38-2017
-    writes it; others n_C·12.011/M); the derivation names the factor.
+    ``mg/m3`` | ``dimensionless``; the basis (``C``, ``NO2``, ``toluene``… or <NA>); ``normal-dry`` | ``epa-dry``.
+    NMHC, THC and VOC given in mg/m3 as a compound (as propane, as CH4) are converted to as C, the
+    basis of HJ 38-2017 and of their limits, by the carbon the compound contains (CH4: 12/16 as
+    HJ 38-2017 writes it, for mg/m3 as CH4 only; others n_C·12.011/M); the derivation names the factor.
+``conc_ppmc``
+    For sources with ``report_ppmc = true`` only: the value in ppmC (dry), for ppmC limits such as
+    大気汚染防止法施行規則 別表第五の二: the measured carbon mixing ratio, or mgC/m3 × Vm/12.011
+    for carbon masses. NaN elsewhere.
 ``conc_o2``
     ``conc`` corrected to the source's ``reference_o2_pct`` with its ``o2_ambient_pct`` (21 or 20.9)
     and ``o2_cap_pct`` (JP: 20), see :func:`verify.measure.conversions.o2_correct`. NaN where the
@@ -28,7 +35,7 @@ Derived columns
     ``flow_std_state`` (actual flows with ``temp_c`` and ``pressure_kpa``; wet with ``h2o_pct``).
 ``mass_rate_kg_h``
     ``conc`` (measured, not O2-corrected) × ``flow_sd_m3_h`` × 10⁻⁶ (GB/T 16157-1996), for
-    ``conc_unit == "mg/m3"`` only.
+    ``conc_unit == "mg/m3"`` only; kg/h as C for carbon masses (values measured in ppmC included).
 ``o2ref_check``, ``o2ref_mismatch``, ``rate_check``, ``rate_mismatch``
     Relative difference (lab / tool − 1) of the lab's ``value_o2ref`` (put through the same
     conversion as ``value``) against ``conc_o2``, and of ``rate_reported`` against
@@ -41,12 +48,19 @@ Derived columns
     ever assumed silently.
 
 Steps (one function each, in this order): :func:`_read_rows` (units, basis, standard state),
-:func:`_unit_factor`, :func:`_wet_to_dry`, :func:`_to_reporting_state`, :func:`_mixing_ratio_to_mass`,
-:func:`_hydrocarbons_as_carbon`, :func:`_o2_corrected`, :func:`_dry_standard_flow`, :func:`_mass_rate`,
-:func:`_lab_checks`. The arithmetic is that of :mod:`verify.measure.conversions` (wet_to_dry,
-change_state, actual_to_standard_conc, ppmv_to_mg_m3, o2_correct, flow_wet_to_dry, flow_change_state,
-actual_to_standard_flow, mass_rate_kg_h), the functions its tests check, applied to whole arrays:
-there is no second copy of a formula here.
+:func:`_unit_factor`, :func:`_wet_to_dry`, :func:`_to_reporting_state`, :func:`_carbon_mixing_ratio`,
+:func:`_mixing_ratio_to_mass`, :func:`_hydrocarbons_as_carbon`, :func:`_ppmc_for_limits`,
+:func:`_o2_corrected`, :func:`_dry_standard_flow`, :func:`_mass_rate`, :func:`_lab_checks`. The
+arithmetic is that of :mod:`verify.measure.conversions` (wet_to_dry, change_state,
+actual_to_standard_conc, ppmv_to_ppmc, ppmc_to_mgc_m3, mgc_m3_to_ppmc, ppmv_to_mg_m3, ch4_to_c,
+compound_to_as_c, o2_correct, flow_wet_to_dry, flow_change_state, actual_to_standard_flow,
+mass_rate_kg_h), the functions its tests check, applied to whole arrays: there is no second copy
+of a formula here.
+
+The reporting species (``as_species``) comes from the intake, which reads it from the unit, the
+header, the ``as`` column or ``[[file]] defaults`` and rejects an organic-carbon sum in ppm without
+one (:mod:`verify.sources.species`); here a ppmv of a sum without a species is NaN with a reason,
+never "as C".
 
 Reading the basis: a row's ``basis`` (resolved by the intake from the unit or the case's
 ``concentration_basis``) says how the value was measured; where the intake left it empty the
@@ -58,6 +72,7 @@ the row's ``std_state``; where that is empty, the state of ``input_conditions`` 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -67,10 +82,14 @@ from verify.errors import Location, UnitError
 from verify.measure import conversions as cv
 from verify.measure.constants import REPORTING_STATE, molar_volume_l_per_mol, pollutant_species, species_table, state_tp
 from verify.measure.units import UNIT_KEYS, factor
+from verify.sources.aliases import pollutant_sums
 
-#: Hydrocarbon sums whose concentrations and limits are expressed as carbon: NMHC and THC "以碳计"
-#: (HJ 38-2017; verify/sources/data/pollutants.csv gives them the default basis C).
-CARBON_BASIS_POLLUTANTS = frozenset({"NMHC", "THC"})
+
+def carbon_sum_pollutants() -> list[str]:
+    """The organic-carbon sums whose concentrations and limits are expressed as carbon (NMHC, THC
+    以碳计 per HJ 38-2017; VOC in ppmC per 環境省告示第61号): ``sum = carbon`` in
+    verify/sources/data/pollutants.csv."""
+    return sorted(k for k, v in pollutant_sums().items() if v == "carbon")
 
 
 def _as_c_factor(sp) -> tuple[float, str]:
@@ -93,6 +112,7 @@ DERIVED_COLUMNS: dict[str, str] = {
     "conc_unit": "string",
     "conc_as": "string",
     "conc_state": "string",
+    "conc_ppmc": "float64",
     "conc_o2": "float64",
     "o2_ref_pct": "float64",
     "flow_sd_m3_h": "float64",
@@ -294,24 +314,65 @@ def _to_reporting_state(rows: _Rows, fac: np.ndarray) -> np.ndarray:
     return np.where(act, fac * act_f, fac)
 
 
-def _mixing_ratio_to_mass(rows: _Rows, fac: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Step 4: ppmv of a known species → mg/m3 at the reporting state (:func:`conversions.ppmv_to_mg_m3`);
-    ppmC and ppmv "as C" stay ppmC. Returns the factors, ``conc_unit`` and ``conc_as``."""
+class _Carbon(NamedTuple):
+    """The carbon mixing ratios of step 4: the factor ``value → ppmC`` (NaN elsewhere), the rows that
+    have one, and the rows of a sum given as a carbon-free species (no concentration at all)."""
+
+    fac_ppmc: np.ndarray
+    mask: np.ndarray
+    blocked: np.ndarray
+
+
+def _carbon_mixing_ratio(rows: _Rows, fac: np.ndarray) -> _Carbon:
+    """Step 4: the factor to ppmC of every value measured as a carbon mixing ratio: ppmC; ppmv "as C"
+    (= ppmC); ppmv of an organic-carbon sum (NMHC, THC, VOC) as a compound, × the compound's carbon
+    number (:func:`conversions.ppmv_to_ppmc`: 100 ppm as propane = 300 ppmC; ppm as CH4 = ppmC × 1)."""
+    table = rows.table
+    as_sp, pollutant = _str(table, "as_species"), _str(table, "pollutant")
+    is_vol = rows.is_group("volume_fraction")
+    vol_c = is_vol & (as_sp == "C")
+    carbon = rows.is_group("carbon_fraction") | vol_c
+    fac_ppmc = np.where(carbon, fac, np.nan)
+    rows.deriv.add(vol_c, "ppmv as C = ppmC")
+    sums = is_vol & _isin(pollutant, carbon_sum_pollutants()) & ~vol_c & (as_sp != "")
+    blocked = np.zeros(rows.n, dtype=bool)
+    table_sp = species_table()
+    for s in _unique(as_sp[sums]):
+        m = sums & (as_sp == s)
+        if s not in table_sp:
+            continue  # left to the next step, which says the species is unknown
+        n_c = table_sp[s].n_carbon
+        if n_c <= 0 or s in ("CO", "CO2"):
+            blocked |= m
+            rows.missing.add(m, f"conc: {s} is not an organic compound; an organic-carbon sum cannot be expressed as it")
+            continue
+        fac_ppmc[m] = cv.ppmv_to_ppmc(fac[m], n_c)
+        carbon |= m
+        rows.deriv.add(m, f"ppmv as {s}→ppmC ×{n_c} (carbon atoms of {table_sp[s].formula})")
+    return _Carbon(fac_ppmc, carbon, blocked)
+
+
+def _mixing_ratio_to_mass(rows: _Rows, fac: np.ndarray, carbon: _Carbon) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 5: ppmC → carbon mass, mgC/m3 at the reporting state (:func:`conversions.ppmc_to_mgc_m3`:
+    × 12.011/Vm, 0.5359 at 0 °C, 0.4993 at 20 °C); ppmv of a known species → mg/m3
+    (:func:`conversions.ppmv_to_mg_m3`). Returns the factors, ``conc_unit`` and ``conc_as``."""
     table, R = rows.table, rows.reporting
-    is_mass, is_vol, is_c = rows.is_group("mass_concentration"), rows.is_group("volume_fraction"), rows.is_group("carbon_fraction")
+    is_mass, is_vol = rows.is_group("mass_concentration"), rows.is_group("volume_fraction")
     as_sp = _str(table, "as_species")
     pollutant = _str(table, "pollutant")
-    conc_unit = np.where(is_c, "ppmC", np.where(is_mass, "mg/m3", np.where(rows.is_dimless, "dimensionless", "")))
-    conc_as = np.where(is_c, "C", as_sp).astype(object)
-    vol_c = is_vol & (as_sp == "C")
-    conc_unit = np.where(vol_c, "ppmC", conc_unit)
-    rows.deriv.add(vol_c, "ppmv as C = ppmC")
-    table_sp = species_table()
-    sp = np.where(as_sp != "", as_sp, pd.Series(pollutant, dtype=object).map(pollutant_species()).fillna("").to_numpy(dtype=object))
+    c = carbon.mask
+    conc_unit = np.where(is_mass | c, "mg/m3", np.where(rows.is_dimless, "dimensionless", ""))
+    conc_as = np.where(c, "C", as_sp).astype(object)
     vm = molar_volume_l_per_mol(R)
     fac = fac.copy()
-    for s in _unique(sp[is_vol & ~vol_c]):
-        m = is_vol & ~vol_c & (sp == s)
+    fac[c] = cv.ppmc_to_mgc_m3(carbon.fac_ppmc[c], R)
+    fac[carbon.blocked] = np.nan
+    rows.deriv.add(c, f"ppmC→mgC/m3 ×12.011/Vm (Vm={vm:.3f} L/mol at {R})")
+    table_sp = species_table()
+    vol = is_vol & ~c & ~carbon.blocked
+    sp = np.where(as_sp != "", as_sp, pd.Series(pollutant, dtype=object).map(pollutant_species()).fillna("").to_numpy(dtype=object))
+    for s in _unique(sp[vol]):
+        m = vol & (sp == s)
         if s not in table_sp:
             fac[m] = np.nan
             rows.missing.add(m, "conc: ppmv of a mixture or unknown species needs as_species (see verify/measure/data/species.csv)")
@@ -325,13 +386,14 @@ def _mixing_ratio_to_mass(rows: _Rows, fac: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def _hydrocarbons_as_carbon(rows: _Rows, fac: np.ndarray, conc_unit: np.ndarray, conc_as: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Step 5: a hydrocarbon sum reported as carbon (NMHC, THC: HJ 38-2017) but given in mg/m3 as a
-    compound (as propane, as CH4) → as C by the carbon it contains; limits for these sums are as C."""
+    """Step 6: an organic-carbon sum reported as carbon (NMHC, THC: HJ 38-2017; VOC: 環境省告示第61号)
+    but given in mg/m3 as a compound (as propane, as CH4) → as C by the carbon it contains; limits
+    for these sums are as C."""
     pollutant = _str(rows.table, "pollutant")
     table_sp = species_table()
     fac, conc_as = fac.copy(), conc_as.copy()
     for s in _unique(conc_as[(conc_unit == "mg/m3") & (conc_as != "") & (conc_as != "C")]):
-        m = (conc_unit == "mg/m3") & (conc_as == s) & np.isin(pollutant, sorted(CARBON_BASIS_POLLUTANTS))
+        m = (conc_unit == "mg/m3") & (conc_as == s) & _isin(pollutant, carbon_sum_pollutants())
         if not m.any() or s not in table_sp or table_sp[s].n_carbon <= 0 or s in ("CO", "CO2"):
             continue
         f, how = _as_c_factor(table_sp[s])
@@ -341,8 +403,23 @@ def _hydrocarbons_as_carbon(rows: _Rows, fac: np.ndarray, conc_unit: np.ndarray,
     return fac, conc_as
 
 
+def _ppmc_for_limits(rows: _Rows, conc: np.ndarray, conc_as: np.ndarray, carbon: _Carbon) -> np.ndarray:
+    """Step 7: ``conc_ppmc``, the value in ppmC (dry), for the sources with ``report_ppmc = true``
+    (judged against ppmC limits such as 大気汚染防止法施行規則 別表第五の二): the measured carbon
+    mixing ratio, or a carbon mass × Vm/12.011 (:func:`conversions.mgc_m3_to_ppmc`). NaN elsewhere."""
+    src = _str(rows.table, "source")
+    report = _isin(src, [s.id for s in rows.case.manifest.source if s.report_ppmc])
+    out = np.full(rows.n, np.nan)
+    measured = report & carbon.mask
+    out[measured] = rows.value[measured] * carbon.fac_ppmc[measured]
+    from_mass = report & ~carbon.mask & (conc_as == "C")
+    out[from_mass] = cv.mgc_m3_to_ppmc(conc[from_mass], rows.reporting)
+    rows.deriv.add(from_mass, "conc_ppmc = mgC/m3 ×Vm/12.011")
+    return out
+
+
 def _o2_corrected(rows: _Rows, conc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Step 6: ``conc`` corrected to each source's reference O2 (:func:`conversions.o2_correct`);
+    """Step 8: ``conc`` corrected to each source's reference O2 (:func:`conversions.o2_correct`);
     returns ``conc_o2`` and ``o2_ref_pct``."""
     o2 = _col(rows.table, "o2_pct")
     src = _str(rows.table, "source")
@@ -370,7 +447,7 @@ def _o2_corrected(rows: _Rows, conc: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def _flow_m3_h(rows: _Rows, flow: np.ndarray) -> np.ndarray:
-    """Step 7a: each flow in m3/h (one pint factor per flow unit); NaN without a flow_unit."""
+    """Step 9a: each flow in m3/h (one pint factor per flow unit); NaN without a flow_unit."""
     funit = _str(rows.table, "flow_unit")
     has_flow = ~np.isnan(flow)
     q = np.full(rows.n, np.nan)
@@ -389,7 +466,7 @@ def _flow_m3_h(rows: _Rows, flow: np.ndarray) -> np.ndarray:
 
 
 def _dry_standard_flow(rows: _Rows) -> np.ndarray:
-    """Step 7: flow → dry m3/h at the reporting state: wet → dry (:func:`conversions.flow_wet_to_dry`),
+    """Step 9: flow → dry m3/h at the reporting state: wet → dry (:func:`conversions.flow_wet_to_dry`),
     standard state → reporting state (:func:`conversions.flow_change_state`), actual → reporting
     state (:func:`conversions.actual_to_standard_flow`)."""
     flow = _col(rows.table, "flow")
@@ -408,7 +485,7 @@ def _dry_standard_flow(rows: _Rows) -> np.ndarray:
 
 
 def _flow_to_reporting_state(rows: _Rows, q: np.ndarray, fbasis: np.ndarray, has_flow: np.ndarray) -> np.ndarray:
-    """Step 7b: dry flows at a standard state (:func:`conversions.flow_change_state`) or at the actual
+    """Step 9b: dry flows at a standard state (:func:`conversions.flow_change_state`) or at the actual
     state (:func:`conversions.actual_to_standard_flow`) → at the reporting state."""
     R, D, table = rows.reporting, rows.input, rows.table
     fstate = _str(table, "flow_std_state")
@@ -433,7 +510,7 @@ def _flow_to_reporting_state(rows: _Rows, q: np.ndarray, fbasis: np.ndarray, has
 
 
 def _mass_rate(rows: _Rows, conc: np.ndarray, conc_unit: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Step 8: mass rate from the measured dry standard concentration (never the O2-corrected one),
+    """Step 10: mass rate from the measured dry standard concentration (never the O2-corrected one),
     :func:`conversions.mass_rate_kg_h`, for mg/m3 values."""
     mass_ok = conc_unit == "mg/m3"
     rate = np.where(mass_ok, np.asarray(cv.mass_rate_kg_h(conc, q), dtype=float), np.nan)
@@ -442,7 +519,6 @@ def _mass_rate(rows: _Rows, conc: np.ndarray, conc_unit: np.ndarray, q: np.ndarr
     has_flow = ~np.isnan(_col(rows.table, "flow"))
     is_stack = _isin(src, [s.id for s in rows.case.manifest.source if s.kind == "stack"])
     rows.missing.add(is_stack & mass_ok & ~np.isnan(conc) & np.isnan(q) & ~has_flow, "mass_rate: no flow")
-    rows.missing.add(is_stack & (conc_unit == "ppmC") & has_flow, "mass_rate: not computed for ppmC values")
     return rate
 
 
@@ -454,7 +530,7 @@ def _relative_check(lab: np.ndarray, tool: np.ndarray) -> tuple[np.ndarray, pd.a
 
 
 def _lab_checks(rows: _Rows, fac: np.ndarray, conc_o2: np.ndarray, rate: np.ndarray) -> dict:
-    """Step 9: the lab's O2-corrected value (put through the same conversion as ``value``) and its
+    """Step 11: the lab's O2-corrected value (put through the same conversion as ``value``) and its
     emission rate, against the tool's."""
     lab_o2_raw = _col(rows.table, "value_o2ref")
     lab_rate = _col(rows.table, "rate_reported")
@@ -475,9 +551,11 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
     fac = _unit_factor(rows)
     fac = _wet_to_dry(rows, fac)
     fac = _to_reporting_state(rows, fac)
-    fac, conc_unit, conc_as = _mixing_ratio_to_mass(rows, fac)
+    carbon = _carbon_mixing_ratio(rows, fac)
+    fac, conc_unit, conc_as = _mixing_ratio_to_mass(rows, fac, carbon)
     fac, conc_as = _hydrocarbons_as_carbon(rows, fac, conc_unit, conc_as)
     conc = rows.value * fac
+    conc_ppmc = _ppmc_for_limits(rows, conc, conc_as, carbon)
     not_conc = ~(rows.gas_conc | rows.is_dimless)
     rows.missing.add(np.isnan(rows.value) & ~not_conc, "conc: no value")
     conc_state = np.where((conc_unit == "") | rows.is_dimless, "", f"{rows.reporting}-dry")
@@ -491,6 +569,7 @@ def normalize(table: pd.DataFrame, case: Case) -> pd.DataFrame:
     out["conc_unit"] = _text_column(conc_unit, table.index)
     out["conc_as"] = _text_column(conc_as, table.index)
     out["conc_state"] = _text_column(conc_state, table.index)
+    out["conc_ppmc"] = conc_ppmc
     out["conc_o2"] = conc_o2
     out["o2_ref_pct"] = ref_col
     out["flow_sd_m3_h"] = q

@@ -160,17 +160,24 @@ def peel_header_species(name: str) -> tuple[str, SpeciesText | None]:
     return name, None
 
 
-def _per_pair(fn, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``fn(a[i], b[i])`` for every row, called once per distinct pair (missing values → ``None``)."""
-    ca, ua = pd.factorize(a, use_na_sentinel=True)
-    cb, ub = pd.factorize(b, use_na_sentinel=True)
-    width = len(ub) + 1
-    codes, pairs = pd.factorize((ca + 1) * width + (cb + 1))
-    va, vb = [None, *ua], [None, *ub]
-    table = np.empty(len(pairs), dtype=object)
-    for i, k in enumerate(pairs.tolist()):
-        table[i] = fn(va[k // width], vb[k % width])
-    return table[codes]
+def _per_combination(fn, *arrays: np.ndarray) -> list[np.ndarray]:
+    """``fn(a[i], b[i], …)`` for every row, called once per distinct combination of values (missing
+    values → ``None``); ``fn`` returns a tuple, and one object array per tuple element is returned."""
+    keys = np.zeros(len(arrays[0]), dtype=np.int64)
+    values = []
+    for arr in arrays:
+        codes, uniques = pd.factorize(np.asarray(arr, dtype=object), use_na_sentinel=True)
+        keys = keys * (len(uniques) + 1) + (codes + 1)
+        values.append([None, *uniques])
+    codes, combos = pd.factorize(keys)
+    results = []
+    for key in combos.tolist():
+        parts = []
+        for vals in reversed(values):
+            key, i = divmod(key, len(vals))
+            parts.append(vals[i])
+        results.append(fn(*reversed(parts)))
+    return [np.array([r[j] for r in results], dtype=object)[codes] for j in range(len(results[0]))]
 
 
 def label_species(texts: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -191,48 +198,47 @@ def resolve_species(
     label_species: np.ndarray | None,
     label_for_all: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The reporting species of each row, and why a row is rejected (code, detail; ``""`` = not).
+    """The reporting species of each row, and why a row is rejected (code, detail; ``""`` = not):
+    :func:`species_of_row` per distinct combination of the inputs.
 
     ``explicit``: object arrays of species keys (``None`` = not stated) from the unit and the header;
     ``label_species``: from the ``as`` column or ``defaults.as``, which give the species of every row
     when ``label_for_all`` (the column of a long file) and else of the organic-carbon sums only (a
     wide file's column, ``defaults.as``). ``pollutant``: canonical pollutant keys; ``mixing_ratio``:
     the unit is ppm/ppb/%.
+    """
+    n = len(pollutant)
+    if n == 0:
+        return np.empty(0, dtype=object), np.empty(0, dtype=object), np.empty(0, dtype=object)
+    label = np.full(n, None, dtype=object) if label_species is None else label_species
+    species, code, detail = _per_combination(
+        lambda p, m, lab, *stated: species_of_row(p, bool(m), lab, stated, label_for_all),
+        pollutant, np.asarray(mixing_ratio, dtype=bool), label, *explicit)
+    return species, code.astype(object), detail.astype(object)
 
-    * every source that names a species must name the same one (else ``reporting_species_conflict``);
-    * a species from the ``as`` label for a single substance must be its own (``NOx`` → ``NO2``,
-      ``toluene`` → ``toluene``), else ``reporting_species_not_applicable``: SO2 is never "as propane";
+
+def species_of_row(pollutant: str | None, mixing_ratio: bool, label: str | None, stated: tuple,
+                   label_for_all: bool) -> tuple[str | None, str, str]:
+    """(species, reason code, detail) of one row (the rules of :func:`resolve_species`):
+
+    * every source that names a species (unit, header, ``as`` label) must name the same one, else
+      ``reporting_species_conflict``;
+    * the ``as`` label of a single substance must be its own (``NOx`` → ``NO2``, ``toluene`` →
+      ``toluene``), else ``reporting_species_not_applicable``: SO2 is never "as propane";
     * an organic-carbon sum in a mixing ratio with no species is ``no_reporting_species``;
     * otherwise the pollutant's default from ``pollutants.csv`` (NMHC/THC → C for mass
       concentrations, HJ 38-2017; NOx → NO2).
     """
-    n = len(pollutant)
-    pollutant = np.asarray(pollutant, dtype=object)
-    defaults, sums = pollutant_species(), pollutant_sums()
-    is_sum = pd.Series(pollutant, dtype=object).map(sums).notna().to_numpy()
-    label_species = np.full(n, None, dtype=object) if label_species is None else np.asarray(label_species, dtype=object)
-    if not label_for_all:
-        label_species = np.where(is_sum, label_species, None)
-    species = np.full(n, None, dtype=object)
-    code = np.full(n, "", dtype=object)
-    detail = np.full(n, "", dtype=object)
-    for arr in (*explicit, label_species):
-        arr = np.asarray(arr, dtype=object)
-        has = arr != None  # noqa: E711
-        clash = has & (species != None) & (species != arr)  # noqa: E711
-        code[clash] = CONFLICT
-        detail[clash] = "the unit, the header and the 'as' column name different reporting species"
-        species = np.where(has & (species == None), arr, species)  # noqa: E711
-    own = _per_pair(lambda p, s: p is None or s is None or s in (p, defaults.get(p)), pollutant, label_species).astype(bool)
-    bad = (code == "") & ~is_sum & ~own
-    code[bad] = NOT_APPLICABLE
-    detail[bad] = "the 'as' column names a species for a single substance that is not its own"
-    none = (code == "") & (species == None) & is_sum & mixing_ratio  # noqa: E711
-    code[none] = NO_SPECIES
-    detail[none] = "ppm with no reporting species (never assumed as C): " + WAYS_TO_DECLARE
-    fill = (species == None) & ~(is_sum & mixing_ratio)  # noqa: E711
-    if fill.any():
-        mapped = pd.Series(pollutant[fill], dtype=object).map(defaults)
-        species[fill] = mapped.where(mapped.notna(), None).to_numpy(dtype=object)
-    species[code != ""] = None
-    return species, code, detail
+    defaults, is_sum = pollutant_species(), pollutant_sums().get(pollutant) is not None
+    if not (label_for_all or is_sum):
+        label = None
+    named = {s for s in (*stated, label) if s is not None}
+    if len(named) > 1:
+        return None, CONFLICT, "the unit, the header and the 'as' column name different reporting species"
+    if label is not None and pollutant is not None and not is_sum and label not in (pollutant, defaults.get(pollutant)):
+        return None, NOT_APPLICABLE, "the 'as' column names a species for a single substance that is not its own"
+    if named:
+        return named.pop(), "", ""
+    if is_sum and mixing_ratio:
+        return None, NO_SPECIES, "ppm with no reporting species (never assumed as C): " + WAYS_TO_DECLARE
+    return defaults.get(pollutant), "", ""

@@ -33,11 +33,11 @@ def _s(value) -> Text:
 def print_check(console: Console, outcome) -> None:
     """The intake ledger: per-file totals (rows and values), then every non-accepted value, then QA."""
     ledger = outcome.intake.ledger
-    totals = _table("Intake ledger: read = accepted + flagged + rejected", "file", "sheet", "layout",
+    totals = _table("Intake ledger: read = accepted + flagged + rejected", "file", "sheet", "layout", "lines",
                     "rows", "accepted", "flagged", "rejected", "values", "v.flagged", "v.rejected")
     for t in ledger.tallies:
-        totals.add_row(_s(t.file), _s(t.sheet), _s(t.layout), _s(t.rows), _s(t.accepted), _s(t.flagged),
-                       _s(t.rejected), _s(t.values), _s(t.values_flagged), _s(t.values_rejected))
+        totals.add_row(_s(t.file), _s(t.sheet), _s(t.layout), _s(getattr(t, "lines", None)), _s(t.rows), _s(t.accepted),
+                       _s(t.flagged), _s(t.rejected), _s(t.values), _s(t.values_flagged), _s(t.values_rejected))
     console.print(totals)
     entries = ledger.to_frame()
     listed = entries[entries["outcome"].isin(["flagged", "rejected"])] if len(entries) else entries

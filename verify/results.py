@@ -185,7 +185,7 @@ def inputs_block(ledger) -> list[dict]:
             "file": t.file, "sheet": t.sheet, "sha256": t.sha256,
             "rows": t.rows, "accepted": t.accepted, "flagged": t.flagged, "rejected": t.rejected,
             "values": t.values, "values_flagged": t.values_flagged, "values_rejected": t.values_rejected,
-            "layout": t.layout or None, "encoding": t.encoding,
+            "layout": t.layout or None, "encoding": t.encoding, "lines": t.lines,
             "notes": list(t.notes),  # e.g. "contains macros (not executed)", encoding chosen among candidates
         })
     return out

@@ -1,14 +1,15 @@
 # TEST-ONLY frozen copy of verify/sources/layout.py at commit 36686a1 (before the intake speed-up).
 # 
 # Used by tests/sources/test_parse_grid_equivalence.py as the reference the faster parse_grid must
-# equal cell for cell. Do not edit except to keep it importable; it uses reference_cells.py (the
-# frozen cells.py of the same commit).
+# equal cell for cell. Do not edit except to keep it importable, or to follow a later intentional
+# change of the rules; it uses reference_cells.py (the frozen cells.py of the same commit).
 #
 # Edited since, for intended changes of outcome that parse_grid made after the freeze (marked
 # "issue 15"): the reporting species (the 'as' column and defaults, header and unit species, the
 # rejection of an organic-carbon sum in ppm without one) goes through the same
 # verify.sources.layout._slot_species and verify.sources.species functions as parse_grid, and a
 # header unit and a unit column agree when only one states a species (aliases.units_agree).
+# Issue 17 changes are marked "# issue 17" (written the simple way, or calling the same helper).
 # 
 
 """A grid (CSV or sheet) → canonical rows + ledger entries + tally, for long and wide layouts.
@@ -659,6 +660,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
 
     tally = FileTally(file=grid.file, sheet=sheet, sha256=sha256, layout=layout, encoding=grid.encoding,
                       header_map={f"{r.letter}: {r.header}": r.label for r in hdr.roles}, notes=[*grid.notes, *hdr.notes])
+    tally.lines = grid.lines  # issue 17: a CSV file's physical lines
     tally.rows = n
     tally.rejected = int(rejected_row.sum())
     tally.flagged = int(flagged_row.sum())
@@ -692,6 +694,13 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         parts.append(entries_frame({"file": grid.file, "sheet": sheet, "row": row1[idx], "column": None, "cell": None,
                                     "field": "row", "raw": None, "outcome": "rejected", "reason": row_reason[idx],
                                     "detail": row_detail[idx]}))
+    spanned = [i for i, r in enumerate(grid_rows) if r in grid.line_spans]  # issue 17: multi-line records noted
+    if spanned:
+        parts.append(entries_frame({
+            "file": grid.file, "sheet": sheet, "row": row1[spanned], "column": None, "cell": None, "field": "row", "raw": None,
+            "outcome": "note", "reason": "multiline_record",
+            "detail": np.array([f"one record over lines {grid.line_spans[grid_rows[i]][0]}–{grid.line_spans[grid_rows[i]][1]} "
+                                "(a quoted cell with a line break)" for i in spanned], dtype=object)}))
     entries = pd.concat(parts, ignore_index=True) if parts else entries_frame({})
 
     # ---------------------------------------------------------------- canonical rows

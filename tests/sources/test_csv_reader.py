@@ -74,3 +74,46 @@ def test_ragged_rows_padded(tmp_path):
 def test_semicolon_delimiter(tmp_path):
     grid = _read(tmp_path, b"a;b\n12,5;3\n", decimal=",")
     assert grid.rows[1] == ["12,5", "3"] and "delimiter ';'" in grid.notes
+
+
+# ---------------------------------------------------------------- issue 17: line guard
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.tuples(st.sampled_from([0, 5, 49, 50, 51, 120]), st.sampled_from(["\n", "\r", "\r\n", ""])), max_size=20),
+       cuts=st.lists(st.integers(1, 80), min_size=40, max_size=40))
+def test_the_streaming_line_guard_refuses_exactly_the_line_the_record_reader_refuses(lines, cuts):
+    """The chunked path refuses an over-long line while decoding (``_LineGuard``), the whole path in
+    the record reader (``_BoundedLines``): same line, same message, wherever the blocks are cut."""
+    import io
+
+    from verify.sources import csv_reader as cr
+
+    text = "".join("x" * n + end for n, end in lines)
+
+    def outcome(run):
+        try:
+            run()
+        except InputError as exc:
+            return exc.render()
+        return None
+
+    def reader():
+        for _ in cr._BoundedLines(io.StringIO(text, newline=""), "f"):
+            pass
+
+    def guard():
+        g, pos = cr._LineGuard("f"), 0
+        for n in cuts:
+            g.feed(text[pos:pos + n])
+            pos += n
+        g.feed(text[pos:])
+        g.close()
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cr, "MAX_LINE_CHARS", 50)
+        assert outcome(guard) == outcome(reader)

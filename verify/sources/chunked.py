@@ -39,7 +39,7 @@ import pandas as pd
 from verify.case import FileSpec
 from verify.errors import InputError
 from verify.sources.canonical import conform
-from verify.sources.csv_reader import CsvChunk, iter_csv_chunks
+from verify.sources.csv_reader import CsvChunk, LineSpans, iter_csv_chunks
 from verify.sources.grid import SheetGrid
 from verify.sources.headers import read_headers
 from verify.sources.layout import CaseContext, parse_grid
@@ -83,12 +83,14 @@ def chunk_grid(rel: str, spec: FileSpec, chunk: CsvChunk, encoding: str, notes: 
     header_rows = sorted(set(spec.header_rows or [1]))
     last = header_rows[-1]
     if chunk.start == last:  # the first chunk: the file's own first rows, unchanged
-        return SheetGrid(file=rel, sheet=None, rows=chunk.head + chunk.data, encoding=encoding, notes=list(notes)), spec
+        return SheetGrid(file=rel, sheet=None, rows=chunk.head + chunk.data, encoding=encoding, notes=list(notes),
+                         line_spans=chunk.line_spans), spec
     fixed = dict(enumerate(chunk.head))
     fixed[chunk.start - 1] = chunk.head[last - 1]
     moved = spec.model_copy(update={"header_rows": [*header_rows[:-1], chunk.start]})
     rows = _ChunkRows(fixed, chunk.start, chunk.data)
-    return SheetGrid(file=rel, sheet=None, rows=rows, encoding=encoding, notes=list(notes)), moved  # type: ignore[arg-type]
+    return SheetGrid(file=rel, sheet=None, rows=rows, encoding=encoding, notes=list(notes),  # type: ignore[arg-type]
+                     line_spans=chunk.line_spans), moved
 
 
 @dataclass
@@ -135,7 +137,8 @@ def _fix_header_row(exc: InputError, chunk_start: int, last_header: int) -> Inpu
 def parse_csv_chunked(path: Path, spec: FileSpec, ctx: CaseContext, sha256: str, chunk_rows: int
                       ) -> tuple[CompactPart, pd.DataFrame, FileTally]:
     """Parse one CSV ``[[file]]`` chunk by chunk → (its compact rows, its ledger entries, its tally)."""
-    encoding, notes, chunks = iter_csv_chunks(path, spec.path, spec, chunk_rows)
+    spans = LineSpans()
+    encoding, notes, chunks = iter_csv_chunks(path, spec.path, spec, chunk_rows, spans)
     last_header = max(spec.header_rows or [1])
     tallies: list[FileTally] = []
     entries: list[pd.DataFrame] = []
@@ -159,7 +162,7 @@ def parse_csv_chunked(path: Path, spec: FileSpec, ctx: CaseContext, sha256: str,
             letters = part.run_letters
             parts.append(part.table)
         del parsed
-    tally = merge_tallies(tallies)
+    tally = merge_tallies(tallies, lines=spans.lines)
     table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts[0] if parts else pd.DataFrame())
     del parts
     if slots and len(table):

@@ -6,6 +6,20 @@ otherwise UTF-8 (a BOM is removed), GB18030 (a superset of GBK/GB2312) or Shift-
 both CJK encodings decode the bytes, the one under which more header words are recognised wins, then
 the one without half-width katakana (GBK text misread as cp932 shows them); the choice is noted.
 Mixed ``\\r\\n``/``\\n``/``\\r`` newlines are accepted. Row numbers are 1-based CSV *records*.
+
+Records are read strictly (:func:`csv_records`; RFC 4180 §2 rules 5–7: a quoted field may hold
+delimiters, doubled quotes and line breaks):
+
+* a quoted field still open at the end of the file is an error naming the line where it opens
+  (read leniently, it would swallow every record after it);
+* a quoted field with line breaks whose lines read as whole records of the file (as many fields as
+  the header) is an error: a quote is missing or extra, and records were merged;
+* any other record that spans several physical lines (a 备注 cell with a line break) is read, and
+  its line span is kept (:attr:`SheetGrid.line_spans`) for the ledger, which also counts the
+  file's physical lines besides its records, so a merge cannot hide;
+* a physical line longer than :data:`MAX_LINE_CHARS` or a record with more than :data:`MAX_FIELDS`
+  fields is refused while streaming, before it is held in memory (a multi-GB file without a line
+  break).
 """
 
 from __future__ import annotations
@@ -13,7 +27,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from verify.case import FileSpec
@@ -24,6 +40,15 @@ from verify.sources.grid import SheetGrid
 MAX_CSV_BYTES = 512 * 1024 * 1024
 #: Longest allowed field (characters); longer means a broken quote or a hostile file.
 MAX_FIELD_CHARS = 100_000
+#: Longest physical line read (characters): a measurement record is a few hundred; a longer line
+#: means a file without line breaks (refused while streaming, before it is held in memory).
+MAX_LINE_CHARS = 1_000_000
+#: Most fields in one record: Excel's column limit (16,384, "Excel specifications and limits"),
+#: so any sheet saved as CSV fits.
+MAX_FIELDS = 16_384
+#: A quoted field's lines are checked against the header's width only from this many fields on
+#: (in narrower files a note with commas would look like a record).
+MIN_RECORD_FIELDS = 3
 CANDIDATE_ENCODINGS = ("utf-8", "gb18030", "cp932")
 DELIMITERS = (",", "\t", ";")
 
@@ -105,6 +130,133 @@ def _delimiter(text: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+@dataclass
+class LineSpans:
+    """What the record reader saw of a file's physical lines: how many it read, and the line span
+    (first, last; 1-based) of every record that spans more than one line, by 0-based record."""
+
+    lines: int = 0
+    multiline: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+class _BoundedLines:
+    """The physical lines of a text stream for ``csv.reader``, each at most :data:`MAX_LINE_CHARS`
+    long (``readline`` with a limit never reads further); ``eof`` turns True once the stream is
+    exhausted (a record the reader completes after that was closed by the end of the file)."""
+
+    def __init__(self, stream, rel: str):
+        self.readline, self.rel = stream.readline, rel
+        self.eof = False
+        self.count = 0
+
+    def __iter__(self) -> "_BoundedLines":
+        return self
+
+    def __next__(self) -> str:
+        line = self.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            self.eof = True
+            raise StopIteration
+        self.count += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise _line_too_long(self.rel, self.count)
+        return line
+
+
+def _line_breaks(text: str) -> list[str]:
+    """``text`` cut at its line breaks (``\\r\\n``, ``\\n``, ``\\r``, as the reader splits lines)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _width(fields: list[str]) -> int:
+    """Number of fields without the trailing empty ones (spreadsheets pad rows with delimiters)."""
+    n = len(fields)
+    while n and not fields[n - 1]:
+        n -= 1
+    return n
+
+
+def _merged_records(record: list[str], width: int, delimiter: str) -> tuple[int, str] | None:
+    """(column, line) of the first line inside a multi-line quoted field that reads as a whole
+    record of ``width`` fields, or None. The first piece of a field is the rest of the line the
+    quote opens on, so it is not a record of its own and is not looked at."""
+    if width < MIN_RECORD_FIELDS:
+        return None
+    for col, cell in enumerate(record):
+        if "\n" not in cell and "\r" not in cell:
+            continue
+        for piece in _line_breaks(cell)[1:]:
+            if _width(next(csv.reader([piece], delimiter=delimiter), [])) == width:
+                return col, piece
+    return None
+
+
+def _unterminated(record: list[str], last_line: int, index: int, rel: str) -> InputError:
+    """The error for a record closed by the end of the file: its last field opened a quote that is
+    never closed. The quote opens as many lines above the last one as the field has line breaks
+    before its end."""
+    pieces = _line_breaks(record[-1] if record else "")
+    opened = last_line - (len(pieces) - 1) + (1 if len(pieces) > 1 and pieces[-1] == "" else 0)
+    return InputError(
+        f"the quote opened on line {opened} is never closed: read as written, the rest of the file "
+        f"({last_line - opened + 1} line(s)) would be one cell", Location(file=rel, row=index + 1),
+        hint='close the quote; a quote inside a cell is written doubled ("")',
+    )
+
+
+def csv_records(stream, rel: str, delimiter: str, spans: LineSpans, header_row: int = 1) -> Iterator[list[str]]:
+    """The records of a CSV text stream, strictly (module docstring); fills ``spans`` as it goes.
+
+    ``header_row``: 1-based record of the (last) header row; the records after it are checked for
+    merged records against its width.
+    """
+    lines = _BoundedLines(stream, rel)
+    reader = csv.reader(lines, delimiter=delimiter, strict=False)
+    width = 0
+    index = 0
+    while True:
+        first = reader.line_num + 1
+        old_limit = csv.field_size_limit(MAX_FIELD_CHARS)
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field limit" in str(exc):
+                raise InputError(f"a field longer than {MAX_FIELD_CHARS:,} characters in the record that starts on line "
+                                 f"{first}: an unterminated quote?", Location(file=rel, row=index + 1)) from None
+            raise InputError(f"malformed CSV: {exc}", Location(file=rel, row=index + 1)) from None
+        finally:
+            csv.field_size_limit(old_limit)
+        last = reader.line_num
+        if lines.eof:
+            raise _unterminated(record, last, index, rel)
+        if len(record) > MAX_FIELDS:
+            raise HostileFileError(f"the record on line {first} has {len(record):,} fields (limit {MAX_FIELDS:,})",
+                                   Location(file=rel, row=index + 1))
+        spans.lines = last
+        if last > first:
+            spans.multiline[index] = (first, last)
+            merged = _merged_records(record, width, delimiter) if index >= header_row else None
+            if merged is not None:
+                raise InputError(
+                    f"the quoted cell in column {_letter(merged[0])} runs over lines {first}–{last}, and its line "
+                    f"{merged[1][:60]!r} reads as a record of its own: a quote is missing or extra",
+                    Location(file=rel, row=index + 1, column=_letter(merged[0])),
+                    hint='check the quotes on these lines; a quote inside a cell is written doubled ("")',
+                )
+        if index == header_row - 1:
+            width = _width(record)
+        index += 1
+        yield record
+
+
+def _letter(col: int) -> str:
+    from verify.sources.grid import column_letter
+
+    return column_letter(col)
+
+
 def read_csv_grid(path: Path, rel: str, spec: FileSpec) -> SheetGrid:
     """Read ``path`` (``rel`` relative to the case) as a grid of text cells.
 
@@ -117,31 +269,25 @@ def read_csv_grid(path: Path, rel: str, spec: FileSpec) -> SheetGrid:
     data = path.read_bytes()
     if not data:
         raise InputError("empty file", Location(file=rel))
+    _first_line_fits(data, rel)
     text, encoding, notes = _decode(data, rel, spec.encoding)
     delimiter = _delimiter(text)
     if delimiter != ",":
         notes.append(f"delimiter {delimiter!r}")
-    rows: list[list] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    old_limit = csv.field_size_limit()
-    try:
-        csv.field_size_limit(MAX_FIELD_CHARS)
-        for record in reader:
-            rows.append(list(record))
-    except csv.Error as exc:
-        raise InputError(f"malformed CSV: {exc}", Location(file=rel, row=len(rows) + 1)) from None
-    finally:
-        csv.field_size_limit(old_limit)
+    last_header = max(spec.header_rows or [1])
+    spans = LineSpans()
+    rows: list[list] = list(csv_records(io.StringIO(text, newline=""), rel, delimiter, spans, last_header))
+    del text
     width = max((len(r) for r in rows), default=0)
     for r in rows:
         if len(r) < width:
             r.extend([None] * (width - len(r)))
     if not any(cell not in (None, "") and str(cell).strip() for r in rows for cell in r):
         raise InputError("empty file (no cells)", Location(file=rel))
-    last_header = max(spec.header_rows or [1])
     if not any(any(c not in (None, "") and str(c).strip() for c in r) for r in rows[last_header:]):
         raise InputError("no data rows", Location(file=rel, row=last_header))
-    return SheetGrid(file=rel, sheet=None, rows=rows, encoding=encoding, notes=notes)
+    return SheetGrid(file=rel, sheet=None, rows=rows, encoding=encoding, notes=notes, lines=spans.lines,
+                     line_spans=spans.multiline)
 
 
 # ---------------------------------------------------------------- chunked reading (large files)
@@ -161,6 +307,7 @@ class CsvChunk:
     head: list[list]
     start: int
     data: list[list]
+    line_spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # multi-line records of ``data``
 
 
 def _stream_decode(path: Path, enc: str):
@@ -172,27 +319,93 @@ def _stream_decode(path: Path, enc: str):
         yield dec.decode(b"", final=True)
 
 
-def _decodes_as(path: Path, enc: str, check_plausible: bool = False) -> tuple[bool, str]:
+def _decodes_as(path: Path, enc: str, check_plausible: bool = False, rel: str = "") -> tuple[bool, str]:
     """(whole file decodes as ``enc`` [and is plausible], the first part of the text): the streaming
     counterpart of ``data.decode(enc)`` in :func:`_decode`. The prefix holds at least the first 20000
     characters, 11 lines and one ``\n`` (what :func:`_halfwidth_kana`, :func:`_recognised_words` and
-    :func:`_delimiter` look at), or the whole text."""
+    :func:`_delimiter` look at), or the whole text; it stops growing at 11 lines of
+    :data:`MAX_LINE_CHARS`, and a longer stretch without a line break is refused as it streams
+    (:class:`_LineGuard`)."""
     prefix: list[str] = []
     have = 0
     newline = full = False
+    guard = _LineGuard(rel)
     try:
         for text in _stream_decode(path, enc):
             if check_plausible and not _plausible(text):
                 return False, ""
+            guard.feed(text)
             if not full:
                 prefix.append(text)
                 have += len(text)
                 newline = newline or "\n" in text  # _delimiter reads up to the first "\n"
                 if newline and have >= 20000 and len("".join(prefix).splitlines()) > 10:
                     full = True
+                full = full or have > 11 * (MAX_LINE_CHARS + 1)
+        guard.close()
     except UnicodeDecodeError:
         return False, ""
     return True, "".join(prefix)
+
+
+class _LineGuard:
+    """Refuses decoded text, block by block, as soon as a line grows past :data:`MAX_LINE_CHARS`
+    (a file without line breaks is refused in its first megabytes, not once decoded whole), exactly
+    where :class:`_BoundedLines` would: the same lines (``\\r\\n``, ``\\r`` or ``\\n`` ends one; a
+    block's trailing ``\\r`` waits for the next block), the same lengths (line break included) and
+    the same message. :meth:`close` after the last block."""
+
+    def __init__(self, rel: str):
+        self.rel, self.run, self.line, self.carry = rel, 0, 1, ""
+
+    def feed(self, text: str) -> None:
+        text = self.carry + text
+        self.carry = "\r" if text.endswith("\r") else ""
+        if self.carry:
+            text = text[:-1]
+        if not text:
+            return
+        first = _BREAK.search(text)
+        if first is None:
+            self.run += len(text)
+            self._check(self.run, self.line)
+            return
+        self._check(self.run + first.end(), self.line)
+        line, pos = self.line + 1, first.end()
+        last = max(text.rfind("\n"), text.rfind("\r"))
+        if last - pos >= MAX_LINE_CHARS:  # a long line may lie inside the block
+            for brk in _BREAK.finditer(text, pos):
+                self._check(brk.end() - pos, line)
+                line, pos = line + 1, brk.end()
+        self.line += text.count("\n") + text.count("\r") - text.count("\r\n")
+        self.run = len(text) - last - 1
+
+    def close(self) -> None:
+        if self.carry:
+            self._check(self.run + 1, self.line)
+
+    def _check(self, length: int, line: int) -> None:
+        if length > MAX_LINE_CHARS:
+            raise _line_too_long(self.rel, line)
+
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _line_too_long(rel: str, line: int) -> HostileFileError:
+    return HostileFileError(f"line {line} is longer than {MAX_LINE_CHARS:,} characters: not a measurement CSV "
+                            "(a file without line breaks?)", Location(file=rel))
+
+
+def _first_line_fits(data: bytes, rel: str) -> None:
+    """Refuse, before decoding, bytes whose first line is longer than any :data:`MAX_LINE_CHARS`
+    characters can be (4 bytes a character): a file without line breaks. 0x0A and 0x0D never occur
+    inside a multi-byte character of UTF-8, GB18030 or Shift-JIS."""
+    limit = 4 * MAX_LINE_CHARS + 4
+    head = data[:limit]
+    if len(data) > limit and b"\n" not in head and b"\r" not in head:
+        raise HostileFileError(f"no line break in the first {limit:,} bytes: not a measurement CSV (a file without "
+                               "line breaks?)", Location(file=rel))
 
 
 def detect_encoding(path: Path, rel: str, declared: str | None) -> tuple[str, str, list[str]]:
@@ -200,7 +413,9 @@ def detect_encoding(path: Path, rel: str, declared: str | None) -> tuple[str, st
     whole file, but reading the file in blocks. The rare failure paths (undecodable text) read the
     file whole to give :func:`_decode`'s own message."""
     with open(path, "rb") as fh:
-        bom = fh.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
+        head = fh.read(4 * MAX_LINE_CHARS + 5)
+    bom = head.startswith(codecs.BOM_UTF8)
+    _first_line_fits(head, rel)
 
     def whole_error() -> None:
         if path.stat().st_size <= MAX_CSV_BYTES:
@@ -213,20 +428,20 @@ def detect_encoding(path: Path, rel: str, declared: str | None) -> tuple[str, st
         enc = codecs.lookup(declared).name
         if enc in ("utf-8", "utf-8-sig") and bom:
             enc = "utf-8-sig"
-        ok, prefix = _decodes_as(path, enc)
+        ok, prefix = _decodes_as(path, enc, rel=rel)
         if not ok:
             whole_error()
         return enc, prefix, []
     if bom:
-        ok, prefix = _decodes_as(path, "utf-8-sig")
+        ok, prefix = _decodes_as(path, "utf-8-sig", rel=rel)
         if ok:
             return "utf-8-sig", prefix, []
-    ok, prefix = _decodes_as(path, "utf-8")
+    ok, prefix = _decodes_as(path, "utf-8", rel=rel)
     if ok:
         return "utf-8", prefix, []
     decoded = {}
     for enc in CANDIDATE_ENCODINGS[1:]:
-        ok, prefix = _decodes_as(path, enc, check_plausible=True)
+        ok, prefix = _decodes_as(path, enc, check_plausible=True, rel=rel)
         if ok:
             decoded[enc] = prefix
     if not decoded:
@@ -244,14 +459,16 @@ def _nonblank(rows: list[list]) -> bool:
     return any(cell and cell.strip() for r in rows for cell in r)
 
 
-def iter_csv_chunks(path: Path, rel: str, spec: FileSpec, chunk_rows: int):
+def iter_csv_chunks(path: Path, rel: str, spec: FileSpec, chunk_rows: int, spans: LineSpans | None = None):
     """Read ``path`` in chunks of ``chunk_rows`` data records → (encoding, notes, chunks).
 
     The records, encoding, delimiter and notes are exactly those of :func:`read_csv_grid`; each
-    :class:`CsvChunk` keeps its true record numbers. Chunks whose data records are all blank are
-    skipped; the whole-file errors ("empty file", "empty file (no cells)", "no data rows",
-    "malformed CSV" with its record number) are raised with the same messages, but "no cells" and
-    "no data rows" only once every chunk has been read.
+    :class:`CsvChunk` keeps its true record numbers and the line spans of its multi-line records.
+    Chunks whose data records are all blank are skipped; the whole-file errors ("empty file",
+    "empty file (no cells)", "no data rows", "malformed CSV" and the strict-quote errors of
+    :func:`csv_records` with their record and line numbers) are raised with the same messages, but
+    "no cells" and "no data rows" only once every chunk has been read. ``spans.lines`` is the file's
+    number of physical lines once the chunks are exhausted.
     """
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
@@ -265,36 +482,31 @@ def iter_csv_chunks(path: Path, rel: str, spec: FileSpec, chunk_rows: int):
     if delimiter != ",":
         notes.append(f"delimiter {delimiter!r}")
     last_header = max(spec.header_rows or [1])
+    spans = LineSpans() if spans is None else spans
 
     def chunks():
         count = 0
         seen_cell = seen_data = False
         with open(path, "r", encoding=encoding, newline="") as fh:
-            reader = csv.reader(fh, delimiter=delimiter, strict=False)
+            records = csv_records(fh, rel, delimiter, spans, last_header)
 
-            def take(n: int) -> list[list]:
+            def take(n: int) -> tuple[list[list], dict[int, tuple[int, int]]]:
                 nonlocal count
                 out: list[list] = []
-                old_limit = csv.field_size_limit()
-                try:
-                    csv.field_size_limit(MAX_FIELD_CHARS)
-                    for record in reader:
-                        out.append(record)
-                        count += 1
-                        if len(out) >= n:
-                            break
-                except csv.Error as exc:
-                    raise InputError(f"malformed CSV: {exc}", Location(file=rel, row=count + 1)) from None
-                finally:
-                    csv.field_size_limit(old_limit)
-                return out
+                for record in records:
+                    out.append(record)
+                    count += 1
+                    if len(out) >= n:
+                        break
+                taken, spans.multiline = spans.multiline, {}
+                return out, taken
 
-            head = take(last_header)
+            head, _ = take(last_header)
             seen_cell = _nonblank(head)
             width_head = max((len(r) for r in head), default=0)
             while True:
                 start = count
-                data = take(chunk_rows)
+                data, line_spans = take(chunk_rows)
                 if not data:
                     break
                 if not _nonblank(data):
@@ -305,7 +517,7 @@ def iter_csv_chunks(path: Path, rel: str, spec: FileSpec, chunk_rows: int):
                     if len(r) < width:
                         r.extend([None] * (width - len(r)))
                 padded_head = [r + [None] * (width - len(r)) for r in head]
-                yield CsvChunk(head=padded_head, start=start, data=data)
+                yield CsvChunk(head=padded_head, start=start, data=data, line_spans=line_spans)
         if not seen_cell:
             raise InputError("empty file (no cells)", Location(file=rel))
         if not seen_data:

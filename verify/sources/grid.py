@@ -30,6 +30,8 @@ class SheetGrid:
     hidden_rows: set[int] = field(default_factory=set)  # 0-based
     date1904: bool = False
     notes: list[str] = field(default_factory=list)  # e.g. "workbook contains macros (not executed)"
+    lines: int | None = None  # CSV: physical lines of the file (records may span several)
+    line_spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # CSV: row → (first, last) line, multi-line records only
 
     @property
     def n_rows(self) -> int:

@@ -747,7 +747,8 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     flagged_row = ~rejected_row & any_bad
 
     tally = FileTally(file=grid.file, sheet=sheet, sha256=sha256, layout=layout, encoding=grid.encoding,
-                      header_map={f"{r.letter}: {r.header}": r.label for r in hdr.roles}, notes=[*grid.notes, *hdr.notes])
+                      header_map={f"{r.letter}: {r.header}": r.label for r in hdr.roles}, notes=[*grid.notes, *hdr.notes],
+                      lines=grid.lines)
     tally.rows = n
     tally.rejected = int(rejected_row.sum())
     tally.flagged = int(flagged_row.sum())
@@ -781,6 +782,8 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         parts.append(entries_frame({"file": grid.file, "sheet": sheet, "row": row1[idx], "column": None, "cell": None,
                                     "field": "row", "raw": None, "outcome": "rejected", "reason": row_reason[idx],
                                     "detail": row_detail[idx]}))
+    if grid.line_spans:
+        parts.append(_line_span_notes(grid, grid_rows))
     entries = pd.concat(parts, ignore_index=True) if parts else entries_frame({})
 
     # ---------------------------------------------------------------- canonical rows
@@ -879,6 +882,17 @@ def _slot_species(vcells: _Cells, vrole: ColumnRole, units: _Units, ukind: np.nd
     for c in sorted(set(code[code != ""])):
         vcells.mark(code == c, REJECTED, c, detail)
     return species
+def _line_span_notes(grid: SheetGrid, grid_rows: np.ndarray) -> pd.DataFrame:
+    """Ledger notes for the data rows of a CSV file that span several physical lines (a quoted cell
+    with a line break): read as one row, with their line span, so that a merge of records shows."""
+    multi = np.array(sorted(grid.line_spans), dtype=np.int64)
+    idx = grid_rows[np.isin(grid_rows, multi)]
+    spans = [grid.line_spans[r] for r in idx.tolist()]
+    return entries_frame({
+        "file": grid.file, "sheet": grid.sheet, "row": idx + 1, "column": None, "cell": None, "field": "row", "raw": None,
+        "outcome": "note", "reason": "multiline_record",
+        "detail": np.array([f"one record over lines {a}–{b} (a quoted cell with a line break)" for a, b in spans], dtype=object),
+    })
 
 
 def _is_standard(basis: object) -> bool:

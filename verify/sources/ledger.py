@@ -6,7 +6,9 @@
 * A **row** is rejected only when it yields no usable pollutant value or its source, phase or run
   cannot be determined; otherwise accepted, or flagged if any value in it was flagged or rejected.
 * Per file (and sheet): ``read = accepted + flagged + rejected`` for rows and for values
-  (:meth:`FileTally.check`).
+  (:meth:`FileTally.check`). A CSV file's tally also counts its physical ``lines``: a record that
+  spans several lines (a quoted cell with a line break) is noted with its span, so records merged
+  by a stray quote show as lines that are not rows.
 
 Entries list every non-accepted value and row (outcome ``flagged``/``rejected``) and normalisation
 notes (outcome ``note``, e.g. ``nfkc``). They are kept as one frame, never as objects per cell.
@@ -46,6 +48,7 @@ class FileTally:
     values_flagged: int = 0
     values_rejected: int = 0
     notes: list[str] = field(default_factory=list)
+    lines: int | None = None  # CSV: physical lines of the file, header and blank lines included
 
     def check(self) -> None:
         """Raise AssertionError unless read = accepted + flagged + rejected for rows and values."""
@@ -61,14 +64,15 @@ class FileTally:
             "file": self.file, "sheet": self.sheet, "sha256": self.sha256, "layout": self.layout,
             "encoding": self.encoding, "rows": self.rows, "accepted": self.accepted, "flagged": self.flagged,
             "rejected": self.rejected, "values": self.values, "values_accepted": self.values_accepted,
-            "values_flagged": self.values_flagged, "values_rejected": self.values_rejected,
+            "values_flagged": self.values_flagged, "values_rejected": self.values_rejected, "lines": self.lines,
             "header_map": dict(self.header_map), "notes": list(self.notes),
         }
 
 
-def merge_tallies(parts: list[FileTally]) -> FileTally:
+def merge_tallies(parts: list[FileTally], lines: int | None = None) -> FileTally:
     """The tally of one file read in chunks: the counts of its chunks added up. File, sheet, hash,
-    layout, encoding, header map and notes are the file's and must agree between chunks."""
+    layout, encoding, header map and notes are the file's and must agree between chunks; ``lines``
+    is the file's count of physical lines (known once the last chunk is read)."""
     if not parts:
         raise ValueError("no tallies to merge")
     first = parts[0]
@@ -77,7 +81,8 @@ def merge_tallies(parts: list[FileTally]) -> FileTally:
         for name in same:
             if getattr(t, name) != getattr(first, name):
                 raise ValueError(f"{first.file}: chunks disagree on {name}: {getattr(first, name)!r} vs {getattr(t, name)!r}")
-    merged = FileTally(**{name: getattr(first, name) for name in same[:5]}, header_map=dict(first.header_map), notes=list(first.notes))
+    merged = FileTally(**{name: getattr(first, name) for name in same[:5]}, header_map=dict(first.header_map),
+                       notes=list(first.notes), lines=lines)
     for name in ("rows", "accepted", "flagged", "rejected", "values", "values_accepted", "values_flagged", "values_rejected"):
         setattr(merged, name, sum(getattr(t, name) for t in parts))
     merged.check()

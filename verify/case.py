@@ -224,6 +224,34 @@ class FileSpec(_Model):
         return self
 
 
+class PollutantDecl(_Model):
+    """A pollutant the package's table (``verify/sources/data/pollutants.csv``) does not know,
+    declared in case.toml so that its columns and labels are read (docs/case-format.md
+    "[[pollutant]]"). Its names are matched like the package's (NFKC, case- and width-insensitive)."""
+
+    key: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=40)]
+    ja: str
+    zh: str
+    en: str | None = None
+    aliases: list[Annotated[str, Field(min_length=1, max_length=80)]] = []
+    state: Literal["gas", "particle"] = "gas"
+    molar_mass_g_mol: Annotated[float, Field(gt=0, le=2000)] | None = None  # ppm ↔ mg/m³ (a gas only)
+    n_carbon: Annotated[int, Field(ge=1, le=100)] | None = None  # carbon atoms per molecule
+    source: str | None = None  # where the molar mass / carbon number come from
+
+    @model_validator(mode="after")
+    def _gas_data(self) -> "PollutantDecl":
+        if self.state == "particle" and (self.molar_mass_g_mol is not None or self.n_carbon is not None):
+            raise ValueError("particulate matter has no molar mass or carbon number (ppm of particles means nothing)")
+        if (self.molar_mass_g_mol is not None or self.n_carbon is not None) and not self.source:
+            raise ValueError("molar_mass_g_mol / n_carbon need source (e.g. the formula and IUPAC atomic weights)")
+        return self
+
+    def names(self) -> list[str]:
+        """Every name the files may use for it: key, ja, zh, en and aliases."""
+        return [n for n in (self.key, self.ja, self.zh, self.en, *self.aliases) if n]
+
+
 class Fuel(_Model):
     kind: str
     t_per_h: dict[Phase, Annotated[float, Field(ge=0)]]
@@ -259,6 +287,7 @@ class CaseManifest(_Model):
     period: list[Period] = []
     file: list[FileSpec] = Field(min_length=1)
     cobenefits: Cobenefits | None = None
+    pollutant: list[PollutantDecl] = []
 
     @model_validator(mode="after")
     def _cross_references(self) -> "CaseManifest":
@@ -277,6 +306,9 @@ class CaseManifest(_Model):
         for claim in self.claim:
             if claim.source not in known:
                 raise ValueError(f"[[claim]] {claim.id!r} names unknown source {claim.source!r} (known: {', '.join(sorted(known))})")
+        keys = [p.key for p in self.pollutant]
+        if len(set(keys)) != len(keys):
+            raise ValueError("duplicate [[pollutant]] key")
         claim_ids = [c.id for c in self.claim]
         if len(set(claim_ids)) != len(claim_ids):
             raise ValueError("duplicate [[claim]] id")

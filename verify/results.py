@@ -126,7 +126,19 @@ def case_block(case: Case) -> dict:
         "measures": [text(m) for m in info.measures],
         "illustrative": info.illustrative,
         "reporting_state": REPORTING_STATES[info.conditions],
+        "pollutants": pollutants_block(case),
     }
+
+
+def declared_names(case: Case) -> dict[str, dict[str, str]]:
+    """lang → key → name of the case's ``[[pollutant]]`` declarations (claim statements)."""
+    return {lang: {p.key: getattr(p, lang) for p in case.manifest.pollutant} for lang in ("ja", "zh")}
+
+
+def pollutants_block(case: Case) -> list[dict]:
+    """The case's ``[[pollutant]]`` declarations as written (docs/results.md ``case.pollutants``)."""
+    return [{"key": p.key, "ja": p.ja, "zh": p.zh, "en": p.en, "state": p.state, "molar_mass_g_mol": p.molar_mass_g_mol,
+             "n_carbon": p.n_carbon, "source": p.source} for p in case.manifest.pollutant]
 
 
 def verification_block(case: Case) -> dict | None:
@@ -459,7 +471,7 @@ def _within_envelope(claim, data):
     return data, dropped
 
 
-def _claim_without_endpoint(claim):
+def _claim_without_endpoint(claim, names: dict | None = None):
     """A claim whose endpoint has no data at all is judged on an empty endpoint: insufficient data."""
     from verify.measure.series import EndpointData
     from verify.stats.claims import judge_claim
@@ -468,7 +480,7 @@ def _claim_without_endpoint(claim):
     design = "inlet-outlet" if claim.metric == "removal_efficiency" else "before-after"
     empty = EndpointData(source=claim.source, position=claim.position, pollutant=claim.pollutant,
                          metric=claim.metric, design=design, unit="", as_species=None)
-    return judge_claim(claim, analyse_endpoint(empty))
+    return judge_claim(claim, analyse_endpoint(empty), names=names)
 
 
 def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejected: bool = False,
@@ -521,11 +533,11 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
             envelope_data, dropped = _within_envelope(claim, data)
             if dropped:
                 stats = analyse_endpoint(envelope_data)
-            verdict = judge_claim(claim, stats, load=loads.get(claim.source)).to_dict()
+            verdict = judge_claim(claim, stats, load=loads.get(claim.source), names=declared_names(case)).to_dict()
             verdict["envelope"] = {"load_pct_min": claim.conditions.load_pct_min, "excluded": dropped}
             claims.append(verdict)
         else:
-            claims.append(_claim_without_endpoint(claim).to_dict())
+            claims.append(_claim_without_endpoint(claim, declared_names(case)).to_dict())
 
 
     mass_rate_means = {}

@@ -637,6 +637,11 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             vcells.mark(present & ~known, REJECTED, "unknown_flag", "flag is not an HJ 212-2017 data flag")
         slots.append((vcells, pkeys, aux, ukey, units, species_of_slot))
         all_cells.append(vcells)
+    # issue 17: the columns no alias names (the helper of the new code; tested end to end on its own)
+    from verify.sources.layout import _Column, _unread_columns
+    unread_cells, unread_notes = _unread_columns(hdr.roles, [_Column(frame[c].to_numpy(dtype=object)) for c in range(ncols)],
+                                                 grid, grid_rows, spec)
+    all_cells.extend(unread_cells)
 
     # hidden rows: every value in them flagged
     if grid.hidden_rows:
@@ -701,6 +706,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             "outcome": "note", "reason": "multiline_record",
             "detail": np.array([f"one record over lines {grid.line_spans[grid_rows[i]][0]}–{grid.line_spans[grid_rows[i]][1]} "
                                 "(a quoted cell with a line break)" for i in spanned], dtype=object)}))
+    parts.extend(unread_notes)  # issue 17
     entries = pd.concat(parts, ignore_index=True) if parts else entries_frame({})
 
     # ---------------------------------------------------------------- canonical rows

@@ -129,3 +129,18 @@ def pollutant_species() -> dict[str, str]:
 
 #: Atomic weight of carbon [g/mol] (IUPAC 2021 abridged: 12.011), used for 'as C' conversions.
 M_C = atomic_weights()["C"]
+
+
+def case_species(declared) -> tuple[dict[str, str], dict[str, Species]]:
+    """(:func:`pollutant_species`, :func:`species_table`) with the case's ``[[pollutant]]``
+    declarations (``declared``: the manifest's list) that give a molar mass: the pollutant is its
+    own species, with the molar mass and carbon number case.toml states and cites (``source``)."""
+    by_pollutant, table = pollutant_species(), species_table()
+    extra = [d for d in declared if d.molar_mass_g_mol is not None]
+    if not extra:
+        return by_pollutant, table
+    by_pollutant, table = dict(by_pollutant), dict(table)
+    for d in extra:
+        by_pollutant[d.key] = d.key
+        table[d.key] = Species(d.key, "", d.n_carbon or 0, d.en or d.key, float(d.molar_mass_g_mol))
+    return by_pollutant, table

@@ -80,7 +80,7 @@ import pandas as pd
 from verify.case import Case
 from verify.errors import Location, UnitError
 from verify.measure import conversions as cv
-from verify.measure.constants import REPORTING_STATE, molar_volume_l_per_mol, pollutant_species, species_table, state_tp
+from verify.measure.constants import REPORTING_STATE, case_species, molar_volume_l_per_mol, state_tp
 from verify.measure.units import UNIT_KEYS, factor
 from verify.sources.aliases import pollutant_sums
 
@@ -336,7 +336,7 @@ def _carbon_mixing_ratio(rows: _Rows, fac: np.ndarray) -> _Carbon:
     rows.deriv.add(vol_c, "ppmv as C = ppmC")
     sums = is_vol & _isin(pollutant, carbon_sum_pollutants()) & ~vol_c & (as_sp != "")
     blocked = np.zeros(rows.n, dtype=bool)
-    table_sp = species_table()
+    _, table_sp = case_species(rows.case.manifest.pollutant)
     for s in _unique(as_sp[sums]):
         m = sums & (as_sp == s)
         if s not in table_sp:
@@ -368,9 +368,9 @@ def _mixing_ratio_to_mass(rows: _Rows, fac: np.ndarray, carbon: _Carbon) -> tupl
     fac[c] = cv.ppmc_to_mgc_m3(carbon.fac_ppmc[c], R)
     fac[carbon.blocked] = np.nan
     rows.deriv.add(c, f"ppmC→mgC/m3 ×12.011/Vm (Vm={vm:.3f} L/mol at {R})")
-    table_sp = species_table()
+    by_pollutant, table_sp = case_species(rows.case.manifest.pollutant)  # with the case's [[pollutant]] molar masses
     vol = is_vol & ~c & ~carbon.blocked
-    sp = np.where(as_sp != "", as_sp, pd.Series(pollutant, dtype=object).map(pollutant_species()).fillna("").to_numpy(dtype=object))
+    sp = np.where(as_sp != "", as_sp, pd.Series(pollutant, dtype=object).map(by_pollutant).fillna("").to_numpy(dtype=object))
     for s in _unique(sp[vol]):
         m = vol & (sp == s)
         if s not in table_sp:
@@ -390,7 +390,7 @@ def _hydrocarbons_as_carbon(rows: _Rows, fac: np.ndarray, conc_unit: np.ndarray,
     but given in mg/m3 as a compound (as propane, as CH4) → as C by the carbon it contains; limits
     for these sums are as C."""
     pollutant = _str(rows.table, "pollutant")
-    table_sp = species_table()
+    _, table_sp = case_species(rows.case.manifest.pollutant)
     fac, conc_as = fac.copy(), conc_as.copy()
     for s in _unique(conc_as[(conc_unit == "mg/m3") & (conc_as != "") & (conc_as != "C")]):
         m = (conc_unit == "mg/m3") & (conc_as == s) & _isin(pollutant, carbon_sum_pollutants())

@@ -76,6 +76,30 @@ def pollutant_aliases() -> dict[str, str]:
     return out
 
 
+def case_pollutant_aliases(declared) -> dict[str, str]:
+    """:func:`pollutant_aliases` plus the case's ``[[pollutant]]`` declarations (``declared``: the
+    manifest's ``pollutant`` list). A declared key or name that already names another pollutant is
+    a :class:`~verify.errors.CaseError` (one name, one pollutant)."""
+    from verify.errors import CaseError
+
+    table = pollutant_aliases()
+    if not declared:
+        return table
+    out = dict(table)
+    known_keys = set(table.values())
+    for decl in declared:
+        if decl.key in known_keys:
+            raise CaseError(f"case.toml: [[pollutant]] {decl.key!r} is already a pollutant of the package (no need to declare it)")
+        for name in decl.names():
+            key = norm(name)
+            if not key:
+                continue
+            if out.get(key, decl.key) != decl.key:
+                raise CaseError(f"case.toml: [[pollutant]] {decl.key!r}: the name {name!r} already names {out[key]!r}")
+            out[key] = decl.key
+    return out
+
+
 @functools.cache
 def pollutant_species() -> dict[str, str | None]:
     """Canonical pollutant key → default ``as_species`` (NMHC/THC → C per HJ 38-2017, NOx → NO2).

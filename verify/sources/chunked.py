@@ -116,11 +116,11 @@ def compact(table: pd.DataFrame, run_letters: dict[str, str] | None = None) -> C
     return CompactPart(conform(table.drop(columns=internal)), letters)
 
 
-def _slot_order(grid: SheetGrid, spec: FileSpec) -> dict[str, int]:
+def _slot_order(grid: SheetGrid, spec: FileSpec, ctx: CaseContext) -> dict[str, int]:
     """Wide layout: pollutant → the order in which ``parse_grid`` emits its slot (the order of the
     pollutant's first column among the header's roles)."""
     order: dict[str, int] = {}
-    for role in read_headers(grid, spec).roles:
+    for role in read_headers(grid, spec, ctx.pollutant_table).roles:
         if role.field is not None and role.pollutant and role.pollutant not in order:
             order[role.pollutant] = len(order)
     return order
@@ -152,7 +152,7 @@ def parse_csv_chunked(path: Path, spec: FileSpec, ctx: CaseContext, sha256: str,
         except InputError as exc:
             raise _fix_header_row(exc, chunk.start, last_header) from None
         if slots is None and parsed.tally.layout == "wide":
-            slots = _slot_order(grid, chunk_spec)
+            slots = _slot_order(grid, chunk_spec, ctx)
         del grid, chunk
         tallies.append(parsed.tally)
         if len(parsed.entries):

@@ -135,9 +135,16 @@ def joined_headers(grid: SheetGrid, header_rows: list[int] | None) -> tuple[list
 
 
 @functools.cache
-def _pollutant_affixes() -> tuple[tuple[str, str], ...]:
-    """(normalised alias, key) sorted longest first, for composite wide headers."""
+def _package_affixes() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pollutant_aliases().items(), key=lambda kv: -len(kv[0])))
+
+
+def _pollutant_affixes(pollutants: dict[str, str] | None = None) -> tuple[tuple[str, str], ...]:
+    """(normalised alias, key) sorted longest first, for composite wide headers (``pollutants``: the
+    case's table with its [[pollutant]]s, None for the package's)."""
+    if pollutants is None or pollutants is pollutant_aliases():
+        return _package_affixes()
+    return tuple(sorted(pollutants.items(), key=lambda kv: -len(kv[0])))
 
 
 def _split_unit(text: str) -> tuple[str, str | None]:
@@ -154,7 +161,7 @@ def _split_unit(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-def _match_name(name: str) -> tuple[str, str | None, tuple, str | None] | None:
+def _match_name(name: str, pollutants: dict[str, str] | None = None) -> tuple[str, str | None, tuple, str | None] | None:
     """Normalised header name → (field, pollutant, implies, ambiguous_with) or None."""
     aliases = header_aliases()
     key = norm(name)[:MAX_LABEL_CHARS]
@@ -163,10 +170,10 @@ def _match_name(name: str) -> tuple[str, str | None, tuple, str | None] | None:
     if key in aliases:
         a = aliases[key]
         return a.column, None, a.implies, a.ambiguous_with
-    pollutants = pollutant_aliases()
-    if key in pollutants:
-        return "value", pollutants[key], (), None
-    for alias, pol in _pollutant_affixes():
+    table = pollutant_aliases() if pollutants is None else pollutants
+    if key in table:
+        return "value", table[key], (), None
+    for alias, pol in _pollutant_affixes(pollutants):
         if len(alias) >= len(key):
             continue
         for rest in ((key[len(alias):] if key.startswith(alias) else None), (key[: -len(alias)] if key.endswith(alias) else None)):
@@ -177,8 +184,9 @@ def _match_name(name: str) -> tuple[str, str | None, tuple, str | None] | None:
     return None
 
 
-def classify_column(col: int, header: str, spec: FileSpec) -> ColumnRole:
-    """The role of one column from its joined header text."""
+def classify_column(col: int, header: str, spec: FileSpec, pollutants: dict[str, str] | None = None) -> ColumnRole:
+    """The role of one column from its joined header text (``pollutants``: the case's pollutant
+    table with its [[pollutant]]s; None for the package's)."""
     header = clean_text(header)[0]
     explicit = {norm(k): v for k, v in spec.columns.items()}
     name, unit_text, species = _split_unit_and_species(header)
@@ -189,7 +197,7 @@ def classify_column(col: int, header: str, spec: FileSpec) -> ColumnRole:
             target = FILE_COLUMNS.get(target, target)
             if target in CANONICAL_COLUMNS or target in FILE_COLUMNS.values():
                 match = (target, None, (), None)
-            elif target in set(pollutant_aliases().values()):
+            elif target in set((pollutant_aliases() if pollutants is None else pollutants).values()):
                 match = ("value", target, (), None)
             else:
                 raise InputError(
@@ -199,12 +207,12 @@ def classify_column(col: int, header: str, spec: FileSpec) -> ColumnRole:
             unit_text = unit_text if unit_kept else None
             break
     if match is None and (unit_text is not None or species is not None):
-        match = _match_name(name)
+        match = _match_name(name, pollutants)
     if match is None:
-        match = _match_name(header)
+        match = _match_name(header, pollutants)
         unit_text = None
     if match is None:
-        return ColumnRole(col, header, None)
+        return _unknown_column(col, header)
     fld, pol, implies, ambiguous = match
     unit = unit_error = None
     if unit_text is not None and fld in ALLOWED_UNIT_KINDS:
@@ -233,8 +241,21 @@ def _split_unit_and_species(header: str) -> tuple[str, str | None, SpeciesText |
     return name, unit_text, species or in_name
 
 
-def read_headers(grid: SheetGrid, spec: FileSpec) -> HeaderResult:
-    """Join, expand and classify the header rows of ``grid``; raise on blank/duplicate/ambiguous headers."""
+def _unknown_column(col: int, header: str) -> ColumnRole:
+    """The role of a column no alias names: not read, but with the unit its header gives, if the
+    unit table knows it (a numeric column under such a header is a quantity nobody declared; the
+    layout rejects its values, issue 17)."""
+    _, unit_text, _ = _split_unit_and_species(header)
+    try:
+        unit = lookup_unit(unit_text) if unit_text is not None else None
+    except InputError:
+        unit = None
+    return ColumnRole(col, header, None, unit=unit, unit_text=unit_text if unit is not None else None)
+
+
+def read_headers(grid: SheetGrid, spec: FileSpec, pollutants: dict[str, str] | None = None) -> HeaderResult:
+    """Join, expand and classify the header rows of ``grid``; raise on blank/duplicate/ambiguous headers.
+    ``pollutants``: the case's pollutant table with its [[pollutant]]s (None: the package's)."""
     texts, data_start = joined_headers(grid, spec.header_rows)
     roles: list[ColumnRole] = []
     seen_text: dict[str, int] = {}
@@ -255,7 +276,7 @@ def read_headers(grid: SheetGrid, spec: FileSpec) -> HeaderResult:
                 f"duplicate header {text!r} in columns {column_letter(seen_text[key])} and {column_letter(c)}", loc
             )
         seen_text[key] = c
-        role = classify_column(c, text, spec)
+        role = classify_column(c, text, spec, pollutants)
         if role.field is None:
             notes.append(f"column {role.letter} {text!r} not read (not a known header)")
         else:

@@ -36,8 +36,8 @@ import pyarrow.compute as pc
 
 from verify.case import Case, FileSpec, normalise_label
 from verify.errors import InputError, Location
-from verify.sources.aliases import (UnitInfo, labels, lookup_unit, norm, particulate_pollutants, pollutant_aliases,
-                                    units_agree)
+from verify.sources.aliases import (UnitInfo, case_pollutant_aliases, labels, lookup_unit, norm, particulate_pollutants,
+                                    pollutant_aliases, units_agree)
 from verify.sources.canonical import TEXT_COLUMNS, arrow_text_array
 from verify.sources.cells import arrow_text, cell_types, parse_datetime_series, parse_number_array
 from verify.sources.grid import SheetGrid, column_letter
@@ -69,6 +69,16 @@ class CaseContext:
     periods: tuple[tuple[pd.Timestamp, pd.Timestamp, str], ...]  # UTC start, end, phase
     concentration_basis: str
     input_std_state: str  # normal | epa
+    pollutants: dict[str, str] | None = None  # normalised name → key, with the case's [[pollutant]]s (None: the package's)
+    particulate: frozenset[str] | None = None  # pollutant keys that are particles (None: the package's)
+
+    @property
+    def pollutant_table(self) -> dict[str, str]:
+        return pollutant_aliases() if self.pollutants is None else self.pollutants
+
+    @property
+    def particles(self) -> frozenset[str]:
+        return particulate_pollutants() if self.particulate is None else self.particulate
 
     @classmethod
     def from_case(cls, case: Case) -> "CaseContext":
@@ -85,7 +95,9 @@ class CaseContext:
             b = b.tz_localize(tz) if b.tzinfo is None else b
             periods.append((a.tz_convert("UTC"), b.tz_convert("UTC"), p.phase))
         cond = m.case.input_conditions or m.case.conditions
-        return cls(sources, tz, tuple(periods), m.case.concentration_basis, "epa" if cond == "US-EPA" else "normal")
+        particulate = particulate_pollutants() | {p.key for p in m.pollutant if p.state == "particle"}
+        return cls(sources, tz, tuple(periods), m.case.concentration_basis, "epa" if cond == "US-EPA" else "normal",
+                   case_pollutant_aliases(m.pollutant), frozenset(particulate))
 
 
 @dataclass
@@ -333,7 +345,7 @@ def _resolve(texts: pd.Series, table: dict[str, str], where: np.ndarray) -> tupl
 def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = "") -> ParsedSheet:
     """Parse one grid into canonical rows (accepted/flagged), ledger entries and the file tally."""
     sheet = grid.sheet
-    hdr = read_headers(grid, spec)
+    hdr = read_headers(grid, spec, ctx.pollutant_table)
     loc = Location(file=grid.file, sheet=sheet)
     bad_defaults = sorted({FILE_COLUMNS.get(k, k) for k in spec.defaults} - set(LABEL_DEFAULTS))
     if bad_defaults:
@@ -616,7 +628,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
 
     # pollutant slots
     slots: list[tuple] = []  # (value cells, pollutant keys, aux cells, unit keys, unit infos)
-    pol_table = pollutant_aliases()
+    pol_table = ctx.pollutant_table
     if layout == "long":
         groups = [(None, {"value": generic["value"], **{f: generic[f] for f in _AUX_FIELDS if f in generic}})]
     else:
@@ -628,7 +640,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         flag_known = _map_codes(fa, lambda v: v in HJ212_VALID | HJ212_KEPT | HJ212_INVALID).astype(bool)
         flag_kept = _map_codes(fa, lambda v: v in HJ212_KEPT).astype(bool)
         flag_invalid = {f: _map_codes(fa, lambda v, f=f: v == f).astype(bool) for f in sorted(HJ212_INVALID)}
-    particulate = set(particulate_pollutants())
+    particulate = set(ctx.particles)
     for pol, roles in groups:
         vcells = numbers(roles["value"], "value" if pol is None else f"value[{pol}]")
         if pol is None:
@@ -722,6 +734,8 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             vcells.mark(flag_present & ~flag_known, REJECTED, "unknown_flag", "flag is not an HJ 212-2017 data flag")
         slots.append((vcells, pkeys, aux, ukey, units, species))
         all_cells.append(vcells)
+    unread_cells, unread_notes = _unread_columns(hdr.roles, columns, grid, grid_rows, spec)
+    all_cells.extend(unread_cells)
 
     # hidden rows: every value in them flagged
     if grid.hidden_rows:
@@ -784,6 +798,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
                                     "detail": row_detail[idx]}))
     if grid.line_spans:
         parts.append(_line_span_notes(grid, grid_rows))
+    parts.extend(unread_notes)
     entries = pd.concat(parts, ignore_index=True) if parts else entries_frame({})
 
     # ---------------------------------------------------------------- canonical rows
@@ -882,6 +897,45 @@ def _slot_species(vcells: _Cells, vrole: ColumnRole, units: _Units, ukind: np.nd
     for c in sorted(set(code[code != ""])):
         vcells.mark(code == c, REJECTED, c, detail)
     return species
+def _unread_columns(roles: list[ColumnRole], columns: list[_Column], grid: SheetGrid, grid_rows: np.ndarray,
+                    spec: FileSpec) -> tuple[list[_Cells], list[pd.DataFrame]]:
+    """The non-blank cells of the columns no header alias names, so that every cell of a data row is
+    read, rejected or noted (issue 17). Under a header whose unit the unit table knows
+    (``乙酸乙酯(mg/m³)``), a column holding a number or non-detect is a quantity nobody declared:
+    each of its non-blank cells is a rejected value (``unknown_column``). Every other non-blank cell,
+    and a formula without a saved value, is noted (``column_not_read``)."""
+    rejected: list[_Cells] = []
+    notes: list[pd.DataFrame] = []
+    for role in roles:
+        if role.field is not None:
+            continue
+        column = columns[role.col]
+        formula = np.isin(grid_rows, [r for (r, c) in grid.formulas_without_value if c == role.col])
+        present = ~column.blank | formula
+        if not present.any():
+            continue
+        if role.unit is not None:
+            nf = parse_number_array(column.arr, decimal=spec.decimal, thousands=spec.thousands, types=column.types, text=column.text)
+            if np.isin(nf["kind"], ["number", "nondetect"]).any():
+                cells = _Cells(role, nf, "unknown_column")
+                cells.status = np.where(present, REJECTED, BLANK).astype(np.int8)
+                cells.reason = np.where(present, "unknown_column", "").astype(object)
+                cells.detail = np.full(len(present), f"header {role.header!r} has a unit ({role.unit_text}) but names no known "
+                                       "pollutant or quantity: declare it with [[pollutant]] in case.toml, or map it with "
+                                       "[[file]] columns", dtype=object)
+                cells.notes = np.full(len(present), "", dtype=object)
+                rejected.append(cells)
+                continue
+        idx = np.flatnonzero(present)
+        notes.append(entries_frame({
+            "file": grid.file, "sheet": grid.sheet, "row": grid_rows[idx] + 1, "column": role.letter,
+            "cell": _addresses(role.col, grid_rows[idx]), "field": "unknown_column", "raw": _raw_texts(column.arr[idx]),
+            "outcome": "note", "reason": "column_not_read",
+            "detail": f"column {role.header!r} is not a known header: not read (map it with [[file]] columns if it matters)",
+        }))
+    return rejected, notes
+
+
 def _line_span_notes(grid: SheetGrid, grid_rows: np.ndarray) -> pd.DataFrame:
     """Ledger notes for the data rows of a CSV file that span several physical lines (a quoted cell
     with a line break): read as one row, with their line span, so that a merge of records shows."""

@@ -149,40 +149,11 @@ def _level(claim: Claim, stats: EndpointStats, alpha: float) -> tuple:
     return mean, None, p, upper, "one-sided t (after phase)"
 
 
-def claim_phase(claim: Claim) -> str | None:
-    """The phase a claim's verdict rests on: an efficiency claim's ``phase`` (default after), the
-    after phase of a level claim; None for a reduction (both phases)."""
-    if claim.kind == "efficiency":
-        return claim.phase or "after"
-    return "after" if claim.kind == "level" else None
-
-
-def claim_n(claim: Claim, stats: EndpointStats) -> int | None:
-    """How many runs (pairs, hours) of :func:`claim_phase` the verdict can use."""
-    if claim.kind == "efficiency":
-        return len(stats.log_ratios.get(claim_phase(claim), ()))
-    if claim.kind == "level":
-        return 0 if stats.after is None else stats.after.n
-    return None
-
-
-def censored_outlets(claim: Claim, stats: EndpointStats) -> tuple[str, ...]:
-    """Run ids of the claim phase's pairs whose outlet is below its detection limit (efficiency claims)."""
-    if claim.kind != "efficiency" or claim_phase(claim) not in stats.log_ratios:
-        return ()
-    runs = getattr(stats, claim_phase(claim))
-    return tuple(r for r, c in zip(runs.runs, runs.censored) if c) if runs is not None else ()
-
-
-def _insufficient(claim: Claim, stats: EndpointStats) -> bool:
-    if claim.kind in ("efficiency", "level"):
-        return (claim_n(claim, stats) or 0) < 2
-    return stats.status == "insufficient_data"
-
-
-def judge_claim(claim: Claim, stats: EndpointStats, *, alpha: float = 0.05, load: dict | None = None) -> ClaimResult:
+def judge_claim(claim: Claim, stats: EndpointStats, *, alpha: float = 0.05, load: dict | None = None,
+                names: dict[str, dict[str, str]] | None = None) -> ClaimResult:
     """The verdict on one claim; a verdict is a result, never an error. ``load``: the claim source's
-    entry of ``comparability.load_by_source`` (or None)."""
+    entry of ``comparability.load_by_source`` (or None). ``names``: lang → pollutant key → name, for
+    pollutants the package does not name (case.toml ``[[pollutant]]``)."""
     _check_match(claim, stats)
     if not math.isfinite(claim.value):  # case.toml validation refuses it; a programmatic caller too
         raise InputError(f"claim {claim.id!r}: value must be a finite number, got {claim.value!r}")
@@ -203,7 +174,7 @@ def judge_claim(claim: Claim, stats: EndpointStats, *, alpha: float = 0.05, load
             verdict = "not_verified"
     load_verdict = None if load is None else load.get("verdict")
     censored = censored_outlets(claim, stats)
-    statement = _statement(claim, stats, verdict, (estimate, lower, p, upper), censored, load_verdict)
+    statement = _statement(claim, stats, verdict, (estimate, lower, p, upper), censored, load_verdict, names or {})
     return ClaimResult(claim.id, claim.source, claim.position, claim.pollutant, claim.metric, claim.kind,
                        float(claim.value), estimate, lower, p, verdict, statement, upper, method,
                        claim_phase(claim), claim_n(claim, stats), censored, load_verdict)
@@ -213,7 +184,8 @@ def _claimed(value: float) -> str:
     return f"{value:g}" if float(value).is_integer() else fmt(value, 1)
 
 
-def _statement(claim, stats, verdict, numbers, censored, load_verdict) -> dict[str, str]:
+def _statement(claim, stats, verdict, numbers, censored, load_verdict,
+               names: dict[str, dict[str, str]]) -> dict[str, str]:
     estimate, lower, p, upper = numbers
     t = texts()
     unit = stats.unit
@@ -230,7 +202,7 @@ def _statement(claim, stats, verdict, numbers, censored, load_verdict) -> dict[s
         detail_key = "bound_p" if lower is not None else "p_only"
     out = {}
     for lang in ("ja", "zh"):
-        name = pollutant_names(lang).get(claim.pollutant, claim.pollutant)
+        name = names.get(lang, {}).get(claim.pollutant) or pollutant_names(lang).get(claim.pollutant, claim.pollutant)
         vals = dict(values, metric=t["metric"][claim.metric][lang], pollutant=name)
         if phase is not None:
             vals["phase"] = PHASE_NAMES[phase][lang]

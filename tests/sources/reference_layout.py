@@ -65,6 +65,7 @@ from verify.sources.headers import FILE_COLUMNS, NUMERIC_FIELDS, ColumnRole, rea
 from verify.sources.aliases import units_agree  # issue 15
 from verify.sources.layout import _slot_species  # issue 15
 from verify.sources.species import known_species, label_species  # issue 15
+from verify.sources.layout import _check_ranges  # issue 17: the one range table
 from verify.sources.ledger import FileTally, entries_frame
 
 ACCEPTED, FLAGGED, REJECTED, BLANK = 0, 1, 2, -1
@@ -496,17 +497,11 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
                 cells.mark(np.ones(n, dtype=bool), REJECTED, "no_unit", "pressure without a unit (kPa, hPa, Pa)")
             else:
                 v = v * factor
-            cells.mark(ok & (v <= 0), REJECTED, "pressure_not_positive", "absolute pressure must be positive")
-        elif field == "o2_pct":
-            cells.mark(ok & ((v < 0) | (v >= 21)), REJECTED, "o2_impossible", "O2 must be in [0, 21) %: the O2 correction divides by 21 − O2")
-        elif field == "h2o_pct":
-            cells.mark(ok & ((v < 0) | (v >= 100)), REJECTED, "moisture_impossible", "moisture must be in [0, 100) %: the dry-basis division by 1 − H2O")
-        elif field == "temp_c":
-            cells.mark(ok & (v < -273.15), REJECTED, "temperature_impossible", "below absolute zero")
-        elif field == "load_pct":
-            cells.mark(ok & (v < 0), REJECTED, "load_negative", "a load cannot be negative")
+            _check_ranges(cells, field, v, ok)  # issue 17: the range table
+        elif field in ("o2_pct", "h2o_pct", "temp_c", "load_pct"):
+            _check_ranges(cells, field, v, ok)  # issue 17: the range table
         elif field == "flow":
-            cells.mark(ok & (v <= 0), REJECTED, "flow_not_positive", "a gas flow must be positive")
+            _check_ranges(cells, field, v, ok)  # issue 17: the range table
             implied = dict(role.implies).get("flow_basis")
             if role.unit is not None:
                 units = _Units.constant(n, role.unit)
@@ -620,6 +615,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         vcells.mark(neg & has_lod, FLAGGED, "negative_below_lod", "negative value kept unclipped and treated as < lod")
         vcells.censored[neg & has_lod] = True
         vcells.mark(neg & ~has_lod, REJECTED, "negative_no_lod", "a negative concentration without a detection limit")
+        _check_ranges(vcells, "value", vcells.value, vcells.usable, ukey)  # issue 17
         over = vcells.usable & ~np.isnan(rng) & (vcells.value > rng)
         vcells.mark(over, FLAGGED, "over_range", "value above the instrument range (HJ 212 flag T)")
         flag_out = np.full(n, None, dtype=object) if flag_up is None else flag_up.to_numpy(dtype=object).copy()

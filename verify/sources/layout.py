@@ -11,11 +11,12 @@
 * Values follow case-format.md "What every row becomes" and reliability.md §4 (see
   :mod:`verify.sources.ledger` for the counting rules). Reason codes are stable strings.
 * Summary rows (a run or sample called 均值/平均値/mean/max …) are rejected: a mean is not a run.
-* Impossible values are rejected (reliability.md §4 #14–18): O2 outside [0, 21) % — the O2
-  correction ρ·(21−O2ref)/(21−O2) (GB 13271-2014; field-guide §5) divides by 21 − O2; moisture
-  outside [0, 100) % — the dry-basis division by 1 − Bws (field-guide §5); flow ≤ 0; absolute
-  pressure ≤ 0; temperature below −273.15 °C; a negative concentration without a detection limit
-  (with one: flagged, kept unclipped, censored). A value above ``range`` is flagged and gets the
+* Impossible values are rejected and implausible ones flagged by the one range table
+  (``data/ranges.csv``, :mod:`verify.sources.ranges`, each row with its source; reliability.md §4
+  #14–18): O2 outside [0, 21) %, moisture outside [0, 100) %, flow ≤ 0, absolute pressure ≤ 0,
+  temperature at or below −273.15 °C, a mixing ratio above the pure gas, a mass concentration
+  denser than any pure gas; a pressure outside 50–150 kPa is flagged. A negative concentration
+  without a detection limit is rejected (with one: flagged, kept unclipped, censored). A value above ``range`` is flagged and gets the
   HJ 212-2017 flag ``T``; rows flagged F/M/S/D/C/B by HJ 212-2017 are invalid data (rejected).
 * A non-detect in a run-level column, ``lod`` or ``range`` is rejected (a limit is not a
   measurement of flow or O2).
@@ -44,6 +45,7 @@ from verify.sources.grid import SheetGrid, column_letter
 from verify.sources.headers import FILE_COLUMNS, NUMERIC_FIELDS, ColumnRole, read_headers
 from verify.sources.ledger import FileTally, entries_frame
 from verify.sources.species import known_species, label_species, resolve_species
+from verify.sources.ranges import ranges_for
 
 ACCEPTED, FLAGGED, REJECTED, BLANK = 0, 1, 2, -1
 #: Below this many rows the per-cell Python path is faster than setting up vectorised pandas/arrow work.
@@ -589,17 +591,11 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
                 cells.mark(np.ones(n, dtype=bool), REJECTED, "no_unit", "pressure without a unit (kPa, hPa, Pa)")
             else:
                 v = v * factor
-            cells.mark(ok & (v <= 0), REJECTED, "pressure_not_positive", "absolute pressure must be positive")
-        elif field == "o2_pct":
-            cells.mark(ok & ((v < 0) | (v >= 21)), REJECTED, "o2_impossible", "O2 must be in [0, 21) %: the O2 correction divides by 21 − O2")
-        elif field == "h2o_pct":
-            cells.mark(ok & ((v < 0) | (v >= 100)), REJECTED, "moisture_impossible", "moisture must be in [0, 100) %: the dry-basis division by 1 − H2O")
-        elif field == "temp_c":
-            cells.mark(ok & (v < -273.15), REJECTED, "temperature_impossible", "below absolute zero")
-        elif field == "load_pct":
-            cells.mark(ok & (v < 0), REJECTED, "load_negative", "a load cannot be negative")
+            _check_ranges(cells, field, v, ok)
+        elif field in ("o2_pct", "h2o_pct", "temp_c", "load_pct"):
+            _check_ranges(cells, field, v, ok)
         elif field == "flow":
-            cells.mark(ok & (v <= 0), REJECTED, "flow_not_positive", "a gas flow must be positive")
+            _check_ranges(cells, field, v, ok)
             implied = dict(role.implies).get("flow_basis")
             if role.unit is not None:
                 units = _Units.constant(n, role.unit)
@@ -720,6 +716,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         vcells.mark(neg & has_lod, FLAGGED, "negative_below_lod", "negative value kept unclipped and treated as < lod")
         vcells.censored[neg & has_lod] = True
         vcells.mark(neg & ~has_lod, REJECTED, "negative_no_lod", "a negative concentration without a detection limit")
+        _check_ranges(vcells, "value", vcells.value, vcells.usable, ukey)
         over = vcells.usable & ~np.isnan(rng) & (vcells.value > rng)
         vcells.mark(over, FLAGGED, "over_range", "value above the instrument range (HJ 212 flag T)")
         flag_out = np.full(n, None, dtype=object) if flag_up is None else flag_up.to_numpy(dtype=object).copy()
@@ -897,6 +894,19 @@ def _slot_species(vcells: _Cells, vrole: ColumnRole, units: _Units, ukind: np.nd
     for c in sorted(set(code[code != ""])):
         vcells.mark(code == c, REJECTED, c, detail)
     return species
+
+
+def _check_ranges(cells: _Cells, field: str, values: np.ndarray, where: np.ndarray, units: np.ndarray | None = None) -> None:
+    """Reject or flag (the row's action) the cells in ``where`` outside a row of the range table
+    (:mod:`verify.sources.ranges`) for ``field``; ``units``: the unit key of each cell, for the rows
+    that bound one unit (the measured ``value``)."""
+    for r in ranges_for(field):
+        mask = where & r.outside(values)
+        if units is not None:
+            mask &= units == r.unit
+        cells.mark(mask, REJECTED if r.action == "reject" else FLAGGED, r.reason, r.detail)
+
+
 def _unread_columns(roles: list[ColumnRole], columns: list[_Column], grid: SheetGrid, grid_rows: np.ndarray,
                     spec: FileSpec) -> tuple[list[_Cells], list[pd.DataFrame]]:
     """The non-blank cells of the columns no header alias names, so that every cell of a data row is

@@ -32,6 +32,7 @@ from verify.stats import power as pw
 from verify.stats import ratio as rt
 from verify.stats import twosample as ts
 from verify.stats.caveats import Caveat, caveat
+from verify.stats.spread import common_scale, unscale
 from verify.stats.text import fmt, fmt_p, fmt_sig
 
 PHASES = ("before", "after")
@@ -171,15 +172,17 @@ def _phase_stats(runs: PhaseRuns | None, key: tuple = (), phase: str = "", *, ri
     extra: tuple = ()
     if n == 0:
         return PhaseStats(0, (), (), (), None, None, "arithmetic")
+    (scaled,), e = common_scale(v)  # values up to 1.8e308: sums and squares on a power-of-two scale
     if c.any() and right_censored:
-        mean, sd, restricted = cens.km_mean_right(v, c)
+        mean, sd, restricted = cens.km_mean_right(scaled, c)
         method = "kaplan-meier-right"
         extra = (("mean_bound", "lower" if restricted else None),)
     elif c.any():
-        mean, sd = cens.km_mean(v, c)
+        mean, sd = cens.km_mean(scaled, c)
         method = "kaplan-meier"
     else:
-        mean, sd, method = float(v.mean()), (float(v.std(ddof=1)) if n >= 2 else None), "arithmetic"
+        mean, sd, method = float(scaled.mean()), (float(scaled.std(ddof=1)) if n >= 2 else None), "arithmetic"
+    mean, sd = unscale(mean, e), unscale(sd, e)
     return PhaseStats(n, tuple(runs.runs), tuple(float(x) for x in v), tuple(bool(x) for x in c), mean, sd, method,
                       extra=extra)
 

@@ -27,7 +27,7 @@ import numpy as np
 from scipy import optimize
 from scipy import stats as sps
 
-from verify.stats.spread import sample_var
+from verify.stats.spread import common_scale, sample_var
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,9 @@ class TwoMeans:
 
     @classmethod
     def from_values(cls, before, after) -> "TwoMeans":
-        b, a = np.asarray(before, float), np.asarray(after, float)
+        """Both phases in one common scale (:func:`~verify.stats.spread.common_scale`): only the ratio
+        ρ and the Welch statistics are used, and they do not depend on it."""
+        (b, a), _ = common_scale(before, after)
         return cls(float(b.mean()), sample_var(b), len(b), float(a.mean()), sample_var(a), len(a))
 
     def t_df(self, rho: float) -> tuple[float, float]:
@@ -132,14 +134,15 @@ def gm_ratio(before, after, level: float = 0.95) -> tuple[float | None, tuple[fl
     """Ratio of geometric means after/before and its log-scale Welch interval.
 
     Returns (None, None) when a value is ≤ 0; the interval is None when n < 2 in a phase or both
-    phases are constant on the log scale.
+    phases are constant on the log scale. Computed on logs, so values up to 1.8e308 never overflow; a
+    ratio beyond a float64 is +inf (null in results.json).
     """
     b, a = np.asarray(before, float), np.asarray(after, float)
     if len(b) == 0 or len(a) == 0 or (b <= 0).any() or (a <= 0).any():
         return None, None
     lb, la = np.log(b), np.log(a)
     diff = la.mean() - lb.mean()
-    ratio = float(math.exp(diff))
+    ratio = _exp(diff)
     if len(b) < 2 or len(a) < 2:
         return ratio, None
     vb, va = lb.var(ddof=1) / len(b), la.var(ddof=1) / len(a)
@@ -147,4 +150,13 @@ def gm_ratio(before, after, level: float = 0.95) -> tuple[float | None, tuple[fl
         return ratio, None
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     half = sps.t.ppf(1 - (1 - level) / 2, df) * math.sqrt(va + vb)
-    return ratio, (float(math.exp(diff - half)), float(math.exp(diff + half)))
+    return ratio, (_exp(diff - half), _exp(diff + half))
+
+
+def _exp(x: float) -> float:
+    """exp(x) on the log scale's way back: +inf (reported as null) beyond a float64, never an
+    OverflowError (a ratio of 1e300 to 1e-300 is not a number JSON can hold)."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf

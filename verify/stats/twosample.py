@@ -25,7 +25,7 @@ from itertools import combinations
 import numpy as np
 from scipy import stats as sps
 
-from verify.stats.spread import sample_var
+from verify.stats.spread import common_scale, sample_var, unscale
 
 MAX_EXACT = 10_000
 DRAWS = 100_000
@@ -41,7 +41,7 @@ def welch_df(var_a: float, n_a: int, var_b: float, n_b: int) -> float:
 
 def welch_t(before: np.ndarray, after: np.ndarray) -> dict | None:
     """Welch's t-test; None when n < 2 in a phase or both phases are constant (SE = 0)."""
-    b, a = np.asarray(before, float), np.asarray(after, float)
+    (b, a), _ = common_scale(before, after)  # t, df and p do not depend on the scale
     if len(b) < 2 or len(a) < 2:
         return None
     vb, va = sample_var(b), sample_var(a)  # rounding noise is no spread (verify.stats.spread)
@@ -93,7 +93,7 @@ def _linear_statistic_p(scores: np.ndarray, k: int, observed: float, *, side: st
 
 def permutation_test(before: np.ndarray, after: np.ndarray, *, seed: int = DEFAULT_SEED) -> dict | None:
     """Permutation test of mean(after) − mean(before); None when n < 2 in a phase."""
-    b, a = np.asarray(before, float), np.asarray(after, float)
+    (b, a), e = common_scale(before, after)  # p does not depend on the scale; the statistic is scaled back
     nb, na = len(b), len(a)
     if nb < 2 or na < 2:
         return None
@@ -103,7 +103,7 @@ def permutation_test(before: np.ndarray, after: np.ndarray, *, seed: int = DEFAU
     observed = float(scores[nb:].sum())
     tol = 1e-10 * max(1.0, float(np.abs(pooled).max())) * (1 / na + 1 / nb) * (nb + na)
     res = _linear_statistic_p(scores, na, observed, side="le", tol=tol, seed=seed)
-    res["statistic"] = float(a.mean() - b.mean())
+    res["statistic"] = unscale(float(a.mean() - b.mean()), e)
     return res
 
 

@@ -212,9 +212,11 @@ class FileSpec(_Model):
         import codecs
 
         try:
-            codecs.lookup(value)
+            info = codecs.lookup(value)
         except LookupError:
             raise ValueError(f"unknown encoding {value!r} (use utf-8, utf-8-sig, gbk, gb18030 or shift_jis)") from None
+        if not getattr(info, "_is_text_encoding", True):  # rot13, zlib, base64, hex: not a text encoding
+            raise ValueError(f"{value!r} is not a text encoding (use utf-8, utf-8-sig, gbk, gb18030 or shift_jis)")
         return value
 
     @model_validator(mode="after")
@@ -345,7 +347,11 @@ class Case(_Model):
         """The absolute path of a case-relative file, refusing anything outside the case folder."""
         check_relative_path(relative)
         root = self.root.resolve()
-        full = (root / relative).resolve()
+        try:
+            full = (root / relative).resolve()
+        except (RuntimeError, OSError):  # Python 3.11: RuntimeError("Symlink loop"); 3.13: OSError ELOOP
+            raise CaseError(f"file path {relative!r} is a symbolic link that leads back to itself (a loop)",
+                            Location(file=CASE_FILE)) from None
         if root != full and root not in full.parents:
             raise CaseError(f"file path {relative!r} leads outside the case folder", Location(file=CASE_FILE))
         return full
@@ -421,6 +427,10 @@ def load_case(folder: str | Path) -> Case:
         raise CaseError(f"{CASE_FILE} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise CaseError(f"{CASE_FILE} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise CaseError(f"{CASE_FILE} nests arrays or tables too deeply to be read") from None
+    if too_deep(data, MAX_NESTING):
+        raise CaseError(f"{CASE_FILE} nests arrays or tables more than {MAX_NESTING} levels deep")
     try:
         manifest = CaseManifest.model_validate(data)
     except ValidationError as exc:
@@ -428,6 +438,46 @@ def load_case(folder: str | Path) -> Case:
     case = Case(root=root, manifest=manifest, case_toml_sha256=hashlib.sha256(raw).hexdigest())
     for i, spec in enumerate(manifest.file, start=1):
         path = case.resolve(spec.path)
-        if not path.is_file():
-            raise CaseError(f"{CASE_FILE}: [[file]] #{i}: {spec.path!r} does not exist in the case folder")
+        problem = not_a_file(path)
+        if problem:
+            raise CaseError(f"{CASE_FILE}: [[file]] #{i}: {spec.path!r} {problem}")
     return case
+
+
+#: Deepest nesting of arrays and tables read from case.toml or results.json (case.toml needs 3).
+MAX_NESTING = 64
+
+
+def too_deep(value: Any, limit: int) -> bool:
+    """Whether lists/dicts in ``value`` nest deeper than ``limit`` (iterative: no recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            if depth >= limit:
+                return True
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (list, dict)))
+    return False
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as an input file (None if it is a regular file): it does not
+    exist, is a folder, a named pipe (reading it would wait forever) or another special file."""
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "does not exist in the case folder" if not path.is_symlink() else "is a symbolic link to a file that does not exist"
+    except OSError as exc:
+        return f"cannot be opened ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    if stat.S_ISFIFO(mode):
+        return "is a named pipe (FIFO), not a file: reading it would wait for a writer"
+    return "is not a regular file (a device or socket)"

@@ -97,13 +97,21 @@ def write_results(results: dict, path: str | Path) -> Path:
 def read_results(path: str | Path) -> dict:
     from verify.errors import InputError, Location
 
+    from verify.case import MAX_NESTING, not_a_file, too_deep
+
     p = Path(path)
+    problem = not_a_file(p)
+    if problem:
+        raise InputError(f"results file {problem.replace(' in the case folder', '')}", Location(file=str(p)))
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("results file does not exist", Location(file=str(p))) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"not a valid results.json ({exc})", Location(file=str(p))) from None
+    except RecursionError:
+        raise InputError("not a valid results.json (arrays or objects nested too deeply)", Location(file=str(p))) from None
+    if too_deep(data, MAX_NESTING):
+        raise InputError(f"not a valid results.json (arrays or objects nested more than {MAX_NESTING} levels deep)",
+                         Location(file=str(p)))
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise InputError(f"not a verify results file (schema is not {SCHEMA!r})", Location(file=str(p)))
     return data

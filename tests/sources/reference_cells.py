@@ -1,4 +1,5 @@
-# TEST-ONLY frozen copy of verify/sources/cells.py at commit 36686a1 (see reference_layout.py).
+# TEST-ONLY frozen copy of verify/sources/cells.py at commit 36686a1 (see reference_layout.py; later
+# intentional rule changes are marked "# issue NN").
 
 """The one strict cell converter: raw cell → number, non-detect, missing marker, blank or invalid.
 
@@ -38,6 +39,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+
+from verify.sources.cells import zone_problem  # issue 17: the daylight-saving gap or fold named
 
 #: Text cells longer than this are rejected without further work (bounded cost per cell).
 MAX_CELL_CHARS = 100
@@ -323,7 +326,7 @@ def parse_datetime_cell(
             return DateOutcome(pd.Timestamp(raw).tz_convert("UTC"), "datetime")
         value = _localise(raw, zone)
         if value is None:
-            return DateOutcome(None, "invalid", "bad_date", detail=f"{raw} does not exist or is ambiguous in {zone.key}")
+            return DateOutcome(None, "invalid", "bad_date", detail=f"{raw} {zone_problem(raw, zone)}")  # issue 17: gap or fold named
         return DateOutcome(value, "datetime")
     if isinstance(raw, dt.date):
         value = _localise(dt.datetime(raw.year, raw.month, raw.day), zone)
@@ -334,7 +337,7 @@ def parse_datetime_cell(
             return DateOutcome(None, "invalid", "bad_date", detail=f"{raw!r} is not an Excel date serial")
         value = _localise(naive, zone)
         if value is None:
-            return DateOutcome(None, "invalid", "bad_date", detail=f"{naive} does not exist in {zone.key}")
+            return DateOutcome(None, "invalid", "bad_date", detail=f"{naive} (Excel serial {raw!r}) {zone_problem(naive, zone)}")  # issue 17
         return DateOutcome(value, "datetime", notes=("excel serial date (1904 system)" if date1904 else "excel serial date",))
     if not isinstance(raw, str):
         return DateOutcome(None, "invalid", "bad_date", detail=f"a {type(raw).__name__} cell is not a date")
@@ -377,7 +380,7 @@ def parse_datetime_cell(
         return DateOutcome(pd.Timestamp(parsed).tz_convert("UTC"), "datetime", notes=notes)
     value = _localise(parsed, zone)
     if value is None:
-        return DateOutcome(None, "invalid", "bad_date", notes, f"{text!r} does not exist or is ambiguous in {zone.key}")
+        return DateOutcome(None, "invalid", "bad_date", notes, f"{text!r} {zone_problem(parsed, zone)}")  # issue 17
     return DateOutcome(value, "datetime", notes=notes)
 
 

@@ -65,7 +65,7 @@ from verify.sources.headers import FILE_COLUMNS, NUMERIC_FIELDS, ColumnRole, rea
 from verify.sources.aliases import units_agree  # issue 15
 from verify.sources.layout import _slot_species  # issue 15
 from verify.sources.species import known_species, label_species  # issue 15
-from verify.sources.layout import _check_ranges  # issue 17: the one range table
+from verify.sources.layout import _Column, _check_ranges, _deciding_cells, _formula_labels  # issue 17
 from verify.sources.ledger import FileTally, entries_frame
 
 ACCEPTED, FLAGGED, REJECTED, BLANK = 0, 1, 2, -1
@@ -354,11 +354,17 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
 
     row_reason = np.full(n, "", dtype=object)
     row_detail = np.full(n, "", dtype=object)
+    row_col = np.full(n, -1, dtype=np.int64)  # issue 17: the cell that decided a row's rejection
 
-    def reject_rows(mask: np.ndarray, code: str, detail: str = "") -> None:
+    def reject_rows(mask: np.ndarray, code: str, detail="", col=None) -> None:
         mask = mask & (row_reason == "")
         row_reason[mask] = code
-        row_detail[mask] = detail
+        row_detail[mask] = detail[mask] if isinstance(detail, np.ndarray) else detail
+        if col is not None:
+            row_col[mask] = col
+
+    def col_of(field):  # issue 17
+        return generic[field].col if field in generic else None
 
     # a row without any quantity cell (a footnote, a sub-heading) is rejected before its labels are read,
     # so that "注：ND表示未检出" under the table is not an unknown phase label
@@ -372,8 +378,10 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     if layout == "long":
         vcol = generic["value"].col
         value_blank = _blank_mask(frame[vcol]) & ~np.isin(grid_rows, [r for (r, c) in grid.formulas_without_value if c == vcol])
-        reject_rows(value_blank, "blank_value", "blank value cell in a long file")
+        reject_rows(value_blank, "blank_value", "blank value cell in a long file", vcol)  # issue 17: the deciding cell
     reject_rows(~has_value, "no_usable_value", "the row has no measured value")
+    for field, mask in _formula_labels(grid, generic, grid_rows):  # issue 17
+        reject_rows(mask, "formula_no_value", f"{field}: a formula without a saved value (open and save the file in Excel)", col_of(field))
 
     # start / end
     starts = ends = None
@@ -382,8 +390,10 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             df = parse_datetime_series(frame[generic[field].col], tz=ctx.tz, date_format=spec.date_format, date1904=grid.date1904)
             bad = (df["kind"] == "invalid").to_numpy()
             amb = bad & (df["reason"] == "ambiguous_date").to_numpy()
-            reject_rows(amb, "ambiguous_date", f"{field}: ambiguous date (declare date_format)")
-            reject_rows(bad, "bad_date", f"{field}: invalid date/time")
+            why = df["detail"].to_numpy(dtype=object)  # issue 17: the cell's own detail
+            why = np.array([f"{field}: {w}" if w else f"{field}: invalid date/time" for w in why], dtype=object)
+            reject_rows(amb, "ambiguous_date", why, col_of(field))
+            reject_rows(bad, "bad_date", why, col_of(field))
             vals = df["value"]
             if field == "start":
                 starts = vals
@@ -397,14 +407,14 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         source, unknown = _resolve(src_text, ctx.sources, has_value)
         if unknown:
             unknown_error("source", unknown, src_text, f"known sources and aliases: {', '.join(sorted(set(ctx.sources.values())))}")
-    reject_rows(source.isna().to_numpy(), "no_source", "source cannot be determined")
+    reject_rows(source.isna().to_numpy(), "no_source", "source cannot be determined", col_of("source"))  # issue 17: the deciding cell
     # phase
     ph_text = text_col("phase")
     if ph_text is not None:
         phase, unknown = _resolve(ph_text, labels("phase"), has_value)
         if unknown:
             unknown_error("phase", unknown, ph_text, "use before/after, 対策前/対策後, 治理前/治理后, 前/後/后")
-        reject_rows(phase.isna().to_numpy(), "no_phase", "phase cannot be determined")
+        reject_rows(phase.isna().to_numpy(), "no_phase", "phase cannot be determined", col_of("phase"))  # issue 17: the deciding cell
     elif ctx.periods and starts is not None:
         phase_a = np.full(n, None, dtype=object)
         stv = pd.DatetimeIndex(starts.to_numpy())
@@ -412,7 +422,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             phase_a[np.asarray((stv >= a) & (stv < b))] = ph
         phase = pd.Series(phase_a, index=frame.index, dtype=object)
         has_start = ~np.asarray(stv.isna())
-        reject_rows(has_start & phase.isna().to_numpy(), "outside_period", "start is outside every [[period]]")
+        reject_rows(has_start & phase.isna().to_numpy(), "outside_period", "start is outside every [[period]]", col_of("start"))  # issue 17: the deciding cell
         reject_rows(phase.isna().to_numpy(), "no_phase", "no phase column and no start to place it in a [[period]]")
     else:
         phase = pd.Series([None] * n, index=frame.index, dtype=object)
@@ -435,11 +445,11 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     run = pd.Series([None] * n, index=frame.index, dtype=object) if run is None else run
     sample = text_col("sample")
     sample = pd.Series([None] * n, index=frame.index, dtype=object) if sample is None else sample
-    for s in (run, sample):
+    for s, sfield in ((run, "run"), (sample, "sample")):
         summary = _omap(s, lambda v: v is not None and norm(v) in SUMMARY_LABELS).to_numpy(dtype=bool)
-        reject_rows(summary, "summary_row", "a mean/max/total row is not a measurement")
+        reject_rows(summary, "summary_row", "a mean/max/total row is not a measurement", col_of(sfield))  # issue 17: the deciding cell
     no_start = np.ones(n, dtype=bool) if starts is None else starts.isna().to_numpy()
-    reject_rows(run.isna().to_numpy() & no_start, "no_run", "neither run nor start identifies the reading")
+    reject_rows(run.isna().to_numpy() & no_start, "no_run", "neither run nor start identifies the reading", col_of("run"))  # issue 17: the deciding cell
     method = text_col("method")
     flag = text_col("flag")
     flag_up = None if flag is None else _omap(flag, lambda v: None if v is None else str(v).upper())
@@ -543,8 +553,8 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             pkeys = _omap(ptext, lambda v: None if v is None else pol_table.get(norm(v))).to_numpy(dtype=object)
             unknown_p = (ptext.to_numpy(dtype=object) != None) & (pkeys == None)  # noqa: E711
             vcells.mark(unknown_p, REJECTED, "unknown_pollutant", _omap(ptext, lambda v: f"unknown pollutant {v!r}" if v else "").to_numpy(dtype=object))
-            reject_rows((ptext.to_numpy(dtype=object) == None) & (vcells.status != BLANK), "no_pollutant", "blank pollutant cell")  # noqa: E711
-            reject_rows(vcells.status == BLANK, "blank_value", "blank value cell in a long file")
+            reject_rows((ptext.to_numpy(dtype=object) == None) & (vcells.status != BLANK), "no_pollutant", "blank pollutant cell", col_of("pollutant"))  # noqa: E711
+            reject_rows(vcells.status == BLANK, "blank_value", "blank value cell in a long file", col_of("value"))  # issue 17
         else:
             pkeys = np.full(n, pol, dtype=object)
         # units
@@ -634,7 +644,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         slots.append((vcells, pkeys, aux, ukey, units, species_of_slot))
         all_cells.append(vcells)
     # issue 17: the columns no alias names (the helper of the new code; tested end to end on its own)
-    from verify.sources.layout import _Column, _unread_columns
+    from verify.sources.layout import _unread_columns
     unread_cells, unread_notes = _unread_columns(hdr.roles, [_Column(frame[c].to_numpy(dtype=object)) for c in range(ncols)],
                                                  grid, grid_rows, spec)
     all_cells.extend(unread_cells)
@@ -692,8 +702,10 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             }))
     if rejected_row.any():
         idx = np.flatnonzero(rejected_row)
-        parts.append(entries_frame({"file": grid.file, "sheet": sheet, "row": row1[idx], "column": None, "cell": None,
-                                    "field": "row", "raw": None, "outcome": "rejected", "reason": row_reason[idx],
+        column, cell, raw = _deciding_cells(row_col[idx], idx, [_Column(frame[c].to_numpy(dtype=object)) for c in range(ncols)],
+                                            grid_rows)  # issue 17
+        parts.append(entries_frame({"file": grid.file, "sheet": sheet, "row": row1[idx], "column": column, "cell": cell,
+                                    "field": "row", "raw": raw, "outcome": "rejected", "reason": row_reason[idx],
                                     "detail": row_detail[idx]}))
     spanned = [i for i, r in enumerate(grid_rows) if r in grid.line_spans]  # issue 17: multi-line records noted
     if spanned:

@@ -523,8 +523,11 @@ def _mass_rate(rows: _Rows, conc: np.ndarray, conc_unit: np.ndarray, q: np.ndarr
 
 
 def _relative_check(lab: np.ndarray, tool: np.ndarray) -> tuple[np.ndarray, pd.arrays.BooleanArray]:
-    """lab / tool − 1 (NaN where not finite) and whether it is more than :data:`CHECK_TOLERANCE` off."""
-    chk = lab / tool - 1.0
+    """lab / tool − 1 (NaN where not finite; 0 where both are zero, −0 included: they agree),
+    computed without a numpy warning, and whether it is more than :data:`CHECK_TOLERANCE` off."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chk = lab / tool - 1.0
+    chk[(lab == 0) & (tool == 0)] = 0.0
     chk[~np.isfinite(chk)] = np.nan
     return chk, pd.array(np.where(np.isnan(chk), None, np.abs(chk) > CHECK_TOLERANCE), dtype="boolean")
 

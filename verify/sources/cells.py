@@ -335,6 +335,28 @@ def _localise(naive: dt.datetime, tz: ZoneInfo) -> pd.Timestamp | None:
         return None
 
 
+def zone_problem(naive: dt.datetime, zone: ZoneInfo) -> str:
+    """Why a local time cannot be placed in ``zone``: a daylight-saving gap (the clocks jump over
+    it) or fold (it happens twice), or neither (out of range)."""
+    try:
+        first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+        if first.utcoffset() == second.utcoffset():
+            return f"cannot be placed in {zone.key}"
+        back = first.astimezone(dt.timezone.utc).astimezone(zone).replace(tzinfo=None)
+    except (OverflowError, ValueError):
+        return f"cannot be placed in {zone.key}"
+    if back != naive:
+        return f"does not exist in {zone.key} (the clocks jump over it at the daylight-saving change)"
+    offsets = " or ".join(_offset_text(t.utcoffset()) for t in (first, second))
+    return f"happens twice in {zone.key} (the clocks go back at the daylight-saving change): write its UTC offset, {offsets}"
+
+
+def _offset_text(offset: dt.timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def excel_serial_to_datetime(serial: float, date1904: bool) -> dt.datetime | None:
     """An Excel serial date number → naive datetime (rounded to the millisecond), or None if invalid."""
     if not math.isfinite(serial) or serial < 0 or serial > 2_958_465:  # 9999-12-31 in the 1900 system
@@ -372,7 +394,7 @@ def parse_datetime_cell(
             return DateOutcome(pd.Timestamp(raw).tz_convert("UTC"), "datetime")
         value = _localise(raw, zone)
         if value is None:
-            return DateOutcome(None, "invalid", "bad_date", detail=f"{raw} does not exist or is ambiguous in {zone.key}")
+            return DateOutcome(None, "invalid", "bad_date", detail=f"{raw} {zone_problem(raw, zone)}")
         return DateOutcome(value, "datetime")
     if isinstance(raw, dt.date):
         value = _localise(dt.datetime(raw.year, raw.month, raw.day), zone)
@@ -383,7 +405,7 @@ def parse_datetime_cell(
             return DateOutcome(None, "invalid", "bad_date", detail=f"{raw!r} is not an Excel date serial")
         value = _localise(naive, zone)
         if value is None:
-            return DateOutcome(None, "invalid", "bad_date", detail=f"{naive} does not exist in {zone.key}")
+            return DateOutcome(None, "invalid", "bad_date", detail=f"{naive} (Excel serial {raw!r}) {zone_problem(naive, zone)}")
         return DateOutcome(value, "datetime", notes=("excel serial date (1904 system)" if date1904 else "excel serial date",))
     if not isinstance(raw, str):
         return DateOutcome(None, "invalid", "bad_date", detail=f"a {type(raw).__name__} cell is not a date")
@@ -426,7 +448,7 @@ def parse_datetime_cell(
         return DateOutcome(pd.Timestamp(parsed).tz_convert("UTC"), "datetime", notes=notes)
     value = _localise(parsed, zone)
     if value is None:
-        return DateOutcome(None, "invalid", "bad_date", notes, f"{text!r} does not exist or is ambiguous in {zone.key}")
+        return DateOutcome(None, "invalid", "bad_date", notes, f"{text!r} {zone_problem(parsed, zone)}")
     return DateOutcome(value, "datetime", notes=notes)
 
 

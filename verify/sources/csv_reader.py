@@ -28,6 +28,7 @@ import codecs
 import csv
 import io
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,7 @@ def _decode(data: bytes, rel: str, declared: str | None) -> tuple[str, str, list
     """Bytes → (text, encoding used, notes)."""
     notes: list[str] = []
     if declared:
-        enc = codecs.lookup(declared).name
+        enc = _stream_codec(codecs.lookup(declared).name, data)
         if enc in ("utf-8", "utf-8-sig") and data.startswith(codecs.BOM_UTF8):
             enc = "utf-8-sig"
         try:
@@ -269,8 +270,11 @@ def read_csv_grid(path: Path, rel: str, spec: FileSpec) -> SheetGrid:
     data = path.read_bytes()
     if not data:
         raise InputError("empty file", Location(file=rel))
+    _not_a_workbook(data, rel)
     _first_line_fits(data, rel)
     text, encoding, notes = _decode(data, rel, spec.encoding)
+    if spec.encoding:
+        _declared_breaks(text, data, spec.encoding, rel)
     delimiter = _delimiter(text)
     if delimiter != ",":
         notes.append(f"delimiter {delimiter!r}")
@@ -397,6 +401,29 @@ def _line_too_long(rel: str, line: int) -> HostileFileError:
                             "(a file without line breaks?)", Location(file=rel))
 
 
+#: Magic bytes of files that are not text: a zip (.xlsx/.xlsm) and an OLE2 compound file (.xls or
+#: an encrypted workbook) — ECMA-376 Part 2 (OPC uses ZIP, APPNOTE.TXT §4.3.7) and MS-CFB §2.2.
+_WORKBOOK_MAGIC = {b"PK\x03\x04": "an Excel workbook (.xlsx/.xlsm, a zip file)",
+                   bytes.fromhex("D0CF11E0A1B11AE1"): "a legacy .xls or password-protected Excel workbook"}
+
+
+def _not_a_workbook(head: bytes, rel: str) -> None:
+    """Refuse a workbook saved or renamed as .csv, naming what it is."""
+    for magic, what in _WORKBOOK_MAGIC.items():
+        if head.startswith(magic):
+            raise InputError(f"the file is {what}, not CSV text", Location(file=rel),
+                             hint="name it .xlsx (and list its sheet in [[file]]), or export the sheet as CSV")
+
+
+def _declared_breaks(text: str, raw: bytes, declared: str, rel: str) -> None:
+    """A declared encoding that turns a file with line breaks into one without any is the wrong one
+    (a GBK file declared utf-16 reads as one line of CJK noise: say so, not "no data rows")."""
+    if (b"\n" in raw or b"\r" in raw) and "\n" not in text and "\r" not in text:
+        raise InputError(f"read as {declared}, the file has no line break although its bytes have some: the declared "
+                         "encoding is probably wrong", Location(file=rel),
+                         hint="check the [[file]] encoding (utf-8, gb18030/gbk, shift_jis), or leave it out to detect it")
+
+
 def _first_line_fits(data: bytes, rel: str) -> None:
     """Refuse, before decoding, bytes whose first line is longer than any :data:`MAX_LINE_CHARS`
     characters can be (4 bytes a character): a file without line breaks. 0x0A and 0x0D never occur
@@ -408,6 +435,16 @@ def _first_line_fits(data: bytes, rel: str) -> None:
                                "line breaks?)", Location(file=rel))
 
 
+def _stream_codec(enc: str, head: bytes) -> str:
+    """The codec that decodes a stream as ``bytes.decode(enc)`` decodes the whole: for UTF-16/32
+    without a byte-order mark that is the machine's byte order (the incremental decoders would
+    refuse the stream instead)."""
+    boms = {"utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE), "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)}
+    if enc in boms and not head.startswith(boms[enc]):
+        return f"{enc}-{'le' if sys.byteorder == 'little' else 'be'}"
+    return enc
+
+
 def detect_encoding(path: Path, rel: str, declared: str | None) -> tuple[str, str, list[str]]:
     """(encoding, first part of the text, notes), decided exactly as :func:`_decode` decides for the
     whole file, but reading the file in blocks. The rare failure paths (undecodable text) read the
@@ -415,6 +452,7 @@ def detect_encoding(path: Path, rel: str, declared: str | None) -> tuple[str, st
     with open(path, "rb") as fh:
         head = fh.read(4 * MAX_LINE_CHARS + 5)
     bom = head.startswith(codecs.BOM_UTF8)
+    _not_a_workbook(head, rel)
     _first_line_fits(head, rel)
 
     def whole_error() -> None:
@@ -425,12 +463,13 @@ def detect_encoding(path: Path, rel: str, declared: str | None) -> tuple[str, st
                          hint="declare the encoding in the [[file]] entry or re-save the file as UTF-8")
 
     if declared:
-        enc = codecs.lookup(declared).name
+        enc = _stream_codec(codecs.lookup(declared).name, head)
         if enc in ("utf-8", "utf-8-sig") and bom:
             enc = "utf-8-sig"
         ok, prefix = _decodes_as(path, enc, rel=rel)
         if not ok:
             whole_error()
+        _declared_breaks(prefix, head[: 4 * len(prefix) + 4], declared, rel)
         return enc, prefix, []
     if bom:
         ok, prefix = _decodes_as(path, "utf-8-sig", rel=rel)

@@ -446,11 +446,17 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
 
     row_reason = np.full(n, "", dtype=object)
     row_detail = np.full(n, "", dtype=object)
+    row_col = np.full(n, -1, dtype=np.int64)  # the cell that decided a row's rejection (-1: none)
 
-    def reject_rows(mask: np.ndarray, code: str, detail: str = "") -> None:
+    def reject_rows(mask: np.ndarray, code: str, detail: str | np.ndarray = "", col: int | None = None) -> None:
         mask = mask & (row_reason == "")
         row_reason[mask] = code
-        row_detail[mask] = detail
+        row_detail[mask] = detail[mask] if isinstance(detail, np.ndarray) else detail
+        if col is not None:
+            row_col[mask] = col
+
+    def col_of(field: str) -> int | None:
+        return generic[field].col if field in generic else None
 
     # a row without any quantity cell (a footnote, a sub-heading) is rejected before its labels are read,
     # so that "注：ND表示未检出" under the table is not an unknown phase label
@@ -464,8 +470,10 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     if layout == "long":
         vcol = generic["value"].col
         value_blank = columns[vcol].blank & ~np.isin(grid_rows, [r for (r, c) in grid.formulas_without_value if c == vcol])
-        reject_rows(value_blank, "blank_value", "blank value cell in a long file")
+        reject_rows(value_blank, "blank_value", "blank value cell in a long file", vcol)
     reject_rows(~has_value, "no_usable_value", "the row has no measured value")
+    for field, mask in _formula_labels(grid, generic, grid_rows):
+        reject_rows(mask, "formula_no_value", f"{field}: a formula without a saved value (open and save the file in Excel)", col_of(field))
 
     # start / end
     starts = ends = None
@@ -475,8 +483,10 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
                                        text=columns[generic[field].col].text)
             bad = (df["kind"] == "invalid").to_numpy()
             amb = bad & (df["reason"] == "ambiguous_date").to_numpy()
-            reject_rows(amb, "ambiguous_date", f"{field}: ambiguous date (declare date_format)")
-            reject_rows(bad, "bad_date", f"{field}: invalid date/time")
+            why = df["detail"].to_numpy(dtype=object)
+            why = np.where(why != "", f"{field}: " + why.astype(str), f"{field}: invalid date/time").astype(object)
+            reject_rows(amb, "ambiguous_date", why, col_of(field))
+            reject_rows(bad, "bad_date", why, col_of(field))
             vals = df["value"]
             if field == "start":
                 starts = vals
@@ -490,14 +500,14 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         source, unknown = _resolve(src_text, ctx.sources, has_value)
         if unknown:
             unknown_error("source", unknown, src_text, f"known sources and aliases: {', '.join(sorted(set(ctx.sources.values())))}")
-    reject_rows(source.isna().to_numpy(), "no_source", "source cannot be determined")
+    reject_rows(source.isna().to_numpy(), "no_source", "source cannot be determined", col_of("source"))
     # phase
     ph_text = text_col("phase")
     if ph_text is not None:
         phase, unknown = _resolve(ph_text, labels("phase"), has_value)
         if unknown:
             unknown_error("phase", unknown, ph_text, "use before/after, 対策前/対策後, 治理前/治理后, 前/後/后")
-        reject_rows(phase.isna().to_numpy(), "no_phase", "phase cannot be determined")
+        reject_rows(phase.isna().to_numpy(), "no_phase", "phase cannot be determined", col_of("phase"))
     elif ctx.periods and starts is not None:
         phase_a = np.full(n, None, dtype=object)
         stv = pd.DatetimeIndex(starts.array)
@@ -505,7 +515,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             phase_a[np.asarray((stv >= a) & (stv < b))] = ph
         phase = pd.Series(phase_a, index=index, dtype=object)
         has_start = ~np.asarray(stv.isna())
-        reject_rows(has_start & phase.isna().to_numpy(), "outside_period", "start is outside every [[period]]")
+        reject_rows(has_start & phase.isna().to_numpy(), "outside_period", "start is outside every [[period]]", col_of("start"))
         reject_rows(phase.isna().to_numpy(), "no_phase", "no phase column and no start to place it in a [[period]]")
     else:
         phase = pd.Series([None] * n, index=index, dtype=object)
@@ -528,11 +538,11 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     run = pd.Series([None] * n, index=index, dtype=object) if run is None else run
     sample = text_col("sample")
     sample = pd.Series([None] * n, index=index, dtype=object) if sample is None else sample
-    for s in (run, sample):
+    for s, sfield in ((run, "run"), (sample, "sample")):
         summary = _omap(s, lambda v: v is not None and norm(v) in SUMMARY_LABELS).to_numpy(dtype=bool)
-        reject_rows(summary, "summary_row", "a mean/max/total row is not a measurement")
+        reject_rows(summary, "summary_row", "a mean/max/total row is not a measurement", col_of(sfield))
     no_start = np.ones(n, dtype=bool) if starts is None else starts.isna().to_numpy()
-    reject_rows(run.isna().to_numpy() & no_start, "no_run", "neither run nor start identifies the reading")
+    reject_rows(run.isna().to_numpy() & no_start, "no_run", "neither run nor start identifies the reading", col_of("run"))
     method = text_col("method")
     flag = text_col("flag")
     flag_up = None if flag is None else _omap(flag, lambda v: None if v is None else str(v).upper())
@@ -644,8 +654,8 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             pkeys = _omap(ptext, lambda v: None if v is None else pol_table.get(norm(v))).to_numpy(dtype=object)
             unknown_p = (ptext.to_numpy(dtype=object) != None) & (pkeys == None)  # noqa: E711
             vcells.mark(unknown_p, REJECTED, "unknown_pollutant", _omap(ptext, lambda v: f"unknown pollutant {v!r}" if v else "").to_numpy(dtype=object))
-            reject_rows((ptext.to_numpy(dtype=object) == None) & (vcells.status != BLANK), "no_pollutant", "blank pollutant cell")  # noqa: E711
-            reject_rows(vcells.status == BLANK, "blank_value", "blank value cell in a long file")
+            reject_rows((ptext.to_numpy(dtype=object) == None) & (vcells.status != BLANK), "no_pollutant", "blank pollutant cell", col_of("pollutant"))  # noqa: E711
+            reject_rows(vcells.status == BLANK, "blank_value", "blank value cell in a long file", col_of("value"))
         else:
             pkeys = np.full(n, pol, dtype=object)
         # units
@@ -790,8 +800,9 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             }))
     if rejected_row.any():
         idx = np.flatnonzero(rejected_row)
-        parts.append(entries_frame({"file": grid.file, "sheet": sheet, "row": row1[idx], "column": None, "cell": None,
-                                    "field": "row", "raw": None, "outcome": "rejected", "reason": row_reason[idx],
+        column, cell, raw = _deciding_cells(row_col[idx], idx, columns, grid_rows)
+        parts.append(entries_frame({"file": grid.file, "sheet": sheet, "row": row1[idx], "column": column, "cell": cell,
+                                    "field": "row", "raw": raw, "outcome": "rejected", "reason": row_reason[idx],
                                     "detail": row_detail[idx]}))
     if grid.line_spans:
         parts.append(_line_span_notes(grid, grid_rows))
@@ -905,6 +916,33 @@ def _check_ranges(cells: _Cells, field: str, values: np.ndarray, where: np.ndarr
         if units is not None:
             mask &= units == r.unit
         cells.mark(mask, REJECTED if r.action == "reject" else FLAGGED, r.reason, r.detail)
+
+
+def _formula_labels(grid: SheetGrid, generic: dict[str, ColumnRole], grid_rows: np.ndarray):
+    """(field, rows) of the label columns (source, phase, run, …) whose cells are formulas without
+    a saved value: calamine reads them as blank, so the row would be rejected without naming why."""
+    if not grid.formulas_without_value:
+        return
+    for field in LABEL_DEFAULTS + ("start", "end"):
+        if field in generic:
+            col = generic[field].col
+            rows = [r for (r, c) in grid.formulas_without_value if c == col]
+            if rows:
+                yield field, np.isin(grid_rows, rows)
+
+
+def _deciding_cells(cols: np.ndarray, idx: np.ndarray, columns: list[_Column], grid_rows: np.ndarray):
+    """(column letter, cell address, raw text) of the cell that decided each rejected row, None
+    where no one cell did (``cols`` -1)."""
+    column = np.full(len(idx), None, dtype=object)
+    cell = np.full(len(idx), None, dtype=object)
+    raw = np.full(len(idx), None, dtype=object)
+    for c in np.unique(cols[cols >= 0]).tolist():
+        m = cols == c
+        column[m] = column_letter(c)
+        cell[m] = _addresses(c, grid_rows[idx[m]])
+        raw[m] = _raw_texts(columns[c].arr[idx[m]])
+    return column, cell, raw
 
 
 def _unread_columns(roles: list[ColumnRole], columns: list[_Column], grid: SheetGrid, grid_rows: np.ndarray,

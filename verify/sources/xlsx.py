@@ -225,6 +225,11 @@ def _choose_sheet(book: _Book, wanted: str | None, rel: str) -> SheetInfo:
             Location(file=rel),
             hint=f'add sheet = "{worksheets[0].name}" (or another name) to this [[file]] entry in case.toml',
         )
+    same = [s for s in book.sheets if s.name.casefold() == wanted.casefold()]
+    if len(same) > 1:  # Excel forbids it (names compare case-insensitively); a crafted file may not
+        raise InputError(f"the workbook has {len(same)} sheets named {wanted!r} ({', '.join(repr(s.name) for s in same)}): "
+                         "which one is meant cannot be told", Location(file=rel),
+                         hint="rename the sheets in Excel so that each name is unique")
     for s in book.sheets:
         if s.name == wanted:
             if s.kind != "worksheet" or s.part is None:

@@ -54,8 +54,10 @@ class TwoMeans:
         vb = rho * rho * self.var_b / self.n_b
         se2 = va + vb
         num = self.mean_a - rho * self.mean_b
-        if se2 <= 0:  # only at ρ = 0 with s_a = 0: T = ±∞ unless ā = 0
-            return (math.copysign(math.inf, num) if num != 0 else math.nan), float(self.n_a - 1)
+        if se2 <= 0:  # only at ρ = 0 with s_a = 0: T = ±∞ unless ā = 0, where ρ = 0 is the estimate itself
+            # (ā − ρ·b̄ = 0 exactly): T = 0 there, the limit of the numerator, so that the Fieller
+            # set {ρ : (ā − ρb̄)² ≤ t²·SE(ρ)²} keeps its point ρ = 0 and a root finder never sees NaN
+            return (math.copysign(math.inf, num) if num != 0 else 0.0), float(self.n_a - 1)
         den = va * va / (self.n_a - 1) + vb * vb / (self.n_b - 1)
         return num / math.sqrt(se2), se2 * se2 / den
 

@@ -78,8 +78,25 @@ def km_mean_right(values, censored) -> tuple[float, float | None, bool]:
 
 def surely_larger(x: np.ndarray, c: np.ndarray) -> np.ndarray:
     """Score matrix S[i, j]: +1 if value i is surely larger than value j, −1 if surely smaller, else 0."""
-    xi, xj = x[:, None], x[None, :]
-    ci, cj = c[:, None], c[None, :]
+    return surely_larger_rows(x, c, 0, len(x))
+
+
+def gehan_scores(x: np.ndarray, c: np.ndarray, block_values: int = 1 << 21) -> np.ndarray:
+    """Row sums of :func:`surely_larger` (each value's Gehan score), computed a block of rows at a
+    time so that memory stays bounded (n = 10,000 runs would be a 10⁸-cell matrix at once)."""
+    n = len(x)
+    rows = max(1, block_values // max(n, 1))
+    out = np.empty(n)
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        out[start:stop] = surely_larger_rows(x, c, start, stop).sum(axis=1)
+    return out
+
+
+def surely_larger_rows(x: np.ndarray, c: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Rows ``start:stop`` of :func:`surely_larger`."""
+    xi, xj = x[start:stop, None], x[None, :]
+    ci, cj = c[start:stop, None], c[None, :]
     larger = (~ci & ~cj & (xi > xj)) | (~ci & cj & (xi >= xj))
     smaller = (~ci & ~cj & (xi < xj)) | (ci & ~cj & (xi <= xj))
     return larger.astype(int) - smaller.astype(int)
@@ -92,7 +109,7 @@ def gehan_test(before, before_censored, after, after_censored, *, seed: int = DE
         return None
     x = np.concatenate([np.asarray(before, float), np.asarray(after, float)])
     c = np.concatenate([np.asarray(before_censored, bool), np.asarray(after_censored, bool)])
-    scores = surely_larger(x, c).sum(axis=1).astype(float)
+    scores = gehan_scores(x, c)
     observed = float(scores[nb:].sum())
     res = _linear_statistic_p(scores, na, observed, side="le", tol=0.5, seed=seed)
     return {"statistic": observed, "p_value": res["p_value"], "relabelings": res["relabelings"],

@@ -79,3 +79,90 @@ def test_item11_gehan_scores_in_blocks_equal_the_whole_matrix():
     c = rng.random(57) < 0.3
     whole = cens.surely_larger(x, c).sum(axis=1)
     np.testing.assert_array_equal(cens.gehan_scores(x, c, block_values=57 * 4), whole)
+
+
+# ------------------------------------------------------------------ item 9: text a workbook expands to
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "sources" / "fixtures_xlsx"))
+from xlsx_builders import MAIN, raw_xlsx, sheet_xml  # noqa: E402
+
+CASE_TOML = """[case]
+id = "x"
+title = "t"
+factory = "f"
+timezone = "Asia/Shanghai"
+conditions = "CN"
+concentration_basis = "standard-dry"
+
+[[source]]
+id = "S1"
+kind = "stack"
+
+[[file]]
+path = "data/m.xlsx"
+"""
+#: A child's address space holds ~1.6 GB of reservations (numpy, pyarrow, calamine threads) before
+#: it reads anything; 2.5 GB leaves it under 1 GB to grow, and the test also checks its peak RSS.
+ADDRESS_LIMIT = 2560 * 2**20
+RSS_TARGET_KB = 1536 * 1024
+
+
+def _shared_string_case(root, rows: int, length: int, char: str):
+    """A long-layout workbook whose column G (note) refers, in every data row, to one shared string
+    of ``length`` × ``char`` (hand-built: openpyxl writes inline strings)."""
+    words = ["source", "phase", "run", "pollutant", "value", "unit", "note", "S1", "before", "after", "NMHC", "mg/m3", char * length]
+    sst = (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" uniqueCount="{len(words)}">'
+           + "".join(f"<si><t>{w}</t></si>" for w in words) + "</sst>").encode()
+    head = '<row r="1">' + "".join(f'<c r="{c}1" t="s"><v>{i}</v></c>' for i, c in enumerate("ABCDEFG")) + "</row>"
+    body = "".join(
+        f'<row r="{r}"><c r="A{r}" t="s"><v>7</v></c><c r="B{r}" t="s"><v>{8 if r % 2 else 9}</v></c><c r="C{r}"><v>{r}</v></c>'
+        f'<c r="D{r}" t="s"><v>10</v></c><c r="E{r}"><v>{10 + r % 7}</v></c><c r="F{r}" t="s"><v>11</v></c>'
+        f'<c r="G{r}" t="s"><v>12</v></c></row>' for r in range(2, rows + 2))
+    (root / "data").mkdir(parents=True)
+    raw_xlsx(root / "data" / "m.xlsx", {"data": sheet_xml(head + body)}, shared_strings=sst)
+    (root / "case.toml").write_text(CASE_TOML, encoding="utf-8")
+    return root
+
+
+def _check_under_limit(case, *, unguarded: bool = False):
+    """``verify check CASE`` in a child under RLIMIT_AS → (exit status, stderr, peak RSS in kB)."""
+    code = textwrap.dedent(f"""
+        import resource, sys
+        resource.setrlimit(resource.RLIMIT_AS, ({ADDRESS_LIMIT}, {ADDRESS_LIMIT}))
+        if {unguarded}:
+            import verify.sources.xlsx_scan as xs
+            xs.MAX_TEXT_CHARS = 10**12
+        from verify.cli import main
+        sys.argv = ["verify", "check", {str(case)!r}]
+        try:
+            main()
+        finally:
+            sys.stderr.write(f"\\npeak_rss_kb={{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}\\n")
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    peak = int(proc.stderr.rsplit("peak_rss_kb=", 1)[1].split()[0]) if "peak_rss_kb=" in proc.stderr else None
+    return proc.returncode, proc.stderr, peak
+
+
+def test_item9_one_long_shared_string_in_10000_cells_is_refused_before_it_is_expanded(tmp_path):
+    case = _shared_string_case(tmp_path / "c", 10_000, 32_767, "x")
+    assert (case / "data" / "m.xlsx").stat().st_size < 300_000  # 330 million characters once expanded
+    code, err, _ = _check_under_limit(case)
+    assert code == 2, err
+    assert "text cells expand to more than 33,554,432 characters" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_item9_without_the_budget_the_same_workbook_exhausts_the_limit(tmp_path):
+    """The guard is what keeps the test above within the limit (so that test can fail)."""
+    case = _shared_string_case(tmp_path / "c", 10_000, 32_767, "x")
+    code, err, _ = _check_under_limit(case, unguarded=True)
+    assert code == 3 and "MemoryError" in err
+
+
+def test_item9_a_cjk_workbook_just_under_the_budget_is_read_within_the_targets(tmp_path):
+    # 1,020 cells × 32,767 CJK characters = 33.4 million characters, under 32 Mi = 33,554,432
+    case = _shared_string_case(tmp_path / "c", 1_020, 32_767, "汉")
+    code, err, peak_kb = _check_under_limit(case)
+    assert code == 0, err
+    assert peak_kb < RSS_TARGET_KB

@@ -45,7 +45,7 @@ from defusedxml import DefusedXmlException
 from verify.case import FileSpec, normalise_label
 from verify.errors import HostileFileError, InputError, Location, VerifyError
 from verify.sources.grid import RawValue, SheetGrid, cell_address
-from verify.sources.xlsx_scan import SheetScan, scan_sheet_xml
+from verify.sources.xlsx_scan import SheetScan, scan_sheet_xml, shared_string_lengths
 from verify.sources.xlsx_zip import (
     MAX_FILE_BYTES,
     check_end_of_central_directory,
@@ -89,6 +89,7 @@ class _Book:
     sheets: list[SheetInfo]
     date1904: bool
     macros: bool
+    shared_strings: str | None = None  # zip member of the shared-string table
 
 
 # --------------------------------------------------------------------------------------------
@@ -197,7 +198,10 @@ def _open_book(path: Path, rel: str) -> _Book:
                 )
             )
     macros = any(n.lower().endswith("vbaproject.bin") for n in zf.NameToInfo)
-    return _Book(data=data, zf=zf, sheets=sheets, date1904=date1904, macros=macros)
+    shared = next((t for typ, t in wb_rels.values() if typ.endswith("/sharedStrings") and t in zf.NameToInfo),
+                  posixpath.join(wb_dir, "sharedStrings.xml"))
+    return _Book(data=data, zf=zf, sheets=sheets, date1904=date1904, macros=macros,
+                 shared_strings=shared if shared in zf.NameToInfo else None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -321,7 +325,7 @@ def read_xlsx(path: Path, rel: str, spec: FileSpec) -> SheetGrid:
     try:
         sheet = _choose_sheet(book, spec.sheet, rel)
         where = Location(file=rel, sheet=sheet.name)
-        scan = scan_sheet_xml(book.zf, sheet.part, where)
+        scan = scan_sheet_xml(book.zf, sheet.part, where, shared=shared_string_lengths(book.zf, book.shared_strings, where))
     finally:
         book.zf.close()
     raw, start, end = _calamine_rows(book.data, sheet.name, where)

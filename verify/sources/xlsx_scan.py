@@ -15,6 +15,14 @@ all silently. This pass collects, from ``xl/worksheets/sheetN.xml``:
 
 Element names are matched on their local name, ignoring namespace prefixes, as calamine does.
 
+Text is budgeted too (issue 17): calamine materialises every text cell as its own string, so a
+290 KB workbook whose one 32,767-character shared string is referenced by 10,000 cells expands to
+330 million characters. :func:`shared_string_lengths` streams the shared-string table (refusing
+more than :data:`MAX_SHARED_STRINGS` entries or :data:`MAX_TEXT_CHARS` characters, which calamine
+would load whole), and the sheet scan adds up the length of every text a cell holds — the shared
+string it refers to, its inline string, a formula's string result — refusing the sheet as soon as
+the sum passes :data:`MAX_TEXT_CHARS`, before calamine reads a value.
+
 Memory is bounded: the part is streamed (never a DOM), and the caps :data:`MAX_CELLS`
 (2,000,000 cell elements, the task's documented cap; the 200k × 8 benchmark of platform.md §4 has
 1.6 M) and :data:`MAX_GRID_CELLS` (4,000,000 cells in the rectangle from A1 to the last cell, which
@@ -52,6 +60,13 @@ from verify.sources.xlsx_zip import defused_expat_parser, hostile_xml
 
 MAX_CELLS = 2_000_000
 MAX_GRID_CELLS = 4_000_000
+#: Characters of text the cells of one sheet may expand to (each reference to a shared string
+#: counts its whole length), and of the shared-string table itself. A 200,000-row sheet with three
+#: text columns of 10–20 characters holds under 12 million; 32 Mi characters keep `verify run` under
+#: 1.5 GB even for CJK text (measured: docs/reliability.md, issue 17 item 9).
+MAX_TEXT_CHARS = 32 * 2**20
+#: Entries of the shared-string table (its lengths are kept, 8 bytes each).
+MAX_SHARED_STRINGS = 4_000_000
 MAX_MERGED = 100_000  # 42k merged ranges already made pyexcel-xlsx crawl (reliability.md §1)
 MAX_FORMULA_CHARS = 8192  # Excel's own limit on formula length (Excel specifications and limits)
 EXCEL_MAX_ROWS = 1_048_576  # Excel specifications and limits: 1,048,576 rows by 16,384 columns
@@ -79,6 +94,7 @@ class SheetScan:
     hidden_rows: set[int] = field(default_factory=set)
     n_rows: int = 0  # <row> elements present
     n_cells: int = 0  # <c> elements present (with or without content)
+    text_chars: int = 0  # characters of text the cells expand to (shared strings counted per reference)
     max_row: int = -1  # last row index of any <row>/<c> element
     max_col: int = -1
     exact: bool = False  # True when the whole part went through one parser (the fallback)
@@ -121,8 +137,10 @@ class _Restart(Exception):
 class _Collector:
     """expat handlers; state survives from one piece to the next."""
 
-    def __init__(self, where: Location):
+    def __init__(self, where: Location, shared: np.ndarray | None = None):
         self.where = where
+        self.shared_lengths = np.zeros(0, dtype=np.int64) if shared is None else shared
+        self.in_text = False  # inside <is><t> of an inline string
         self.scan = SheetScan()
         self.stack: list[str] = []
         self.row = -1  # current row index
@@ -161,6 +179,24 @@ class _Collector:
                 hint="delete empty formatted rows/columns far from the data, or export the sheet as CSV",
             )
 
+    def add_text(self, n: int) -> None:
+        self.scan.text_chars += n
+        if self.scan.text_chars > MAX_TEXT_CHARS:
+            raise HostileFileError(
+                f"the sheet's text cells expand to more than {MAX_TEXT_CHARS:,} characters (every cell that refers to a "
+                "shared string counts its whole length)", self.where,
+                hint="a text repeated in many cells, or very long texts: remove them or export the sheet as CSV",
+            )
+
+    def add_shared(self, indices: np.ndarray) -> None:
+        """Count the shared strings that cells refer to (indices into the table)."""
+        if not len(indices):
+            return
+        top = int(indices.max())
+        if top >= len(self.shared_lengths):
+            raise InputError(f"a cell refers to shared string #{top}, but the workbook has {len(self.shared_lengths)}", self.where)
+        self.add_text(int(self.shared_lengths[indices].sum()))
+
     # -- expat handlers
     def start(self, name: str, attrs: dict[str, str]) -> None:
         local = name.rpartition(":")[2]
@@ -190,6 +226,8 @@ class _Collector:
             self.has_v_element = self.in_v = True
         elif local == "is" and self.cell is not None:
             self.has_is = True
+        elif local == "t" and self.has_is:
+            self.in_text = True
         elif local == "row":
             r = attrs.get("r")
             if r is not None:
@@ -220,11 +258,15 @@ class _Collector:
             self.in_f = False
         elif local == "v":
             self.in_v = False
+        elif local == "t":
+            self.in_text = False
         elif local == "c" and self.cell is not None:
             self._finish_cell()
             self.cell = None
 
     def data(self, text: str) -> None:
+        if self.in_text or (self.in_v and self.cell_type == "str"):
+            self.add_text(len(text))
         if self.in_f:
             if sum(map(len, self.f_parts)) < MAX_FORMULA_CHARS:
                 self.f_parts.append(text)
@@ -235,6 +277,11 @@ class _Collector:
     def _finish_cell(self) -> None:
         pos = self.cell
         value_text = "".join(self.v_parts)
+        if self.cell_type == "s" and value_text.strip():
+            try:
+                self.add_shared(np.array([int(value_text)], dtype=np.int64))
+            except ValueError:
+                raise InputError(f"cell {value_text!r} is not a shared-string index", self.where) from None
         if self.cell_type == "e" and value_text.strip():
             self.scan.errors[pos] = value_text.strip()
         if not self.has_f:
@@ -249,6 +296,56 @@ class _Collector:
         has_value = bool(value_text.strip()) or self.has_is or (self.cell_type == "str" and self.has_v_element)
         target = self.scan.formulas_with_value if has_value else self.scan.formulas_without_value
         target[pos] = text
+
+
+def shared_string_lengths(zf: zipfile.ZipFile, member: str | None, where: Location) -> np.ndarray | None:
+    """Length (characters of all its ``<t>`` texts, phonetic runs included: an upper bound) of each
+    entry of the shared-string table ``member``, streamed through the defused parser; None when the
+    workbook has no table. Refuses more than :data:`MAX_SHARED_STRINGS` entries or
+    :data:`MAX_TEXT_CHARS` characters in all (calamine loads the whole table)."""
+    if member is None or member not in zf.NameToInfo:
+        return None
+    lengths: list[int] = []
+    state = {"depth_t": 0, "current": 0, "total": 0}
+
+    def start(name, attrs):
+        local = name.rpartition(":")[2]
+        if local == "si":
+            state["current"] = 0
+        elif local == "t":
+            state["depth_t"] += 1
+
+    def end(name):
+        local = name.rpartition(":")[2]
+        if local == "si":
+            lengths.append(state["current"])
+            if len(lengths) > MAX_SHARED_STRINGS:
+                raise HostileFileError(f"the shared-string table has more than {MAX_SHARED_STRINGS:,} entries", where)
+        elif local == "t":
+            state["depth_t"] -= 1
+
+    def data(text):
+        if state["depth_t"]:
+            state["current"] += len(text)
+            state["total"] += len(text)
+            if state["total"] > MAX_TEXT_CHARS:
+                raise HostileFileError(f"the shared-string table holds more than {MAX_TEXT_CHARS:,} characters", where,
+                                       hint="export the sheet as CSV")
+
+    parser = defused_expat_parser()
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, data
+    try:
+        with zf.open(member) as fh:
+            while chunk := fh.read(PIECE_BYTES):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except (EntitiesForbidden, ExternalReferenceForbidden) as exc:
+        raise hostile_xml(exc, where.file or "", member) from None
+    except pyexpat.ExpatError as exc:
+        raise InputError(f"the shared-string table ({member}) is not well-formed: {exc}", where) from None
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise InputError(f"cannot inflate {member}: {exc}", where) from None
+    return np.array(lengths, dtype=np.int64)
 
 
 def _parser_for(col: _Collector) -> "pyexpat.XMLParserType":
@@ -306,6 +403,9 @@ def _plain_rows(piece: bytes, col: _Collector) -> bool:
     if cells is None:
         return False
     n_cells, max_col = cells
+    text = _piece_text(piece)
+    if text is None:
+        return False
     n_lt = piece.count(b"<")
     known = piece.count(b"</") + n_cells + len(rows) + piece.count(b"<v>") + piece.count(b"<v/>")
     if known != n_lt:
@@ -315,7 +415,27 @@ def _plain_rows(piece: bytes, col: _Collector) -> bool:
     col.scan.n_rows += len(rows)
     col.row = max_row - 1
     col.add_cells(n_cells, max_row - 1, max_col)
+    shared, inline_chars = text
+    col.add_shared(shared)
+    col.add_text(inline_chars)
     return True
+
+
+_SHARED_REF = re.compile(rb't="s"[^>]*><v>([0-9]{1,10})</v>')
+_INLINE_TEXT = re.compile(rb'<t(?: xml:space="preserve")?>([^<]*)</t>')
+
+
+def _piece_text(piece: bytes) -> tuple[np.ndarray, int] | None:
+    """(shared-string indices, bytes of inline text) of a plain piece, or None (→ parse it) when a
+    ``t="s"`` cell is not the plain ``…t="s"…><v>N</v>`` form. Inline text is counted in UTF-8
+    bytes, at least its characters (the budget errs on the safe side)."""
+    n_refs = piece.count(b't="s"')
+    found = _SHARED_REF.findall(piece) if n_refs else []
+    if len(found) != n_refs:
+        return None
+    shared = np.array(found, dtype=np.int64) if found else np.zeros(0, dtype=np.int64)
+    inline = sum(map(len, _INLINE_TEXT.findall(piece))) if b"<is>" in piece else 0
+    return shared, inline
 
 
 def _parse_wrapped(piece: bytes, col: _Collector, final: bool) -> None:
@@ -377,21 +497,23 @@ def _scan_exact(fh, col: _Collector) -> None:
     parser.Parse(b"", True)
 
 
-def scan_sheet_xml(zf: zipfile.ZipFile, member: str, where: Location, *, exact: bool = False) -> SheetScan:
-    """Scan the worksheet part ``member`` (streamed); ``exact=True`` skips the byte-level fast path.
+def scan_sheet_xml(zf: zipfile.ZipFile, member: str, where: Location, *, exact: bool = False,
+                   shared: np.ndarray | None = None) -> SheetScan:
+    """Scan the worksheet part ``member`` (streamed); ``exact=True`` skips the byte-level fast path;
+    ``shared``: the lengths of the shared strings (:func:`shared_string_lengths`).
 
-    Raises HostileFileError (entities, caps) or InputError (malformed XML), naming ``where``.
+    Raises HostileFileError (entities, caps, text budget) or InputError (malformed XML), naming ``where``.
     """
     try:
         if not exact:
-            col = _Collector(where)
+            col = _Collector(where, shared)
             try:
                 with zf.open(member) as fh:
                     _scan_pieces(fh, col)
                 return col.scan
             except _Restart:
                 pass
-        col = _Collector(where)
+        col = _Collector(where, shared)
         col.scan.exact = True
         with zf.open(member) as fh:
             _scan_exact(fh, col)

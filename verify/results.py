@@ -114,6 +114,9 @@ def read_results(path: str | Path) -> dict:
                          Location(file=str(p)))
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise InputError(f"not a verify results file (schema is not {SCHEMA!r})", Location(file=str(p)))
+    from verify.contract import check_results
+
+    check_results(data, str(p))
     return data
 
 

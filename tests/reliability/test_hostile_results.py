@@ -1,0 +1,64 @@
+"""Issue 17 item 6: ``verify report --results FILE`` refuses a results.json that breaks the contract,
+naming the first bad key; the contract's JSON Schema ships in the package."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from relhelp import assert_clean_error, cli
+from verify.contract import first_problem, results_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPECTED = ROOT / "case_studies" / "jiangsu-textile-dyeing" / "expected" / "results.json"
+
+
+@pytest.fixture(scope="module")
+def published() -> dict:
+    return json.loads(EXPECTED.read_text(encoding="utf-8"))
+
+
+def _write(tmp_path, data) -> Path:
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("case", ["jiangsu-textile-dyeing", "hebei-coating-cems"])
+def test_item6_the_published_results_keep_the_contract(case):
+    data = json.loads((ROOT / "case_studies" / case / "expected" / "results.json").read_text(encoding="utf-8"))
+    assert first_problem(data) is None
+
+
+def test_item6_the_schema_ships_in_the_package_and_allows_added_keys(published):
+    assert results_schema()["properties"]["schema"] == {"const": "verify.results/1"}
+    data = copy.deepcopy(published)
+    data["added_by_a_later_version"] = {"x": 1}
+    data["endpoints"][0]["another_key"] = [1, 2]
+    assert first_problem(data) is None
+
+
+@pytest.mark.parametrize(("edit", "where"), [
+    (lambda d: d["claims"][0].pop("verdict"), "claims[0].verdict: missing"),
+    (lambda d: d["claims"][0].update(verdict="supported", verified=True), "claims[0].verified"),
+    (lambda d: d["endpoints"][2]["before"].update(n="3"), "endpoints[2].before"),
+    (lambda d: d["endpoints"][0].update(status="fine"), "endpoints[0].status"),
+    (lambda d: d["inputs"][0].update(rows=-1), "inputs[0].rows"),
+    (lambda d: d.pop("fingerprints"), "fingerprints: missing"),
+])
+def test_item6_report_refuses_a_results_file_naming_the_first_bad_key(tmp_path, published, edit, where):
+    data = copy.deepcopy(published)
+    edit(data)
+    path = _write(tmp_path, data)
+    result = cli("report", "--results", path, "-o", tmp_path / "r.html")
+    assert_clean_error(result, str(path), "not a valid results.json", where)
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_item6_a_valid_results_file_renders(tmp_path, published):
+    path = _write(tmp_path, published)
+    result = cli("report", "--results", path, "-o", tmp_path / "r.html")
+    assert result.exit_code == 0, result.output

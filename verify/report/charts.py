@@ -25,6 +25,9 @@ from datetime import datetime
 
 import matplotlib
 
+from verify.report.fonts import pin_text_language
+
+pin_text_language()  # before any text is shaped: glyph forms independent of the locale (verify.report.fonts)
 matplotlib.use("Agg")  # never a GUI backend, even if pyplot gets imported elsewhere
 
 from matplotlib import dates as mdates  # noqa: E402
@@ -36,6 +39,10 @@ FONTS = {
     "ja": ["Noto Sans CJK JP", "Noto Sans CJK SC", "DejaVu Sans"],
     "zh": ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"],
 }
+#: BCP 47 tag each report language's text is shaped with (matplotlib ``text.language``, passed to
+#: libraqm/HarfBuzz). Left unset, HarfBuzz takes the process locale, whose language picks the CJK
+#: glyph forms (OpenType ``locl``) and made the chart images differ under LANG=zh_CN.GB18030.
+LANGUAGE_TAGS = {"ja": "ja", "zh": "zh-Hans"}
 BEFORE_COLOUR = "#b5523b"
 AFTER_COLOUR = "#2f6f9f"
 LIMIT_COLOUR = "#333333"
@@ -58,7 +65,7 @@ _RC = {
 
 
 def _rc(lang: str) -> dict:
-    return {**_RC, "font.family": FONTS.get(lang, FONTS["ja"])}
+    return {**_RC, "font.family": FONTS.get(lang, FONTS["ja"]), "text.language": LANGUAGE_TAGS.get(lang, "ja")}
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,7 @@ def _stacked(ax, value, langs, xy, xycoords, down: bool, fontsize: float) -> Non
         offset = -(3 + i * step) if down else 3 + i * step
         ax.annotate(text, xy, xycoords=xycoords, xytext=(0, offset), textcoords="offset points",
                     ha="center", va="top" if down else "bottom", fontsize=fontsize,
-                    fontfamily=FONTS.get(lang, FONTS["ja"]))
+                    fontfamily=FONTS.get(lang, FONTS["ja"]), language=LANGUAGE_TAGS.get(lang, "ja"))
 
 
 def run_values_chart(panels: list[dict], labels: dict, lang: str | tuple[str, ...]) -> Chart:

@@ -33,6 +33,9 @@ FONT_FIX = ("apt-get update && apt-get install -y --no-install-recommends fonts-
 
 
 def _weasyprint():
+    from verify.report.fonts import pin_text_language
+
+    pin_text_language()  # before fontconfig and Pango first run: the same faces under any locale
     import weasyprint  # imported lazily: 0.5 s, and only the PDF path needs it
 
     return weasyprint

@@ -149,6 +149,37 @@ def _level(claim: Claim, stats: EndpointStats, alpha: float) -> tuple:
     return mean, None, p, upper, "one-sided t (after phase)"
 
 
+def claim_phase(claim: Claim) -> str | None:
+    """The phase a claim's verdict rests on: an efficiency claim's ``phase`` (default after), the
+    after phase of a level claim; None for a reduction (both phases)."""
+    if claim.kind == "efficiency":
+        return claim.phase or "after"
+    return "after" if claim.kind == "level" else None
+
+
+def claim_n(claim: Claim, stats: EndpointStats) -> int | None:
+    """How many runs (pairs, hours) of :func:`claim_phase` the verdict can use."""
+    if claim.kind == "efficiency":
+        return len(stats.log_ratios.get(claim_phase(claim), ()))
+    if claim.kind == "level":
+        return 0 if stats.after is None else stats.after.n
+    return None
+
+
+def censored_outlets(claim: Claim, stats: EndpointStats) -> tuple[str, ...]:
+    """Run ids of the claim phase's pairs whose outlet is below its detection limit (efficiency claims)."""
+    if claim.kind != "efficiency" or claim_phase(claim) not in stats.log_ratios:
+        return ()
+    runs = getattr(stats, claim_phase(claim))
+    return tuple(r for r, c in zip(runs.runs, runs.censored) if c) if runs is not None else ()
+
+
+def _insufficient(claim: Claim, stats: EndpointStats) -> bool:
+    if claim.kind in ("efficiency", "level"):
+        return (claim_n(claim, stats) or 0) < 2
+    return stats.status == "insufficient_data"
+
+
 def judge_claim(claim: Claim, stats: EndpointStats, *, alpha: float = 0.05, load: dict | None = None,
                 names: dict[str, dict[str, str]] | None = None) -> ClaimResult:
     """The verdict on one claim; a verdict is a result, never an error. ``load``: the claim source's

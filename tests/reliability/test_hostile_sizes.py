@@ -84,23 +84,9 @@ def test_item11_gehan_scores_in_blocks_equal_the_whole_matrix():
 # ------------------------------------------------------------------ item 9: text a workbook expands to
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "sources" / "fixtures_xlsx"))
+from relhelp import make_case  # noqa: E402
 from xlsx_builders import MAIN, raw_xlsx, sheet_xml  # noqa: E402
 
-CASE_TOML = """[case]
-id = "x"
-title = "t"
-factory = "f"
-timezone = "Asia/Shanghai"
-conditions = "CN"
-concentration_basis = "standard-dry"
-
-[[source]]
-id = "S1"
-kind = "stack"
-
-[[file]]
-path = "data/m.xlsx"
-"""
 #: A child's address space holds ~1.6 GB of reservations (numpy, pyarrow, calamine threads) before
 #: it reads anything; 2.5 GB leaves it under 1 GB to grow, and the test also checks its peak RSS.
 ADDRESS_LIMIT = 2560 * 2**20
@@ -120,8 +106,7 @@ def _shared_string_case(root, rows: int, length: int, char: str):
         f'<c r="G{r}" t="s"><v>12</v></c></row>' for r in range(2, rows + 2))
     (root / "data").mkdir(parents=True)
     raw_xlsx(root / "data" / "m.xlsx", {"data": sheet_xml(head + body)}, shared_strings=sst)
-    (root / "case.toml").write_text(CASE_TOML, encoding="utf-8")
-    return root
+    return make_case(root, {}, '[[file]]\npath = "data/m.xlsx"\n')
 
 
 def _check_under_limit(case, *, unguarded: bool = False):

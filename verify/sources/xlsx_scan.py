@@ -47,6 +47,7 @@ single parser, which is always correct; the result of both ways is the same (tes
 
 from __future__ import annotations
 
+import contextlib
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -334,18 +335,25 @@ def shared_string_lengths(zf: zipfile.ZipFile, member: str | None, where: Locati
 
     parser = defused_expat_parser()
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, data
+    with _part_errors(member, where, "the shared-string table"), zf.open(member) as fh:
+        while chunk := fh.read(PIECE_BYTES):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    return np.array(lengths, dtype=np.int64)
+
+
+@contextlib.contextmanager
+def _part_errors(member: str, where: Location, what: str):
+    """The project's errors for a part that cannot be parsed: entities (defusedxml's refusal),
+    malformed XML, a broken zip member."""
     try:
-        with zf.open(member) as fh:
-            while chunk := fh.read(PIECE_BYTES):
-                parser.Parse(chunk, False)
-            parser.Parse(b"", True)
+        yield
     except (EntitiesForbidden, ExternalReferenceForbidden) as exc:
         raise hostile_xml(exc, where.file or "", member) from None
     except pyexpat.ExpatError as exc:
-        raise InputError(f"the shared-string table ({member}) is not well-formed: {exc}", where) from None
+        raise InputError(f"{what} ({member}) is not well-formed: {exc}", where) from None
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise InputError(f"cannot inflate {member}: {exc}", where) from None
-    return np.array(lengths, dtype=np.int64)
 
 
 def _parser_for(col: _Collector) -> "pyexpat.XMLParserType":
@@ -504,7 +512,7 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str, where: Location, *, exact: 
 
     Raises HostileFileError (entities, caps, text budget) or InputError (malformed XML), naming ``where``.
     """
-    try:
+    with _part_errors(member, where, "the sheet XML"):
         if not exact:
             col = _Collector(where, shared)
             try:
@@ -518,9 +526,3 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str, where: Location, *, exact: 
         with zf.open(member) as fh:
             _scan_exact(fh, col)
         return col.scan
-    except (EntitiesForbidden, ExternalReferenceForbidden) as exc:
-        raise hostile_xml(exc, where.file or "", member) from None
-    except pyexpat.ExpatError as exc:
-        raise InputError(f"the sheet XML ({member}) is not well-formed: {exc}", where) from None
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise InputError(f"cannot inflate {member}: {exc}", where) from None

@@ -1,6 +1,6 @@
 """The results.json contract as a JSON Schema (``results.schema.json`` beside this module).
 
-The schema requires every key ``shared/spec/results.md`` names, with its type (and the one rule a
+The schema requires every key the results contract names (docs/results.md), with its type (and the one rule a
 reader of a verdict needs: ``verified`` is true exactly when ``verdict`` is ``"verified"``), and allows
 any additional key. :func:`check_results` is what ``verify report --results FILE`` and ``verify
 replicate`` run on a file before they trust it; the tests run it on every results.json the tool

@@ -12,8 +12,8 @@
   :mod:`verify.sources.ledger` for the counting rules). Reason codes are stable strings.
 * Summary rows (a run or sample called 均值/平均値/mean/max …) are rejected: a mean is not a run.
 * Impossible values are rejected and implausible ones flagged by the one range table
-  (``data/ranges.csv``, :mod:`verify.sources.ranges`, each row with its source; reliability.md §4
-  #14–18): O2 outside [0, 21) %, moisture outside [0, 100) %, flow ≤ 0, absolute pressure ≤ 0,
+  (``data/ranges.csv``, :mod:`verify.sources.ranges`, each row with its source; docs/reliability.md,
+  bad inputs 14–18): O2 outside [0, 21) %, moisture outside [0, 100) %, flow ≤ 0, absolute pressure ≤ 0,
   temperature at or below −273.15 °C, a mixing ratio above the pure gas, a mass concentration
   denser than any pure gas; a pressure outside 50–150 kPa is flagged. A negative concentration
   without a detection limit is rejected (with one: flagged, kept unclipped, censored). A value above ``range`` is flagged and gets the

@@ -3,7 +3,7 @@
 A row bounds one quantity — a run-level field (``o2_pct``, ``h2o_pct``, ``temp_c``, ``pressure_kpa``,
 ``flow``, ``load_pct``) or the measured ``value`` in one canonical unit key — by ``lower`` and/or
 ``upper`` (blank = none; ``*_inclusive`` says whether the bound itself is allowed). ``action`` is
-``reject`` for the physically impossible (the value is not used, reliability.md §4 #14–18) and
+``reject`` for the physically impossible (the value is not used; docs/reliability.md, bad inputs 14–18) and
 ``flag`` for the implausible (kept, flagged with ``reason``). The intake applies every row to every
 cell of its quantity (:func:`outside`); nothing else in the package holds a bound of its own.
 

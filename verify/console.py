@@ -119,11 +119,11 @@ def print_plan(console: Console, result: dict) -> None:
 
 
 def print_digests(console: Console, outdir, digests: list[tuple[str, str]]) -> None:
-    """The SHA-256 of every output written (what a re-issue cites in ``supersedes``)."""
-    table = _table(f"outputs in {outdir} (SHA-256)", "file", "sha256")
+    """The SHA-256 of every output written (what a re-issue cites in ``supersedes``), one line per
+    file as ``sha256sum`` prints them (``sha256sum -c`` checks them): never cut, whatever the width."""
+    console.print(f"outputs in {outdir} (SHA-256):", markup=False)
     for name, digest in digests:
-        table.add_row(_s(name), _s(digest))
-    console.print(table)
+        console.print(f"{digest}  {name}", markup=False, crop=False, overflow="ignore")
 
 
 def print_replication(console: Console, outcome) -> None:

@@ -1,7 +1,9 @@
 """The stages strung together: what each CLI command does, without any printing.
 
 sources → measure → stats → results → report. Every function takes paths or loaded objects and
-returns data; the CLI prints. Outputs are written atomically (verify.fsutil).
+returns data; the CLI prints (messages for the user go through the ``notify`` callbacks). Output
+paths are checked before any input is read, and written atomically: ``run`` as one generation of
+its output folder, the other commands one file each (verify.outputs).
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ import pandas as pd
 from verify.case import Case, load_case
 from verify.errors import InputError, Location
 from verify.fsutil import atomic_write
+
+Notify = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
 
 if TYPE_CHECKING:
     from verify.sources import Intake
@@ -98,13 +106,30 @@ def _require_clean(intake, allow_rejected: bool) -> None:
     )
 
 
-def check(case_dir: Path, ledger_path: Path | None = None, chunk_rows: int | None = None) -> CheckOutcome:
+def _output_file(path: Path, case: Case | None, force: bool):
+    from verify.outputs import plan_output_file
+
+    return plan_output_file(path, case, force=force)
+
+
+def _command(name: str, case_dir: Path | None, output) -> str:
+    """The command that wrote a single output, for a run manifest marked stale (no machine paths)."""
+    from verify.outputs import OUT_PLACEHOLDER
+
+    case = "" if case_dir is None else f" {Path(case_dir).resolve().name}"
+    return f"verify {name}{case} -o {OUT_PLACEHOLDER}/{output.path.name} --force"
+
+
+def check(case_dir: Path, ledger_path: Path | None = None, chunk_rows: int | None = None, *,
+          force: bool = False, notify: Notify = _quiet) -> CheckOutcome:
     from verify.measure.qa import run_checks
 
     case = load_case(case_dir)
+    target = None if ledger_path is None else _output_file(ledger_path, case, force)
     intake = _intake(case, chunk_rows)
-    if ledger_path is not None:
-        atomic_write(ledger_path, intake.ledger.write_csv)
+    if target is not None:
+        with target.writing(_command("check", case_dir, target), notify) as path:
+            atomic_write(path, intake.ledger.write_csv)
     normalized = _normalize(intake.table, case, for_results=True)  # the QA reads the results' columns
     return CheckOutcome(case=case, intake=intake, qa=run_checks(normalized, case))
 
@@ -116,12 +141,17 @@ def normalized_table(case: Case, allow_rejected: bool = False, chunk_rows: int |
     return intake, _normalize(intake.table, case, for_results)
 
 
-def normalize_to_file(case_dir: Path, output: Path, allow_rejected: bool = False, chunk_rows: int | None = None) -> Path:
-    from verify.measure.export import write_table
+def normalize_to_file(case_dir: Path, output: Path, allow_rejected: bool = False, chunk_rows: int | None = None, *,
+                      force: bool = False, notify: Notify = _quiet) -> Path:
+    from verify.measure.export import check_suffix, write_table
 
     case = load_case(case_dir)
+    check_suffix(output)
+    target = _output_file(output, case, force)
     _, normalized = normalized_table(case, allow_rejected, chunk_rows)
-    return write_table(normalized, output)
+    with target.writing(_command("normalize", case_dir, target), notify) as path:
+        write_table(normalized, path)
+    return output
 
 
 def analyze(case_dir: Path, allow_rejected: bool = False, command: str | None = None, chunk_rows: int | None = None) -> dict:
@@ -133,11 +163,14 @@ def analyze(case_dir: Path, allow_rejected: bool = False, command: str | None = 
     return build_results(case, intake, normalized, allow_rejected=allow_rejected, command=command)
 
 
-def analyze_to_file(case_dir: Path, output: Path, allow_rejected: bool = False, chunk_rows: int | None = None) -> dict:
+def analyze_to_file(case_dir: Path, output: Path, allow_rejected: bool = False, chunk_rows: int | None = None, *,
+                    force: bool = False, notify: Notify = _quiet) -> dict:
     from verify.results import write_results
 
+    target = _output_file(output, load_case(case_dir), force)
     results = analyze(case_dir, allow_rejected, chunk_rows=chunk_rows)
-    write_results(results, output)
+    with target.writing(_command("analyze", case_dir, target), notify) as path:
+        write_results(results, path)
     return results
 
 
@@ -150,68 +183,75 @@ def parse_langs(text: str) -> tuple[str, ...]:
 
 
 def report_to_file(case_dir: Path | None, output: Path, langs=LANGS, results_path: Path | None = None,
-                   allow_rejected: bool = False) -> Path:
+                   allow_rejected: bool = False, *, force: bool = False, notify: Notify = _quiet) -> Path:
     from verify.report.render import write_report
     from verify.results import read_results
 
-    if results_path is not None:
-        results = read_results(results_path)
-    elif case_dir is not None:
-        results = analyze(case_dir, allow_rejected)
-    else:
+    if results_path is None and case_dir is None:
         raise InputError("give a case folder or --results FILE")
     if output.suffix.lower() not in (".pdf", ".html", ".htm"):
         raise InputError(f"report output must end in .pdf or .html (got {output.name!r})")
-    return write_report(results, output, langs)
+    case = load_case(case_dir) if results_path is None else None
+    target = _output_file(output, case, force)
+    results = read_results(results_path) if results_path is not None else analyze(case_dir, allow_rejected)
+    with target.writing(_command("report", case_dir if results_path is None else None, target), notify) as path:
+        write_report(results, path, langs)
+    return output
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What ``verify run`` made: the results, and each output's name and SHA-256 as committed."""
+
+    results: dict
+    outputs: list[tuple[str, str]]
+    folder: Path
 
 
 def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
-        step: Callable[[str], None] = lambda _: None, chunk_rows: int | None = None) -> dict:
-    """``verify run``: every output into ``outdir``; files appear only when complete."""
+        step: Callable[[str], None] = lambda _: None, chunk_rows: int | None = None,
+        notify: Notify = _quiet) -> RunOutcome:
+    """``verify run``: every output into ``outdir`` as one generation (verify.outputs): the folder
+    changes only when every output is complete, and a failed run leaves it as it was."""
+    from verify.outputs import generation, plan_run_folder
+
+    step("reading case.toml")
+    case = load_case(case_dir)
+    folder = plan_run_folder(outdir, case.root)
+    with generation(folder, notify) as gen:
+        results = _run_stages(case, gen, langs, allow_rejected, step, chunk_rows)
+        statement = (results.get("verification") or {}).get("statement_id")
+        outputs = gen.commit(command=results["reproduce"]["command"], case_id=case.id, statement_id=statement)
+    return RunOutcome(results=results, outputs=outputs, folder=folder.path)
+
+
+def _run_stages(case: Case, gen, langs, allow_rejected: bool, step, chunk_rows: int | None) -> dict:
     from verify.measure.export import write_table
     from verify.report.render import render_run_reports, write_report
     from verify.report.xlsx import write_summary_xlsx
     from verify.results import build_results, results_table, write_results
 
-    step("reading case.toml")
-    case = load_case(case_dir)
     step("reading input files")
     intake = _intake(case, chunk_rows)
-    outdir.mkdir(parents=True, exist_ok=True)
-    atomic_write(outdir / "ledger.csv", intake.ledger.write_csv)
+    atomic_write(gen.path("ledger.csv"), intake.ledger.write_csv)
     _require_clean(intake, allow_rejected)
     step("normalising to the reference state")
     normalized = _normalize(intake.table, case)
     intake = _ledger_only(intake)
-    write_table(normalized, outdir / "normalized.csv")  # verify.measure.export
+    write_table(normalized, gen.path("normalized.csv"))  # verify.measure.export
     normalized = results_table(normalized)  # what the results read, smaller
     step("statistics, limits and claims")
-    results = build_results(case, intake, normalized, allow_rejected=allow_rejected,
-                            command=f"verify run {case_dir.as_posix()} -o {outdir.as_posix()}")
-    write_results(results, outdir / "results.json")
+    results = build_results(case, intake, normalized, allow_rejected=allow_rejected)
+    write_results(results, gen.path("results.json"))
     step("summary.xlsx")
-    write_summary_xlsx(results, outdir / "summary.xlsx")
+    write_summary_xlsx(results, gen.path("summary.xlsx"))
     step("report.html")
     # one view and one set of charts for both; the PDF leaves the per-run tables to summary.xlsx
     html, pdf_html = render_run_reports(results, langs)
-    write_report(results, outdir / "report.html", langs, html=html)
+    write_report(results, gen.path("report.html"), langs, html=html)
     step("report.pdf")
-    write_report(results, outdir / "report.pdf", langs, html=pdf_html)
+    write_report(results, gen.path("report.pdf"), langs, html=pdf_html)
     return results
-
-
-RUN_OUTPUTS = ("ledger.csv", "normalized.csv", "results.json", "summary.xlsx", "report.html", "report.pdf")
-
-
-def output_digests(outdir: Path) -> list[tuple[str, str]]:
-    """(file name, SHA-256) of each output ``verify run`` wrote into ``outdir``, in a fixed order.
-
-    A re-issued report cites the SHA-256 of the report it supersedes (case.toml
-    ``[verification] supersedes``; reliability.md promise 9): this is where the user gets it.
-    """
-    from verify.sources import file_sha256
-
-    return [(name, file_sha256(outdir / name)) for name in RUN_OUTPUTS if (outdir / name).is_file()]
 
 
 def replicate(case_dir: Path, expected_path: Path | None = None, rtol: float = 1e-6):

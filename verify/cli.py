@@ -161,17 +161,28 @@ def check(
     force: Force = False,
     _debug: Debug = False,
 ) -> None:
-    """Read every input file and print the intake ledger (read = accepted + flagged + rejected) and QA checks.
+    """Read every input file and print the intake ledger (read = accepted + flagged + rejected), the QA
+    checks, and every problem of case.toml against the data that `verify analyze` would refuse.
 
-    Exits 2 when anything was rejected (unless --allow-rejected). Example: verify check case_studies/jiangsu-textile-dyeing
+    Exits 2 when anything was rejected (unless --allow-rejected) or analyze would refuse the case.
+    Example: verify check case_studies/jiangsu-textile-dyeing
     """
     from verify import pipeline
     from verify.console import print_check
 
     outcome = _guard(pipeline.check, case, ledger_path=ledger, chunk_rows=chunk_rows, force=force, notify=_warn)
     _guard(print_check, out, outcome)
+    for warning in outcome.problems.warnings:
+        _warn(warning)
+    failed = False
     if outcome.intake.ledger.has_rejections and not allow_rejected:
         err.print("error: values or rows were rejected (see above); fix the data or pass --allow-rejected", markup=False)
+        failed = True
+    if outcome.problems.errors:
+        err.print(f"error: {len(outcome.problems.errors)} problem(s) with the claims, limits and sources "
+                  "(listed above): `verify analyze` and `verify run` would refuse this case", markup=False)
+        failed = True
+    if failed:
         raise typer.Exit(code=2)
     if strict and any(q["passed"] is False for q in outcome.qa):
         raise typer.Exit(code=1)

@@ -65,6 +65,7 @@ def print_check(console: Console, outcome) -> None:
         for note in getattr(t, "notes", []):
             where = t.file if t.sheet is None else f"{t.file}, sheet {t.sheet!r}"
             console.print(f"note: {where}: {note}", markup=False)
+    _print_problems(console, outcome.problems.errors)
     failed = [q for q in outcome.qa if q["passed"] is False]
     unknown = sum(q["passed"] is None for q in outcome.qa)
     passed = sum(q["passed"] is True for q in outcome.qa)
@@ -75,6 +76,15 @@ def print_check(console: Console, outcome) -> None:
             detail = q.get("detail") or {}
             qa.add_row(_s(q["check"]), _s(q.get("source")), _s(q.get("phase")), _s(detail.get("ja")))
         console.print(qa)
+
+
+def _print_problems(console: Console, errors: list[str]) -> None:
+    """What `verify analyze` would refuse, every item (fix case.toml or the data)."""
+    if errors:
+        console.print(f"Problems with the claims, limits and sources ({len(errors)}): `verify analyze` would refuse the case",
+                      markup=False)
+        for problem in errors:
+            console.print(f"  - {problem}", markup=False)
 
 
 def print_claims(console: Console, results: dict) -> None:

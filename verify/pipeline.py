@@ -26,6 +26,7 @@ def _quiet(_: str) -> None:
     return None
 
 if TYPE_CHECKING:
+    from verify.measure.consistency import CaseProblems
     from verify.sources import Intake
 
 LANGS = ("ja", "zh")
@@ -36,6 +37,7 @@ class CheckOutcome:
     case: Case
     intake: Intake
     qa: list[dict]
+    problems: CaseProblems  # case.toml against the data: what analyze would refuse (errors), and warnings
 
 
 def _intake(case: Case, chunk_rows: int | None = None):
@@ -131,7 +133,21 @@ def check(case_dir: Path, ledger_path: Path | None = None, chunk_rows: int | Non
         with target.writing(_command("check", case_dir, target), notify) as path:
             atomic_write(path, intake.ledger.write_csv)
     normalized = _normalize(intake.table, case, for_results=True)  # the QA reads the results' columns
-    return CheckOutcome(case=case, intake=intake, qa=run_checks(normalized, case))
+    return CheckOutcome(case=case, intake=intake, qa=run_checks(normalized, case), problems=_problems(case, normalized))
+
+
+def _problems(case: Case, normalized: pd.DataFrame) -> CaseProblems:
+    from verify.measure.consistency import case_problems
+
+    return case_problems(case, normalized)
+
+
+def _refuse_problems(case: Case, normalized: pd.DataFrame, notify: Notify) -> None:
+    """Stop (exit 2) listing every problem of case.toml against the data; pass the warnings on."""
+    problems = _problems(case, normalized)
+    for warning in problems.warnings:
+        notify(warning)
+    problems.raise_errors()
 
 
 def normalized_table(case: Case, allow_rejected: bool = False, chunk_rows: int | None = None,
@@ -154,12 +170,14 @@ def normalize_to_file(case_dir: Path, output: Path, allow_rejected: bool = False
     return output
 
 
-def analyze(case_dir: Path, allow_rejected: bool = False, command: str | None = None, chunk_rows: int | None = None) -> dict:
+def analyze(case_dir: Path, allow_rejected: bool = False, command: str | None = None, chunk_rows: int | None = None,
+            notify: Notify = _quiet) -> dict:
     from verify.results import build_results
 
     case = load_case(case_dir)
     intake, normalized = normalized_table(case, allow_rejected, chunk_rows, for_results=True)
     intake = _ledger_only(intake)
+    _refuse_problems(case, normalized, notify)
     return build_results(case, intake, normalized, allow_rejected=allow_rejected, command=command)
 
 
@@ -168,7 +186,7 @@ def analyze_to_file(case_dir: Path, output: Path, allow_rejected: bool = False, 
     from verify.results import write_results
 
     target = _output_file(output, load_case(case_dir), force)
-    results = analyze(case_dir, allow_rejected, chunk_rows=chunk_rows)
+    results = analyze(case_dir, allow_rejected, chunk_rows=chunk_rows, notify=notify)
     with target.writing(_command("analyze", case_dir, target), notify) as path:
         write_results(results, path)
     return results
@@ -193,7 +211,7 @@ def report_to_file(case_dir: Path | None, output: Path, langs=LANGS, results_pat
         raise InputError(f"report output must end in .pdf or .html (got {output.name!r})")
     case = load_case(case_dir) if results_path is None else None
     target = _output_file(output, case, force)
-    results = read_results(results_path) if results_path is not None else analyze(case_dir, allow_rejected)
+    results = read_results(results_path) if results_path is not None else analyze(case_dir, allow_rejected, notify=notify)
     with target.writing(_command("report", case_dir if results_path is None else None, target), notify) as path:
         write_report(results, path, langs)
     return output
@@ -219,13 +237,13 @@ def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
     case = load_case(case_dir)
     folder = plan_run_folder(outdir, case.root)
     with generation(folder, notify) as gen:
-        results = _run_stages(case, gen, langs, allow_rejected, step, chunk_rows)
+        results = _run_stages(case, gen, langs, allow_rejected, step, chunk_rows, notify)
         statement = (results.get("verification") or {}).get("statement_id")
         outputs = gen.commit(command=results["reproduce"]["command"], case_id=case.id, statement_id=statement)
     return RunOutcome(results=results, outputs=outputs, folder=folder.path)
 
 
-def _run_stages(case: Case, gen, langs, allow_rejected: bool, step, chunk_rows: int | None) -> dict:
+def _run_stages(case: Case, gen, langs, allow_rejected: bool, step, chunk_rows: int | None, notify: Notify) -> dict:
     from verify.measure.export import write_table
     from verify.report.render import render_run_reports, write_report
     from verify.report.xlsx import write_summary_xlsx
@@ -240,6 +258,7 @@ def _run_stages(case: Case, gen, langs, allow_rejected: bool, step, chunk_rows: 
     intake = _ledger_only(intake)
     write_table(normalized, gen.path("normalized.csv"))  # verify.measure.export
     normalized = results_table(normalized)  # what the results read, smaller
+    _refuse_problems(case, normalized, notify)
     step("statistics, limits and claims")
     results = build_results(case, intake, normalized, allow_rejected=allow_rejected)
     write_results(results, gen.path("results.json"))

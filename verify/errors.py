@@ -32,6 +32,10 @@ class Location:
         return ", ".join(parts)
 
 
+#: The hint of "no data rows": an empty file or sheet listed in case.toml.
+EMPTY_FILE_HINT = "fill it, or remove its [[file]] block from case.toml"
+
+
 class VerifyError(Exception):
     """Base of every error the tool raises on purpose. ``exit_code`` is what the CLI returns."""
 

@@ -16,8 +16,8 @@ overwrite a case's inputs or a run's folder unannounced (docs/reliability.md "Ou
    ``OUT.part`` → ``OUT``, then removes ``OUT.prev``. Both renames stay in one folder, so each is
    atomic (``os.replace``/``rename(2)``).
 5. A run that fails before the commit (an error, exit 3, Ctrl-C, disk full) leaves ``OUT`` exactly as
-   it was and moves its ``ledger.csv`` (what is needed to see why) to ``OUT.failed/`` with a
-   ``FAILED.txt`` that says what happened; nothing there can pass for results.
+   it was and, once its ``ledger.csv`` was written, moves it (what is needed to see why) to
+   ``OUT.failed/`` with a ``FAILED.txt`` that says what happened; nothing there can pass for results.
 
 Single files (``analyze -o``, ``normalize -o``, ``report -o``, ``check --ledger``):
 :func:`plan_output_file` refuses a path that is one of the case's inputs or its case.toml, a folder,
@@ -407,13 +407,14 @@ def _keep_diagnosis(folder: RunFolder, exc: BaseException, notify: Notify) -> No
     kept = []
     try:
         if folder.failed.exists():
-            _remove(folder.failed)
-        folder.failed.mkdir()
-        for name in DIAGNOSIS_FILES:
-            if (folder.temp / name).is_file():
+            _remove(folder.failed)  # an earlier failed run's: out of date
+        diagnosis = [name for name in DIAGNOSIS_FILES if (folder.temp / name).is_file()]
+        if diagnosis:
+            folder.failed.mkdir()
+            for name in diagnosis:
                 os.replace(folder.temp / name, folder.failed / name)
                 kept.append(name)
-        (folder.failed / FAILED_NOTE).write_text(_failed_note(exc, kept), encoding="utf-8")
+            (folder.failed / FAILED_NOTE).write_text(_failed_note(exc, kept), encoding="utf-8")
     except OSError:
         pass
     with contextlib.suppress(OSError):

@@ -142,8 +142,13 @@ def _problems(case: Case, normalized: pd.DataFrame) -> CaseProblems:
     return case_problems(case, normalized)
 
 
-def _refuse_problems(case: Case, normalized: pd.DataFrame, notify: Notify) -> None:
-    """Stop (exit 2) listing every problem of case.toml against the data; pass the warnings on."""
+def _refuse_problems(case: Case, intake, normalized: pd.DataFrame, notify: Notify) -> None:
+    """Stop (exit 2) listing every problem of case.toml against the data; pass the warnings on
+    (sources without data, sheets of a `verify new` workbook not filled yet)."""
+    from verify.sources.examples import empty_sheet_warnings
+
+    for warning in empty_sheet_warnings(intake.ledger.tallies):
+        notify(warning)
     problems = _problems(case, normalized)
     for warning in problems.warnings:
         notify(warning)
@@ -177,7 +182,7 @@ def analyze(case_dir: Path, allow_rejected: bool = False, command: str | None = 
     case = load_case(case_dir)
     intake, normalized = normalized_table(case, allow_rejected, chunk_rows, for_results=True)
     intake = _ledger_only(intake)
-    _refuse_problems(case, normalized, notify)
+    _refuse_problems(case, intake, normalized, notify)
     return build_results(case, intake, normalized, allow_rejected=allow_rejected, command=command)
 
 
@@ -258,7 +263,7 @@ def _run_stages(case: Case, gen, langs, allow_rejected: bool, step, chunk_rows: 
     intake = _ledger_only(intake)
     write_table(normalized, gen.path("normalized.csv"))  # verify.measure.export
     normalized = results_table(normalized)  # what the results read, smaller
-    _refuse_problems(case, normalized, notify)
+    _refuse_problems(case, intake, normalized, notify)
     step("statistics, limits and claims")
     results = build_results(case, intake, normalized, allow_rejected=allow_rejected)
     write_results(results, gen.path("results.json"))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from verify.case import FileSpec
-from verify.errors import HostileFileError, InputError, Location
+from verify.errors import EMPTY_FILE_HINT, HostileFileError, InputError, Location
 from verify.sources.grid import SheetGrid
 
 #: Refuse CSV files larger than this (bounded memory; reliability.md §1 "Zip bombs / huge sheets").
@@ -140,7 +140,7 @@ def read_csv_grid(path: Path, rel: str, spec: FileSpec) -> SheetGrid:
         raise InputError("empty file (no cells)", Location(file=rel))
     last_header = max(spec.header_rows or [1])
     if not any(any(c not in (None, "") and str(c).strip() for c in r) for r in rows[last_header:]):
-        raise InputError("no data rows", Location(file=rel, row=last_header))
+        raise InputError("no data rows", Location(file=rel, row=last_header), hint=EMPTY_FILE_HINT)
     return SheetGrid(file=rel, sheet=None, rows=rows, encoding=encoding, notes=notes)
 
 
@@ -309,6 +309,6 @@ def iter_csv_chunks(path: Path, rel: str, spec: FileSpec, chunk_rows: int):
         if not seen_cell:
             raise InputError("empty file (no cells)", Location(file=rel))
         if not seen_data:
-            raise InputError("no data rows", Location(file=rel, row=last_header))
+            raise InputError("no data rows", Location(file=rel, row=last_header), hint=EMPTY_FILE_HINT)
 
     return encoding, notes, chunks()

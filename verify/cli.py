@@ -122,11 +122,12 @@ def _guard(func, *args, **kwargs):
         _fail(exc)
 
 
-def _finish(results: dict, message: str, strict: bool) -> None:
-    """Print the claims and what was written; with --strict, exit 1 when a QA check failed."""
+def _finish(results: dict, message: str, strict: bool, context: bool = False) -> None:
+    """Print the claims (``context``: with the data quality beside each verdict) and what was
+    written; with --strict, exit 1 when a QA check failed."""
     from verify.console import print_claims
 
-    print_claims(out, results)
+    print_claims(out, results, context=context)
     out.print(message, markup=False)
     if strict and any(q["passed"] is False for q in results["qa"]):
         err.print("error: a QA check failed (--strict)", markup=False)
@@ -295,7 +296,7 @@ def run(
         outcome = _guard(pipeline.run, case, output, langs=langs, allow_rejected=allow_rejected, step=step,
                          chunk_rows=chunk_rows, notify=_warn)
     print_digests(out, output, outcome.outputs)
-    _finish(outcome.results, f"wrote {output}/ (the list above is its outputs.json)", strict)
+    _finish(outcome.results, f"wrote {output}/ (the list above is its outputs.json)", strict, context=True)
 
 
 @app.command()

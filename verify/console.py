@@ -11,17 +11,47 @@ from collections.abc import Iterator
 
 import pandas as pd
 from rich.console import Console
+from rich.measure import Measurement
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 MAX_LISTED = 200
 
 
-def _table(title: str, *columns: str) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=False, header_style="bold")
-    for col in columns:
-        table.add_column(col, overflow="fold", no_wrap=len(col) < 12)
-    return table
+class _Listing:
+    """A table that is never cut: drawn as a table when it fits the console's width (80 columns when
+    the output is piped), else one wrapped paragraph per row (``column: value; …``), so no column is
+    dropped and no file name, hash or number is cut short."""
+
+    def __init__(self, title: str, *columns: str):
+        self.title, self.columns, self.rows = title, columns, []
+
+    def add_row(self, *cells) -> None:
+        self.rows.append([c if isinstance(c, Text) else Text(str(c)) for c in cells])
+
+    def table(self) -> Table:
+        table = Table(title=self.title, title_justify="left", show_lines=False, header_style="bold")
+        for col in self.columns:
+            table.add_column(col, no_wrap=True, min_width=len(col))
+        for row in self.rows:
+            table.add_row(*row)
+        return table
+
+    def __rich_console__(self, console: Console, options):
+        table = self.table()
+        natural = Measurement.get(console, options.update_width(1 << 16), table).maximum
+        if natural <= options.max_width:
+            yield table
+            return
+        yield Text(self.title)
+        for row in self.rows:
+            cells = [f"{col}: {cell.plain}" for col, cell in zip(self.columns, row) if cell.plain]
+            yield Padding(Text("- " + "; ".join(cells), overflow="fold", no_wrap=False), (0, 0, 0, 2))
+
+
+def _table(title: str, *columns: str) -> _Listing:
+    return _Listing(title, *columns)
 
 
 def _s(value) -> Text:
@@ -87,21 +117,48 @@ def _print_problems(console: Console, errors: list[str]) -> None:
             console.print(f"  - {problem}", markup=False)
 
 
-def print_claims(console: Console, results: dict) -> None:
-    """One line per claim: what was claimed, the estimate, the bound, p and the verdict."""
+def print_claims(console: Console, results: dict, context: bool = False) -> None:
+    """One line per claim: what was claimed, the estimate, the bound, p and the verdict; with
+    ``context`` (after ``verify run``) also the run's data quality and, under each claim, the failed
+    QA checks that touch its data and its flagged runs (verify.verdicts)."""
+    from verify.verdicts import claim_contexts, data_quality
+
+    if context:
+        q = data_quality(results)
+        console.print(f"Data quality: QA checks {q.qa_passed} passed, {q.qa_failed} failed, {q.qa_unknown} could not be "
+                      f"judged; values {q.values_rejected} rejected, {q.values_flagged} flagged (ledger.csv lists them)",
+                      markup=False)
     if not results.get("claims"):
         return
-    fmt = lambda v, spec=".1f": "—" if v is None else format(v, spec)  # noqa: E731
+    contexts = {c.claim_id: c for c in claim_contexts(results)} if context else {}
     console.print("Claims:", markup=False)
     for c in results["claims"]:
-        endpoint = "/".join(str(x) for x in (c["source"], c.get("position"), c["pollutant"], c["metric"]) if x)
-        if c["kind"] == "level":
-            claim = f"level <= {c['claimed']:g}: after-phase mean {fmt(c.get('estimate'), '.4g')}, one-sided 95 % upper bound {fmt(c.get('upper_bound'), '.4g')}"
-        else:
-            claim = (f"{c['kind']} >= {c['claimed']:g} %: estimate {fmt(c.get('estimate'))} %, "
-                     f"one-sided 95 % lower bound {fmt(c.get('lower_bound'))} %")
-        console.print(f"  {c['id']}  {endpoint}  {claim}, p = {fmt(c.get('p_value'), '.3g')}  ->  {c['verdict'].upper()}",
-                      markup=False)
+        console.print(f"  {c['id']}  {_endpoint_text(c)}  {_claim_text(c)}  ->  {c['verdict'].upper()}", markup=False)
+        if c["id"] in contexts:
+            console.print(f"      {_context_text(contexts[c['id']])}", markup=False)
+
+
+def _fmt(value, spec: str = ".1f", unit: str = "") -> str:
+    return "—" if value is None else f"{format(value, spec)}{unit}"
+
+
+def _endpoint_text(c: dict) -> str:
+    return "/".join(str(x) for x in (c["source"], c.get("position"), c["pollutant"], c["metric"]) if x)
+
+
+def _claim_text(c: dict) -> str:
+    p = f"p = {_fmt(c.get('p_value'), '.3g')}"
+    if c["kind"] == "level":
+        return (f"level <= {c['claimed']:g}: after-phase mean {_fmt(c.get('estimate'), '.4g')}, "
+                f"one-sided 95 % upper bound {_fmt(c.get('upper_bound'), '.4g')}, {p}")
+    return (f"{c['kind']} >= {c['claimed']:g} %: estimate {_fmt(c.get('estimate'), '.1f', ' %')}, "
+            f"one-sided 95 % lower bound {_fmt(c.get('lower_bound'), '.1f', ' %')}, {p}")
+
+
+def _context_text(ctx) -> str:
+    runs = f"{ctx.runs} run value(s), {ctx.runs_flagged} flagged" if ctx.runs else "continuous readings"
+    qa = f"failed QA checks on these data: {', '.join(ctx.failed_qa)}" if ctx.failed_qa else "no failed QA check on these data"
+    return f"{runs}; {qa}"
 
 
 def print_plan(console: Console, result: dict) -> None:

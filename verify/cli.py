@@ -254,21 +254,25 @@ def report(
 
 @app.command()
 def plan(
-    cv: Annotated[Optional[float], typer.Option("--cv", help="Run-to-run coefficient of variation, e.g. 0.2 for 20 %.")] = None,
+    cv: Annotated[Optional[float], typer.Option("--cv", help="Run-to-run coefficient of variation as a fraction, e.g. 0.2 for 20 %.")] = None,
+    cv_pct: Annotated[Optional[float], typer.Option("--cv-pct", help="The same in percent, e.g. 20 (give --cv or --cv-pct).")] = None,
     expected_reduction: Annotated[float, typer.Option("--expected-reduction", help="The true reduction you expect, %.")] = 60.0,
     claimed_reduction: Annotated[float, typer.Option("--claimed-reduction", help="The reduction the claim states, %.")] = 0.0,
     power: Annotated[float, typer.Option("--power", help="Wanted probability that the claim is verified.")] = 0.8,
     alpha: Annotated[float, typer.Option("--alpha", help="Significance level (one-sided for the claim).")] = 0.05,
     pilot: Annotated[Optional[Path], typer.Option("--pilot", help="Take the CV from this case's before-phase runs.")] = None,
+    _debug: Debug = False,
 ) -> None:
-    """How many runs per phase are needed so that a reduction claim is verified with the chosen power.
+    """How many runs per phase are needed so that a reduction claim is verified with the chosen power
+    (never fewer than the QA minimum of 3 runs per phase).
 
-    Example: verify plan --cv 0.2 --expected-reduction 60 --claimed-reduction 50
+    Example: verify plan --cv 0.2 --expected-reduction 60 --claimed-reduction 50 (or --cv-pct 20)
     """
     from verify import pipeline
     from verify.console import print_plan
 
-    result = _guard(pipeline.plan, cv=cv, expected=expected_reduction, claimed=claimed_reduction, power=power, alpha=alpha, pilot=pilot)
+    result = _guard(pipeline.plan, cv=cv, expected=expected_reduction, claimed=claimed_reduction, power=power, alpha=alpha,
+                    pilot=pilot, cv_pct=cv_pct)
     print_plan(out, result)
 
 

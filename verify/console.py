@@ -170,6 +170,9 @@ def print_plan(console: Console, result: dict) -> None:
                   markup=False)
     if p["reason"] == "reachable":
         console.print(f"runs per phase needed: {p['runs_per_phase']} (power {100 * p['achieved_power']:.1f} %)", markup=False)
+        if p.get("runs_for_power") is not None and p["runs_for_power"] < p["runs_per_phase"]:
+            console.print(f"  the power alone needs {p['runs_for_power']}, but the QA checks ask for at least "
+                          f"{p['min_runs']} runs per phase (40 CFR 60.8(f), HJ/T 397-2007)", markup=False)
     elif p["reason"] == "never":
         console.print("runs per phase needed: none suffices - when the true reduction is not larger than the claim, "
                       "the claim is verified with probability alpha at most, whatever the number of runs", markup=False)

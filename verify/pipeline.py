@@ -291,17 +291,18 @@ def replicate(case_dir: Path, expected_path: Path | None = None, rtol: float = 1
     return compare_results(expected, actual, rtol=rtol)
 
 
-def plan(cv: float | None, expected: float, claimed: float, power: float, alpha: float, pilot: Path | None) -> dict:
-    """``verify plan``: runs per phase for the claim at the expected reduction, and MDR tables."""
+def plan(cv: float | None, expected: float, claimed: float, power: float, alpha: float, pilot: Path | None,
+         cv_pct: float | None = None) -> dict:
+    """``verify plan``: runs per phase for the claim at the expected reduction (never fewer than the
+    QA minimum runs per phase), and MDR tables from that minimum to 10 runs."""
+    from verify.measure.qa import MIN_RUNS
     from verify.stats.plan import mdr_table, plan_runs
 
-    if pilot is not None:
-        cv = pilot_cv(pilot)
-    if cv is None:
-        raise InputError("give --cv (e.g. 0.2) or --pilot CASE")
+    cv = plan_cv(cv, cv_pct, pilot)
     try:
-        result = plan_runs(cv=cv, expected_reduction_pct=expected, claimed_reduction_pct=claimed, power=power, alpha=alpha)
-        ns = list(range(2, 11))
+        result = plan_runs(cv=cv, expected_reduction_pct=expected, claimed_reduction_pct=claimed, power=power,
+                           alpha=alpha, min_runs=MIN_RUNS)
+        ns = list(range(MIN_RUNS, 11))
         one = mdr_table(cv, ns, sided="one", power=power, alpha=alpha)
         two = mdr_table(cv, ns, sided="two", power=power, alpha=alpha)
     except ValueError as exc:
@@ -309,6 +310,23 @@ def plan(cv: float | None, expected: float, claimed: float, power: float, alpha:
     return {"plan": result.to_dict(), "pilot": None if pilot is None else pilot.as_posix(),
             "mdr": [{"n_per_phase": a["n_per_phase"], "one_sided": a["mdr_pct"], "two_sided": b["mdr_pct"]}
                     for a, b in zip(one, two)]}
+
+
+def plan_cv(cv: float | None, cv_pct: float | None, pilot: Path | None) -> float:
+    """The run-to-run CV as a fraction, from exactly one of ``--cv`` (a fraction, below 1),
+    ``--cv-pct`` (percent) or ``--pilot`` (a case's before-phase runs)."""
+    given = [name for name, v in (("--cv", cv), ("--cv-pct", cv_pct), ("--pilot", pilot)) if v is not None]
+    if len(given) != 1:
+        raise InputError("give one of --cv (e.g. 0.2), --cv-pct (e.g. 20) or --pilot CASE"
+                         + (f", not {' and '.join(given)}" if given else ""))
+    if pilot is not None:
+        return pilot_cv(pilot)
+    if cv is not None and not 0 < cv < 1:
+        hint = f"for a CV of {cv:g} %, write --cv-pct {cv:g}" if cv >= 1 else None
+        raise InputError(f"--cv is a fraction between 0 and 1 (0.2 = 20 %), not {cv:g}", hint=hint)
+    if cv_pct is not None and not 0 < cv_pct < float("inf"):
+        raise InputError(f"--cv-pct is a percentage above 0 (20 = 20 %), not {cv_pct:g}")
+    return cv if cv is not None else cv_pct / 100
 
 
 def pilot_cv(case_dir: Path) -> float:

@@ -288,7 +288,10 @@ def run(
 ) -> None:
     """Everything in one go: ledger.csv, normalized.csv, results.json, report.pdf, report.html, summary.xlsx.
 
-    Prints the SHA-256 of each output (a re-issued report cites the one it supersedes by it).
+    OUTDIR changes only when every output is complete (written into OUTDIR.part, then swapped in, with
+    outputs.json listing each file and its SHA-256); a failed run leaves it as it was and puts its
+    ledger.csv in OUTDIR.failed. Prints the SHA-256 of each output (a re-issued report cites the one it
+    supersedes by it), and beside each claim's verdict the QA checks that failed on its data.
 
     Example: verify run case_studies/jiangsu-textile-dyeing -o out/
     """

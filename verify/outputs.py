@@ -29,7 +29,6 @@ stale, naming the file written over it. Writing inside the case folder is allowe
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -38,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from verify.errors import Location, OutputError, os_error_to_user_error
+from verify.fsutil import atomic_write_text, file_sha256
 
 MANIFEST = "outputs.json"
 MANIFEST_SCHEMA = "verify.outputs/1"
@@ -236,14 +236,6 @@ except ImportError:  # pragma: no cover - Windows: a byte-range lock, released w
 # ----------------------------------------------------------------------------- the manifest
 
 
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def read_manifest(folder: Path) -> dict | None:
     """The run manifest of ``folder``, or None if there is none (or it is not one)."""
     try:
@@ -267,7 +259,7 @@ def manifest_matches(folder: Path, manifest: dict) -> bool:
     """Every file the manifest lists is there with its SHA-256."""
     for entry in manifest["files"]:
         path = folder / str(entry.get("name"))
-        if not path.is_file() or file_digest(path) != entry.get("sha256"):
+        if not path.is_file() or file_sha256(path) != entry.get("sha256"):
             return False
     return True
 
@@ -279,9 +271,7 @@ def _dump(data: dict) -> str:
 def write_manifest(folder: Path, names: Iterable[str], *, command: str, case_id: str | None,
                    statement_id: str | None) -> list[tuple[str, str]]:
     """Write ``folder/outputs.json`` for the files ``names``; returns (name, SHA-256) in that order."""
-    from verify.fsutil import atomic_write_text
-
-    digests = [(name, file_digest(folder / name)) for name in names]
+    digests = [(name, file_sha256(folder / name)) for name in names]
     manifest = {
         "schema": MANIFEST_SCHEMA,
         "command": command,
@@ -296,8 +286,6 @@ def write_manifest(folder: Path, names: Iterable[str], *, command: str, case_id:
 
 def mark_stale(folder: Path, written: str, command: str) -> None:
     """Record in ``folder``'s manifest that ``written`` was written over the run's outputs by ``command``."""
-    from verify.fsutil import atomic_write_text
-
     manifest = read_manifest(folder)
     if manifest is None:
         return

@@ -15,7 +15,6 @@ Unpaired inlet/outlet or before/after runs are not checked here (``verify.measur
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import pandas as pd
 
 from verify.case import Case, FileSpec
 from verify.errors import HostileFileError, InputError, Location
+from verify.fsutil import file_sha256
 from verify.gcpause import gc_paused
 from verify.sources.canonical import CANONICAL_COLUMNS, MEASUREMENT_KEY, RUN_KEY, conform, empty_canonical
 from verify.sources.csv_reader import read_csv_grid
@@ -50,14 +50,6 @@ _RUN_LEVEL = ("flow", "o2_pct", "h2o_pct", "temp_c", "pressure_kpa", "load_pct",
 class Intake:
     table: pd.DataFrame  # canonical (verify.sources.canonical.CANONICAL_COLUMNS)
     ledger: Ledger
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read_grid(path: Path, spec: FileSpec) -> SheetGrid:

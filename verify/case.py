@@ -175,15 +175,24 @@ class Source(_Model):
 
 
 class Period(_Model):
+    """A campaign of continuous monitoring. That ``end`` is after ``start`` and that no two periods
+    overlap is checked for all periods at once (:func:`period_problems`), so every problem is listed."""
+
     phase: Phase
     start: dt.datetime
     end: dt.datetime
 
-    @model_validator(mode="after")
-    def _ordered(self) -> "Period":
-        if self.end <= self.start:
-            raise ValueError(f"end {self.end} is not after start {self.start}")
-        return self
+
+def period_problems(periods: list[Period]) -> list[str]:
+    """Every period that ends before it starts, and every pair of periods that overlap."""
+    out = [f"[[period]] #{i} ({p.phase}): end {p.end} is not after start {p.start}"
+           for i, p in enumerate(periods, start=1) if p.end <= p.start]
+    ordered = [(i, p) for i, p in enumerate(periods, start=1) if p.end > p.start]
+    for n, (i, a) in enumerate(ordered):
+        for j, b in ordered[n + 1:]:
+            if a.start < b.end and b.start < a.end:
+                out.append(f"[[period]] #{i} {a.phase} {a.start}–{a.end} overlaps #{j} {b.phase} {b.start}–{b.end}")
+    return out
 
 
 class FileSpec(_Model):
@@ -293,35 +302,39 @@ class CaseManifest(_Model):
 
     @model_validator(mode="after")
     def _cross_references(self) -> "CaseManifest":
+        """Every problem across tables, all listed in one error (not only the first)."""
+        problems = [*self._source_problems(), *self._claim_problems(), *period_problems(self.period)]
+        keys = [(f.path, f.sheet) for f in self.file]
+        if len(set(keys)) != len(keys):
+            problems.append("the same [[file]] path and sheet are listed twice")
+        pollutant_keys = [p.key for p in self.pollutant]
+        if len(set(pollutant_keys)) != len(pollutant_keys):
+            problems.append("duplicate [[pollutant]] key")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _source_problems(self) -> list[str]:
         ids = [s.id for s in self.source]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"duplicate [[source]] id(s): {', '.join(duplicates)}")
+        out = [f"duplicate [[source]] id(s): {', '.join(duplicates)}"] if duplicates else []
         seen: dict[str, str] = {}
         for src in self.source:
             for name in [src.id, *src.aliases]:
                 key = normalise_label(name)
                 if key in seen and seen[key] != src.id:
-                    raise ValueError(f"source name {name!r} is used by both {seen[key]!r} and {src.id!r}")
+                    out.append(f"source name {name!r} is used by both {seen[key]!r} and {src.id!r}")
                 seen[key] = src.id
-        known = set(ids) | {"boundary"}
-        for claim in self.claim:
-            if claim.source not in known:
-                raise ValueError(f"[[claim]] {claim.id!r} names unknown source {claim.source!r} (known: {', '.join(sorted(known))})")
-        keys = [p.key for p in self.pollutant]
-        if len(set(keys)) != len(keys):
-            raise ValueError("duplicate [[pollutant]] key")
+        return out
+
+    def _claim_problems(self) -> list[str]:
+        known = {s.id for s in self.source} | {"boundary"}
+        out = [f"[[claim]] {claim.id!r} names unknown source {claim.source!r} (known: {', '.join(sorted(known))})"
+               for claim in self.claim if claim.source not in known]
         claim_ids = [c.id for c in self.claim]
         if len(set(claim_ids)) != len(claim_ids):
-            raise ValueError("duplicate [[claim]] id")
-        keys = [(f.path, f.sheet) for f in self.file]
-        if len(set(keys)) != len(keys):
-            raise ValueError("the same [[file]] path and sheet are listed twice")
-        for a in self.period:
-            for b in self.period:
-                if a is not b and a.start < b.end and b.start < a.end:
-                    raise ValueError(f"[[period]] {a.phase} {a.start}–{a.end} overlaps {b.phase} {b.start}–{b.end}")
-        return self
+            out.append("duplicate [[claim]] id")
+        return out
 
 
 class Case(_Model):

@@ -11,17 +11,47 @@ from collections.abc import Iterator
 
 import pandas as pd
 from rich.console import Console
+from rich.measure import Measurement
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 MAX_LISTED = 200
 
 
-def _table(title: str, *columns: str) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=False, header_style="bold")
-    for col in columns:
-        table.add_column(col, overflow="fold", no_wrap=len(col) < 12)
-    return table
+class _Listing:
+    """A table that is never cut: drawn as a table when it fits the console's width (80 columns when
+    the output is piped), else one wrapped paragraph per row (``column: value; …``), so no column is
+    dropped and no file name, hash or number is cut short."""
+
+    def __init__(self, title: str, *columns: str):
+        self.title, self.columns, self.rows = title, columns, []
+
+    def add_row(self, *cells) -> None:
+        self.rows.append([c if isinstance(c, Text) else Text(str(c)) for c in cells])
+
+    def table(self) -> Table:
+        table = Table(title=self.title, title_justify="left", show_lines=False, header_style="bold")
+        for col in self.columns:
+            table.add_column(col, no_wrap=True, min_width=len(col))
+        for row in self.rows:
+            table.add_row(*row)
+        return table
+
+    def __rich_console__(self, console: Console, options):
+        table = self.table()
+        natural = Measurement.get(console, options.update_width(1 << 16), table).maximum
+        if natural <= options.max_width:
+            yield table
+            return
+        yield Text(self.title)
+        for row in self.rows:
+            cells = [f"{col}: {cell.plain}" for col, cell in zip(self.columns, row) if cell.plain]
+            yield Padding(Text("- " + "; ".join(cells), overflow="fold", no_wrap=False), (0, 0, 0, 2))
+
+
+def _table(title: str, *columns: str) -> _Listing:
+    return _Listing(title, *columns)
 
 
 def _s(value) -> Text:
@@ -65,6 +95,7 @@ def print_check(console: Console, outcome) -> None:
         for note in getattr(t, "notes", []):
             where = t.file if t.sheet is None else f"{t.file}, sheet {t.sheet!r}"
             console.print(f"note: {where}: {note}", markup=False)
+    _print_problems(console, outcome.problems.errors)
     failed = [q for q in outcome.qa if q["passed"] is False]
     unknown = sum(q["passed"] is None for q in outcome.qa)
     passed = sum(q["passed"] is True for q in outcome.qa)
@@ -77,21 +108,57 @@ def print_check(console: Console, outcome) -> None:
         console.print(qa)
 
 
-def print_claims(console: Console, results: dict) -> None:
-    """One line per claim: what was claimed, the estimate, the bound, p and the verdict."""
+def _print_problems(console: Console, errors: list[str]) -> None:
+    """What `verify analyze` would refuse, every item (fix case.toml or the data)."""
+    if errors:
+        console.print(f"Problems with the claims, limits and sources ({len(errors)}): `verify analyze` would refuse the case",
+                      markup=False)
+        for problem in errors:
+            console.print(f"  - {problem}", markup=False)
+
+
+def print_claims(console: Console, results: dict, context: bool = False) -> None:
+    """One line per claim: what was claimed, the estimate, the bound, p and the verdict; with
+    ``context`` (after ``verify run``) also the run's data quality and, under each claim, the failed
+    QA checks that touch its data and its flagged runs (verify.verdicts)."""
+    from verify.verdicts import claim_contexts, data_quality
+
+    if context:
+        q = data_quality(results)
+        console.print(f"Data quality: QA checks {q.qa_passed} passed, {q.qa_failed} failed, {q.qa_unknown} could not be "
+                      f"judged; values {q.values_rejected} rejected, {q.values_flagged} flagged (ledger.csv lists them)",
+                      markup=False)
     if not results.get("claims"):
         return
-    fmt = lambda v, spec=".1f": "—" if v is None else format(v, spec)  # noqa: E731
+    contexts = {c.claim_id: c for c in claim_contexts(results)} if context else {}
     console.print("Claims:", markup=False)
     for c in results["claims"]:
-        endpoint = "/".join(str(x) for x in (c["source"], c.get("position"), c["pollutant"], c["metric"]) if x)
-        if c["kind"] == "level":
-            claim = f"level <= {c['claimed']:g}: after-phase mean {fmt(c.get('estimate'), '.4g')}, one-sided 95 % upper bound {fmt(c.get('upper_bound'), '.4g')}"
-        else:
-            claim = (f"{c['kind']} >= {c['claimed']:g} %: estimate {fmt(c.get('estimate'))} %, "
-                     f"one-sided 95 % lower bound {fmt(c.get('lower_bound'))} %")
-        console.print(f"  {c['id']}  {endpoint}  {claim}, p = {fmt(c.get('p_value'), '.3g')}  ->  {c['verdict'].upper()}",
-                      markup=False)
+        console.print(f"  {c['id']}  {_endpoint_text(c)}  {_claim_text(c)}  ->  {c['verdict'].upper()}", markup=False)
+        if c["id"] in contexts:
+            console.print(f"      {_context_text(contexts[c['id']])}", markup=False)
+
+
+def _fmt(value, spec: str = ".1f", unit: str = "") -> str:
+    return "—" if value is None else f"{format(value, spec)}{unit}"
+
+
+def _endpoint_text(c: dict) -> str:
+    return "/".join(str(x) for x in (c["source"], c.get("position"), c["pollutant"], c["metric"]) if x)
+
+
+def _claim_text(c: dict) -> str:
+    p = f"p = {_fmt(c.get('p_value'), '.3g')}"
+    if c["kind"] == "level":
+        return (f"level <= {c['claimed']:g}: after-phase mean {_fmt(c.get('estimate'), '.4g')}, "
+                f"one-sided 95 % upper bound {_fmt(c.get('upper_bound'), '.4g')}, {p}")
+    return (f"{c['kind']} >= {c['claimed']:g} %: estimate {_fmt(c.get('estimate'), '.1f', ' %')}, "
+            f"one-sided 95 % lower bound {_fmt(c.get('lower_bound'), '.1f', ' %')}, {p}")
+
+
+def _context_text(ctx) -> str:
+    runs = f"{ctx.runs} run value(s), {ctx.runs_flagged} flagged" if ctx.runs else "continuous readings"
+    qa = f"failed QA checks on these data: {', '.join(ctx.failed_qa)}" if ctx.failed_qa else "no failed QA check on these data"
+    return f"{runs}; {qa}"
 
 
 def print_plan(console: Console, result: dict) -> None:
@@ -103,6 +170,9 @@ def print_plan(console: Console, result: dict) -> None:
                   markup=False)
     if p["reason"] == "reachable":
         console.print(f"runs per phase needed: {p['runs_per_phase']} (power {100 * p['achieved_power']:.1f} %)", markup=False)
+        if p.get("runs_for_power") is not None and p["runs_for_power"] < p["runs_per_phase"]:
+            console.print(f"  the power alone needs {p['runs_for_power']}, but the QA checks ask for at least "
+                          f"{p['min_runs']} runs per phase (40 CFR 60.8(f), HJ/T 397-2007)", markup=False)
     elif p["reason"] == "never":
         console.print("runs per phase needed: none suffices - when the true reduction is not larger than the claim, "
                       "the claim is verified with probability alpha at most, whatever the number of runs", markup=False)
@@ -119,11 +189,11 @@ def print_plan(console: Console, result: dict) -> None:
 
 
 def print_digests(console: Console, outdir, digests: list[tuple[str, str]]) -> None:
-    """The SHA-256 of every output written (what a re-issue cites in ``supersedes``)."""
-    table = _table(f"outputs in {outdir} (SHA-256)", "file", "sha256")
+    """The SHA-256 of every output written (what a re-issue cites in ``supersedes``), one line per
+    file as ``sha256sum`` prints them (``sha256sum -c`` checks them): never cut, whatever the width."""
+    console.print(f"outputs in {outdir} (SHA-256):", markup=False)
     for name, digest in digests:
-        table.add_row(_s(name), _s(digest))
-    console.print(table)
+        console.print(f"{digest}  {name}", markup=False, crop=False, overflow="ignore")
 
 
 def print_replication(console: Console, outcome) -> None:

@@ -32,6 +32,10 @@ class Location:
         return ", ".join(parts)
 
 
+#: The hint of "no data rows": an empty file or sheet listed in case.toml.
+EMPTY_FILE_HINT = "fill it, or remove its [[file]] block from case.toml"
+
+
 class VerifyError(Exception):
     """Base of every error the tool raises on purpose. ``exit_code`` is what the CLI returns."""
 
@@ -74,3 +78,39 @@ class ReplicationMismatch(VerifyError):
     """``verify replicate`` found differences from the published results."""
 
     exit_code = 1
+
+
+class OutputError(VerifyError):
+    """An output cannot be written where asked: a case input, a busy or foreign folder, no permission, a full disk."""
+
+
+#: errno → (what happened, what to do) for operating-system errors that are the user's to fix.
+_OS_ERRORS = {
+    "ENOSPC": ("the disk is full", "free some space (or write elsewhere with -o) and run again"),
+    "EDQUOT": ("the disk quota is exceeded", "free some space (or write elsewhere with -o) and run again"),
+    "EACCES": ("permission denied", "choose a folder you can write (-o) or change its permissions"),
+    "EPERM": ("operation not permitted", "choose a folder you can write (-o) or change its permissions"),
+    "EROFS": ("the file system is read-only", "write to another folder (-o)"),
+    "ENAMETOOLONG": ("the path is too long", "choose a shorter output path"),
+    "EISDIR": ("the path is a folder", "give a file name"),
+    "ENOTDIR": ("a part of the path is a file, not a folder", "check the path"),
+    "EEXIST": ("the path already exists", "choose another path"),
+    "ELOOP": ("the path has a symbolic-link loop", "check the path"),
+    "EMFILE": ("too many open files", "close other programs and run again"),
+    "ENOENT": ("a folder on the path does not exist", "check the path"),
+}
+
+
+def os_error_to_user_error(exc: OSError, where: str | None = None) -> VerifyError | None:
+    """An :class:`OutputError` (exit 2) for an operating-system error the user can fix, naming the
+    path; None for anything else (which stays an internal error)."""
+    import errno
+
+    if isinstance(exc, VerifyError):
+        return exc
+    name = errno.errorcode.get(exc.errno or -1)
+    if name not in _OS_ERRORS:
+        return None
+    what, todo = _OS_ERRORS[name]
+    path = exc.filename if exc.filename is not None else where
+    return OutputError(what, Location(file=str(path)) if path is not None else None, hint=todo)

@@ -1,7 +1,9 @@
 """The stages strung together: what each CLI command does, without any printing.
 
 sources → measure → stats → results → report. Every function takes paths or loaded objects and
-returns data; the CLI prints. Outputs are written atomically (verify.fsutil).
+returns data; the CLI prints (messages for the user go through the ``notify`` callbacks). Output
+paths are checked before any input is read, and written atomically: ``run`` as one generation of
+its output folder, the other commands one file each (verify.outputs).
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from verify.case import Case, load_case
 from verify.errors import InputError, Location
 from verify.fsutil import atomic_write
 
+Notify = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
 if TYPE_CHECKING:
+    from verify.measure.consistency import CaseProblems
     from verify.sources import Intake
 
 LANGS = ("ja", "zh")
@@ -28,6 +37,7 @@ class CheckOutcome:
     case: Case
     intake: Intake
     qa: list[dict]
+    problems: CaseProblems  # case.toml against the data: what analyze would refuse (errors), and warnings
 
 
 def _intake(case: Case, chunk_rows: int | None = None):
@@ -98,15 +108,51 @@ def _require_clean(intake, allow_rejected: bool) -> None:
     )
 
 
-def check(case_dir: Path, ledger_path: Path | None = None, chunk_rows: int | None = None) -> CheckOutcome:
+def _output_file(path: Path, case: Case | None, force: bool):
+    from verify.outputs import plan_output_file
+
+    return plan_output_file(path, case, force=force)
+
+
+def _command(name: str, case_dir: Path | None, output) -> str:
+    """The command that wrote a single output, for a run manifest marked stale (no machine paths)."""
+    from verify.outputs import OUT_PLACEHOLDER
+
+    case = "" if case_dir is None else f" {Path(case_dir).resolve().name}"
+    return f"verify {name}{case} -o {OUT_PLACEHOLDER}/{output.path.name} --force"
+
+
+def check(case_dir: Path, ledger_path: Path | None = None, chunk_rows: int | None = None, *,
+          force: bool = False, notify: Notify = _quiet) -> CheckOutcome:
     from verify.measure.qa import run_checks
 
     case = load_case(case_dir)
+    target = None if ledger_path is None else _output_file(ledger_path, case, force)
     intake = _intake(case, chunk_rows)
-    if ledger_path is not None:
-        atomic_write(ledger_path, intake.ledger.write_csv)
+    if target is not None:
+        with target.writing(_command("check", case_dir, target), notify) as path:
+            atomic_write(path, intake.ledger.write_csv)
     normalized = _normalize(intake.table, case, for_results=True)  # the QA reads the results' columns
-    return CheckOutcome(case=case, intake=intake, qa=run_checks(normalized, case))
+    return CheckOutcome(case=case, intake=intake, qa=run_checks(normalized, case), problems=_problems(case, normalized))
+
+
+def _problems(case: Case, normalized: pd.DataFrame) -> CaseProblems:
+    from verify.measure.consistency import case_problems
+
+    return case_problems(case, normalized)
+
+
+def _refuse_problems(case: Case, intake, normalized: pd.DataFrame, notify: Notify) -> None:
+    """Stop (exit 2) listing every problem of case.toml against the data; pass the warnings on
+    (sources without data, sheets of a `verify new` workbook not filled yet)."""
+    from verify.sources.examples import empty_sheet_warnings
+
+    for warning in empty_sheet_warnings(intake.ledger.tallies):
+        notify(warning)
+    problems = _problems(case, normalized)
+    for warning in problems.warnings:
+        notify(warning)
+    problems.raise_errors()
 
 
 def normalized_table(case: Case, allow_rejected: bool = False, chunk_rows: int | None = None,
@@ -116,28 +162,38 @@ def normalized_table(case: Case, allow_rejected: bool = False, chunk_rows: int |
     return intake, _normalize(intake.table, case, for_results)
 
 
-def normalize_to_file(case_dir: Path, output: Path, allow_rejected: bool = False, chunk_rows: int | None = None) -> Path:
-    from verify.measure.export import write_table
+def normalize_to_file(case_dir: Path, output: Path, allow_rejected: bool = False, chunk_rows: int | None = None, *,
+                      force: bool = False, notify: Notify = _quiet) -> Path:
+    from verify.measure.export import check_suffix, write_table
 
     case = load_case(case_dir)
+    check_suffix(output)
+    target = _output_file(output, case, force)
     _, normalized = normalized_table(case, allow_rejected, chunk_rows)
-    return write_table(normalized, output)
+    with target.writing(_command("normalize", case_dir, target), notify) as path:
+        write_table(normalized, path)
+    return output
 
 
-def analyze(case_dir: Path, allow_rejected: bool = False, command: str | None = None, chunk_rows: int | None = None) -> dict:
+def analyze(case_dir: Path, allow_rejected: bool = False, command: str | None = None, chunk_rows: int | None = None,
+            notify: Notify = _quiet) -> dict:
     from verify.results import build_results
 
     case = load_case(case_dir)
     intake, normalized = normalized_table(case, allow_rejected, chunk_rows, for_results=True)
     intake = _ledger_only(intake)
+    _refuse_problems(case, intake, normalized, notify)
     return build_results(case, intake, normalized, allow_rejected=allow_rejected, command=command)
 
 
-def analyze_to_file(case_dir: Path, output: Path, allow_rejected: bool = False, chunk_rows: int | None = None) -> dict:
+def analyze_to_file(case_dir: Path, output: Path, allow_rejected: bool = False, chunk_rows: int | None = None, *,
+                    force: bool = False, notify: Notify = _quiet) -> dict:
     from verify.results import write_results
 
-    results = analyze(case_dir, allow_rejected, chunk_rows=chunk_rows)
-    write_results(results, output)
+    target = _output_file(output, load_case(case_dir), force)
+    results = analyze(case_dir, allow_rejected, chunk_rows=chunk_rows, notify=notify)
+    with target.writing(_command("analyze", case_dir, target), notify) as path:
+        write_results(results, path)
     return results
 
 
@@ -150,68 +206,76 @@ def parse_langs(text: str) -> tuple[str, ...]:
 
 
 def report_to_file(case_dir: Path | None, output: Path, langs=LANGS, results_path: Path | None = None,
-                   allow_rejected: bool = False) -> Path:
+                   allow_rejected: bool = False, *, force: bool = False, notify: Notify = _quiet) -> Path:
     from verify.report.render import write_report
     from verify.results import read_results
 
-    if results_path is not None:
-        results = read_results(results_path)
-    elif case_dir is not None:
-        results = analyze(case_dir, allow_rejected)
-    else:
+    if results_path is None and case_dir is None:
         raise InputError("give a case folder or --results FILE")
     if output.suffix.lower() not in (".pdf", ".html", ".htm"):
         raise InputError(f"report output must end in .pdf or .html (got {output.name!r})")
-    return write_report(results, output, langs)
+    case = load_case(case_dir) if results_path is None else None
+    target = _output_file(output, case, force)
+    results = read_results(results_path) if results_path is not None else analyze(case_dir, allow_rejected, notify=notify)
+    with target.writing(_command("report", case_dir if results_path is None else None, target), notify) as path:
+        write_report(results, path, langs)
+    return output
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What ``verify run`` made: the results, and each output's name and SHA-256 as committed."""
+
+    results: dict
+    outputs: list[tuple[str, str]]
+    folder: Path
 
 
 def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
-        step: Callable[[str], None] = lambda _: None, chunk_rows: int | None = None) -> dict:
-    """``verify run``: every output into ``outdir``; files appear only when complete."""
+        step: Callable[[str], None] = lambda _: None, chunk_rows: int | None = None,
+        notify: Notify = _quiet) -> RunOutcome:
+    """``verify run``: every output into ``outdir`` as one generation (verify.outputs): the folder
+    changes only when every output is complete, and a failed run leaves it as it was."""
+    from verify.outputs import generation, plan_run_folder
+
+    step("reading case.toml")
+    case = load_case(case_dir)
+    folder = plan_run_folder(outdir, case.root)
+    with generation(folder, notify) as gen:
+        results = _run_stages(case, gen, langs, allow_rejected, step, chunk_rows, notify)
+        statement = (results.get("verification") or {}).get("statement_id")
+        outputs = gen.commit(command=results["reproduce"]["command"], case_id=case.id, statement_id=statement)
+    return RunOutcome(results=results, outputs=outputs, folder=folder.path)
+
+
+def _run_stages(case: Case, gen, langs, allow_rejected: bool, step, chunk_rows: int | None, notify: Notify) -> dict:
     from verify.measure.export import write_table
     from verify.report.render import render_run_reports, write_report
     from verify.report.xlsx import write_summary_xlsx
     from verify.results import build_results, results_table, write_results
 
-    step("reading case.toml")
-    case = load_case(case_dir)
     step("reading input files")
     intake = _intake(case, chunk_rows)
-    outdir.mkdir(parents=True, exist_ok=True)
-    atomic_write(outdir / "ledger.csv", intake.ledger.write_csv)
+    atomic_write(gen.path("ledger.csv"), intake.ledger.write_csv)
     _require_clean(intake, allow_rejected)
     step("normalising to the reference state")
     normalized = _normalize(intake.table, case)
     intake = _ledger_only(intake)
-    write_table(normalized, outdir / "normalized.csv")  # verify.measure.export
+    write_table(normalized, gen.path("normalized.csv"))  # verify.measure.export
     normalized = results_table(normalized)  # what the results read, smaller
+    _refuse_problems(case, intake, normalized, notify)
     step("statistics, limits and claims")
-    results = build_results(case, intake, normalized, allow_rejected=allow_rejected,
-                            command=f"verify run {case_dir.as_posix()} -o {outdir.as_posix()}")
-    write_results(results, outdir / "results.json")
+    results = build_results(case, intake, normalized, allow_rejected=allow_rejected)
+    write_results(results, gen.path("results.json"))
     step("summary.xlsx")
-    write_summary_xlsx(results, outdir / "summary.xlsx")
+    write_summary_xlsx(results, gen.path("summary.xlsx"))
     step("report.html")
     # one view and one set of charts for both; the PDF leaves the per-run tables to summary.xlsx
     html, pdf_html = render_run_reports(results, langs)
-    write_report(results, outdir / "report.html", langs, html=html)
+    write_report(results, gen.path("report.html"), langs, html=html)
     step("report.pdf")
-    write_report(results, outdir / "report.pdf", langs, html=pdf_html)
+    write_report(results, gen.path("report.pdf"), langs, html=pdf_html)
     return results
-
-
-RUN_OUTPUTS = ("ledger.csv", "normalized.csv", "results.json", "summary.xlsx", "report.html", "report.pdf")
-
-
-def output_digests(outdir: Path) -> list[tuple[str, str]]:
-    """(file name, SHA-256) of each output ``verify run`` wrote into ``outdir``, in a fixed order.
-
-    A re-issued report cites the SHA-256 of the report it supersedes (case.toml
-    ``[verification] supersedes``; reliability.md promise 9): this is where the user gets it.
-    """
-    from verify.sources import file_sha256
-
-    return [(name, file_sha256(outdir / name)) for name in RUN_OUTPUTS if (outdir / name).is_file()]
 
 
 def replicate(case_dir: Path, expected_path: Path | None = None, rtol: float = 1e-6):
@@ -227,17 +291,18 @@ def replicate(case_dir: Path, expected_path: Path | None = None, rtol: float = 1
     return compare_results(expected, actual, rtol=rtol)
 
 
-def plan(cv: float | None, expected: float, claimed: float, power: float, alpha: float, pilot: Path | None) -> dict:
-    """``verify plan``: runs per phase for the claim at the expected reduction, and MDR tables."""
+def plan(cv: float | None, expected: float, claimed: float, power: float, alpha: float, pilot: Path | None,
+         cv_pct: float | None = None) -> dict:
+    """``verify plan``: runs per phase for the claim at the expected reduction (never fewer than the
+    QA minimum runs per phase), and MDR tables from that minimum to 10 runs."""
+    from verify.measure.qa import MIN_RUNS
     from verify.stats.plan import mdr_table, plan_runs
 
-    if pilot is not None:
-        cv = pilot_cv(pilot)
-    if cv is None:
-        raise InputError("give --cv (e.g. 0.2) or --pilot CASE")
+    cv = plan_cv(cv, cv_pct, pilot)
     try:
-        result = plan_runs(cv=cv, expected_reduction_pct=expected, claimed_reduction_pct=claimed, power=power, alpha=alpha)
-        ns = list(range(2, 11))
+        result = plan_runs(cv=cv, expected_reduction_pct=expected, claimed_reduction_pct=claimed, power=power,
+                           alpha=alpha, min_runs=MIN_RUNS)
+        ns = list(range(MIN_RUNS, 11))
         one = mdr_table(cv, ns, sided="one", power=power, alpha=alpha)
         two = mdr_table(cv, ns, sided="two", power=power, alpha=alpha)
     except ValueError as exc:
@@ -245,6 +310,23 @@ def plan(cv: float | None, expected: float, claimed: float, power: float, alpha:
     return {"plan": result.to_dict(), "pilot": None if pilot is None else pilot.as_posix(),
             "mdr": [{"n_per_phase": a["n_per_phase"], "one_sided": a["mdr_pct"], "two_sided": b["mdr_pct"]}
                     for a, b in zip(one, two)]}
+
+
+def plan_cv(cv: float | None, cv_pct: float | None, pilot: Path | None) -> float:
+    """The run-to-run CV as a fraction, from exactly one of ``--cv`` (a fraction, below 1),
+    ``--cv-pct`` (percent) or ``--pilot`` (a case's before-phase runs)."""
+    given = [name for name, v in (("--cv", cv), ("--cv-pct", cv_pct), ("--pilot", pilot)) if v is not None]
+    if len(given) != 1:
+        raise InputError("give one of --cv (e.g. 0.2), --cv-pct (e.g. 20) or --pilot CASE"
+                         + (f", not {' and '.join(given)}" if given else ""))
+    if pilot is not None:
+        return pilot_cv(pilot)
+    if cv is not None and not 0 < cv < 1:
+        hint = f"for a CV of {cv:g} %, write --cv-pct {cv:g}" if cv >= 1 else None
+        raise InputError(f"--cv is a fraction between 0 and 1 (0.2 = 20 %), not {cv:g}", hint=hint)
+    if cv_pct is not None and not 0 < cv_pct < float("inf"):
+        raise InputError(f"--cv-pct is a percentage above 0 (20 = 20 %), not {cv_pct:g}")
+    return cv if cv is not None else cv_pct / 100
 
 
 def pilot_cv(case_dir: Path) -> float:

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import shlex
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -498,6 +499,14 @@ def _claim_without_endpoint(claim, names: dict | None = None):
     return judge_claim(claim, analyse_endpoint(empty), names=names)
 
 
+def reproduce_command(case_root: Path) -> str:
+    """``verify run <case folder name> -o OUT``: the command that re-creates these results, with no
+    machine path in it (``OUT`` stands for any output folder), so that results.json is byte-identical
+    wherever the case and the outputs are."""
+    name = Path(case_root).resolve().name
+    return f"verify run {shlex.quote(name)} -o OUT"
+
+
 def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejected: bool = False,
                   command: str | None = None) -> dict:
     """The whole results dict of one case (see shared/spec/results.md and docs/results.md)."""
@@ -585,6 +594,6 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
         "claims_declared": claims_config_block(case),
         "ledger": ledger_block(intake.ledger, allow_rejected),
         "runs": runs_block(normalized),
-        "reproduce": {"command": command or f"verify analyze {case.root.as_posix()} -o results.json"},
+        "reproduce": {"command": command or reproduce_command(case.root)},
     }
     return clean(results)

@@ -5,7 +5,8 @@ as written with example values) and ``<folder>/data/field_entry.xlsx``, a biling
 workbook: an instructions sheet (ja and zh, not listed in case.toml so never read), a ``stack`` sheet
 in the wide layout and a ``fugitive`` sheet in the long layout, each with a Japanese header row above
 the Chinese header row that case.toml declares (``header_rows = [2]``), drop-down lists for phase,
-pollutant and unit, a few grey example rows, frozen panes and column widths.
+pollutant and unit, a few grey example rows (named, with a hash of their values, so that the intake
+skips them while unchanged: :mod:`verify.sources.examples`), frozen panes and column widths.
 
 The texts and the layout are data (``verify/scaffold_data/case_template.toml`` and
 ``field_entry.toml``); this module only assembles them. It never overwrites: an existing folder is an
@@ -24,11 +25,13 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from verify.case import CASE_FILE, CASE_ID_PATTERN, load_case
 from verify.errors import InputError
+from verify.sources.examples import HASH_NAME, RANGE_NAME, hashes_formula
 
 WORKBOOK_PATH = "data/field_entry.xlsx"
 _CASE_ID_PLACEHOLDER = "__CASE_ID__"
@@ -119,6 +122,7 @@ def _data_sheet(ws, sheet_spec: dict[str, Any], spec: dict[str, Any]) -> None:
                 continue  # empty = not measured
             cell = ws.cell(row=r, column=col, value=value)
             cell.font = example_font
+    _mark_examples(ws, sheet_spec["examples"], header_row + 1, len(columns))
     first, last = header_row + 1, header_row + VALIDATION_ROWS
     for col, column in enumerate(columns, start=1):
         letter = get_column_letter(col)
@@ -149,6 +153,15 @@ def _data_sheet(ws, sheet_spec: dict[str, Any], spec: dict[str, Any]) -> None:
     ws.row_dimensions[header_row].height = 30
 
 
+def _mark_examples(ws, examples: list[list], first_row: int, n_columns: int) -> None:
+    """Name the example rows and their values' hashes in the sheet, so that the intake skips them
+    while they are unchanged and flags them once edited (verify.sources.examples)."""
+    last = f"${get_column_letter(n_columns)}${first_row + len(examples) - 1}"
+    ws.defined_names[RANGE_NAME] = DefinedName(RANGE_NAME, attr_text=f"{quote_sheetname(ws.title)}!$A${first_row}:{last}")
+    ws.defined_names[HASH_NAME] = DefinedName(HASH_NAME, attr_text=hashes_formula(
+        [[None if v == "" else v for v in example] for example in examples]))
+
+
 def _check_case_id(case_id: str) -> None:
     if not isinstance(case_id, str) or not re.fullmatch(CASE_ID_PATTERN, case_id) or len(case_id) > 80:
         raise InputError(
@@ -161,21 +174,24 @@ def scaffold_case(folder: Path, case_id: str) -> list[Path]:
     """Create ``folder`` with a commented ``case.toml`` and ``data/field_entry.xlsx``; return the files.
 
     Raises :class:`InputError` if ``case_id`` is not ``[a-z0-9-]`` or ``folder`` already exists
-    (nothing is overwritten) or its parent folder does not exist. The written case is loaded with
-    :func:`verify.case.load_case` before returning, so a scaffold is always a valid case.
+    (nothing is overwritten). Missing parent folders are created (``verify new cases/my-plant``).
+    The written case is loaded with :func:`verify.case.load_case` before returning, so a scaffold is
+    always a valid case. If anything fails, every folder it created is removed again.
     """
     folder = Path(folder)
     _check_case_id(case_id)
     if folder.exists() or folder.is_symlink():
         raise InputError(f"{str(folder)!r} already exists; `verify new` never overwrites", hint="choose a new folder name")
-    if not folder.parent.is_dir():
-        raise InputError(f"the parent folder {str(folder.parent)!r} does not exist")
+    created = _missing_parents(folder)
     try:
-        folder.mkdir()
+        folder.mkdir(parents=True)
     except FileExistsError:
         raise InputError(f"{str(folder)!r} already exists; `verify new` never overwrites") from None
     except OSError as exc:
-        raise InputError(f"cannot create {str(folder)!r}: {exc.strerror}") from None
+        _remove_created(created)
+        raise InputError(f"cannot create {str(folder)!r}: {exc.strerror}",
+                         hint="choose a folder you can write, whose parents are folders, not files") from None
+    created.append(folder)
     try:
         case_path = folder / CASE_FILE
         workbook_path = folder / WORKBOOK_PATH
@@ -184,9 +200,25 @@ def scaffold_case(folder: Path, case_id: str) -> list[Path]:
         build_workbook().save(workbook_path)
         load_case(folder)
     except OSError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove_created(created)
         raise InputError(f"cannot write the case folder {str(folder)!r}: {exc.strerror or exc}") from None
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove_created(created)
         raise
     return [case_path, workbook_path]
+
+
+def _missing_parents(folder: Path) -> list[Path]:
+    """The parent folders of ``folder`` that do not exist yet, outermost first."""
+    missing = []
+    parent = folder.parent
+    while not parent.exists() and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    return missing[::-1]
+
+
+def _remove_created(created: list[Path]) -> None:
+    """Remove the folders :func:`scaffold_case` made (the outermost one holds the others)."""
+    if created and created[0].exists():
+        shutil.rmtree(created[0], ignore_errors=True)

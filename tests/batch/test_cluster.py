@@ -23,10 +23,11 @@ DASK = Path(sys.executable).with_name("dask")
 
 def _check_ran_like_verify_run(folder: Path, case_dir: Path) -> None:
     """The case's outputs are those of `verify run` (pipeline.run), and results.json says so."""
-    for name in ("results.json", "report.pdf", "report.html", "summary.xlsx", "ledger.csv", "normalized.csv"):
+    for name in ("results.json", "report.pdf", "report.html", "summary.xlsx", "ledger.csv", "normalized.csv", "outputs.json"):
         assert (folder / name).is_file(), name
     results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    assert results["reproduce"]["command"] == f"verify run {case_dir.as_posix()} -o {folder.as_posix()}"
+    assert results["reproduce"]["command"] == f"verify run {case_dir.name} -o OUT"
+    assert json.loads((folder / "outputs.json").read_text(encoding="utf-8"))["command"] == f"verify run {case_dir.name} -o OUT"
 
 
 @pytest.mark.slow

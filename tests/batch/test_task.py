@@ -57,11 +57,12 @@ def test_internal_error_is_exit_3_with_traceback_file(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "run", boom)
     out = tmp_path / "out" / "cases" / "x"
     out.mkdir(parents=True)
-    (out / "results.json").write_text("{}", encoding="utf-8")  # stale, from an earlier batch
+    (out / "results.json").write_text("{}", encoding="utf-8")  # from an earlier batch: left as it was
     record = run_case(str(_case(tmp_path / "x", "x")), str(out), "x")
     assert (record.exit_status, record.error) == (EXIT_INTERNAL, "ZeroDivisionError: boom")
-    assert record.results_path is None and not (out / "results.json").exists()
-    assert "ZeroDivisionError" in (out / "error.txt").read_text(encoding="utf-8")
+    assert record.results_path is None  # so the programme never reads the earlier results
+    assert (out / "results.json").read_text(encoding="utf-8") == "{}" and not (out / "error.txt").exists()
+    assert "ZeroDivisionError" in (out.parent / "x.failed" / "error.txt").read_text(encoding="utf-8")
     assert record.peak_rss_mb and record.peak_rss_mb > 1
 
 

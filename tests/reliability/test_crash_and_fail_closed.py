@@ -125,18 +125,17 @@ def test_a_write_that_fails_half_way_leaves_no_final_named_file(case_dir, tmp_pa
     out = tmp_path / "out"
     result = cli("run", case_dir, "-o", out)
     assert result.exit_code != 0 and "Traceback" not in result.output
-    assert not (out / "normalized.csv").exists()
-    assert not (out / "results.json").exists() and not (out / "report.pdf").exists()
-    assert _leftovers(out) == []
-    assert (out / "ledger.csv").read_text(encoding="utf-8-sig").startswith("file,sheet,row")  # complete, written before
+    assert not out.exists()  # a first run that fails writes no output folder at all (test_outputs.py)
+    failed = tmp_path / "out.failed"
+    assert sorted(p.name for p in failed.iterdir()) == ["FAILED.txt", "ledger.csv"]
+    assert (failed / "ledger.csv").read_text(encoding="utf-8-sig").startswith("file,sheet,row")  # complete
+    assert not (tmp_path / "out.part").exists() and not (tmp_path / "out.lock").exists()
 
 
 def test_a_failing_report_stage_leaves_no_report_and_no_temporary_file(case_dir, tmp_path, monkeypatch):
     import verify.report.pdf
-    import verify.report.render
 
     make_case(case_dir, {"m.csv": long_csv(*CLEAN_ROWS)})
-    monkeypatch.setattr(verify.report.render, "render_html", lambda results, langs: "<html><body>x</body></html>")
 
     def pdf_fails(html, results):
         raise RuntimeError("renderer crashed")
@@ -146,9 +145,6 @@ def test_a_failing_report_stage_leaves_no_report_and_no_temporary_file(case_dir,
     result = cli("run", case_dir, "-o", out)
     assert result.exit_code == 3 and "Traceback" not in result.output
     assert "renderer crashed" in result.stderr
-    assert not (out / "report.pdf").exists()
-    assert _leftovers(out) == []
-    # what was finished before the failure is complete (results.json parses)
-    import json
-
-    assert json.loads((out / "results.json").read_text(encoding="utf-8"))["schema"] == "verify.results/1"
+    # nothing under a final name: not even the results finished before the failure (one generation)
+    assert not out.exists() and not (tmp_path / "out.part").exists()
+    assert sorted(p.name for p in (tmp_path / "out.failed").iterdir()) == ["FAILED.txt", "ledger.csv"]

@@ -36,9 +36,22 @@ def _tally(intake, file: str, sheet: str | None):
     return row.iloc[0]
 
 
+def _unmark_examples(workbook: Path) -> None:
+    """Remove the names that make the intake skip the example rows (verify.sources.examples)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(workbook)
+    for ws in wb.worksheets:
+        for name in list(ws.defined_names):
+            del ws.defined_names[name]
+    wb.save(workbook)
+
+
 def test_scaffolded_workbook_reads_its_example_rows_without_rejection(tmp_path):
+    """The example rows are valid data (so they show how to fill the sheet): read once their marks are gone."""
     folder = tmp_path / "new-plant"
     scaffold_case(folder, "new-plant")
+    _unmark_examples(folder / "data" / "field_entry.xlsx")
     intake = _read(folder)
     assert not intake.ledger.has_rejections
     spec = {s["name"]: s for s in workbook_spec()["sheet"]}

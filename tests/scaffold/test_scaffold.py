@@ -147,9 +147,18 @@ def test_refuses_an_invalid_case_id(tmp_path, bad):
     assert not (tmp_path / "new").exists()
 
 
-def test_refuses_a_missing_parent(tmp_path):
-    with pytest.raises(InputError, match="parent folder"):
-        scaffold_case(tmp_path / "no" / "such", "such")
+def test_creates_missing_parent_folders_and_removes_them_on_failure(tmp_path, monkeypatch):
+    import verify.scaffold as scaffold
+
+    created = scaffold_case(tmp_path / "cases" / "sub" / "my-plant", "my-plant")
+    assert created[0] == tmp_path / "cases" / "sub" / "my-plant" / "case.toml" and created[0].is_file()
+    monkeypatch.setattr(scaffold, "build_workbook", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(InputError, match="disk full"):
+        scaffold_case(tmp_path / "new" / "deeper" / "half", "half")
+    assert not (tmp_path / "new").exists()  # the parents it made go too
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot create"):
+        scaffold_case(tmp_path / "a-file" / "plant", "plant")
 
 
 def test_a_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):

@@ -66,11 +66,12 @@ CTX = CaseContext(
 
 
 def _outcome(parse, check_dups, run_level, conform_, grid, spec, ctx):
-    """(entries, tally, table, final) or ("error", message, location) for one implementation."""
+    """(entries, tally, table, final) or ("error", message, location) for one implementation (the
+    message and its location; a hint may have been added since the reference)."""
     try:
         parsed = parse(grid, spec, ctx, "0" * 64)
     except InputError as exc:
-        return ("error", "parse", exc.render())
+        return ("error", "parse", str(exc.location), exc.message)
     table = parsed.table
     try:
         if len(table):

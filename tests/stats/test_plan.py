@@ -152,3 +152,21 @@ def test_bad_inputs():
         plan_runs(cv=0.2, expected_reduction_pct=120)
     with pytest.raises(ValueError):
         mdr_table(0.2, 3, sided="both")
+
+
+def test_plan_never_asks_for_fewer_runs_than_the_floor_and_says_why():
+    # CV 10 %, expected 70 %, claimed 30 %: d = (ln 0.7 − ln 0.3)/sqrt(ln 1.01) ≈ 8.5, so 2 runs per
+    # phase already give the power (checked with the independent noncentral-t power below)
+    s = math.sqrt(math.log(1.01))
+    d = (math.log(0.7) - math.log(0.3)) / s
+    assert _power_noncentral_t(d, 2, 0.05) >= 0.8
+    free = plan_runs(cv=0.1, expected_reduction_pct=70, claimed_reduction_pct=30)
+    assert free.runs_per_phase == free.runs_for_power == 2
+    floored = plan_runs(cv=0.1, expected_reduction_pct=70, claimed_reduction_pct=30, min_runs=3)
+    assert (floored.runs_per_phase, floored.runs_for_power, floored.min_runs) == (3, 2, 3)
+    assert floored.achieved_power == pytest.approx(_power_noncentral_t(d, 3, 0.05), rel=1e-6)
+    assert "40 CFR 60.8(f)" in floored.statement["ja"] and "40 CFR 60.8(f)" in floored.statement["zh"]
+    assert "40 CFR" not in free.statement["ja"]
+    # above the floor nothing changes
+    many = plan_runs(cv=0.2, expected_reduction_pct=60, claimed_reduction_pct=50, min_runs=3)
+    assert many.runs_per_phase == many.runs_for_power == plan_runs(cv=0.2, expected_reduction_pct=60, claimed_reduction_pct=50).runs_per_phase

@@ -3,8 +3,8 @@
 :func:`run_case` calls exactly :func:`verify.pipeline.run`, the code path of ``verify run``, and
 never lets an exception escape: a :class:`~verify.errors.VerifyError` becomes its ``exit_code``
 and rendered message, anything else exit 3 (an internal error, as in the CLI) with
-``TypeName: message``; for an internal error the traceback is also written to ``error.txt`` in the
-case's output folder. The record says where ``results.json`` is; the programme summary reads that
+``TypeName: message``; for an internal error the traceback is also written to ``error.txt`` in
+``<case output folder>.failed/`` beside the case's output folder (which keeps its last complete run). The record says where ``results.json`` is; the programme summary reads that
 file alone (it never trusts anything else the worker returns).
 """
 
@@ -111,20 +111,20 @@ def run_case(case_dir: str, outdir: str, case_id: str, langs: tuple[str, ...] = 
     _ensure_mplconfigdir()
     started = time.perf_counter()
     out = Path(outdir)
-    stale = out / "results.json"
     error: str | None = None
     status = EXIT_OK
     try:
-        if stale.is_file() and not stale.is_symlink():
-            stale.unlink()  # a results.json from an earlier batch must never pass for this run's
+        # one generation (verify.outputs): a case that fails leaves its folder as the last complete run
+        # left it; the record then has no results_path, so the programme never reads those results
         pipeline.run(Path(case_dir), out, langs=tuple(langs), allow_rejected=allow_rejected)
     except VerifyError as exc:
         status, error = exc.exit_code, exc.render()
     except Exception as exc:  # noqa: BLE001 - one bad case never stops the batch
         status, error = EXIT_INTERNAL, f"{type(exc).__name__}: {exc}"
+        failed = out.with_name(out.name + ".failed")  # beside the outputs, never among them
         try:
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+            failed.mkdir(parents=True, exist_ok=True)
+            (failed / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
         except OSError:
             pass
     results = out / "results.json"

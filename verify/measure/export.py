@@ -51,12 +51,19 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` to ``path`` as csv (UTF-8 with BOM, so Excel shows CJK text), xlsx or parquet."""
+def check_suffix(path: str | Path) -> str:
+    """The lower-case suffix of an output table path, or :class:`InputError` if it is not one of :data:`SUFFIXES`."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise InputError(f"cannot write {path.name!r}: use one of {', '.join(SUFFIXES)}")
+    return suffix
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` to ``path`` as csv (UTF-8 with BOM, so Excel shows CJK text), xlsx or parquet."""
+    path = Path(path)
+    suffix = check_suffix(path)
 
     def write(tmp: Path) -> None:
         if suffix == ".parquet":

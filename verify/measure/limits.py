@@ -278,7 +278,9 @@ def o2_reference(standard: str, fuel: str, catalogue: Catalogue | None = None) -
     raise InputError(f"no reference O2 for {standard} and fuel {fuel!r} (known: {known})")
 
 
-def _check_fits_source(limit: Limit, source: Source, cat: Catalogue) -> None:
+def check_fits_source(limit: Limit, source: Source, cat: Catalogue) -> None:
+    """:class:`InputError` when ``limit`` cannot apply to ``source`` (stack vs fugitive, role,
+    regime, special limits, reference O2)."""
     where = f"source {source.id!r} lists limit {limit.id}"
     if source.kind == "stack" and limit.kind not in STACK_KINDS:
         raise InputError(f"{where}, a {limit.kind} limit, but it is a stack")
@@ -329,7 +331,7 @@ def applicable_limits(
     for src in sources:
         for limit_id in src.limits:
             limit = cat.get(limit_id)
-            _check_fits_source(limit, src, cat)
+            check_fits_source(limit, src, cat)
             if limit.pollutant == pollutant and limit.metric == metric:
                 found[limit.id] = limit
     out = [found[k] for k in sorted(found)]
@@ -347,7 +349,7 @@ def check_case_limits(sources: Iterable[Source], catalogue: Catalogue | None = N
     cat = catalogue or load_catalogue()
     for src in sources:
         for limit_id in src.limits:
-            _check_fits_source(cat.get(limit_id), src, cat)
+            check_fits_source(cat.get(limit_id), src, cat)
 
 
 def _values(values: Any) -> tuple[list[float], list[bool]] | None:

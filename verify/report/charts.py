@@ -202,10 +202,16 @@ def reduction_chart(rows: list[dict], xlabel: str, lang: str) -> Chart:
         ax.axvline(0, color=LIMIT_COLOUR, linewidth=0.7)
         ax.set_yticks(range(len(rows)), [r["label"] for r in reversed(rows)])
         ax.set_xlabel(xlabel)
-        ax.set_xlim(min(-20, *(r["ci"][0] for r in rows if r.get("ci") and None not in r["ci"])) - 5
-                    if rows else -20, 100)
+        ax.set_xlim(min([-20, *_reduction_lows(rows)]) - 5 if rows else -20, 100)
         ax.grid(axis="x", linewidth=0.3, color="#cccccc")
         return _to_png(fig, tight=True)  # row labels vary in length
+
+
+def _reduction_lows(rows: list[dict]) -> list[float]:
+    """What the reduction axis must reach on the left: every estimate and every interval's lower end
+    (an endpoint may have an estimate but no interval: too few runs, non-detects)."""
+    lows = [r["estimate"] for r in rows]
+    return lows + [r["ci"][0] for r in rows if r.get("ci") and None not in r["ci"]]
 
 
 def _parse_hours(hours: list[str]) -> list[datetime]:

@@ -15,7 +15,6 @@ Unpaired inlet/outlet or before/after runs are not checked here (``verify.measur
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +23,13 @@ import pandas as pd
 
 from verify.case import Case, FileSpec
 from verify.errors import HostileFileError, InputError, Location
+from verify.fsutil import file_sha256
 from verify.gcpause import gc_paused
 from verify.sources.canonical import CANONICAL_COLUMNS, MEASUREMENT_KEY, RUN_KEY, conform, empty_canonical
 from verify.sources.csv_reader import read_csv_grid
+from verify.sources.examples import parse_sheet, require_measurements
 from verify.sources.grid import SheetGrid
-from verify.sources.layout import CaseContext, parse_grid
+from verify.sources.layout import CaseContext
 from verify.sources.ledger import Ledger
 
 __all__ = ["Intake", "read_inputs", "read_grid", "CHUNK_THRESHOLD_BYTES", "DEFAULT_CHUNK_ROWS"]
@@ -49,14 +50,6 @@ _RUN_LEVEL = ("flow", "o2_pct", "h2o_pct", "temp_c", "pressure_kpa", "load_pct",
 class Intake:
     table: pd.DataFrame  # canonical (verify.sources.canonical.CANONICAL_COLUMNS)
     ledger: Ledger
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read_grid(path: Path, spec: FileSpec) -> SheetGrid:
@@ -119,12 +112,13 @@ def _read_inputs(case: Case, chunk_rows: int | None) -> Intake:
         path = case.resolve(spec.path)
         sha = file_sha256(path)
         grid = read_grid(path, spec)
-        parsed = parse_grid(grid, spec, ctx, sha)
+        parsed = parse_sheet(grid, spec, ctx, sha, path)
         ledger.add(parsed.tally, parsed.entries)
         read_sheets.setdefault(spec.path, set()).add(grid.sheet)
         if len(parsed.table):
             tables.append(parsed.table)
     _note_unread_sheets(case, ledger, read_sheets)
+    require_measurements(ledger.tallies)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     if len(table):
         table = _check_duplicates(table)
@@ -168,7 +162,7 @@ def _read_partitioned(case: Case, ctx: CaseContext, sizes: list[int | None]) -> 
             sheet = None
         else:
             grid = read_grid(path, spec)
-            parsed = parse_grid(grid, spec, ctx, sha)
+            parsed = parse_sheet(grid, spec, ctx, sha, path)
             sheet = grid.sheet
             del grid
             part, entries, tally = compact(parsed.table), parsed.entries, parsed.tally
@@ -179,6 +173,7 @@ def _read_partitioned(case: Case, ctx: CaseContext, sizes: list[int | None]) -> 
             tables.append(part.table)
             letters.setdefault((spec.path, sheet), {}).update(part.run_letters)
     _note_unread_sheets(case, ledger, read_sheets)
+    require_measurements(ledger.tallies)
     if not tables:
         return Intake(table=empty_canonical(), ledger=ledger)
     table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]

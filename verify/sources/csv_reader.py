@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from verify.case import FileSpec
-from verify.errors import HostileFileError, InputError, Location
+from verify.errors import EMPTY_FILE_HINT, HostileFileError, InputError, Location
 from verify.sources.grid import SheetGrid
 
 #: Refuse CSV files larger than this (bounded memory; reliability.md §1 "Zip bombs / huge sheets").
@@ -289,7 +289,7 @@ def read_csv_grid(path: Path, rel: str, spec: FileSpec) -> SheetGrid:
     if not any(cell not in (None, "") and str(cell).strip() for r in rows for cell in r):
         raise InputError("empty file (no cells)", Location(file=rel))
     if not any(any(c not in (None, "") and str(c).strip() for c in r) for r in rows[last_header:]):
-        raise InputError("no data rows", Location(file=rel, row=last_header))
+        raise InputError("no data rows", Location(file=rel, row=last_header), hint=EMPTY_FILE_HINT)
     return SheetGrid(file=rel, sheet=None, rows=rows, encoding=encoding, notes=notes, lines=spans.lines,
                      line_spans=spans.multiline)
 
@@ -560,6 +560,6 @@ def iter_csv_chunks(path: Path, rel: str, spec: FileSpec, chunk_rows: int, spans
         if not seen_cell:
             raise InputError("empty file (no cells)", Location(file=rel))
         if not seen_data:
-            raise InputError("no data rows", Location(file=rel, row=last_header))
+            raise InputError("no data rows", Location(file=rel, row=last_header), hint=EMPTY_FILE_HINT)
 
     return encoding, notes, chunks()

@@ -28,6 +28,7 @@ class SheetGrid:
     formulas_without_value: dict[tuple[int, int], str] = field(default_factory=dict)  # (r, c) → formula text
     formulas_with_value: dict[tuple[int, int], str] = field(default_factory=dict)
     hidden_rows: set[int] = field(default_factory=set)  # 0-based
+    edited_example_rows: set[int] = field(default_factory=set)  # 0-based: verify.sources.examples
     date1904: bool = False
     notes: list[str] = field(default_factory=list)  # e.g. "workbook contains macros (not executed)"
     lines: int | None = None  # CSV: physical lines of the file (records may span several)

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from verify.case import Case, FileSpec, normalise_label
-from verify.errors import InputError, Location
+from verify.errors import EMPTY_FILE_HINT, InputError, Location
 from verify.sources.aliases import (UnitInfo, case_pollutant_aliases, labels, lookup_unit, norm, particulate_pollutants,
                                     pollutant_aliases, units_agree)
 from verify.sources.canonical import TEXT_COLUMNS, arrow_text_array
@@ -100,6 +100,10 @@ class CaseContext:
         particulate = particulate_pollutants() | {p.key for p in m.pollutant if p.state == "particle"}
         return cls(sources, tz, tuple(periods), m.case.concentration_basis, "epa" if cond == "US-EPA" else "normal",
                    case_pollutant_aliases(m.pollutant), frozenset(particulate))
+
+#: The ledger detail of a value in an example row that was edited in place (verify.sources.examples).
+EDITED_EXAMPLE_DETAIL = ("an example row of the verify new workbook with its values changed: read as a measurement; "
+                         "delete the example rows you do not use")
 
 
 @dataclass
@@ -414,7 +418,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     if formula_rows:
         nonblank |= np.isin(all_rows, list(formula_rows))
     if not nonblank.any():
-        raise InputError("no data rows", Location(file=grid.file, sheet=sheet, row=hdr.data_start))
+        raise InputError("no data rows", Location(file=grid.file, sheet=sheet, row=hdr.data_start), hint=EMPTY_FILE_HINT)
     if not nonblank.all():
         columns = [column.take(nonblank) for column in columns]
     grid_rows = all_rows[nonblank]
@@ -749,6 +753,11 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         hidden = np.isin(grid_rows, list(grid.hidden_rows))
         for cells in all_cells:
             cells.mark(hidden, FLAGGED, "hidden_row", "row is hidden in the workbook")
+    # example rows of a `verify new` workbook edited in place: read, every value flagged (sources.examples)
+    if grid.edited_example_rows:
+        edited = np.isin(grid_rows, list(grid.edited_example_rows))
+        for cells in all_cells:
+            cells.mark(edited, FLAGGED, "example_row_edited", EDITED_EXAMPLE_DETAIL)
 
     # ---------------------------------------------------------------- rows
     usable = np.zeros(n, dtype=bool)

@@ -45,6 +45,8 @@ class PlanResult:
     reason: str  # "reachable" | "never" | "max_runs"
     mdr_pct: float | None  # one-sided MDR against zero at runs_per_phase (or max_runs)
     statement: dict
+    min_runs: int = 2  # the floor on runs_per_phase (verify plan: the QA minimum runs per phase)
+    runs_for_power: int | None = None  # what the power alone needs (runs_per_phase unless the floor raised it)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -58,8 +60,10 @@ def _check(cv: float, power: float, alpha: float) -> None:
 
 
 def plan_runs(cv: float, expected_reduction_pct: float, claimed_reduction_pct: float = 0.0, power: float = 0.8,
-              alpha: float = 0.05, max_runs: int = 50) -> PlanResult:
-    """Smallest equal number of runs per phase (2..max_runs) giving ``power`` for the claim test."""
+              alpha: float = 0.05, max_runs: int = 50, min_runs: int = 2) -> PlanResult:
+    """Smallest equal number of runs per phase (2..max_runs) giving ``power`` for the claim test, but
+    never fewer than ``min_runs`` (``verify plan`` passes the QA minimum): ``runs_for_power`` keeps
+    what the statistics alone need, and the statement says why the plan asks for more."""
     _check(cv, power, alpha)
     for name, r in (("expected", expected_reduction_pct), ("claimed", claimed_reduction_pct)):
         if not 0 <= r < 100:
@@ -75,13 +79,20 @@ def plan_runs(cv: float, expected_reduction_pct: float, claimed_reduction_pct: f
             if achieved_n >= power:
                 runs, achieved, reason = n, achieved_n, "reachable"
                 break
+    runs_for_power = runs
+    if runs is not None and runs < min_runs:
+        runs = min_runs
+        achieved = pw.power_for(cv, runs, runs, d, alpha, "one")
     n_mdr = runs or max_runs
     mdr = pw.mdr_pct(cv, n_mdr, n_mdr, alpha=alpha, power=power, sided="one")
     values = {"cv": fmt(100 * cv), "expected": fmt(expected_reduction_pct), "claimed": fmt(claimed_reduction_pct),
-              "power": fmt(100 * power, 0), "alpha": f"{alpha:g}", "runs": runs, "max_runs": max_runs}
+              "power": fmt(100 * power, 0), "alpha": f"{alpha:g}", "runs": runs, "max_runs": max_runs,
+              "runs_for_power": runs_for_power, "min_runs": min_runs}
     statement = {lang: _texts()[reason][lang].format_map(values) for lang in ("ja", "zh")}
+    if runs != runs_for_power:
+        statement = {lang: text + _texts()["floor"][lang].format_map(values) for lang, text in statement.items()}
     return PlanResult(cv, expected_reduction_pct, claimed_reduction_pct, power, alpha, max_runs, runs, achieved,
-                      reason, mdr, statement)
+                      reason, mdr, statement, min_runs, runs_for_power)
 
 
 def mdr_table(cv: float | Iterable[float], n_per_phase: int | Iterable[int], sided: str = "one", power: float = 0.8,

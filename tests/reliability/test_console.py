@@ -1,0 +1,115 @@
+"""The console tells the truth in one screen (issue 16 item 6): docs/reliability.md "Console".
+
+After `verify run`, beside each verdict: the run's data quality and the failed QA checks that touch
+the claim's data. At 80 columns or when piped, nothing is cut: SHA-256 values and file names are
+printed whole and tables wrap instead of dropping columns. ``--debug`` works after the subcommand
+too, and never changes the exit status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from relhelp import CLEAN_ROWS, cli, long_csv, make_case
+from verify.verdicts import claim_contexts, data_quality
+
+ROOT = Path(__file__).resolve().parents[2]
+TEXTILE = ROOT / "case_studies" / "jiangsu-textile-dyeing"
+LONG_NAME = "measurements_of_the_stenter_exhaust_before_and_after_the_wet_esp.csv"
+
+
+def _case(root: Path) -> Path:
+    # two runs before (a failed min_runs QA check), three after with one non-detect (a flagged value)
+    make_case(root, {LONG_NAME: long_csv(*CLEAN_ROWS[:2], *CLEAN_ROWS[3:5], "S1,after,3,NMHC,<0.5,mg/m3")})
+    toml = root / "case.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[[claim]]\nid = "C1"\nsource = "S1"\npollutant = "NMHC"\n'
+                    'metric = "concentration"\nkind = "reduction"\nvalue = 30\n', encoding="utf-8")
+    return root
+
+
+@pytest.fixture(autouse=True)
+def columns_80(monkeypatch):
+    """The CLI's consoles at 80 columns (what a piped or small terminal gets)."""
+    import verify.cli
+
+    monkeypatch.setattr(verify.cli, "out", verify.cli.Console(highlight=False, soft_wrap=True, width=80))
+    monkeypatch.setattr(verify.cli, "err", verify.cli.Console(stderr=True, highlight=False, soft_wrap=True, width=80))
+
+
+@pytest.fixture
+def fast_pdf(monkeypatch):
+    import verify.report.pdf
+
+    monkeypatch.setattr(verify.report.pdf, "html_to_pdf", lambda html, results: b"%PDF-1.7 stand-in\n")
+
+
+def test_run_prints_hashes_and_the_context_of_each_verdict_uncut(tmp_path, fast_pdf):
+    out = tmp_path / "out"
+    result = cli("run", _case(tmp_path / "case"), "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    for entry in json.loads((out / "outputs.json").read_text(encoding="utf-8"))["files"]:
+        assert f"{entry['sha256']}  {entry['name']}" in result.stdout.splitlines()
+        assert hashlib.sha256((out / entry["name"]).read_bytes()).hexdigest() == entry["sha256"]
+    lines = result.stdout.splitlines()
+    assert ("Data quality: QA checks" in result.stdout and "failed" in result.stdout
+            and "values 0 rejected, 1 flagged (ledger.csv lists them)" in result.stdout)
+    claim = next(i for i, line in enumerate(lines) if line.startswith("  C1  S1/NMHC/concentration"))
+    assert "->  " in lines[claim]
+    assert lines[claim + 1].strip() == "5 run value(s), 1 flagged; failed QA checks on these data: min_runs (S1, before)"
+
+
+def test_check_at_80_columns_cuts_nothing(tmp_path):
+    case = _case(tmp_path / "case")
+    (case / "data" / LONG_NAME).write_text(long_csv(*CLEAN_ROWS, "S1,after,4,NMHC,12.x,mg/m3"), encoding="utf-8")
+    result = cli("check", case)
+    assert result.exit_code == 2
+    assert "…" not in result.output and max(map(len, result.stdout.splitlines())) <= 80
+    text = " ".join(result.stdout.split())  # paragraphs may wrap; no word is cut
+    for needle in (f"data/{LONG_NAME}", "v.rejected: 1", "raw: 12.x", "row: 8", "cell: E8"):
+        assert needle in text, (needle, result.stdout)
+
+
+def test_a_wide_console_gets_tables(tmp_path, monkeypatch):
+    import verify.cli
+
+    monkeypatch.setattr(verify.cli, "out", verify.cli.Console(highlight=False, soft_wrap=True, width=250))
+    result = cli("check", _case(tmp_path / "case"))
+    assert result.exit_code == 0
+    assert "┃ file" in result.stdout and f"data/{LONG_NAME}" in result.stdout
+
+
+def test_the_context_of_each_verdict_from_the_textile_results():
+    results = json.loads((TEXTILE / "expected" / "results.json").read_text(encoding="utf-8"))
+    q = data_quality(results)
+    assert (q.qa_failed, q.values_rejected, q.values_flagged) == (2, 0, 2)
+    by_id = {c.claim_id: c for c in claim_contexts(results)}
+    # C3 (S2 SO2 O2-corrected level): the lab's O2-corrected concentration of one after run disagrees
+    # (failed lab_o2ref, S2 after, any pollutant); the PM method check of S2 does not touch SO2
+    assert by_id["C3"].failed_qa == ["lab_o2ref (S2, after)"]
+    assert by_id["C1"].failed_qa == [] and (by_id["C1"].runs, by_id["C1"].runs_flagged) == (6, 1)
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_before_or_after_the_subcommand_keeps_the_exit_status(tmp_path, monkeypatch, where):
+    import verify.pipeline
+
+    case = _case(tmp_path / "case")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("stage failed")
+
+    monkeypatch.setattr(verify.pipeline, "_intake", boom)
+    args = ["--debug", "check", case] if where == "before" else ["check", case, "--debug"]
+    result = cli(*args)
+    assert result.exit_code == 3, result.output
+    assert "Traceback" in result.stderr and "RuntimeError: stage failed" in result.stderr
+    monkeypatch.undo()
+    missing = cli(*(["--debug", "check", tmp_path / "nowhere"] if where == "before" else ["check", tmp_path / "nowhere", "--debug"]))
+    assert missing.exit_code == 2 and "Traceback" in missing.stderr and "does not exist" in missing.stderr
+    plain = cli("check", tmp_path / "nowhere")
+    assert plain.exit_code == 2 and "Traceback" not in plain.output  # --debug does not stick

@@ -1,0 +1,165 @@
+"""case.toml against the data: everything ``verify analyze`` would refuse or misjudge, found at once.
+
+:func:`case_problems` (``verify check``, and ``analyze``/``run``/``report`` before any statistics)
+lists, all together rather than the first one only:
+
+* **errors** (exit 2): a claim whose source, position, pollutant or metric has no data (a typo
+  would otherwise become a misleading "insufficient data" verdict); a claim whose kind does not fit
+  its endpoint's design (a reduction claim needs before/after or continuous data, an efficiency
+  claim paired inlet/outlet runs); a limit id that is not in the catalogue (with the nearest known
+  ids) or that does not fit its source; a limit in another unit or basis than its endpoint; what
+  would stop the endpoints from being built at all (a source missing from case.toml …);
+* **warnings**: a ``[[source]]`` that no data row names (its id or aliases may be misspelt, or its
+  sheet not yet filled).
+
+Periods that overlap or end before they start are refused, all of them at once, when case.toml is
+read (:mod:`verify.case`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from verify.case import Case, Claim, Source
+from verify.errors import CaseError, InputError, Location, VerifyError
+from verify.measure.endpoints import build_endpoints
+from verify.measure.limits import Catalogue, check_fits_source, applicable_limits, load_catalogue
+from verify.measure.series import EndpointData
+
+#: The endpoint designs a claim of each kind can be judged on (verify.stats.claims).
+CLAIM_DESIGNS = {"reduction": ("before-after", "continuous"), "efficiency": ("inlet-outlet",),
+                 "level": ("before-after", "inlet-outlet", "continuous")}
+WHY_NO_METRIC = {
+    "mass_rate": "no run has a flow (and a concentration that converts to mg/m³)",
+    "concentration_o2": "the source sets no reference_o2_pct, or no run has an O2 reading",
+    "removal_efficiency": "it needs inlet and outlet runs of one phase with the same run ids",
+    "fugitive": "it needs upwind and downwind points (source 'boundary') or an in-plant point",
+}
+
+
+@dataclass(frozen=True)
+class CaseProblems:
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def raise_errors(self) -> None:
+        """One :class:`CaseError` listing every error (exit 2), if there is any."""
+        if self.errors:
+            raise CaseError(problems_message(self.errors), Location(file="case.toml"),
+                            hint="fix case.toml or the data; `verify check CASE` lists the same problems")
+
+
+def problems_message(errors: list[str]) -> str:
+    head = f"{len(errors)} problem(s) with the claims, limits and sources against the data (nothing was analysed):"
+    return "\n".join([head, *(f"  - {e}" for e in errors)])
+
+
+def case_problems(case: Case, normalized: pd.DataFrame, catalogue: Catalogue | None = None) -> CaseProblems:
+    """Every problem of ``case`` against its normalized table (the results' columns suffice)."""
+    cat = catalogue or load_catalogue()
+    errors = limit_id_problems(case.manifest.source, cat)
+    try:
+        endpoints = build_endpoints(normalized, case) if len(normalized) else []
+    except VerifyError as exc:
+        return CaseProblems(errors=errors + [exc.render()], warnings=_sources_without_data(case, normalized))
+    by_key = {e.key: e for e in endpoints}
+    for claim in case.manifest.claim:
+        errors += claim_problems(claim, by_key, normalized, case)
+    if not errors:
+        errors += _limit_unit_problems(case, endpoints, cat)
+    return CaseProblems(errors=errors, warnings=_sources_without_data(case, normalized))
+
+
+def limit_id_problems(sources: list[Source], cat: Catalogue) -> list[str]:
+    """Unknown limit ids (with the nearest known ones) and limits that do not fit their source."""
+    out = []
+    for src in sources:
+        for limit_id in src.limits:
+            limit = cat.limits.get(limit_id)
+            if limit is None:
+                near = difflib.get_close_matches(limit_id, list(cat.limits), n=3, cutoff=0.6)
+                hint = f" (nearest known: {', '.join(near)})" if near else " (see verify/measure/data/limits/*.toml)"
+                out.append(f"source {src.id!r} lists the unknown limit id {limit_id!r}{hint}")
+                continue
+            try:
+                check_fits_source(limit, src, cat)
+            except InputError as exc:
+                out.append(exc.message + (f" ({exc.hint})" if exc.hint else ""))
+    return out
+
+
+def _present(normalized: pd.DataFrame, column: str) -> list[str]:
+    if not len(normalized) or column not in normalized:
+        return []
+    return sorted({str(v) for v in normalized[column].dropna().unique()})
+
+
+def claim_problems(claim: Claim, by_key: dict[tuple, EndpointData], normalized: pd.DataFrame, case: Case) -> list[str]:
+    """Why ``claim`` has no endpoint to be judged on, or an endpoint it cannot be judged on."""
+    key = _endpoint_key(claim)
+    endpoint = by_key.get(key)
+    what = f"claim {claim.id!r} ({'/'.join(k for k in key if k)})"
+    if endpoint is not None:
+        if endpoint.design not in CLAIM_DESIGNS[claim.kind]:
+            return [f"{what}: a {claim.kind} claim cannot be judged on {endpoint.design} data"]
+        return []
+    return [f"{what}: no data to judge it: {_missing_part(claim, by_key, normalized, case)}"]
+
+
+def _endpoint_key(claim: Claim) -> tuple:
+    return (claim.source, claim.position or "", claim.pollutant, claim.metric)
+
+
+def _missing_part(claim: Claim, by_key: dict[tuple, EndpointData], normalized: pd.DataFrame, case: Case) -> str:
+    """Which of source, pollutant, position, metric has no data, and what there is instead."""
+    at_source = [k for k in by_key if k[0] == claim.source]
+    if not at_source:
+        named = _present(normalized, "source")
+        if claim.source == "boundary":
+            return "no upwind or downwind fugitive point has data"
+        return f"no data row names source {claim.source!r} (sources with data: {', '.join(named) or 'none'})"
+    pollutants = sorted({k[2] for k in at_source})
+    if claim.pollutant not in pollutants:
+        return f"no {claim.pollutant!r} at {claim.source} (pollutants there: {', '.join(pollutants)}){_alias_hint(claim.pollutant)}"
+    same = [k for k in at_source if k[2] == claim.pollutant]
+    positions = sorted({k[1] for k in same})
+    if (claim.position or "") not in positions:
+        shown = ", ".join(p or "none" for p in positions)
+        return f"no data at position {claim.position or 'none'} (positions with {claim.pollutant} data: {shown})"
+    metrics = sorted({k[3] for k in same if k[1] == (claim.position or "")})
+    why = WHY_NO_METRIC.get(claim.metric, "")
+    return f"no {claim.metric} for {claim.pollutant} (metrics there: {', '.join(metrics)}){f': {why}' if why else ''}"
+
+
+def _alias_hint(pollutant: str) -> str:
+    from verify.sources.aliases import norm, pollutant_aliases
+
+    key = pollutant_aliases().get(norm(pollutant))
+    if key is not None and key != pollutant:
+        return f"; write pollutant = {key!r} (the key, not a name)"
+    return ""
+
+
+def _limit_unit_problems(case: Case, endpoints: list[EndpointData], cat: Catalogue) -> list[str]:
+    """A limit in another unit or basis than its endpoint, or boundary limits that disagree."""
+    out = []
+    downwind = [s for s in case.manifest.source if s.kind == "fugitive" and s.role == "downwind"]
+    for ep in endpoints:
+        group = case.sources.get(ep.source) or (downwind if ep.source == "boundary" else None)
+        if group is None:
+            continue
+        try:
+            applicable_limits(group, ep.pollutant, ep.metric, cat, unit=ep.unit, as_species=ep.as_species)
+        except VerifyError as exc:
+            out.append(exc.message)
+    return list(dict.fromkeys(out))
+
+
+def _sources_without_data(case: Case, normalized: pd.DataFrame) -> list[str]:
+    named = set(_present(normalized, "source"))
+    return [f"source {s.id!r} has no data (no row of any file names it or one of its aliases)"
+            for s in case.manifest.source if s.id not in named]
+

@@ -1,0 +1,75 @@
+"""What stands beside each verdict on the console after ``verify run`` (issue 16 item 6), read from a
+results dict alone: the data quality of the whole run, and per claim the failed QA checks that touch
+the claim's data and the claim's runs that were flagged.
+
+A QA check touches a claim when it concerns the claim's source (for the fugitive group
+``boundary``: any upwind or downwind point), and its position and pollutant where the check names
+them (a check without a pollutant, e.g. ``load`` or ``lab_o2ref``, concerns every pollutant of its
+source).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    qa_passed: int
+    qa_failed: int
+    qa_unknown: int
+    values_rejected: int
+    values_flagged: int
+
+
+@dataclass(frozen=True)
+class ClaimContext:
+    claim_id: str
+    failed_qa: list[str]  # "check (source, phase)" of each failed QA check touching the claim's data
+    runs: int  # run values of the claim's data (run-based designs; 0 for continuous data)
+    runs_flagged: int
+
+
+def data_quality(results: dict) -> DataQuality:
+    qa = results.get("qa") or []
+    inputs = results.get("inputs") or []
+    return DataQuality(
+        qa_passed=sum(q.get("passed") is True for q in qa),
+        qa_failed=sum(q.get("passed") is False for q in qa),
+        qa_unknown=sum(q.get("passed") is None for q in qa),
+        values_rejected=sum(int(i.get("values_rejected") or 0) for i in inputs),
+        values_flagged=sum(int(i.get("values_flagged") or 0) for i in inputs),
+    )
+
+
+def _claim_sources(claim: dict, results: dict) -> set[str]:
+    if claim["source"] != "boundary":
+        return {claim["source"]}
+    return {s["id"] for s in results.get("sources") or [] if s.get("role") in ("upwind", "downwind")}
+
+
+def _touches(item: dict, claim: dict, sources: set[str]) -> bool:
+    if item.get("source") not in sources:
+        return False
+    if item.get("pollutant") not in (None, claim["pollutant"]):
+        return False
+    return item.get("position") in (None, claim.get("position")) or claim.get("position") is None
+
+
+def _qa_label(item: dict) -> str:
+    where = ", ".join(str(v) for v in (item.get("source"), item.get("position"), item.get("phase")) if v)
+    return f"{item['check']} ({where})" if where else str(item["check"])
+
+
+def claim_contexts(results: dict) -> list[ClaimContext]:
+    """One :class:`ClaimContext` per claim, in the order of ``results["claims"]``."""
+    out = []
+    for claim in results.get("claims") or []:
+        sources = _claim_sources(claim, results)
+        failed = [_qa_label(q) for q in results.get("qa") or [] if q.get("passed") is False and _touches(q, claim, sources)]
+        runs = [r for r in results.get("runs") or [] if r.get("source") in sources
+                and r.get("pollutant") == claim["pollutant"]
+                and (claim.get("position") is None or r.get("position") == claim.get("position"))]
+        out.append(ClaimContext(claim_id=claim["id"], failed_qa=failed, runs=len(runs),
+                                runs_flagged=sum(bool(r.get("flagged")) for r in runs)))
+    return out

@@ -1,7 +1,8 @@
 """Terminal output of the CLI: tables for the ledger, QA, claims, plans and replication diffs.
 
-Only the CLI imports this module. Text is English for the terminal (the report is bilingual);
-labels such as file and sheet names are printed exactly as read, never interpreted as markup.
+Only the CLI imports this module. Text is in the language of the command line (verify.uilang:
+English, Japanese or Chinese; ``_()`` looks each sentence up when it is printed); file and sheet
+names, cells and raw text are printed exactly as read, never translated or interpreted as markup.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ import contextlib
 from collections.abc import Iterator
 
 import pandas as pd
+from rich.cells import cell_len
 from rich.console import Console
 from rich.measure import Measurement
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
+
+from verify import uilang
+from verify.i18n import N_, Joined, Msg, _, shown
 
 MAX_LISTED = 200
 
@@ -33,7 +38,7 @@ class _Listing:
     def table(self) -> Table:
         table = Table(title=self.title, title_justify="left", show_lines=False, header_style="bold")
         for col in self.columns:
-            table.add_column(col, no_wrap=True, min_width=len(col))
+            table.add_column(col, no_wrap=True, min_width=cell_len(col))
         for row in self.rows:
             table.add_row(*row)
         return table
@@ -55,7 +60,10 @@ def _table(title: str, *columns: str) -> _Listing:
 
 
 def _s(value) -> Text:
-    """A cell for the terminal: missing (None, NaN, pd.NA) is blank, never '<NA>' or 'nan'."""
+    """A cell for the terminal: missing (None, NaN, pd.NA) is blank, never '<NA>' or 'nan'; a message in
+    the language of the command line."""
+    if isinstance(value, (Msg, Joined)):
+        return Text(shown(value))
     missing = value is None or (not isinstance(value, (str, bytes, list, dict, tuple)) and bool(pd.isna(value)))
     return Text("" if missing else str(value))
 
@@ -63,8 +71,9 @@ def _s(value) -> Text:
 def print_check(console: Console, outcome) -> None:
     """The intake ledger: per-file totals (rows and values), then every non-accepted value, then QA."""
     ledger = outcome.intake.ledger
-    totals = _table("Intake ledger: read = accepted + flagged + rejected", "file", "sheet", "layout", "lines",
-                    "rows", "accepted", "flagged", "rejected", "values", "v.flagged", "v.rejected")
+    totals = _table(_("Intake ledger: read = accepted + flagged + rejected"), _("file"), _("sheet"), _("layout"),
+                    _("lines"), _("rows"), _("accepted"), _("flagged"), _("rejected"), _("values"), _("v.flagged"),
+                    _("v.rejected"))
     for t in ledger.tallies:
         totals.add_row(_s(t.file), _s(t.sheet), _s(t.layout), _s(getattr(t, "lines", None)), _s(t.rows), _s(t.accepted),
                        _s(t.flagged), _s(t.rejected), _s(t.values), _s(t.values_flagged), _s(t.values_rejected))
@@ -74,47 +83,77 @@ def print_check(console: Console, outcome) -> None:
     if len(listed):
         keys = ["file", "sheet", "field", "outcome", "reason"]
         grouped = listed.fillna({"sheet": ""}).groupby(keys, sort=True, dropna=False)
-        summary = _table("Not accepted, by reason", *keys, "count", "first cell", "detail")
+        summary = _table(_("Not accepted, by reason"), _("file"), _("sheet"), _("field"), _("outcome"), _("reason"),
+                         _("count"), _("first cell"), _("detail"))
         for key, g in grouped:
             first = g.iloc[0]
-            summary.add_row(*(_s(k) for k in key), _s(len(g)), _s(first["cell"]), _s(first["detail"]))
+            file, sheet, field, kind, reason = key
+            summary.add_row(_s(file), _s(sheet), _s(field), _s(OUTCOMES.get(kind, kind)), _s(reason), _s(len(g)),
+                            _s(first["cell"]), _s(first["detail"]))
         console.print(summary)
         rejected = listed[listed["outcome"] == "rejected"]
         if len(rejected):
-            table = _table(f"Rejected ({len(rejected)}): fix these or pass --allow-rejected", "file", "sheet", "row",
-                           "cell", "field", "raw", "reason")
+            table = _table(_("Rejected ({n}): fix these or pass --allow-rejected", n=len(rejected)), _("file"),
+                           _("sheet"), _("row"), _("cell"), _("field"), _("raw"), _("reason"))
             for rec in rejected.head(MAX_LISTED).itertuples(index=False):
                 table.add_row(_s(rec.file), _s(rec.sheet), _s(rec.row), _s(rec.cell), _s(rec.field), _s(rec.raw),
                               _s(rec.detail if isinstance(rec.detail, str) else rec.reason))
             console.print(table)
             if len(rejected) > MAX_LISTED:
-                console.print(f"… and {len(rejected) - MAX_LISTED} more (write them all with --ledger FILE)", markup=False)
+                console.print(_("… and {n} more (write them all with --ledger FILE)", n=len(rejected) - MAX_LISTED),
+                              markup=False)
     for file, sheet in getattr(ledger, "unread_sheets", []):
-        console.print(f"not read: {file}, sheet {sheet!r} (no [[file]] entry for it)", markup=False)
+        console.print(_("not read: {file}, sheet {sheet!r} (no [[file]] entry for it)", file=file, sheet=sheet),
+                      markup=False)
     for t in ledger.tallies:  # file notes: macros not executed, hidden sheet read, error values shown as text
         for note in getattr(t, "notes", []):
-            where = t.file if t.sheet is None else f"{t.file}, sheet {t.sheet!r}"
-            console.print(f"note: {where}: {note}", markup=False)
+            where = t.file if t.sheet is None else _("{file}, sheet {sheet!r}", file=t.file, sheet=t.sheet)
+            console.print(_("note: {where}: {note}", where=where, note=shown(note)), markup=False)
     _print_problems(console, outcome.problems.errors)
     failed = [q for q in outcome.qa if q["passed"] is False]
     unknown = sum(q["passed"] is None for q in outcome.qa)
     passed = sum(q["passed"] is True for q in outcome.qa)
-    console.print(f"QA checks: {passed} passed, {len(failed)} failed, {unknown} could not be judged", markup=False)
+    console.print(_("QA checks: {passed} passed, {failed} failed, {unknown} could not be judged", passed=passed,
+                    failed=len(failed), unknown=unknown), markup=False)
     if failed:
-        qa = _table("Failed QA checks", "check", "source", "phase", "detail")
+        qa = _table(_("Failed QA checks"), _("check"), _("source"), _("phase"), _("detail"))
         for q in failed:
-            detail = q.get("detail") or {}
-            qa.add_row(_s(q["check"]), _s(q.get("source")), _s(q.get("phase")), _s(detail.get("ja")))
+            qa.add_row(_s(q["check"]), _s(q.get("source")), _s(PHASES.get(q.get("phase"), q.get("phase"))),
+                       _s(qa_detail(q)))
         console.print(qa)
 
 
-def _print_problems(console: Console, errors: list[str]) -> None:
+def qa_detail(q: dict) -> str:
+    """A QA check's finding in the language of the command line: results.json holds it in Japanese
+    and Chinese; in English the check's description (the source and phase are in their own columns)."""
+    lang = uilang.current()
+    detail = q.get("detail") or {}
+    if lang in ("ja", "zh") and detail.get(lang):
+        return detail[lang]
+    return str(q["check"])
+
+
+OUTCOMES = {"flagged": N_("flagged"), "rejected": N_("rejected"), "accepted": N_("accepted")}
+PHASES = {"before": N_("before"), "after": N_("after")}
+#: The kinds of a difference from the published results (verify.replicate).
+DIFFERENCES = {"value": N_("value"), "missing": N_("missing"), "extra": N_("extra"), "length": N_("length"),
+               "type": N_("type")}
+VERDICTS = {
+    # TRANSLATORS: the verdict of a claim, in capitals in English; never "pass"/"fail" (合格/不合格)
+    "verified": N_("VERIFIED"),
+    "supported": N_("SUPPORTED (estimate meets the claim, not statistically confirmed)"),
+    "not_verified": N_("NOT VERIFIED"),
+    "insufficient_data": N_("INSUFFICIENT DATA (no verdict)"),
+}
+
+
+def _print_problems(console: Console, errors: list) -> None:
     """What `verify analyze` would refuse, every item (fix case.toml or the data)."""
     if errors:
-        console.print(f"Problems with the claims, limits and sources ({len(errors)}): `verify analyze` would refuse the case",
-                      markup=False)
+        console.print(_("Problems with the claims, limits and sources ({n}): `verify analyze` would refuse the case",
+                        n=len(errors)), markup=False)
         for problem in errors:
-            console.print(f"  - {problem}", markup=False)
+            console.print(f"  - {shown(problem)}", markup=False)
 
 
 def print_claims(console: Console, results: dict, context: bool = False) -> None:
@@ -125,15 +164,17 @@ def print_claims(console: Console, results: dict, context: bool = False) -> None
 
     if context:
         q = data_quality(results)
-        console.print(f"Data quality: QA checks {q.qa_passed} passed, {q.qa_failed} failed, {q.qa_unknown} could not be "
-                      f"judged; values {q.values_rejected} rejected, {q.values_flagged} flagged (ledger.csv lists them)",
-                      markup=False)
+        console.print(_("Data quality: QA checks {passed} passed, {failed} failed, {unknown} could not be judged; "
+                        "values {rejected} rejected, {flagged} flagged (ledger.csv lists them)", passed=q.qa_passed,
+                        failed=q.qa_failed, unknown=q.qa_unknown, rejected=q.values_rejected,
+                        flagged=q.values_flagged), markup=False)
     if not results.get("claims"):
         return
     contexts = {c.claim_id: c for c in claim_contexts(results)} if context else {}
-    console.print("Claims:", markup=False)
+    console.print(_("Claims:"), markup=False)
     for c in results["claims"]:
-        console.print(f"  {c['id']}  {_endpoint_text(c)}  {_claim_text(c)}  ->  {c['verdict'].upper()}", markup=False)
+        verdict = shown(VERDICTS.get(c["verdict"], c["verdict"]))
+        console.print(f"  {c['id']}  {_endpoint_text(c)}  {_claim_text(c)}  ->  {verdict}", markup=False)
         if c["id"] in contexts:
             console.print(f"      {_context_text(contexts[c['id']])}", markup=False)
 
@@ -147,41 +188,51 @@ def _endpoint_text(c: dict) -> str:
 
 
 def _claim_text(c: dict) -> str:
-    p = f"p = {_fmt(c.get('p_value'), '.3g')}"
+    p = _fmt(c.get("p_value"), ".3g")
     if c["kind"] == "level":
-        return (f"level <= {c['claimed']:g}: after-phase mean {_fmt(c.get('estimate'), '.4g')}, "
-                f"one-sided 95 % upper bound {_fmt(c.get('upper_bound'), '.4g')}, {p}")
-    return (f"{c['kind']} >= {c['claimed']:g} %: estimate {_fmt(c.get('estimate'), '.1f', ' %')}, "
-            f"one-sided 95 % lower bound {_fmt(c.get('lower_bound'), '.1f', ' %')}, {p}")
+        return _("level <= {claimed:g}: after-phase mean {estimate}, one-sided 95 % upper bound {bound}, p = {p}",
+                 claimed=c["claimed"], estimate=_fmt(c.get("estimate"), ".4g"),
+                 bound=_fmt(c.get("upper_bound"), ".4g"), p=p)
+    template = (N_("reduction >= {claimed:g} %: estimate {estimate}, one-sided 95 % lower bound {bound}, p = {p}")
+                if c["kind"] == "reduction" else
+                N_("efficiency >= {claimed:g} %: estimate {estimate}, one-sided 95 % lower bound {bound}, p = {p}"))
+    return shown(N_(template.msgid, claimed=c["claimed"], estimate=_fmt(c.get("estimate"), ".1f", " %"),
+                    bound=_fmt(c.get("lower_bound"), ".1f", " %"), p=p))
 
 
 def _context_text(ctx) -> str:
-    runs = f"{ctx.runs} run value(s), {ctx.runs_flagged} flagged" if ctx.runs else "continuous readings"
-    qa = f"failed QA checks on these data: {', '.join(ctx.failed_qa)}" if ctx.failed_qa else "no failed QA check on these data"
-    return f"{runs}; {qa}"
+    runs = (_("{n} run value(s), {flagged} flagged", n=ctx.runs, flagged=ctx.runs_flagged) if ctx.runs
+            else _("continuous readings"))
+    qa = (_("failed QA checks on these data: {checks}", checks=", ".join(ctx.failed_qa)) if ctx.failed_qa
+          else _("no failed QA check on these data"))
+    return _("{runs}; {qa}", runs=runs, qa=qa)
 
 
 def print_plan(console: Console, result: dict) -> None:
     """The plan: runs per phase for the claim, then the MDR against zero for 2–10 runs per phase."""
     p = result["plan"]
-    source = f" (from the pilot case {result['pilot']})" if result.get("pilot") else ""
-    console.print(f"run-to-run CV {100 * p['cv']:.1f} %{source}; expected reduction {p['expected_reduction_pct']:g} %, "
-                  f"claimed {p['claimed_reduction_pct']:g} %; power {100 * p['power']:g} %, one-sided alpha {p['alpha']:g}",
-                  markup=False)
+    source = _(" (from the pilot case {case})", case=result["pilot"]) if result.get("pilot") else ""
+    console.print(_("run-to-run CV {cv:.1f} %{source}; expected reduction {expected:g} %, claimed {claimed:g} %; "
+                    "power {power:g} %, one-sided alpha {alpha:g}", cv=100 * p["cv"], source=source,
+                    expected=p["expected_reduction_pct"], claimed=p["claimed_reduction_pct"], power=100 * p["power"],
+                    alpha=p["alpha"]), markup=False)
     if p["reason"] == "reachable":
-        console.print(f"runs per phase needed: {p['runs_per_phase']} (power {100 * p['achieved_power']:.1f} %)", markup=False)
+        console.print(_("runs per phase needed: {n} (power {power:.1f} %)", n=p["runs_per_phase"],
+                        power=100 * p["achieved_power"]), markup=False)
         if p.get("runs_for_power") is not None and p["runs_for_power"] < p["runs_per_phase"]:
-            console.print(f"  the power alone needs {p['runs_for_power']}, but the QA checks ask for at least "
-                          f"{p['min_runs']} runs per phase (40 CFR 60.8(f), HJ/T 397-2007)", markup=False)
+            console.print(_("  the power alone needs {n}, but the QA checks ask for at least {min} runs per phase "
+                            "(40 CFR 60.8(f), HJ/T 397-2007)", n=p["runs_for_power"], min=p["min_runs"]), markup=False)
     elif p["reason"] == "never":
-        console.print("runs per phase needed: none suffices - when the true reduction is not larger than the claim, "
-                      "the claim is verified with probability alpha at most, whatever the number of runs", markup=False)
+        console.print(_("runs per phase needed: none suffices - when the true reduction is not larger than the claim, "
+                        "the claim is verified with probability alpha at most, whatever the number of runs"),
+                      markup=False)
     else:
-        console.print(f"runs per phase needed: more than {p['max_runs']}", markup=False)
-    for lang in ("ja", "zh"):
+        console.print(_("runs per phase needed: more than {n}", n=p["max_runs"]), markup=False)
+    langs = [uilang.current()] if uilang.current() in p["statement"] else ["ja", "zh"]
+    for lang in langs:
         console.print(f"{lang}: {p['statement'][lang]}", markup=False)
-    table = _table("Minimum detectable reduction against zero (log-scale Welch test, %)", "runs per phase",
-                   "one-sided", "two-sided")
+    table = _table(_("Minimum detectable reduction against zero (log-scale Welch test, %)"), _("runs per phase"),
+                   _("one-sided"), _("two-sided"))
     for row in result["mdr"]:
         fmt = lambda v: "—" if v is None else f"{v:.1f}"  # noqa: E731
         table.add_row(str(row["n_per_phase"]), fmt(row["one_sided"]), fmt(row["two_sided"]))
@@ -191,29 +242,32 @@ def print_plan(console: Console, result: dict) -> None:
 def print_digests(console: Console, outdir, digests: list[tuple[str, str]]) -> None:
     """The SHA-256 of every output written (what a re-issue cites in ``supersedes``), one line per
     file as ``sha256sum`` prints them (``sha256sum -c`` checks them): never cut, whatever the width."""
-    console.print(f"outputs in {outdir} (SHA-256):", markup=False)
+    console.print(_("outputs in {folder} (SHA-256):", folder=str(outdir)), markup=False)
     for name, digest in digests:
         console.print(f"{digest}  {name}", markup=False, crop=False, overflow="ignore")
 
 
 def print_replication(console: Console, outcome) -> None:
     if outcome.ok:
-        console.print(f"replicates: every count, hash and number matches (numbers within rtol {outcome.rtol:g})", markup=False)
+        console.print(_("replicates: every count, hash and number matches (numbers within rtol {rtol:g})",
+                        rtol=outcome.rtol), markup=False)
     else:
-        table = _table(f"Differences from the published results ({len(outcome.differences)})", "where", "published", "now", "kind")
+        table = _table(_("Differences from the published results ({n})", n=len(outcome.differences)), _("where"),
+                       _("published"), _("now"), _("kind"))
         for d in outcome.differences[:MAX_LISTED]:
-            table.add_row(_s(d.path), _s(d.expected), _s(d.actual), _s(d.kind))
+            table.add_row(_s(d.path), _s(d.expected), _s(d.actual), _s(DIFFERENCES.get(d.kind, d.kind)))
         console.print(table)
-        console.print("does NOT replicate", markup=False)
+        console.print(_("does NOT replicate"), markup=False)
     if outcome.notes:
-        console.print(f"note: {len(outcome.notes)} difference(s) in tool versions (not a mismatch)", markup=False)
+        console.print(_("note: {n} difference(s) in tool versions (not a mismatch)", n=len(outcome.notes)),
+                      markup=False)
 
 
 @contextlib.contextmanager
 def progress(console: Console) -> Iterator:
     """A status line on stderr showing the current stage (plain lines when stderr is not a terminal)."""
     if not console.is_terminal:
-        yield lambda message: console.print(f"… {message}", markup=False)
+        yield lambda message: console.print(f"… {shown(message)}", markup=False)
         return
-    with console.status("starting") as status:
-        yield lambda message: status.update(message)
+    with console.status(_("starting")) as status:
+        yield lambda message: status.update(shown(message))

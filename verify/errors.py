@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from verify.i18n import Joined, Msg, N_, Translate, rendered
+
 
 @dataclass(frozen=True)
 class Location:
@@ -19,39 +21,54 @@ class Location:
     row: int | None = None
     column: str | None = None
 
-    def __str__(self) -> str:
-        parts = []
-        if self.file:
-            parts.append(self.file)
+    def message(self) -> Joined:
+        """The location as a message: the file, sheet, row and column exactly as read, in words of
+        the language it is shown in."""
+        parts: list[Msg | str] = [self.file] if self.file else []
         if self.sheet:
-            parts.append(f"sheet {self.sheet!r}")
+            parts.append(N_("sheet {sheet!r}", sheet=self.sheet))
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(N_("row {row}", row=self.row))
         if self.column:
-            parts.append(f"column {self.column}")
-        return ", ".join(parts)
+            parts.append(N_("column {column}", column=self.column))
+        # TRANSLATORS: between the parts of a location: file, sheet, row, column
+        return Joined(N_(", "), parts)
+
+    def __str__(self) -> str:
+        return str(self.message())
 
 
 #: The hint of "no data rows": an empty file or sheet listed in case.toml.
-EMPTY_FILE_HINT = "fill it, or remove its [[file]] block from case.toml"
+EMPTY_FILE_HINT = N_("fill it, or remove its [[file]] block from case.toml")
 
 
 class VerifyError(Exception):
-    """Base of every error the tool raises on purpose. ``exit_code`` is what the CLI returns."""
+    """Base of every error the tool raises on purpose. ``exit_code`` is what the CLI returns.
+
+    ``message`` and ``hint`` are plain English strings or :class:`verify.i18n.Msg` (``N_(…)``), which
+    the command line shows in the user's language (:meth:`render` with a translation); ``str(exc)``
+    is English."""
 
     exit_code = 2
 
-    def __init__(self, message: str, location: Location | None = None, hint: str | None = None):
+    def __init__(self, message: str | Msg, location: Location | None = None, hint: str | Msg | None = None):
         self.message = message
         self.location = location
         self.hint = hint
         super().__init__(self.render())
 
-    def render(self) -> str:
-        text = f"{self.location}: {self.message}" if self.location and str(self.location) else self.message
+    def text(self) -> Msg | Joined:
+        """The whole error as one message: location, message and hint (picklable, for Dask)."""
+        body: Msg | str = self.message
+        if self.location and self.location.message():
+            body = N_("{where}: {message}", where=self.location.message(), message=self.message)
         if self.hint:
-            text += f"\n  hint: {self.hint}"
-        return text
+            return Joined("\n  ", [body, N_("hint: {hint}", hint=self.hint)])
+        return Joined("", [body])
+
+    def render(self, translate: Translate | None = None) -> str:
+        """The error in words: English, or the language of ``translate`` (``verify.uilang.gettext``)."""
+        return rendered(self.text(), translate) if translate else str(self.text())
 
 
 class InputError(VerifyError, ValueError):
@@ -86,18 +103,18 @@ class OutputError(VerifyError):
 
 #: errno → (what happened, what to do) for operating-system errors that are the user's to fix.
 _OS_ERRORS = {
-    "ENOSPC": ("the disk is full", "free some space (or write elsewhere with -o) and run again"),
-    "EDQUOT": ("the disk quota is exceeded", "free some space (or write elsewhere with -o) and run again"),
-    "EACCES": ("permission denied", "choose a folder you can write (-o) or change its permissions"),
-    "EPERM": ("operation not permitted", "choose a folder you can write (-o) or change its permissions"),
-    "EROFS": ("the file system is read-only", "write to another folder (-o)"),
-    "ENAMETOOLONG": ("the path is too long", "choose a shorter output path"),
-    "EISDIR": ("the path is a folder", "give a file name"),
-    "ENOTDIR": ("a part of the path is a file, not a folder", "check the path"),
-    "EEXIST": ("the path already exists", "choose another path"),
-    "ELOOP": ("the path has a symbolic-link loop", "check the path"),
-    "EMFILE": ("too many open files", "close other programs and run again"),
-    "ENOENT": ("a folder on the path does not exist", "check the path"),
+    "ENOSPC": (N_("the disk is full"), N_("free some space (or write elsewhere with -o) and run again")),
+    "EDQUOT": (N_("the disk quota is exceeded"), N_("free some space (or write elsewhere with -o) and run again")),
+    "EACCES": (N_("permission denied"), N_("choose a folder you can write (-o) or change its permissions")),
+    "EPERM": (N_("operation not permitted"), N_("choose a folder you can write (-o) or change its permissions")),
+    "EROFS": (N_("the file system is read-only"), N_("write to another folder (-o)")),
+    "ENAMETOOLONG": (N_("the path is too long"), N_("choose a shorter output path")),
+    "EISDIR": (N_("the path is a folder"), N_("give a file name")),
+    "ENOTDIR": (N_("a part of the path is a file, not a folder"), N_("check the path")),
+    "EEXIST": (N_("the path already exists"), N_("choose another path")),
+    "ELOOP": (N_("the path has a symbolic-link loop"), N_("check the path")),
+    "EMFILE": (N_("too many open files"), N_("close other programs and run again")),
+    "ENOENT": (N_("a folder on the path does not exist"), N_("check the path")),
 }
 
 

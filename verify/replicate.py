@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from verify.i18n import N_
+
 IGNORED_PREFIXES = ("tool", "reproduce")
 ABS_FLOOR = 1e-12
 
@@ -78,7 +80,7 @@ def _walk(expected: Any, actual: Any, path: str, rtol: float, out: list[Differen
         return
     if isinstance(expected, list) and isinstance(actual, list):
         if len(expected) != len(actual):
-            out.append(Difference(path, f"{len(expected)} items", f"{len(actual)} items", "length"))
+            out.append(Difference(path, N_("{n} items", n=len(expected)), N_("{n} items", n=len(actual)), "length"))
         for i, (e, a) in enumerate(zip(expected, actual)):
             _walk(e, a, f"{path}{_label(e, i)}", rtol, out)
         return

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from verify.errors import CaseError, Location
+from verify.i18n import N_, Joined, Msg
 
 CASE_FILE = "case.toml"
 CASE_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -72,8 +73,8 @@ class CaseInfo(_Model):
     def _six_digits(cls, value: Any) -> Any:
         text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else value
         if text is not None and not (isinstance(text, str) and len(text) == 6 and text.isascii() and text.isdigit()):
-            raise ValueError(f"{value!r} is not a six-digit GB/T 2260 administrative code "
-                             "(e.g. 320000 Jiangsu Province, 320200 Wuxi City, 320281 Jiangyin City)")
+            raise ValueError(N_("{value!r} is not a six-digit GB/T 2260 administrative code "
+                                "(e.g. 320000 Jiangsu Province, 320200 Wuxi City, 320281 Jiangyin City)", value=value))
         return text
 
     @field_validator("timezone")
@@ -82,7 +83,8 @@ class CaseInfo(_Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r} (e.g. 'Asia/Shanghai', 'Asia/Tokyo')") from None
+            raise ValueError(N_("unknown IANA time zone {value!r} (e.g. 'Asia/Shanghai', 'Asia/Tokyo')",
+                                value=value)) from None
         return value
 
 
@@ -101,10 +103,12 @@ class Verification(_Model):
         (shared/reliability.md promise 9; ISO/IEC 17025:2017 7.8.8: an amended report is identified
         as such and refers to the report it replaces)."""
         if (self.supersedes is None) != (self.supersedes_statement_id is None):
-            raise ValueError("a re-issue names the report it replaces twice: supersedes (the SHA-256 of that report "
-                             "file, e.g. `sha256sum report.pdf`) and supersedes_statement_id (its statement id)")
+            raise ValueError(N_("a re-issue names the report it replaces twice: supersedes (the SHA-256 of that "
+                                "report file, e.g. `sha256sum report.pdf`) and supersedes_statement_id (its "
+                                "statement id)"))
         if self.supersedes_statement_id is not None and self.supersedes_statement_id == self.statement_id:
-            raise ValueError(f"a re-issue gets a new statement_id: {self.statement_id!r} is the id of the report it supersedes")
+            raise ValueError(N_("a re-issue gets a new statement_id: {id!r} is the id of the report it supersedes",
+                                id=self.statement_id))
         return self
 
 
@@ -130,19 +134,22 @@ class Claim(_Model):
         """A reduction or efficiency is a percentage in [0, 100); a level is a positive value in the
         metric's unit (a limit-like bound: 0 or less can never be met by a measured value)."""
         kind = info.data.get("kind")
-        if kind in ("reduction", "efficiency") and not (0 <= value < 100):
-            raise ValueError(f"a {kind} claim is a percentage in [0, 100); got {value:g}")
+        if kind == "reduction" and not (0 <= value < 100):
+            raise ValueError(N_("a reduction claim is a percentage in [0, 100); got {value:g}", value=value))
+        if kind == "efficiency" and not (0 <= value < 100):
+            raise ValueError(N_("an efficiency claim is a percentage in [0, 100); got {value:g}", value=value))
         if kind == "level" and not value > 0:
-            raise ValueError(f"a level claim is a positive value in the metric's unit; got {value:g}")
+            raise ValueError(N_("a level claim is a positive value in the metric's unit; got {value:g}", value=value))
         return value
 
     @model_validator(mode="after")
     def _kind_fits(self) -> "Claim":
         if self.kind == "efficiency" and self.metric != "removal_efficiency":
-            raise ValueError("an efficiency claim needs metric = 'removal_efficiency'")
+            raise ValueError(N_("an efficiency claim needs metric = 'removal_efficiency'"))
+        if self.phase is not None and self.kind == "reduction":
+            raise ValueError(N_("phase applies to efficiency claims only (a reduction claim uses both phases)"))
         if self.phase is not None and self.kind != "efficiency":
-            raise ValueError(f"phase applies to efficiency claims only (a {self.kind} claim uses "
-                             f"{'both phases' if self.kind == 'reduction' else 'the after phase'})")
+            raise ValueError(N_("phase applies to efficiency claims only (a level claim uses the after phase)"))
         return self
 
 
@@ -168,9 +175,9 @@ class Source(_Model):
     @model_validator(mode="after")
     def _fugitive_has_role(self) -> "Source":
         if self.kind == "fugitive" and self.role is None:
-            raise ValueError("a fugitive source needs role = 'upwind', 'downwind' or 'in-plant'")
+            raise ValueError(N_("a fugitive source needs role = 'upwind', 'downwind' or 'in-plant'"))
         if self.kind == "stack" and self.role is not None:
-            raise ValueError("role applies to fugitive sources only")
+            raise ValueError(N_("role applies to fugitive sources only"))
         return self
 
 
@@ -183,15 +190,18 @@ class Period(_Model):
     end: dt.datetime
 
 
-def period_problems(periods: list[Period]) -> list[str]:
+def period_problems(periods: list[Period]) -> list[Msg]:
     """Every period that ends before it starts, and every pair of periods that overlap."""
-    out = [f"[[period]] #{i} ({p.phase}): end {p.end} is not after start {p.start}"
+    out = [N_("[[period]] #{i} ({phase}): end {end} is not after start {start}", i=i, phase=p.phase, end=str(p.end),
+              start=str(p.start))
            for i, p in enumerate(periods, start=1) if p.end <= p.start]
     ordered = [(i, p) for i, p in enumerate(periods, start=1) if p.end > p.start]
     for n, (i, a) in enumerate(ordered):
         for j, b in ordered[n + 1:]:
             if a.start < b.end and b.start < a.end:
-                out.append(f"[[period]] #{i} {a.phase} {a.start}–{a.end} overlaps #{j} {b.phase} {b.start}–{b.end}")
+                out.append(N_("[[period]] #{i} {phase} {start}–{end} overlaps #{j} {other_phase} {other_start}–{other_end}",
+                              i=i, phase=a.phase, start=str(a.start), end=str(a.end), j=j, other_phase=b.phase,
+                              other_start=str(b.start), other_end=str(b.end)))
     return out
 
 
@@ -223,15 +233,17 @@ class FileSpec(_Model):
         try:
             info = codecs.lookup(value)
         except LookupError:
-            raise ValueError(f"unknown encoding {value!r} (use utf-8, utf-8-sig, gbk, gb18030 or shift_jis)") from None
+            raise ValueError(N_("unknown encoding {value!r} (use utf-8, utf-8-sig, gbk, gb18030 or shift_jis)",
+                                value=value)) from None
         if not getattr(info, "_is_text_encoding", True):  # rot13, zlib, base64, hex: not a text encoding
-            raise ValueError(f"{value!r} is not a text encoding (use utf-8, utf-8-sig, gbk, gb18030 or shift_jis)")
+            raise ValueError(N_("{value!r} is not a text encoding (use utf-8, utf-8-sig, gbk, gb18030 or shift_jis)",
+                                value=value))
         return value
 
     @model_validator(mode="after")
     def _separators_differ(self) -> "FileSpec":
         if self.thousands is not None and self.thousands == self.decimal:
-            raise ValueError(f"decimal and thousands separators are both {self.decimal!r}")
+            raise ValueError(N_("decimal and thousands separators are both {value!r}", value=self.decimal))
         return self
 
 
@@ -253,9 +265,10 @@ class PollutantDecl(_Model):
     @model_validator(mode="after")
     def _gas_data(self) -> "PollutantDecl":
         if self.state == "particle" and (self.molar_mass_g_mol is not None or self.n_carbon is not None):
-            raise ValueError("particulate matter has no molar mass or carbon number (ppm of particles means nothing)")
+            raise ValueError(N_("particulate matter has no molar mass or carbon number (ppm of particles means "
+                                "nothing)"))
         if (self.molar_mass_g_mol is not None or self.n_carbon is not None) and not self.source:
-            raise ValueError("molar_mass_g_mol / n_carbon need source (e.g. the formula and IUPAC atomic weights)")
+            raise ValueError(N_("molar_mass_g_mol / n_carbon need source (e.g. the formula and IUPAC atomic weights)"))
         return self
 
     def names(self) -> list[str]:
@@ -284,7 +297,7 @@ class Cobenefits(_Model):
     @model_validator(mode="after")
     def _grid_factor_sourced(self) -> "Cobenefits":
         if self.grid_factor_t_per_mwh is not None and not self.grid_factor_source:
-            raise ValueError("grid_factor_t_per_mwh needs grid_factor_source (where the factor comes from)")
+            raise ValueError(N_("grid_factor_t_per_mwh needs grid_factor_source (where the factor comes from)"))
         return self
 
 
@@ -306,34 +319,36 @@ class CaseManifest(_Model):
         problems = [*self._source_problems(), *self._claim_problems(), *period_problems(self.period)]
         keys = [(f.path, f.sheet) for f in self.file]
         if len(set(keys)) != len(keys):
-            problems.append("the same [[file]] path and sheet are listed twice")
+            problems.append(N_("the same [[file]] path and sheet are listed twice"))
         pollutant_keys = [p.key for p in self.pollutant]
         if len(set(pollutant_keys)) != len(pollutant_keys):
-            problems.append("duplicate [[pollutant]] key")
+            problems.append(N_("duplicate [[pollutant]] key"))
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError(Joined(N_("; "), problems))
         return self
 
-    def _source_problems(self) -> list[str]:
+    def _source_problems(self) -> list[Msg]:
         ids = [s.id for s in self.source]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        out = [f"duplicate [[source]] id(s): {', '.join(duplicates)}"] if duplicates else []
+        out = [N_("duplicate [[source]] id(s): {ids}", ids=", ".join(duplicates))] if duplicates else []
         seen: dict[str, str] = {}
         for src in self.source:
             for name in [src.id, *src.aliases]:
                 key = normalise_label(name)
                 if key in seen and seen[key] != src.id:
-                    out.append(f"source name {name!r} is used by both {seen[key]!r} and {src.id!r}")
+                    out.append(N_("source name {name!r} is used by both {first!r} and {second!r}", name=name,
+                                  first=seen[key], second=src.id))
                 seen[key] = src.id
         return out
 
-    def _claim_problems(self) -> list[str]:
+    def _claim_problems(self) -> list[Msg]:
         known = {s.id for s in self.source} | {"boundary"}
-        out = [f"[[claim]] {claim.id!r} names unknown source {claim.source!r} (known: {', '.join(sorted(known))})"
+        out = [N_("[[claim]] {claim!r} names unknown source {source!r} (known: {known})", claim=claim.id,
+                  source=claim.source, known=", ".join(sorted(known)))
                for claim in self.claim if claim.source not in known]
         claim_ids = [c.id for c in self.claim]
         if len(set(claim_ids)) != len(claim_ids):
-            out.append("duplicate [[claim]] id")
+            out.append(N_("duplicate [[claim]] id"))
         return out
 
 
@@ -363,10 +378,11 @@ class Case(_Model):
         try:
             full = (root / relative).resolve()
         except (RuntimeError, OSError):  # Python 3.11: RuntimeError("Symlink loop"); 3.13: OSError ELOOP
-            raise CaseError(f"file path {relative!r} is a symbolic link that leads back to itself (a loop)",
-                            Location(file=CASE_FILE)) from None
+            raise CaseError(N_("file path {path!r} is a symbolic link that leads back to itself (a loop)",
+                               path=relative), Location(file=CASE_FILE)) from None
         if root != full and root not in full.parents:
-            raise CaseError(f"file path {relative!r} leads outside the case folder", Location(file=CASE_FILE))
+            raise CaseError(N_("file path {path!r} leads outside the case folder", path=relative),
+                            Location(file=CASE_FILE))
         return full
 
 
@@ -380,20 +396,20 @@ def normalise_label(text: str) -> str:
 def check_relative_path(value: str) -> None:
     """Refuse absolute paths, ``..``, NUL and Windows device names (reliability.md §4 #37)."""
     if not value or "\x00" in value:
-        raise ValueError("path is empty or contains a NUL character")
+        raise ValueError(N_("path is empty or contains a NUL character"))
     if "\\" in value:
-        raise ValueError(f"path {value!r}: use '/' as the separator")
+        raise ValueError(N_("path {path!r}: use '/' as the separator", path=value))
     posix, windows = PurePosixPath(value), PureWindowsPath(value)
     if posix.is_absolute() or windows.is_absolute() or windows.drive or value.startswith("~"):
-        raise ValueError(f"path {value!r} is absolute; paths are relative to the case folder")
+        raise ValueError(N_("path {path!r} is absolute; paths are relative to the case folder", path=value))
     for part in posix.parts:
         if part == "..":
-            raise ValueError(f"path {value!r} goes up with '..'; it must stay inside the case folder")
+            raise ValueError(N_("path {path!r} goes up with '..'; it must stay inside the case folder", path=value))
         if part.split(".")[0].upper() in WINDOWS_DEVICE_NAMES:
-            raise ValueError(f"path {value!r} uses the reserved device name {part!r}")
+            raise ValueError(N_("path {path!r} uses the reserved device name {name!r}", path=value, name=part))
 
 
-def _format_validation_error(exc: ValidationError, data: dict) -> str:
+def _format_validation_error(exc: ValidationError, data: dict) -> Joined:
     lines = []
     for err in exc.errors():
         loc = list(err["loc"])
@@ -418,11 +434,64 @@ def _format_validation_error(exc: ValidationError, data: dict) -> str:
                 node = node[part]
             except (KeyError, IndexError, TypeError):
                 node = None
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling; see docs/case-format.md)"
-        lines.append(f"{'.'.join(where) or '(top level)'}: {message}")
-    return "; ".join(lines)
+        place = ".".join(where) or N_("(top level)")
+        lines.append(N_("{key}: {problem}", key=place, problem=_validation_message(err)))
+    return Joined(N_("; "), lines)
+
+
+#: pydantic's error types → what the user reads (in the user's language); other types keep pydantic's
+#: English text. ``{input!r}`` is the value as read, ``{limit}`` the bound of the field.
+_VALIDATION_MESSAGES = {
+    "extra_forbidden": N_("unknown key (check the spelling; see docs/case-format.md)"),
+    "missing": N_("missing (this key is required)"),
+    "float_parsing": N_("must be a number, got {input!r}"),
+    "float_type": N_("must be a number, got {input!r}"),
+    "finite_number": N_("must be a finite number"),
+    "int_parsing": N_("must be a whole number, got {input!r}"),
+    "int_type": N_("must be a whole number, got {input!r}"),
+    "int_from_float": N_("must be a whole number, got {input!r}"),
+    "bool_type": N_("must be true or false, got {input!r}"),
+    "bool_parsing": N_("must be true or false, got {input!r}"),
+    "string_type": N_("must be a text in quotes, got {input!r}"),
+    "literal_error": N_("must be one of {expected}, got {input!r}"),
+    "greater_than": N_("must be greater than {limit}, got {input!r}"),
+    "greater_than_equal": N_("must be {limit} or more, got {input!r}"),
+    "less_than": N_("must be less than {limit}, got {input!r}"),
+    "less_than_equal": N_("must be {limit} or less, got {input!r}"),
+    "string_pattern_mismatch": N_("does not have the required form {limit} (a regular expression), got {input!r}"),
+    "string_too_long": N_("is longer than {limit} characters"),
+    "string_too_short": N_("must have at least {limit} character(s)"),
+    "too_short": N_("needs at least {limit} item(s)"),
+    "too_long": N_("has more than {limit} item(s)"),
+    "list_type": N_("must be a list ([...]), got {input!r}"),
+    "dict_type": N_("must be a table, got {input!r}"),
+    "model_type": N_("must be a table, got {input!r}"),
+    "model_attributes_type": N_("must be a table, got {input!r}"),
+    "date_parsing": N_("must be a date (YYYY-MM-DD), got {input!r}"),
+    "date_type": N_("must be a date (YYYY-MM-DD), got {input!r}"),
+    "date_from_datetime_parsing": N_("must be a date (YYYY-MM-DD), got {input!r}"),
+    "datetime_parsing": N_("must be a date and time (YYYY-MM-DDTHH:MM:SS), got {input!r}"),
+    "datetime_type": N_("must be a date and time (YYYY-MM-DDTHH:MM:SS), got {input!r}"),
+    "datetime_from_date_parsing": N_("must be a date and time (YYYY-MM-DDTHH:MM:SS), got {input!r}"),
+}
+_LIMIT_KEYS = ("gt", "ge", "lt", "le", "pattern", "max_length", "min_length")
+
+
+def _validation_message(err: dict) -> Msg | str:
+    """One pydantic error as a message: our validators raise ``ValueError(N_(…))`` (the message is
+    kept); pydantic's own types are worded by :data:`_VALIDATION_MESSAGES`."""
+    ctx = err.get("ctx") or {}
+    error = ctx.get("error")
+    if isinstance(error, ValueError) and error.args and not isinstance(error.args[0], str):
+        return error.args[0]
+    template = _VALIDATION_MESSAGES.get(err["type"])
+    if template is None:
+        return err["msg"].removeprefix("Value error, ")
+    limit = next((ctx[k] for k in _LIMIT_KEYS if k in ctx), "")
+    expected = str(ctx.get("expected", "")).replace(" or ", ", ")
+    value = err.get("input")
+    shown = value if isinstance(value, (str, int, float, bool)) or value is None else type(value).__name__
+    return N_(template.msgid, input=shown, limit=limit, expected=expected)
 
 
 def load_case(folder: str | Path) -> Case:
@@ -430,30 +499,33 @@ def load_case(folder: str | Path) -> Case:
     root = Path(folder)
     manifest_path = root / CASE_FILE
     if not root.is_dir():
-        raise CaseError(f"case folder {str(root)!r} does not exist or is not a folder")
+        raise CaseError(N_("case folder {folder!r} does not exist or is not a folder", folder=str(root)))
     if not manifest_path.is_file():
-        raise CaseError(f"no {CASE_FILE} in {str(root)!r}", hint="create one with `verify new`")
+        raise CaseError(N_("no {file} in {folder!r}", file=CASE_FILE, folder=str(root)),
+                        hint=N_("create one with `verify new`"))
     raw = manifest_path.read_bytes()
     try:
         data = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise CaseError(f"{CASE_FILE} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise CaseError(N_("{file} is not UTF-8 text ({reason} at byte {byte})", file=CASE_FILE, reason=exc.reason,
+                           byte=exc.start)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise CaseError(f"{CASE_FILE} is not valid TOML: {exc}") from None
+        raise CaseError(N_("{file} is not valid TOML: {error}", file=CASE_FILE, error=str(exc))) from None
     except RecursionError:
-        raise CaseError(f"{CASE_FILE} nests arrays or tables too deeply to be read") from None
+        raise CaseError(N_("{file} nests arrays or tables too deeply to be read", file=CASE_FILE)) from None
     if too_deep(data, MAX_NESTING):
-        raise CaseError(f"{CASE_FILE} nests arrays or tables more than {MAX_NESTING} levels deep")
+        raise CaseError(N_("{file} nests arrays or tables more than {n} levels deep", file=CASE_FILE, n=MAX_NESTING))
     try:
         manifest = CaseManifest.model_validate(data)
     except ValidationError as exc:
-        raise CaseError(f"{CASE_FILE}: {_format_validation_error(exc, data)}") from None
+        raise CaseError(N_("{file}: {problems}", file=CASE_FILE, problems=_format_validation_error(exc, data))) from None
     case = Case(root=root, manifest=manifest, case_toml_sha256=hashlib.sha256(raw).hexdigest())
     for i, spec in enumerate(manifest.file, start=1):
         path = case.resolve(spec.path)
         problem = not_a_file(path)
         if problem:
-            raise CaseError(f"{CASE_FILE}: [[file]] #{i}: {spec.path!r} {problem}")
+            raise CaseError(N_("{file}: [[file]] #{i}: {path!r} {problem}", file=CASE_FILE, i=i, path=spec.path,
+                               problem=problem))
     return case
 
 
@@ -475,7 +547,7 @@ def too_deep(value: Any, limit: int) -> bool:
     return False
 
 
-def not_a_file(path: Path) -> str | None:
+def not_a_file(path: Path, in_case: bool = True) -> Msg | None:
     """Why ``path`` cannot be read as an input file (None if it is a regular file): it does not
     exist, is a folder, a named pipe (reading it would wait forever) or another special file."""
     import os
@@ -484,13 +556,15 @@ def not_a_file(path: Path) -> str | None:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        return "does not exist in the case folder" if not path.is_symlink() else "is a symbolic link to a file that does not exist"
+        if path.is_symlink():
+            return N_("is a symbolic link to a file that does not exist")
+        return N_("does not exist in the case folder") if in_case else N_("does not exist")
     except OSError as exc:
-        return f"cannot be opened ({exc.strerror or exc})"
+        return N_("cannot be opened ({error})", error=exc.strerror or str(exc))
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISDIR(mode):
-        return "is a folder, not a file"
+        return N_("is a folder, not a file")
     if stat.S_ISFIFO(mode):
-        return "is a named pipe (FIFO), not a file: reading it would wait for a writer"
-    return "is not a regular file (a device or socket)"
+        return N_("is a named pipe (FIFO), not a file: reading it would wait for a writer")
+    return N_("is not a regular file (a device or socket)")

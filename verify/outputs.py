@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from verify.errors import Location, OutputError, os_error_to_user_error
+from verify.i18n import N_, Msg
 from verify.fsutil import atomic_write_text, file_sha256
 
 MANIFEST = "outputs.json"
@@ -47,10 +48,10 @@ DIAGNOSIS_FILES = ("ledger.csv",)
 #: The placeholder for the output folder in the recorded command (results.json ``reproduce``).
 OUT_PLACEHOLDER = "OUT"
 
-Notify = Callable[[str], None]
+Notify = Callable[[Msg], None]
 
 
-def _quiet(_: str) -> None:
+def _quiet(_: Msg) -> None:
     return None
 
 
@@ -63,7 +64,7 @@ class RunFolder:
 
     shown: str  # the path as the user gave it (messages)
     path: Path  # resolved
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Msg, ...] = ()
 
     def beside(self, suffix: str) -> Path:
         return self.path.with_name(self.path.name + suffix)
@@ -93,7 +94,7 @@ def _resolved(path: Path) -> Path:
     try:
         return Path(path).expanduser().resolve()
     except (OSError, RuntimeError) as exc:  # a symlink loop
-        raise OutputError(f"cannot resolve the output path ({exc})", Location(file=str(path))) from None
+        raise OutputError(N_("cannot resolve the output path ({error})", error=str(exc)), Location(file=str(path))) from None
 
 
 def _is_within(path: Path, folder: Path) -> bool:
@@ -111,19 +112,20 @@ def check_writable_parent(path: Path, shown: str) -> None:
     """The folder that will hold ``path`` exists or can be created, and can be written."""
     anchor = _nearest_existing(path.parent)
     if not anchor.is_dir():
-        raise OutputError(f"{str(anchor)!r} is a file, so no folder can be made there",
-                          Location(file=shown), hint="choose another output path (-o)")
+        raise OutputError(N_("{path!r} is a file, so no folder can be made there", path=str(anchor)),
+                          Location(file=shown), hint=N_("choose another output path (-o)"))
     if not os.access(anchor, os.W_OK | os.X_OK):
-        raise OutputError(f"permission denied: the folder {str(anchor)!r} cannot be written",
-                          Location(file=shown), hint="choose a folder you can write (-o) or change its permissions")
+        raise OutputError(N_("permission denied: the folder {path!r} cannot be written", path=str(anchor)),
+                          Location(file=shown), hint=N_("choose a folder you can write (-o) or change its permissions"))
 
 
-def _case_warning(target: Path, shown: str, case_root: Path | None) -> tuple[str, ...]:
+def _case_warning(target: Path, shown: str, case_root: Path | None) -> tuple[Msg, ...]:
     if case_root is None or not _is_within(target, case_root):
         return ()
     if _is_within(target, case_root / "expected"):
-        return (f"writing {shown} into the case's expected/ folder: `verify replicate` compares with what is there",)
-    return (f"writing {shown} inside the case folder {str(case_root)!r}",)
+        return (N_("writing {path} into the case's expected/ folder: `verify replicate` compares with what is there",
+                   path=shown),)
+    return (N_("writing {path} inside the case folder {folder!r}", path=shown, folder=str(case_root)),)
 
 
 def plan_run_folder(outdir: Path, case_root: Path | None = None) -> RunFolder:
@@ -133,14 +135,14 @@ def plan_run_folder(outdir: Path, case_root: Path | None = None) -> RunFolder:
     here = _resolved(Path.cwd())
     root = None if case_root is None else _resolved(case_root)
     if _is_within(here, target):
-        raise OutputError("the output folder is the working folder or one above it; a run replaces its "
-                          "output folder as a whole", Location(file=shown), hint="give a new folder, e.g. -o out/")
+        raise OutputError(N_("the output folder is the working folder or one above it; a run replaces its "
+                             "output folder as a whole"), Location(file=shown), hint=N_("give a new folder, e.g. -o out/"))
     if root is not None and _is_within(root, target):
-        raise OutputError("the output folder is the case folder or one above it", Location(file=shown),
-                          hint="give a folder for the outputs only, e.g. -o out/")
+        raise OutputError(N_("the output folder is the case folder or one above it"), Location(file=shown),
+                          hint=N_("give a folder for the outputs only, e.g. -o out/"))
     if target.exists() and not target.is_dir():
-        raise OutputError("the output path is a file, not a folder", Location(file=shown),
-                          hint="give a folder for the outputs, e.g. -o out/")
+        raise OutputError(N_("the output path is a file, not a folder"), Location(file=shown),
+                          hint=N_("give a folder for the outputs, e.g. -o out/"))
     check_writable_parent(target, shown)
     if target.is_dir():
         _check_replaceable(target, shown)
@@ -155,19 +157,20 @@ def _check_replaceable(folder: Path, shown: str) -> None:
     manifest = read_manifest(folder)
     if manifest is None:
         raise OutputError(
-            f"the output folder holds files that are not the outputs of a verify run (no {MANIFEST}): "
-            f"{_listing(names)}", Location(file=shown),
-            hint="choose a new folder (-o), or move those files away; a run replaces its output folder as a whole")
+            N_("the output folder holds files that are not the outputs of a verify run (no {manifest}): {files}",
+               manifest=MANIFEST, files=_listing(names)), Location(file=shown),
+            hint=N_("choose a new folder (-o), or move those files away; a run replaces its output folder as a whole"))
     known = {MANIFEST, *manifest_files(manifest)}
     foreign = [n for n in names if n not in known]
     if foreign:
-        raise OutputError(f"the output folder holds files that no verify run wrote: {_listing(foreign)}",
-                          Location(file=shown), hint="move them away first; a run replaces its output folder as a whole")
+        raise OutputError(N_("the output folder holds files that no verify run wrote: {files}", files=_listing(foreign)),
+                          Location(file=shown),
+                          hint=N_("move them away first; a run replaces its output folder as a whole"))
 
 
-def _listing(names: list[str], at_most: int = 5) -> str:
+def _listing(names: list[str], at_most: int = 5) -> str | Msg:
     text = ", ".join(names[:at_most])
-    return text + (f" and {len(names) - at_most} more" if len(names) > at_most else "")
+    return N_("{names} and {n} more", names=text, n=len(names) - at_most) if len(names) > at_most else text
 
 
 # ----------------------------------------------------------------------------- the lock
@@ -188,15 +191,16 @@ class FolderLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             if not _try_lock(fd):
                 os.close(fd)
-                raise OutputError("another run is writing here", Location(file=self.shown),
-                                  hint=f"wait until it ends (its lock is {self.path.name}) or choose another folder (-o)")
+                raise OutputError(N_("another run is writing here"), Location(file=self.shown),
+                                  hint=N_("wait until it ends (its lock is {lock}) or choose another folder (-o)",
+                                          lock=self.path.name))
             if _same_file(fd, self.path):
                 os.ftruncate(fd, 0)
                 os.write(fd, f"{os.getpid()}\n".encode())
                 self.fd = fd
                 return self
             os.close(fd)  # the holder removed this lock file as we opened it: take a fresh one
-        raise OutputError("could not take the output folder's lock", Location(file=self.shown))
+        raise OutputError(N_("could not take the output folder's lock"), Location(file=self.shown))
 
     def __exit__(self, *exc) -> None:
         if self.fd is not None:
@@ -312,10 +316,11 @@ def recover(folder: RunFolder, notify: Notify = _quiet) -> None:
         manifest = read_manifest(temp) if temp.is_dir() else None
         if manifest is not None and manifest_matches(temp, manifest):
             os.replace(temp, out)
-            notify(f"completed the swap of a run that was stopped while replacing {folder.shown}")
+            notify(N_("completed the swap of a run that was stopped while replacing {folder}", folder=folder.shown))
         elif prev.is_dir():
             os.replace(prev, out)
-            notify(f"put back the previous outputs in {folder.shown} (a run was stopped while replacing them)")
+            notify(N_("put back the previous outputs in {folder} (a run was stopped while replacing them)",
+                      folder=folder.shown))
     for leftover in (temp, prev):
         if leftover.exists():
             _remove(leftover)
@@ -407,9 +412,13 @@ def _keep_diagnosis(folder: RunFolder, exc: BaseException, notify: Notify) -> No
         pass
     with contextlib.suppress(OSError):
         _remove(folder.temp)
-    unchanged = f"{folder.shown} was not changed" if folder.path.exists() else f"nothing was written to {folder.shown}"
-    where = f"; this run's {', '.join(kept)} is in {folder.shown_beside('.failed')}" if kept else ""
-    notify(f"the run did not finish: {unchanged}{where}")
+    unchanged = (N_("{folder} was not changed", folder=folder.shown) if folder.path.exists()
+                 else N_("nothing was written to {folder}", folder=folder.shown))
+    if kept:
+        notify(N_("the run did not finish: {unchanged}; this run's {files} is in {failed}", unchanged=unchanged,
+                  files=", ".join(kept), failed=folder.shown_beside(".failed")))
+    else:
+        notify(N_("the run did not finish: {unchanged}", unchanged=unchanged))
 
 
 def _failed_note(exc: BaseException, kept: list[str]) -> str:
@@ -441,7 +450,7 @@ class OutputFile:
     shown: str
     path: Path  # resolved
     run_folder: bool  # the file goes into a folder with a run manifest (only with force)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Msg, ...] = ()
 
     @contextlib.contextmanager
     def writing(self, command: str, notify: Notify = _quiet) -> Iterator[Path]:
@@ -458,7 +467,8 @@ class OutputFile:
                 yield self.path
                 if self.run_folder:
                     mark_stale(self.path.parent, self.path.name, command)
-                    notify(f"marked the run's {MANIFEST} in {str(Path(self.shown).parent)!r} as stale")
+                    notify(N_("marked the run's {manifest} in {folder!r} as stale", manifest=MANIFEST,
+                              folder=str(Path(self.shown).parent)))
 
 
 def remove_stale_parts(target: Path) -> list[Path]:
@@ -480,16 +490,16 @@ def plan_output_file(path: Path, case=None, *, force: bool = False) -> OutputFil
     target = _resolved(path)
     root = None if case is None else _resolved(case.root)
     if case is not None and target in _case_inputs(case):
-        raise OutputError("the output path is one of the case's inputs; writing there would destroy it",
-                          Location(file=shown), hint="give another output path (-o)")
+        raise OutputError(N_("the output path is one of the case's inputs; writing there would destroy it"),
+                          Location(file=shown), hint=N_("give another output path (-o)"))
     if target.is_dir():
-        raise OutputError("the output path is a folder; give a file name", Location(file=shown))
+        raise OutputError(N_("the output path is a folder; give a file name"), Location(file=shown))
     check_writable_parent(target, shown)
     in_run_folder = read_manifest(target.parent) is not None
     if in_run_folder and not force:
-        raise OutputError(f"the folder holds the outputs of a verify run ({MANIFEST}); writing one file "
-                          "there would mix two runs", Location(file=shown),
-                          hint="write elsewhere, or pass --force (the run's manifest is then marked stale)")
+        raise OutputError(N_("the folder holds the outputs of a verify run ({manifest}); writing one file "
+                             "there would mix two runs", manifest=MANIFEST), Location(file=shown),
+                          hint=N_("write elsewhere, or pass --force (the run's manifest is then marked stale)"))
     return OutputFile(shown=shown, path=target, run_folder=in_run_folder, warnings=_case_warning(target, shown, root))
 
 

@@ -18,11 +18,14 @@ import pandas as pd
 from verify.case import Case, load_case
 from verify.errors import InputError, Location
 from verify.fsutil import atomic_write
+from verify.i18n import N_, Joined, Msg
 
-Notify = Callable[[str], None]
+#: Where the pipeline tells the user something (a warning, a note): an English string or a message
+#: (verify.i18n) that the command line shows in the user's language.
+Notify = Callable[[Msg | str], None]
 
 
-def _quiet(_: str) -> None:
+def _quiet(_: Msg | str) -> None:
     return None
 
 if TYPE_CHECKING:
@@ -96,16 +99,15 @@ def _require_clean(intake, allow_rejected: bool) -> None:
     rejected = rejected.sort_values("column", key=lambda c: c.isna(), kind="stable")  # a cell before its row
     n_values = sum(t.values_rejected for t in intake.ledger.tallies)
     n_rows = sum(t.rejected for t in intake.ledger.tallies)
-    first = ""
-    if len(rejected):
-        rec = {k: (None if pd.isna(v) else v) for k, v in rejected.iloc[0].items()}
-        where = Location(file=rec["file"], sheet=rec["sheet"], row=None if rec["row"] is None else int(rec["row"]),
-                         column=rec["column"])
-        first = f"; first: {where}: {rec['raw'] or ''!r} ({rec['detail'] or rec['reason']})"
-    raise InputError(
-        f"{n_values} value(s) and {n_rows} row(s) rejected{first}",
-        hint="run `verify check CASE` to see them all; fix the data or pass --allow-rejected",
-    )
+    hint = N_("run `verify check CASE` to see them all; fix the data or pass --allow-rejected")
+    if not len(rejected):
+        raise InputError(N_("{values} value(s) and {rows} row(s) rejected", values=n_values, rows=n_rows), hint=hint)
+    rec = {k: (None if pd.isna(v) else v) for k, v in rejected.iloc[0].items()}
+    where = Location(file=rec["file"], sheet=rec["sheet"], row=None if rec["row"] is None else int(rec["row"]),
+                     column=rec["column"])
+    raise InputError(N_("{values} value(s) and {rows} row(s) rejected; first: {where}: {raw!r} ({why})",
+                        values=n_values, rows=n_rows, where=where.message(), raw=rec["raw"] or "",
+                        why=rec["detail"] or rec["reason"]), hint=hint)
 
 
 def _output_file(path: Path, case: Case | None, force: bool):
@@ -201,7 +203,7 @@ def parse_langs(text: str) -> tuple[str, ...]:
     langs = tuple(part.strip() for part in text.split(",") if part.strip())
     unknown = [lang for lang in langs if lang not in LANGS]
     if not langs or unknown:
-        raise InputError(f"--lang must be ja, zh or ja,zh (got {text!r})")
+        raise InputError(N_("--lang must be ja, zh or ja,zh (got {value!r})", value=text))
     return langs
 
 
@@ -211,9 +213,9 @@ def report_to_file(case_dir: Path | None, output: Path, langs=LANGS, results_pat
     from verify.results import read_results
 
     if results_path is None and case_dir is None:
-        raise InputError("give a case folder or --results FILE")
+        raise InputError(N_("give a case folder or --results FILE"))
     if output.suffix.lower() not in (".pdf", ".html", ".htm"):
-        raise InputError(f"report output must end in .pdf or .html (got {output.name!r})")
+        raise InputError(N_("report output must end in .pdf or .html (got {name!r})", name=output.name))
     case = load_case(case_dir) if results_path is None else None
     target = _output_file(output, case, force)
     results = read_results(results_path) if results_path is not None else analyze(case_dir, allow_rejected, notify=notify)
@@ -232,13 +234,13 @@ class RunOutcome:
 
 
 def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
-        step: Callable[[str], None] = lambda _: None, chunk_rows: int | None = None,
+        step: Callable[[Msg], None] = lambda _: None, chunk_rows: int | None = None,
         notify: Notify = _quiet) -> RunOutcome:
     """``verify run``: every output into ``outdir`` as one generation (verify.outputs): the folder
     changes only when every output is complete, and a failed run leaves it as it was."""
     from verify.outputs import generation, plan_run_folder
 
-    step("reading case.toml")
+    step(N_("reading case.toml"))
     case = load_case(case_dir)
     folder = plan_run_folder(outdir, case.root)
     with generation(folder, notify) as gen:
@@ -254,26 +256,26 @@ def _run_stages(case: Case, gen, langs, allow_rejected: bool, step, chunk_rows: 
     from verify.report.xlsx import write_summary_xlsx
     from verify.results import build_results, results_table, write_results
 
-    step("reading input files")
+    step(N_("reading input files"))
     intake = _intake(case, chunk_rows)
     atomic_write(gen.path("ledger.csv"), intake.ledger.write_csv)
     _require_clean(intake, allow_rejected)
-    step("normalising to the reference state")
+    step(N_("normalising to the reference state"))
     normalized = _normalize(intake.table, case)
     intake = _ledger_only(intake)
     write_table(normalized, gen.path("normalized.csv"))  # verify.measure.export
     normalized = results_table(normalized)  # what the results read, smaller
     _refuse_problems(case, intake, normalized, notify)
-    step("statistics, limits and claims")
+    step(N_("statistics, limits and claims"))
     results = build_results(case, intake, normalized, allow_rejected=allow_rejected)
     write_results(results, gen.path("results.json"))
-    step("summary.xlsx")
+    step(N_("writing {file}", file="summary.xlsx"))
     write_summary_xlsx(results, gen.path("summary.xlsx"))
-    step("report.html")
+    step(N_("writing {file}", file="report.html"))
     # one view and one set of charts for both; the PDF leaves the per-run tables to summary.xlsx
     html, pdf_html = render_run_reports(results, langs)
     write_report(results, gen.path("report.html"), langs, html=html)
-    step("report.pdf")
+    step(N_("writing {file}", file="report.pdf"))
     write_report(results, gen.path("report.pdf"), langs, html=pdf_html)
     return results
 
@@ -284,8 +286,8 @@ def replicate(case_dir: Path, expected_path: Path | None = None, rtol: float = 1
 
     expected_file = expected_path or (case_dir / "expected" / "results.json")
     if not expected_file.is_file():
-        raise InputError("no published results to compare with", Location(file=str(expected_file)),
-                         hint="write one with `verify analyze CASE -o CASE/expected/results.json`")
+        raise InputError(N_("no published results to compare with"), Location(file=str(expected_file)),
+                         hint=N_("write one with `verify analyze CASE -o CASE/expected/results.json`"))
     expected = read_results(expected_file)
     actual = analyze(case_dir, allow_rejected=bool(expected.get("ledger", {}).get("allowed_rejected")))
     return compare_results(expected, actual, rtol=rtol)
@@ -306,7 +308,7 @@ def plan(cv: float | None, expected: float, claimed: float, power: float, alpha:
         one = mdr_table(cv, ns, sided="one", power=power, alpha=alpha)
         two = mdr_table(cv, ns, sided="two", power=power, alpha=alpha)
     except ValueError as exc:
-        raise InputError(str(exc)) from None
+        raise InputError(exc.args[0] if exc.args else str(exc)) from None  # a message of verify.stats.plan
     return {"plan": result.to_dict(), "pilot": None if pilot is None else pilot.as_posix(),
             "mdr": [{"n_per_phase": a["n_per_phase"], "one_sided": a["mdr_pct"], "two_sided": b["mdr_pct"]}
                     for a, b in zip(one, two)]}
@@ -316,16 +318,18 @@ def plan_cv(cv: float | None, cv_pct: float | None, pilot: Path | None) -> float
     """The run-to-run CV as a fraction, from exactly one of ``--cv`` (a fraction, below 1),
     ``--cv-pct`` (percent) or ``--pilot`` (a case's before-phase runs)."""
     given = [name for name, v in (("--cv", cv), ("--cv-pct", cv_pct), ("--pilot", pilot)) if v is not None]
-    if len(given) != 1:
-        raise InputError("give one of --cv (e.g. 0.2), --cv-pct (e.g. 20) or --pilot CASE"
-                         + (f", not {' and '.join(given)}" if given else ""))
+    if len(given) > 1:
+        raise InputError(N_("give one of --cv (e.g. 0.2), --cv-pct (e.g. 20) or --pilot CASE, not {options}",
+                            options=Joined(N_(" and "), given)))
+    if not given:
+        raise InputError(N_("give one of --cv (e.g. 0.2), --cv-pct (e.g. 20) or --pilot CASE"))
     if pilot is not None:
         return pilot_cv(pilot)
     if cv is not None and not 0 < cv < 1:
-        hint = f"for a CV of {cv:g} %, write --cv-pct {cv:g}" if cv >= 1 else None
-        raise InputError(f"--cv is a fraction between 0 and 1 (0.2 = 20 %), not {cv:g}", hint=hint)
+        hint = N_("for a CV of {cv:g} %, write --cv-pct {cv:g}", cv=cv) if cv >= 1 else None
+        raise InputError(N_("--cv is a fraction between 0 and 1 (0.2 = 20 %), not {cv:g}", cv=cv), hint=hint)
     if cv_pct is not None and not 0 < cv_pct < float("inf"):
-        raise InputError(f"--cv-pct is a percentage above 0 (20 = 20 %), not {cv_pct:g}")
+        raise InputError(N_("--cv-pct is a percentage above 0 (20 = 20 %), not {cv:g}", cv=cv_pct))
     return cv if cv is not None else cv_pct / 100
 
 
@@ -341,7 +345,8 @@ def pilot_cv(case_dir: Path) -> float:
             if before.get("sd") is not None and before["mean"] > 0:
                 cvs.append(before["sd"] / before["mean"])
     if not cvs:
-        raise InputError(f"the pilot case {case_dir} has no endpoint with two or more before-phase runs")
+        raise InputError(N_("the pilot case {case} has no endpoint with two or more before-phase runs",
+                            case=str(case_dir)))
     return float(np.median(cvs))
 
 

@@ -100,24 +100,27 @@ def read_results(path: str | Path, *, check_contract: bool = True) -> dict:
     contract (:mod:`verify.contract`); ``check_contract=False`` only checks that it is JSON of this
     schema, for files the caller has just written itself."""
     from verify.errors import InputError, Location
+    from verify.i18n import N_
 
     from verify.case import MAX_NESTING, not_a_file, too_deep
 
     p = Path(path)
-    problem = not_a_file(p)
+    problem = not_a_file(p, in_case=False)
     if problem:
-        raise InputError(f"results file {problem.replace(' in the case folder', '')}", Location(file=str(p)))
+        raise InputError(N_("results file {problem}", problem=problem), Location(file=str(p)))
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a valid results.json ({exc})", Location(file=str(p))) from None
+        raise InputError(N_("not a valid results.json ({error})", error=str(exc)), Location(file=str(p))) from None
     except RecursionError:
-        raise InputError("not a valid results.json (arrays or objects nested too deeply)", Location(file=str(p))) from None
+        raise InputError(N_("not a valid results.json (arrays or objects nested too deeply)"),
+                         Location(file=str(p))) from None
     if too_deep(data, MAX_NESTING):
-        raise InputError(f"not a valid results.json (arrays or objects nested more than {MAX_NESTING} levels deep)",
-                         Location(file=str(p)))
+        raise InputError(N_("not a valid results.json (arrays or objects nested more than {n} levels deep)",
+                            n=MAX_NESTING), Location(file=str(p)))
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        raise InputError(f"not a verify results file (schema is not {SCHEMA!r})", Location(file=str(p)))
+        raise InputError(N_("not a verify results file (schema is not {schema!r})", schema=SCHEMA),
+                         Location(file=str(p)))
     if check_contract:
         from verify.contract import check_results
 

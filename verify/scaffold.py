@@ -31,6 +31,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from verify.case import CASE_FILE, CASE_ID_PATTERN, load_case
 from verify.errors import InputError
+from verify.i18n import N_
 from verify.sources.examples import HASH_NAME, RANGE_NAME, hashes_formula
 
 WORKBOOK_PATH = "data/field_entry.xlsx"
@@ -165,8 +166,9 @@ def _mark_examples(ws, examples: list[list], first_row: int, n_columns: int) -> 
 def _check_case_id(case_id: str) -> None:
     if not isinstance(case_id, str) or not re.fullmatch(CASE_ID_PATTERN, case_id) or len(case_id) > 80:
         raise InputError(
-            f"case id {case_id!r} is not valid: use lower-case letters, digits and single hyphens, e.g. 'suzhou-dyeing'",
-            hint="pass --id to choose an id different from the folder name",
+            N_("case id {id!r} is not valid: use lower-case letters, digits and single hyphens, e.g. 'suzhou-dyeing'",
+               id=case_id),
+            hint=N_("pass --id to choose an id different from the folder name"),
         )
 
 
@@ -181,16 +183,17 @@ def scaffold_case(folder: Path, case_id: str) -> list[Path]:
     folder = Path(folder)
     _check_case_id(case_id)
     if folder.exists() or folder.is_symlink():
-        raise InputError(f"{str(folder)!r} already exists; `verify new` never overwrites", hint="choose a new folder name")
+        raise InputError(N_("{folder!r} already exists; `verify new` never overwrites", folder=str(folder)),
+                         hint=N_("choose a new folder name"))
     created = _missing_parents(folder)
     try:
         folder.mkdir(parents=True)
     except FileExistsError:
-        raise InputError(f"{str(folder)!r} already exists; `verify new` never overwrites") from None
+        raise InputError(N_("{folder!r} already exists; `verify new` never overwrites", folder=str(folder))) from None
     except OSError as exc:
         _remove_created(created)
-        raise InputError(f"cannot create {str(folder)!r}: {exc.strerror}",
-                         hint="choose a folder you can write, whose parents are folders, not files") from None
+        raise InputError(N_("cannot create {folder!r}: {error}", folder=str(folder), error=exc.strerror),
+                         hint=N_("choose a folder you can write, whose parents are folders, not files")) from None
     created.append(folder)
     try:
         case_path = folder / CASE_FILE
@@ -201,7 +204,8 @@ def scaffold_case(folder: Path, case_id: str) -> list[Path]:
         load_case(folder)
     except OSError as exc:
         _remove_created(created)
-        raise InputError(f"cannot write the case folder {str(folder)!r}: {exc.strerror or exc}") from None
+        raise InputError(N_("cannot write the case folder {folder!r}: {error}", folder=str(folder),
+                            error=exc.strerror or str(exc))) from None
     except BaseException:
         _remove_created(created)
         raise

@@ -33,7 +33,8 @@ def test_duplicate_ids_both_fail_before_running(tmp_path):
     bad = _case(tmp_path / "other", body="not toml [")
     jobs = plan_jobs([a, b, c, bad], tmp_path / "out")
     by_dir = {j.case_dir: j for j in jobs}
-    assert by_dir[a].error and "also declared by" in by_dir[a].error and str(b) in by_dir[a].error
+    error = str(by_dir[a].error)  # a message (verify.i18n); str() is its English text
+    assert "also declared by" in error and str(b) in error
     assert by_dir[b].error and by_dir[c].error is None and by_dir[bad].error is None
     assert by_dir[c].outdir == (tmp_path / "out").absolute() / "cases" / "other"
     assert by_dir[bad].key == "_other"  # never collides with the valid id "other"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from verify.case import CASE_FILE
 from verify.errors import InputError, Location
+from verify.i18n import N_
 
 SKIP_DIRS = {"__pycache__", "node_modules"}
 
@@ -30,15 +31,15 @@ def discover_cases(paths: list[Path] | tuple[Path, ...]) -> list[Path]:
     does not exist or when no case folder is found at all.
     """
     if not paths:
-        raise InputError("give at least one folder to search for cases")
+        raise InputError(N_("give at least one folder to search for cases"))
     roots: list[Path] = []
     for given in paths:
         path = Path(given)
         if path.is_file() and path.name == CASE_FILE:
             path = path.parent
         if not path.is_dir():
-            raise InputError("not a folder", Location(file=str(given)),
-                             hint="give case folders or folders that contain case folders")
+            raise InputError(N_("not a folder"), Location(file=str(given)),
+                             hint=N_("give case folders or folders that contain case folders"))
         roots.append(path.resolve())
     found: set[Path] = set()
     for root in roots:
@@ -54,6 +55,6 @@ def discover_cases(paths: list[Path] | tuple[Path, ...]) -> list[Path]:
                 continue  # dangling link
             found.add(folder.resolve())
     if not found:
-        raise InputError(f"no {CASE_FILE} found under " + ", ".join(str(p) for p in paths),
-                         hint="a case folder holds case.toml and data/ (docs/case-format.md)")
+        raise InputError(N_("no {file} found under {paths}", file=CASE_FILE, paths=", ".join(str(p) for p in paths)),
+                         hint=N_("a case folder holds case.toml and data/ (docs/case-format.md)"))
     return sorted(found, key=lambda p: p.as_posix())

@@ -20,6 +20,7 @@ from pathlib import Path
 from verify.batch.task import (EXIT_INPUT, EXIT_INTERNAL, CaseRecord, declared_case_id,
                                fallback_key, run_case)
 from verify.errors import InputError, Location
+from verify.i18n import N_, Msg
 
 ProgressCallback = Callable[[CaseRecord, int, int], None]
 CONNECT_TIMEOUT_S = 30
@@ -32,7 +33,7 @@ class CaseJob:
     case_dir: Path
     key: str
     outdir: Path
-    error: str | None = None
+    error: Msg | None = None
 
 
 def plan_jobs(case_dirs: list[Path], outdir: Path) -> list[CaseJob]:
@@ -48,8 +49,8 @@ def plan_jobs(case_dirs: list[Path], outdir: Path) -> list[CaseJob]:
     for case_dir in case_dirs:
         real_root = root.resolve()
         if case_dir == real_root or real_root in case_dir.parents or case_dir in real_root.parents:
-            raise InputError(f"the output folder overlaps the case folder {case_dir}",
-                             Location(file=str(outdir)), hint="choose an -o OUTDIR outside the case folders")
+            raise InputError(N_("the output folder overlaps the case folder {folder}", folder=str(case_dir)),
+                             Location(file=str(outdir)), hint=N_("choose an -o OUTDIR outside the case folders"))
     declared = {d: declared_case_id(d) for d in case_dirs}
     counts = Counter(v for v in declared.values() if v is not None)
     used: set[str] = set()
@@ -61,7 +62,8 @@ def plan_jobs(case_dirs: list[Path], outdir: Path) -> list[CaseJob]:
             base = fallback_key(case_dir)
         elif counts[case_id] > 1:
             others = [str(d) for d, v in declared.items() if v == case_id and d != case_dir]
-            error = f"case id {case_id!r} is also declared by {', '.join(others)}; case ids must be unique in a batch"
+            error = N_("case id {id!r} is also declared by {others}; case ids must be unique in a batch", id=case_id,
+                       others=", ".join(others))
             base = fallback_key(case_dir)
         else:
             base = case_id
@@ -74,10 +76,10 @@ def plan_jobs(case_dirs: list[Path], outdir: Path) -> list[CaseJob]:
     return jobs
 
 
-def _failed_record(job: CaseJob, status: int, error: str) -> CaseRecord:
+def _failed_record(job: CaseJob, status: int, error: Msg) -> CaseRecord:
     return CaseRecord(case_dir=str(job.case_dir), case_id=job.key, outdir=str(job.outdir),
-                      exit_status=status, error=error, results_path=None, seconds=0.0,
-                      peak_rss_mb=None, worker="")
+                      exit_status=status, error=str(error), results_path=None, seconds=0.0,
+                      peak_rss_mb=None, worker="", message=error)
 
 
 def _connect(workers: int | None, scheduler: str | None):
@@ -88,11 +90,12 @@ def _connect(workers: int | None, scheduler: str | None):
         try:
             return Client(scheduler, timeout=CONNECT_TIMEOUT_S), None
         except (OSError, TimeoutError, ValueError) as exc:
-            raise InputError(f"cannot connect to the Dask scheduler {scheduler!r}: {exc}",
-                             hint="start one with `dask scheduler` and `dask worker` (docs/scale.md)") from None
+            raise InputError(N_("cannot connect to the Dask scheduler {scheduler!r}: {error}", scheduler=scheduler,
+                                error=str(exc)),
+                             hint=N_("start one with `dask scheduler` and `dask worker` (docs/scale.md)")) from None
     n = 2 if workers is None else int(workers)
     if n < 1:
-        raise InputError(f"--workers must be 1 or more (got {workers})")
+        raise InputError(N_("--workers must be 1 or more (got {n})", n=workers))
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                            dashboard_address=None, silence_logs=logging.ERROR)
     try:
@@ -145,8 +148,8 @@ def run_batch(case_dirs: list[Path], outdir: Path, *, workers: int | None = None
                 try:
                     record = future.result()
                 except Exception as exc:  # noqa: BLE001 - KilledWorker, CancelledError, ...
-                    record = _failed_record(job, EXIT_INTERNAL,
-                                            f"the Dask task failed: {type(exc).__name__}: {exc}")
+                    record = _failed_record(job, EXIT_INTERNAL, N_("the Dask task failed: {kind}: {error}",
+                                                                   kind=type(exc).__name__, error=str(exc)))
                 finish(job, record)
                 future.release()
         finally:

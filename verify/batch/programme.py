@@ -26,6 +26,7 @@ from verify.batch.summary import (INPUT_TALLIES, VERDICTS, CaseSummary, Reductio
                                   programme_totals, summarise_case)
 from verify.batch.task import EXIT_INPUT, CaseRecord
 from verify.errors import InputError, RenderError
+from verify.i18n import N_
 from verify.fsutil import atomic_write, atomic_write_bytes, atomic_write_text
 
 DATA = Path(__file__).parent / "data"
@@ -70,7 +71,7 @@ def load_summaries(records: list[CaseRecord]) -> tuple[list[CaseSummary], list[C
             results = read_results(record.results_path, check_contract=False)  # written by this batch's own runs
         except InputError as exc:
             failed.append(CaseRecord(**{**record.to_dict(), "exit_status": EXIT_INPUT,
-                                        "error": exc.render(), "results_path": None}))
+                                        "error": exc.render(), "results_path": None, "message": exc.text()}))
             continue
         summaries.append(replace(summarise_case(results, record.results_path), case_dir=record.case_dir))
     return summaries, failed
@@ -268,7 +269,7 @@ def render_html(summaries: list[CaseSummary], failed: list[CaseRecord], totals: 
     table = labels()
     unknown = [lang for lang in langs if lang not in table]
     if unknown or not langs:
-        raise RenderError(f"unknown programme language(s) {unknown}", hint="use ja, zh or ja,zh")
+        raise RenderError(N_("unknown programme language(s) {langs}", langs=str(unknown)), hint=N_("use ja, zh or ja,zh"))
     charts = [Markup(svg) for svg in reductions_chart([r for s in summaries for r in s.reductions])]
     ordered = sorted(summaries, key=lambda s: s.case_id)
     return _environment().get_template(TEMPLATE).render(
@@ -325,7 +326,7 @@ def read_batch_json(outdir: Path) -> list[CaseRecord]:
         items = json.loads(path.read_text(encoding="utf-8"))
         return [CaseRecord(**item) for item in items]
     except (OSError, ValueError, TypeError) as exc:
-        raise InputError(f"not a batch record file ({exc})", hint="run `verify batch` first") from None
+        raise InputError(N_("not a batch record file ({error})", error=str(exc)), hint=N_("run `verify batch` first")) from None
 
 
 def write_programme_from_outdir(outdir: Path, langs: tuple[str, ...] = ("ja", "zh"), pdf: bool = True) -> Programme:

@@ -19,10 +19,11 @@ import tempfile
 import time
 import tomllib
 import traceback
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from verify.case import CASE_FILE, CASE_ID_PATTERN
+from verify.i18n import N_
 
 EXIT_OK = 0
 EXIT_INPUT = 2  # shared/spec/cli.md: the input cannot be used
@@ -47,13 +48,18 @@ class CaseRecord:
     seconds: float
     peak_rss_mb: float | None
     worker: str
+    #: the error as a message (verify.i18n), for the console in the user's language; not written to
+    #: batch.json (``error`` holds its English text)
+    message: object = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.exit_status == EXIT_OK
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("message")
+        return data
 
 
 def declared_case_id(case_dir: Path) -> str | None:
@@ -112,13 +118,14 @@ def run_case(case_dir: str, outdir: str, case_id: str, langs: tuple[str, ...] = 
     started = time.perf_counter()
     out = Path(outdir)
     error: str | None = None
+    message = None
     status = EXIT_OK
     try:
         # one generation (verify.outputs): a case that fails leaves its folder as the last complete run
         # left it; the record then has no results_path, so the programme never reads those results
         pipeline.run(Path(case_dir), out, langs=tuple(langs), allow_rejected=allow_rejected)
     except VerifyError as exc:
-        status, error = exc.exit_code, exc.render()
+        status, error, message = exc.exit_code, exc.render(), exc.text()
     except Exception as exc:  # noqa: BLE001 - one bad case never stops the batch
         status, error = EXIT_INTERNAL, f"{type(exc).__name__}: {exc}"
         failed = out.with_name(out.name + ".failed")  # beside the outputs, never among them
@@ -129,10 +136,11 @@ def run_case(case_dir: str, outdir: str, case_id: str, langs: tuple[str, ...] = 
             pass
     results = out / "results.json"
     if status == EXIT_OK and not results.is_file():
-        status, error = EXIT_INTERNAL, "the pipeline finished without writing results.json"
+        message = N_("the pipeline finished without writing results.json")
+        status, error = EXIT_INTERNAL, str(message)
     return CaseRecord(
         case_dir=str(case_dir), case_id=case_id, outdir=str(out), exit_status=int(status),
         error=error, results_path=str(results) if status == EXIT_OK and results.is_file() else None,
         seconds=round(time.perf_counter() - started, 3), peak_rss_mb=peak_rss_mb(),
-        worker=f"{socket.gethostname()}:{os.getpid()}",
+        worker=f"{socket.gethostname()}:{os.getpid()}", message=message,
     )

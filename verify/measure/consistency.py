@@ -25,6 +25,7 @@ import pandas as pd
 
 from verify.case import Case, Claim, Source
 from verify.errors import CaseError, InputError, Location, VerifyError
+from verify.i18n import N_, Joined, Msg
 from verify.measure.endpoints import build_endpoints
 from verify.measure.limits import Catalogue, check_fits_source, applicable_limits, load_catalogue
 from verify.measure.series import EndpointData
@@ -33,28 +34,29 @@ from verify.measure.series import EndpointData
 CLAIM_DESIGNS = {"reduction": ("before-after", "continuous"), "efficiency": ("inlet-outlet",),
                  "level": ("before-after", "inlet-outlet", "continuous")}
 WHY_NO_METRIC = {
-    "mass_rate": "no run has a flow (and a concentration that converts to mg/m³)",
-    "concentration_o2": "the source sets no reference_o2_pct, or no run has an O2 reading",
-    "removal_efficiency": "it needs inlet and outlet runs of one phase with the same run ids",
-    "fugitive": "it needs upwind and downwind points (source 'boundary') or an in-plant point",
+    "mass_rate": N_("no run has a flow (and a concentration that converts to mg/m³)"),
+    "concentration_o2": N_("the source sets no reference_o2_pct, or no run has an O2 reading"),
+    "removal_efficiency": N_("it needs inlet and outlet runs of one phase with the same run ids"),
+    "fugitive": N_("it needs upwind and downwind points (source 'boundary') or an in-plant point"),
 }
 
 
 @dataclass(frozen=True)
 class CaseProblems:
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    errors: list[Msg | Joined | str] = field(default_factory=list)  # messages (verify.i18n)
+    warnings: list[Msg | Joined | str] = field(default_factory=list)
 
     def raise_errors(self) -> None:
         """One :class:`CaseError` listing every error (exit 2), if there is any."""
         if self.errors:
             raise CaseError(problems_message(self.errors), Location(file="case.toml"),
-                            hint="fix case.toml or the data; `verify check CASE` lists the same problems")
+                            hint=N_("fix case.toml or the data; `verify check CASE` lists the same problems"))
 
 
-def problems_message(errors: list[str]) -> str:
-    head = f"{len(errors)} problem(s) with the claims, limits and sources against the data (nothing was analysed):"
-    return "\n".join([head, *(f"  - {e}" for e in errors)])
+def problems_message(errors: list) -> Joined:
+    head = N_("{n} problem(s) with the claims, limits and sources against the data (nothing was analysed):",
+              n=len(errors))
+    return Joined("\n  - ", [head, *errors])
 
 
 def case_problems(case: Case, normalized: pd.DataFrame, catalogue: Catalogue | None = None) -> CaseProblems:
@@ -64,7 +66,7 @@ def case_problems(case: Case, normalized: pd.DataFrame, catalogue: Catalogue | N
     try:
         endpoints = build_endpoints(normalized, case) if len(normalized) else []
     except VerifyError as exc:
-        return CaseProblems(errors=errors + [exc.render()], warnings=_sources_without_data(case, normalized))
+        return CaseProblems(errors=errors + [exc.text()], warnings=_sources_without_data(case, normalized))
     by_key = {e.key: e for e in endpoints}
     for claim in case.manifest.claim:
         errors += claim_problems(claim, by_key, normalized, case)
@@ -73,7 +75,7 @@ def case_problems(case: Case, normalized: pd.DataFrame, catalogue: Catalogue | N
     return CaseProblems(errors=errors, warnings=_sources_without_data(case, normalized))
 
 
-def limit_id_problems(sources: list[Source], cat: Catalogue) -> list[str]:
+def limit_id_problems(sources: list[Source], cat: Catalogue) -> list[Msg]:
     """Unknown limit ids (with the nearest known ones) and limits that do not fit their source."""
     out = []
     for src in sources:
@@ -81,13 +83,17 @@ def limit_id_problems(sources: list[Source], cat: Catalogue) -> list[str]:
             limit = cat.limits.get(limit_id)
             if limit is None:
                 near = difflib.get_close_matches(limit_id, list(cat.limits), n=3, cutoff=0.6)
-                hint = f" (nearest known: {', '.join(near)})" if near else " (see verify/measure/data/limits/*.toml)"
-                out.append(f"source {src.id!r} lists the unknown limit id {limit_id!r}{hint}")
+                if near:
+                    out.append(N_("source {source!r} lists the unknown limit id {limit!r} (nearest known: {near})",
+                                  source=src.id, limit=limit_id, near=", ".join(near)))
+                else:
+                    out.append(N_("source {source!r} lists the unknown limit id {limit!r} (see "
+                                  "verify/measure/data/limits/*.toml)", source=src.id, limit=limit_id))
                 continue
             try:
                 check_fits_source(limit, src, cat)
             except InputError as exc:
-                out.append(exc.message + (f" ({exc.hint})" if exc.hint else ""))
+                out.append(N_("{message} ({hint})", message=exc.message, hint=exc.hint) if exc.hint else exc.message)
     return out
 
 
@@ -97,53 +103,66 @@ def _present(normalized: pd.DataFrame, column: str) -> list[str]:
     return sorted({str(v) for v in normalized[column].dropna().unique()})
 
 
-def claim_problems(claim: Claim, by_key: dict[tuple, EndpointData], normalized: pd.DataFrame, case: Case) -> list[str]:
+def claim_problems(claim: Claim, by_key: dict[tuple, EndpointData], normalized: pd.DataFrame, case: Case) -> list[Msg]:
     """Why ``claim`` has no endpoint to be judged on, or an endpoint it cannot be judged on."""
     key = _endpoint_key(claim)
     endpoint = by_key.get(key)
-    what = f"claim {claim.id!r} ({'/'.join(k for k in key if k)})"
+    what = dict(claim=claim.id, endpoint="/".join(k for k in key if k))
     if endpoint is not None:
         if endpoint.design not in CLAIM_DESIGNS[claim.kind]:
-            return [f"{what}: a {claim.kind} claim cannot be judged on {endpoint.design} data"]
+            return [N_("claim {claim!r} ({endpoint}): a {kind} claim cannot be judged on {design} data", **what,
+                       kind=claim.kind, design=endpoint.design)]
         return []
-    return [f"{what}: no data to judge it: {_missing_part(claim, by_key, normalized, case)}"]
+    return [N_("claim {claim!r} ({endpoint}): no data to judge it: {why}", **what,
+               why=_missing_part(claim, by_key, normalized, case))]
 
 
 def _endpoint_key(claim: Claim) -> tuple:
     return (claim.source, claim.position or "", claim.pollutant, claim.metric)
 
 
-def _missing_part(claim: Claim, by_key: dict[tuple, EndpointData], normalized: pd.DataFrame, case: Case) -> str:
+def _missing_part(claim: Claim, by_key: dict[tuple, EndpointData], normalized: pd.DataFrame, case: Case) -> Msg:
     """Which of source, pollutant, position, metric has no data, and what there is instead."""
     at_source = [k for k in by_key if k[0] == claim.source]
     if not at_source:
         named = _present(normalized, "source")
         if claim.source == "boundary":
-            return "no upwind or downwind fugitive point has data"
-        return f"no data row names source {claim.source!r} (sources with data: {', '.join(named) or 'none'})"
+            return N_("no upwind or downwind fugitive point has data")
+        if not named:
+            return N_("no data row names source {source!r} (no data row names any source)", source=claim.source)
+        return N_("no data row names source {source!r} (sources with data: {named})", source=claim.source,
+                  named=", ".join(named))
     pollutants = sorted({k[2] for k in at_source})
     if claim.pollutant not in pollutants:
-        return f"no {claim.pollutant!r} at {claim.source} (pollutants there: {', '.join(pollutants)}){_alias_hint(claim.pollutant)}"
+        there = dict(pollutant=claim.pollutant, source=claim.source, there=", ".join(pollutants))
+        key = _alias_key(claim.pollutant)
+        if key is not None:
+            return N_("no {pollutant!r} at {source} (pollutants there: {there}); write pollutant = {key!r} (the key, "
+                      "not a name)", **there, key=key)
+        return N_("no {pollutant!r} at {source} (pollutants there: {there})", **there)
     same = [k for k in at_source if k[2] == claim.pollutant]
     positions = sorted({k[1] for k in same})
     if (claim.position or "") not in positions:
-        shown = ", ".join(p or "none" for p in positions)
-        return f"no data at position {claim.position or 'none'} (positions with {claim.pollutant} data: {shown})"
+        return N_("no data at position {position} (positions with {pollutant} data: {there})",
+                  position=claim.position or N_("none"), pollutant=claim.pollutant,
+                  there=Joined(", ", [p or N_("none") for p in positions]))
     metrics = sorted({k[3] for k in same if k[1] == (claim.position or "")})
-    why = WHY_NO_METRIC.get(claim.metric, "")
-    return f"no {claim.metric} for {claim.pollutant} (metrics there: {', '.join(metrics)}){f': {why}' if why else ''}"
+    why = WHY_NO_METRIC.get(claim.metric)
+    missing = dict(metric=claim.metric, pollutant=claim.pollutant, there=", ".join(metrics))
+    if why:
+        return N_("no {metric} for {pollutant} (metrics there: {there}): {why}", **missing, why=why)
+    return N_("no {metric} for {pollutant} (metrics there: {there})", **missing)
 
 
-def _alias_hint(pollutant: str) -> str:
+def _alias_key(pollutant: str) -> str | None:
+    """The pollutant key that a name in a claim stands for, when the claim used a name."""
     from verify.sources.aliases import norm, pollutant_aliases
 
     key = pollutant_aliases().get(norm(pollutant))
-    if key is not None and key != pollutant:
-        return f"; write pollutant = {key!r} (the key, not a name)"
-    return ""
+    return key if key is not None and key != pollutant else None
 
 
-def _limit_unit_problems(case: Case, endpoints: list[EndpointData], cat: Catalogue) -> list[str]:
+def _limit_unit_problems(case: Case, endpoints: list[EndpointData], cat: Catalogue) -> list:
     """A limit in another unit or basis than its endpoint, or boundary limits that disagree."""
     out = []
     downwind = [s for s in case.manifest.source if s.kind == "fugitive" and s.role == "downwind"]
@@ -158,8 +177,8 @@ def _limit_unit_problems(case: Case, endpoints: list[EndpointData], cat: Catalog
     return list(dict.fromkeys(out))
 
 
-def _sources_without_data(case: Case, normalized: pd.DataFrame) -> list[str]:
+def _sources_without_data(case: Case, normalized: pd.DataFrame) -> list[Msg]:
     named = set(_present(normalized, "source"))
-    return [f"source {s.id!r} has no data (no row of any file names it or one of its aliases)"
+    return [N_("source {source!r} has no data (no row of any file names it or one of its aliases)", source=s.id)
             for s in case.manifest.source if s.id not in named]
 

@@ -25,11 +25,12 @@ from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 from verify.errors import RenderError
+from verify.i18n import N_
 from verify.gcpause import gc_paused
 from verify.resources import templates_dir
 
-FONT_FIX = ("apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk "
-            "libharfbuzz-subset0 fontconfig")
+FONT_FIX = N_("install the fonts: {command}", command="apt-get update && apt-get install -y --no-install-recommends "
+                                                        "fonts-noto-cjk libharfbuzz-subset0 fontconfig")
 
 
 def _weasyprint():
@@ -96,7 +97,7 @@ def pdf_date(results: dict, env: dict | None = None) -> str:
         try:
             moment = datetime.fromtimestamp(int(epoch), tz=timezone.utc)
         except (ValueError, OverflowError, OSError) as exc:
-            raise RenderError(f"SOURCE_DATE_EPOCH is not a Unix time: {epoch!r}") from exc
+            raise RenderError(N_("SOURCE_DATE_EPOCH is not a Unix time: {value!r}", value=epoch)) from exc
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     issued = ((results.get("verification") or {}).get("issued")) or ""
     if len(issued) >= 10 and issued[4] == "-" and issued[7] == "-":
@@ -107,17 +108,16 @@ def pdf_date(results: dict, env: dict | None = None) -> str:
 def check_cjk_fonts() -> None:
     """Raise RenderError unless fontconfig lists Noto Sans CJK for both ``:lang=ja`` and ``:lang=zh``."""
     if shutil.which("fc-list") is None:
-        raise RenderError("fontconfig (fc-list) is not installed; CJK text would not render",
-                          hint=FONT_FIX)
+        raise RenderError(N_("fontconfig (fc-list) is not installed; CJK text would not render"), hint=FONT_FIX)
     for lang in ("ja", "zh"):
         try:
             out = subprocess.run(["fc-list", f":lang={lang}", "family"], capture_output=True,
                                  text=True, timeout=30, check=False).stdout
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise RenderError(f"fc-list failed: {exc}", hint=FONT_FIX) from exc
+            raise RenderError(N_("fc-list failed: {error}", error=str(exc)), hint=FONT_FIX) from exc
         if "Noto Sans CJK" not in out:
-            raise RenderError(f"no Noto Sans CJK font for {lang} is installed; the PDF would show "
-                              "empty boxes instead of characters", hint=FONT_FIX)
+            raise RenderError(N_("no Noto Sans CJK font for {lang} is installed; the PDF would show empty boxes "
+                                 "instead of characters", lang=lang), hint=FONT_FIX)
 
 
 def html_to_pdf(html: str, results: dict, fetcher=None) -> bytes:
@@ -157,9 +157,9 @@ def render_pdf_isolated(results: dict, langs: tuple[str, ...] = ("ja", "zh"), *,
         proc = subprocess.run([sys.executable, "-m", "verify.report._worker"], input=payload,
                               capture_output=True, timeout=timeout, preexec_fn=preexec, check=False)
     except subprocess.TimeoutExpired as exc:
-        raise RenderError(f"PDF rendering did not finish within {timeout:g} s and was stopped") from exc
+        raise RenderError(N_("PDF rendering did not finish within {seconds:g} s and was stopped", seconds=timeout)) from exc
     if proc.returncode != 0 or not proc.stdout.startswith(b"%PDF"):
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-        raise RenderError("PDF rendering failed in the child process (exit "
-                          f"{proc.returncode}): " + " | ".join(tail))
+        raise RenderError(N_("PDF rendering failed in the child process (exit {status}): {error}",
+                             status=proc.returncode, error=" | ".join(tail)))
     return proc.stdout

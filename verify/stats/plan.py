@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
 
+from verify.i18n import N_
 from verify.stats import power as pw
 from verify.stats.text import fmt
 
@@ -54,9 +55,9 @@ class PlanResult:
 
 def _check(cv: float, power: float, alpha: float) -> None:
     if not (cv > 0 and math.isfinite(cv)):
-        raise ValueError(f"cv must be a positive number, got {cv!r}")
+        raise ValueError(N_("cv must be a positive number, got {cv!r}", cv=cv))
     if not (0 < alpha < 1 and 0 < power < 1):
-        raise ValueError("alpha and power must lie in (0, 1)")
+        raise ValueError(N_("alpha and power must lie in (0, 1)"))
 
 
 def plan_runs(cv: float, expected_reduction_pct: float, claimed_reduction_pct: float = 0.0, power: float = 0.8,
@@ -65,9 +66,10 @@ def plan_runs(cv: float, expected_reduction_pct: float, claimed_reduction_pct: f
     never fewer than ``min_runs`` (``verify plan`` passes the QA minimum): ``runs_for_power`` keeps
     what the statistics alone need, and the statement says why the plan asks for more."""
     _check(cv, power, alpha)
-    for name, r in (("expected", expected_reduction_pct), ("claimed", claimed_reduction_pct)):
-        if not 0 <= r < 100:
-            raise ValueError(f"{name} reduction must lie in [0, 100), got {r!r}")
+    if not 0 <= expected_reduction_pct < 100:
+        raise ValueError(N_("the expected reduction must lie in [0, 100) %, got {value!r}", value=expected_reduction_pct))
+    if not 0 <= claimed_reduction_pct < 100:
+        raise ValueError(N_("the claimed reduction must lie in [0, 100) %, got {value!r}", value=claimed_reduction_pct))
     d = (math.log1p(-claimed_reduction_pct / 100) - math.log1p(-expected_reduction_pct / 100)) / pw.sigma_log(cv)
     runs = achieved = None
     if d <= 0:
@@ -101,7 +103,7 @@ def mdr_table(cv: float | Iterable[float], n_per_phase: int | Iterable[int], sid
     cvs = [cv] if isinstance(cv, (int, float)) else list(cv)
     ns = [n_per_phase] if isinstance(n_per_phase, int) else list(n_per_phase)
     if sided not in pw.SIDED:
-        raise ValueError(f"sided must be 'one' or 'two', got {sided!r}")
+        raise ValueError(N_("sided must be 'one' or 'two', got {sided!r}", sided=sided))
     rows = []
     for c in cvs:
         _check(c, power, alpha)

@@ -188,8 +188,8 @@ def new(
     created = _guard(pipeline.new_case, case, case_id)
     for path in created:
         out.print(_("created {path}", path=str(path)), markup=False)
-    out.print(_("Fill in {workbook} on site, then run: {command}", workbook=f"{case}/data/field_entry.xlsx",
-                command=f"verify check {case}"), markup=False)
+    out.print(_("Fill in {workbook} on site, then run: {command}", workbook=str(case) + "/data/field_entry.xlsx",
+                command="verify check " + str(case)), markup=False)
 
 
 @_command(_("What was read, flagged and rejected; what analyze would refuse."),

@@ -51,8 +51,9 @@ class _Listing:
             return
         yield Text(self.title)
         for row in self.rows:
-            cells = [f"{col}: {cell.plain}" for col, cell in zip(self.columns, row) if cell.plain]
-            yield Padding(Text("- " + "; ".join(cells), overflow="fold", no_wrap=False), (0, 0, 0, 2))
+            cells = [_("{column}: {value}", column=col, value=cell.plain) for col, cell in zip(self.columns, row)
+                     if cell.plain]
+            yield Padding(Text("- " + _("; ").join(cells), overflow="fold", no_wrap=False), (0, 0, 0, 2))
 
 
 def _table(title: str, *columns: str) -> _Listing:
@@ -190,12 +191,12 @@ def _endpoint_text(c: dict) -> str:
 def _claim_text(c: dict) -> str:
     p = _fmt(c.get("p_value"), ".3g")
     if c["kind"] == "level":
-        return _("level <= {claimed:g}: after-phase mean {estimate}, one-sided 95 % upper bound {bound}, p = {p}",
+        return _("level <= {claimed:g}: after-phase mean {estimate}, upper bound (one-sided, 95 %) {bound}, p = {p}",
                  claimed=c["claimed"], estimate=_fmt(c.get("estimate"), ".4g"),
                  bound=_fmt(c.get("upper_bound"), ".4g"), p=p)
-    template = (N_("reduction >= {claimed:g} %: estimate {estimate}, one-sided 95 % lower bound {bound}, p = {p}")
+    template = (N_("reduction >= {claimed:g} %: estimate {estimate}, lower bound (one-sided, 95 %) {bound}, p = {p}")
                 if c["kind"] == "reduction" else
-                N_("efficiency >= {claimed:g} %: estimate {estimate}, one-sided 95 % lower bound {bound}, p = {p}"))
+                N_("efficiency >= {claimed:g} %: estimate {estimate}, lower bound (one-sided, 95 %) {bound}, p = {p}"))
     return shown(N_(template.msgid, claimed=c["claimed"], estimate=_fmt(c.get("estimate"), ".1f", " %"),
                     bound=_fmt(c.get("lower_bound"), ".1f", " %"), p=p))
 

@@ -435,7 +435,7 @@ def _format_validation_error(exc: ValidationError, data: dict) -> Joined:
             except (KeyError, IndexError, TypeError):
                 node = None
         place = ".".join(where) or N_("(top level)")
-        lines.append(N_("{key}: {problem}", key=place, problem=_validation_message(err)))
+        lines.append(N_("{key}: {problem}", key=place, problem=validation_message(err)))
     return Joined(N_("; "), lines)
 
 
@@ -477,7 +477,7 @@ _VALIDATION_MESSAGES = {
 _LIMIT_KEYS = ("gt", "ge", "lt", "le", "pattern", "max_length", "min_length")
 
 
-def _validation_message(err: dict) -> Msg | str:
+def validation_message(err: dict) -> Msg | str:
     """One pydantic error as a message: our validators raise ``ValueError(N_(…))`` (the message is
     kept); pydantic's own types are worded by :data:`_VALIDATION_MESSAGES`."""
     ctx = err.get("ctx") or {}
@@ -491,7 +491,7 @@ def _validation_message(err: dict) -> Msg | str:
     expected = str(ctx.get("expected", "")).replace(" or ", ", ")
     value = err.get("input")
     shown = value if isinstance(value, (str, int, float, bool)) or value is None else type(value).__name__
-    return N_(template.msgid, input=shown, limit=limit, expected=expected)
+    return template.fill(input=shown, limit=limit, expected=expected)
 
 
 def load_case(folder: str | Path) -> Case:

@@ -403,5 +403,18 @@ def main() -> None:
 
 
 def run_app() -> None:
-    """Run the Typer app (called by ``verify.__main__.main`` once the language is chosen)."""
-    app()
+    """Run the Typer app (called by ``verify.__main__.main`` once the language is chosen); usage
+    errors are shown in the user's language (verify.helpformat), with Click's exit statuses."""
+    from typer.core import _click
+
+    from verify.helpformat import show_usage_error
+
+    try:
+        status = app(standalone_mode=False)
+    except _click.exceptions.ClickException as exc:
+        show_usage_error(exc, _error)
+        sys.exit(exc.exit_code)
+    except _click.exceptions.Abort:
+        _error(_("Aborted!"))
+        sys.exit(1)
+    sys.exit(status if isinstance(status, int) else 0)

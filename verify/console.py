@@ -197,8 +197,8 @@ def _claim_text(c: dict) -> str:
     template = (N_("reduction >= {claimed:g} %: estimate {estimate}, lower bound (one-sided, 95 %) {bound}, p = {p}")
                 if c["kind"] == "reduction" else
                 N_("efficiency >= {claimed:g} %: estimate {estimate}, lower bound (one-sided, 95 %) {bound}, p = {p}"))
-    return shown(N_(template.msgid, claimed=c["claimed"], estimate=_fmt(c.get("estimate"), ".1f", " %"),
-                    bound=_fmt(c.get("lower_bound"), ".1f", " %"), p=p))
+    return shown(template.fill(claimed=c["claimed"], estimate=_fmt(c.get("estimate"), ".1f", " %"),
+                               bound=_fmt(c.get("lower_bound"), ".1f", " %"), p=p))
 
 
 def _context_text(ctx) -> str:

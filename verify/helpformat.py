@@ -1,5 +1,6 @@
-"""``--help`` laid out in terminal cells, so that Japanese and Chinese help fits the terminal.
+"""``--help`` laid out in terminal cells, and Click's own words in the user's language.
 
+**Cells.** 
 Click wraps help text counting characters, but a CJK character takes two columns: a Japanese line
 of 78 characters fills 156. :class:`CellHelpFormatter` measures every line in cells (rich's
 ``cell_len``), may break a line between any two CJK characters (not before a closing mark such as
@@ -7,8 +8,12 @@ of 78 characters fills 156. :class:`CellHelpFormatter` measures every line in ce
 argument as ``{CASE}`` in the usage line; it is written ``CASE`` here (the POSIX convention: plain
 = required, ``[…]`` = optional).
 
-Typer (0.29) carries its own copy of Click (``typer._click``, which ``typer.core`` uses); the
-classes here extend that copy. Only the command line imports this module.
+**Click's words.** Typer (0.29) carries its own copy of Click (``typer._click``, which
+``typer.core`` uses) whose usage prefix, help-option text and error messages are fixed English
+strings (Typer's own strings go through gettext: the catalogue domain ``click``,
+:func:`verify.uilang.route_click_messages`). Here they are written from our catalogue instead: the
+usage prefix and the help option's text by the classes below, the usage errors by
+:func:`show_usage_error` (called by ``verify.cli.run_app``). Only the command line imports this module.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from rich.cells import cell_len
 from typer.core import TyperCommand, TyperGroup
 from typer.core import _click as click
 
-from verify import uilang
+from verify.i18n import N_, _, shown
 
 #: Characters a line should not start with (closing marks) or end with (opening marks) (JIS X 4051 §3.1.7 / §3.1.8).
 NO_LINE_START = set("、。，．・：；？！）」』】〕〉》”’ー…‥％,.:;!?)]}%")
@@ -125,7 +130,7 @@ class CellHelpFormatter(click.HelpFormatter):
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         if prefix is None:
-            prefix = uilang.click_gettext("Usage:") + " "
+            prefix = _("Usage:") + " "
         head = f"{prefix:>{self.current_indent}}{prog} "
         args = _REQUIRED.sub(r"\1", args)
         if not args:
@@ -165,9 +170,80 @@ class CellContext(click.Context):
     formatter_class = CellHelpFormatter
 
 
-class CellGroup(TyperGroup):
+class _HelpInLanguage:
+    """The ``-h, --help`` option described in the user's language."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = _("Show this message and exit.")
+        return option
+
+
+class CellGroup(_HelpInLanguage, TyperGroup):
     context_class = CellContext
 
 
-class CellCommand(TyperCommand):
+class CellCommand(_HelpInLanguage, TyperCommand):
     context_class = CellContext
+
+
+def _conversion_message(exc) -> str:
+    """Typer converts option values with pydantic: its error worded as case.toml's are."""
+    from pydantic import ValidationError
+
+    from verify.case import validation_message
+
+    cause = exc.__cause__
+    if isinstance(cause, ValidationError) and cause.errors():
+        return shown(validation_message(cause.errors()[0]))
+    return exc.message
+
+
+def _param_hint(param) -> str | None:
+    """How Click names a parameter in an error: ``'CASE'``, ``'-o' / '--output'``."""
+    return None if param is None else param.get_error_hint()
+
+
+_MISSING = {"argument": N_("Missing argument {name}."), "option": N_("Missing option {name}.")}
+
+
+def usage_error_text(exc: click.exceptions.UsageError) -> str:
+    """What went wrong in the command line, in the user's language (Click's own wording in English
+    when the error is of a kind not known here, e.g. an unexpected extra argument)."""
+    ctx, param = exc.ctx, getattr(exc, "param", None)
+    if isinstance(exc, click.exceptions.MissingParameter):
+        kind = exc.param_type or (param.param_type_name if param is not None else "parameter")
+        name = exc.param_hint or _param_hint(param) or ""
+        return shown(_MISSING.get(kind, N_("Missing parameter {name}.")).fill(name=name))
+    if isinstance(exc, click.exceptions.NoSuchOption):
+        text = _("No such option: {name}", name=exc.option_name)
+        if exc.possibilities:
+            text += " " + _("(Possible options: {options})", options=", ".join(sorted(exc.possibilities)))
+        return text
+    if isinstance(exc, click.exceptions.BadParameter):
+        hint = exc.param_hint or _param_hint(param)
+        message = _conversion_message(exc)
+        if hint:
+            return _("Invalid value for {param}: {message}", param=hint, message=message)
+        return _("Invalid value: {message}", message=message)
+    return exc.format_message()
+
+
+def show_usage_error(exc: click.exceptions.ClickException, echo) -> None:
+    """Click's ``exc.show()`` in the user's language: the usage line, where to find help, the error."""
+    try:
+        _show_usage_error(exc, echo)
+    except Exception:  # noqa: BLE001 - never hide the user's error behind ours: Click's own wording
+        exc.show()
+
+
+def _show_usage_error(exc: click.exceptions.ClickException, echo) -> None:
+    if isinstance(exc, click.exceptions.UsageError) and exc.ctx is not None:
+        echo(exc.ctx.get_usage())
+        if exc.ctx.command.get_help_option(exc.ctx) is not None:
+            echo(_("Try '{command} {option}' for help.", command=exc.ctx.command_path,
+                   option=exc.ctx.help_option_names[0]) + "\n")
+        echo(_("Error: {message}", message=usage_error_text(exc)))
+        return
+    echo(_("Error: {message}", message=exc.format_message()))

@@ -48,6 +48,10 @@ class Msg:
     def __str__(self) -> str:
         return self.render()
 
+    def fill(self, **params) -> Msg:
+        """The same message with (more) values: for a template chosen from a table."""
+        return Msg(self.msgid, **{**self.params, **params})
+
     def __repr__(self) -> str:
         return f"N_({self.msgid!r}, **{self.params!r})"
 

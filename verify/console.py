@@ -20,6 +20,7 @@ from rich.text import Text
 
 from verify import uilang
 from verify.i18n import N_, Joined, Msg, _, shown
+from verify.verdicts import PHASES
 
 MAX_LISTED = 200
 
@@ -135,7 +136,6 @@ def qa_detail(q: dict) -> str:
 
 
 OUTCOMES = {"flagged": N_("flagged"), "rejected": N_("rejected"), "accepted": N_("accepted")}
-PHASES = {"before": N_("before"), "after": N_("after")}
 #: The kinds of a difference from the published results (verify.replicate).
 DIFFERENCES = {"value": N_("value"), "missing": N_("missing"), "extra": N_("extra"), "length": N_("length"),
                "type": N_("type")}
@@ -204,7 +204,7 @@ def _claim_text(c: dict) -> str:
 def _context_text(ctx) -> str:
     runs = (_("{n} run value(s), {flagged} flagged", n=ctx.runs, flagged=ctx.runs_flagged) if ctx.runs
             else _("continuous readings"))
-    qa = (_("failed QA checks on these data: {checks}", checks=", ".join(ctx.failed_qa)) if ctx.failed_qa
+    qa = (_("failed QA checks on these data: {checks}", checks=", ".join(map(shown, ctx.failed_qa))) if ctx.failed_qa
           else _("no failed QA check on these data"))
     return _("{runs}; {qa}", runs=runs, qa=qa)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from verify.i18n import N_, Joined, Msg
+
 
 @dataclass(frozen=True)
 class DataQuality:
@@ -25,7 +27,7 @@ class DataQuality:
 @dataclass(frozen=True)
 class ClaimContext:
     claim_id: str
-    failed_qa: list[str]  # "check (source, phase)" of each failed QA check touching the claim's data
+    failed_qa: list  # "check (source, phase)" (a message) of each failed QA check touching the claim's data
     runs: int  # run values of the claim's data (run-based designs; 0 for continuous data)
     runs_flagged: int
 
@@ -56,9 +58,16 @@ def _touches(item: dict, claim: dict, sources: set[str]) -> bool:
     return item.get("position") in (None, claim.get("position")) or claim.get("position") is None
 
 
-def _qa_label(item: dict) -> str:
-    where = ", ".join(str(v) for v in (item.get("source"), item.get("position"), item.get("phase")) if v)
-    return f"{item['check']} ({where})" if where else str(item["check"])
+#: The phases in words (the console prints them in the user's language).
+PHASES = {"before": N_("before"), "after": N_("after")}
+
+
+def _qa_label(item: dict) -> Msg | str:
+    where = [str(v) for v in (item.get("source"), item.get("position")) if v]
+    if item.get("phase"):
+        where.append(PHASES.get(item["phase"], item["phase"]))
+    # TRANSLATORS: a QA check's code and where it failed, e.g. "lab_o2ref (S2, after)"
+    return N_("{check} ({where})", check=item["check"], where=Joined(", ", where)) if where else str(item["check"])
 
 
 def claim_contexts(results: dict) -> list[ClaimContext]:

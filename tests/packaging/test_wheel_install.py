@@ -77,3 +77,20 @@ def test_wheel_runs_a_two_worker_batch(installed):
     _run([bin_dir / "verify", "batch", "case", "-o", "batch-out", "--workers", "2"], cwd=work)
     written = {p.name for p in (work / "batch-out").rglob("*") if p.is_file()}
     assert {"report.pdf", "results.json", "summary.csv", "programme.pdf"} <= written, sorted(written)
+
+
+@pytest.mark.slow
+def test_wheel_carries_the_catalogues_and_speaks_chinese(installed):
+    """The compiled message catalogues are in the wheel, and the installed command uses them."""
+    work, bin_dir = installed
+    wheel = next((work / "dist").glob("verify-*.whl"))
+    import zipfile
+
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for lang in ("ja", "zh"):
+        for domain in ("verify", "click"):
+            assert f"verify/locale/{lang}/LC_MESSAGES/{domain}.mo" in names, sorted(n for n in names if "locale" in n)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "LANGUAGE", "LC_ALL")}
+    done = subprocess.run([bin_dir / "verify", "check", "no-such-case"], cwd=work, capture_output=True, text=True,
+                          env={**env, "LANG": "zh_CN.UTF-8", "LC_MESSAGES": ""}, timeout=300, check=False)
+    assert done.returncode == 2 and "错误：案例文件夹 'no-such-case' 不存在或不是文件夹" in done.stderr, done.stderr

@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 from verify.report import charts
-from verify.report.render import chart_img
+from verify.report.figures import chart_img
 
 LABELS = {"before": "対策前", "after": "対策後", "mean": "平均", "limit": "基準値"}
 LABELS_ZH = {"before": "治理前", "after": "治理后", "mean": "均值", "limit": "限值"}

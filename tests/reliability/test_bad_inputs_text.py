@@ -396,7 +396,7 @@ def test_r40_zero_width_and_bidi_characters_are_removed_and_logged(case_dir, tmp
     make_case(case_dir, {"m.csv": long_csv(*rows)})
     result, ledger = check(case_dir)
     _ok(result)
-    assert entry(ledger, "E6")["outcome"] == "note" and "zero-width" in entry(ledger, "E6")["reason"]
+    assert entry(ledger, "E6")["outcome"] == "note" and "zero_width_removed" in entry(ledger, "E6")["reason"]
     assert entry(ledger, "E7")["outcome"] == "note"
     values = {(r["phase"], r["run"]): float(r["value"]) for r in _normalized(case_dir, tmp_path)}
     assert values["after", "2"] == 11.5 and values["after", "3"] == 12.6

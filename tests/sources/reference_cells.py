@@ -6,7 +6,7 @@
 Behaviour follows reliability.md §4 rows 8–14 and 40 and the "Value cells" rules of case-format.md:
 
 * Text is cleaned first: zero-width and bidirectional-control characters (Unicode category Cf) are
-  removed (note ``zero-width removed``), then NFKC folds full-width forms (``１２．５`` → ``12.5``,
+  removed (note ``zero_width_removed``), then NFKC folds full-width forms (``１２．５`` → ``12.5``,
   ``＜`` → ``<``; note ``nfkc``). Nothing else is guessed.
 * Numbers are matched by a strict regular expression on the cleaned ASCII text; ``float()`` only
   ever sees text that matched. ``1e400``, ``inf``, ``nan``, ``Infinity``, ``1_000`` are rejected.
@@ -93,7 +93,7 @@ def clean_text(raw: str) -> tuple[str, tuple[str, ...]]:
     text = raw
     if any(unicodedata.category(ch) == "Cf" for ch in text):
         text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-        notes.append("zero-width removed")
+        notes.append("zero_width_removed")
     folded = unicodedata.normalize("NFKC", text)
     if folded != text:
         notes.append("nfkc")
@@ -338,7 +338,7 @@ def parse_datetime_cell(
         value = _localise(naive, zone)
         if value is None:
             return DateOutcome(None, "invalid", "bad_date", detail=f"{naive} (Excel serial {raw!r}) {zone_problem(naive, zone)}")  # issue 17
-        return DateOutcome(value, "datetime", notes=("excel serial date (1904 system)" if date1904 else "excel serial date",))
+        return DateOutcome(value, "datetime", notes=("excel_serial_date_1904" if date1904 else "excel_serial_date",))
     if not isinstance(raw, str):
         return DateOutcome(None, "invalid", "bad_date", detail=f"a {type(raw).__name__} cell is not a date")
     if len(raw) > MAX_CELL_CHARS:

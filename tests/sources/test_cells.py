@@ -88,7 +88,7 @@ def test_arabic_indic_digits_rejected_by_design():
 @pytest.mark.parametrize("raw", ["1\u200b2.5", "\u202e12.5", "12.5\ufeff", "\u200f12.5\u200e"])
 def test_row40_zero_width_removed(raw):
     out = parse_number_cell(raw)
-    assert out.value == 12.5 and "zero-width removed" in out.notes
+    assert out.value == 12.5 and "zero_width_removed" in out.notes
 
 
 def test_excel_numbers_pass_bool_rejected():

@@ -8,6 +8,7 @@ from __future__ import annotations
 from verify.errors import RenderError
 from verify.report.fmt import DASH, fmt_chem
 from verify.report.i18n import HTML_LANG, load_catalogue
+from verify.reasons import reason_text
 
 
 class Lang:
@@ -79,12 +80,10 @@ class Lang:
     def verdict(self, code) -> str:
         return self.code_label("verdict", code)
 
-    def reason(self, code, detail=None) -> str:
-        known = self.T["reason"].get(str(code))
-        if known:
-            return known
-        # unknown code: show the code and the English detail as they are
-        return f"{code} {self.t('quality.unknown_reason')}" + (f": {detail}" if detail else "")
+    def reason(self, code) -> str:
+        """The name of a reason code (ledger flag or rejection, QA check, caveat) from
+        ``verify/data/reasons.csv``."""
+        return reason_text(str(code), self.code) if code else DASH
 
     def cob_label(self, key) -> str:
         return self.T["cob"].get(str(key), str(key))

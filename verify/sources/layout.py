@@ -133,6 +133,11 @@ class _Cells:
         self.detail = nf["detail"]
         self.notes = nf["notes"]
 
+    def recode(self, mask: np.ndarray, old: str, new: str) -> None:
+        """Replace reason ``old`` by the more specific ``new`` (its first occurrence) in the cells of ``mask``."""
+        if mask.any():
+            self.reason[mask] = np.array([r.replace(old, new, 1) for r in self.reason[mask]], dtype=object)
+
     def mark(self, mask: np.ndarray, status: int, code: str, detail: str | np.ndarray = "") -> None:
         """Raise cells in ``mask`` (non-blank only) to ``status`` and append reason ``code``."""
         mask = mask & (self.status != BLANK)
@@ -723,7 +728,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         vcells.limit[take_lod] = lod[take_lod]
         vcells.detail[take_lod] = "non-detect; limit from the lod column"
         no_limit = nd & np.isnan(vcells.limit)
-        vcells.reason[no_limit] = np.array([r.replace("nondetect", "nondetect_no_limit", 1) for r in vcells.reason[no_limit]], dtype=object)
+        vcells.recode(no_limit, "nondetect", "nondetect_no_limit")
         vcells.detail[no_limit] = "non-detect without a limit and no lod in the row"
         num = (vcells.kind == "number") & vcells.usable
         neg = num & (vcells.value < 0)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from verify.inert import inert_text
+from verify.reasons import unknown_codes
 
 ENTRY_COLUMNS = ("file", "sheet", "row", "column", "cell", "field", "raw", "outcome", "reason", "detail")
 OUTCOMES = ("flagged", "rejected", "note")
@@ -129,7 +130,14 @@ class Ledger:
         return any(t.rejected or t.values_rejected for t in self.tallies)
 
     def add(self, tally: FileTally, entries: pd.DataFrame) -> None:
+        """Add one file's tally and entries. Every entry's reason must be a code of
+        ``verify/data/reasons.csv`` (the console and the report name it from there): an undeclared
+        code is a bug of this tool, raised as such."""
         tally.check()
+        if len(entries):
+            unknown = unknown_codes(entries["reason"].dropna().unique())
+            if unknown:
+                raise AssertionError(f"ledger reason code(s) not declared in verify/data/reasons.csv: {', '.join(unknown)}")
         self.tallies.append(tally)
         if len(entries):
             self.entries = entries.copy() if not len(self.entries) else pd.concat([self.entries, entries], ignore_index=True)

@@ -11,19 +11,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import tomllib
 import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from verify.errors import CaseError, Location
 from verify.i18n import N_, Joined, Msg
 
 CASE_FILE = "case.toml"
 CASE_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+#: A statement number as printed on the report: letters, digits and ``-_.``, at most 64 characters.
+STATEMENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+#: Most characters of one language's text in a free-text field (report readability; a hostile
+#: 5,000-character name would otherwise stretch the report and its charts). Longer texts are an error
+#: naming the field (``verify check`` exits 2).
+MAX_CHARS = {"name": 100, "short": 200, "text": 500}
 WINDOWS_DEVICE_NAMES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 Phase = Literal["before", "after"]
@@ -50,22 +57,63 @@ class Text(_Model):
         return value
 
 
+def _at_most(kind: str):
+    """A validator: each language of a :class:`Text` (or a plain string) has at most MAX_CHARS[kind] characters."""
+    limit = MAX_CHARS[kind]
+
+    def check(value):
+        texts = (value.ja, value.zh) if isinstance(value, Text) else (value,)
+        longest = max(len(t) for t in texts)
+        if longest > limit:
+            raise ValueError(f"at most {limit} characters, got {longest}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _statement_id(value: str) -> str:
+    if not re.fullmatch(STATEMENT_ID_PATTERN, value):
+        raise ValueError("a statement number has letters, digits and - _ . only (no spaces), "
+                         f"at most 64 characters, starting with a letter or digit; got {value[:80]!r}")
+    return value
+
+
+StatementId = Annotated[str, AfterValidator(_statement_id)]
+NameText = Annotated[Text, _at_most("name")]
+ShortText = Annotated[Text, _at_most("short")]
+LongText = Annotated[Text, _at_most("text")]
+LongStr = Annotated[str, _at_most("text")]
+
+
+def strip_invisible(value: Any, key: str = "") -> Any:
+    """``value`` (parsed TOML) with zero-width and bidirectional-control characters (Unicode
+    category Cf: U+200B–U+200F, U+202A–U+202E, U+2060–U+2069, U+FEFF …) removed from every string,
+    so that no text printed in the report can reorder or hide what is around it. File paths are
+    left as written (an invisible character there is an error: the file does not exist)."""
+    if isinstance(value, str):
+        return value if key == "path" else "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
+    if isinstance(value, dict):
+        return {k: strip_invisible(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [strip_invisible(v, key) for v in value]
+    return value
+
 class CaseInfo(_Model):
     id: Annotated[str, Field(pattern=CASE_ID_PATTERN, max_length=80)]
-    title: Text
-    factory: Text
+    title: ShortText
+    factory: ShortText
     timezone: str
     conditions: Conditions
     concentration_basis: Basis
     input_conditions: Conditions | None = None
     load_equivalence_margin_pct: Annotated[float, Field(gt=0, lt=100)] = 10.0
     # Extensions (documented in docs/case-format.md): what the report prints about the plant.
-    location: Text | None = None
+    location: ShortText | None = None
     # GB/T 2260 administrative code of the plant (province 320000, city 320200, county 320281):
     # which standards' jurisdiction covers it (verify.measure.binding); the province is checked there
     location_code: str | None = None
-    process: Text | None = None
-    measures: list[Text] = []
+    process: LongText | None = None
+    measures: Annotated[list[LongText], Field(max_length=20)] = []
     illustrative: bool = False  # data are illustrative (case studies), printed on every page
 
     @field_validator("location_code", mode="before")
@@ -88,14 +136,34 @@ class CaseInfo(_Model):
         return value
 
 
+class Laboratory(_Model):
+    """The monitoring laboratory whose results the case uses (the statement prints it)."""
+
+    name: ShortText
+    cma_certificate: Annotated[str, Field(max_length=40)] | None = None  # 检验检测机构资质认定证书编号 (CMA)
+    keiryo_registration: Annotated[str, Field(max_length=60)] | None = None  # 計量証明事業 登録番号
+    report_numbers: Annotated[list[Annotated[str, Field(min_length=1, max_length=60)]], Field(max_length=20)] = []
+
+
+class Signature(_Model):
+    """One line of the statement's sign-off block."""
+
+    role: Literal["verifier", "reviewer", "approver"]
+    name: Annotated[str, Field(min_length=1, max_length=60)]
+    title: NameText | None = None  # position, e.g. { ja = "実証責任者", zh = "验证负责人" }
+    date: dt.date | None = None
+
+
 class Verification(_Model):
-    statement_id: str
-    verifier: Text
-    technology: Text
+    statement_id: StatementId
+    verifier: ShortText
+    technology: LongText
     issued: dt.date
     valid_until: dt.date | None = None
     supersedes: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
-    supersedes_statement_id: str | None = None
+    supersedes_statement_id: StatementId | None = None
+    laboratory: Laboratory | None = None
+    signature: Annotated[list[Signature], Field(max_length=6)] = []
 
     @model_validator(mode="after")
     def _reissue_is_traceable(self) -> "Verification":
@@ -126,7 +194,7 @@ class Claim(_Model):
     value: Annotated[float, Field(allow_inf_nan=False)]
     phase: Phase | None = None  # efficiency claims: the phase the claim is about (default after)
     conditions: ClaimConditions = ClaimConditions()
-    description: Text | None = None
+    description: LongText | None = None
 
     @field_validator("value")
     @classmethod
@@ -156,8 +224,8 @@ class Claim(_Model):
 class Source(_Model):
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=40)]
     kind: Literal["stack", "fugitive"]
-    name: Text | None = None
-    aliases: list[str] = []
+    name: NameText | None = None
+    aliases: list[Annotated[str, Field(max_length=MAX_CHARS["name"])]] = []
     role: Literal["upwind", "downwind", "in-plant"] | None = None
     height_m: Annotated[float, Field(gt=0, le=500)] | None = None
     regime: Literal["new", "existing"] | None = None
@@ -167,7 +235,7 @@ class Source(_Model):
     o2_cap_pct: Annotated[float, Field(gt=0, lt=21)] | None = None
     limits: list[str] = []
     design_flow_m3_h: Annotated[float, Field(gt=0)] | None = None
-    description: Text | None = None
+    description: LongText | None = None
     #: a second concentration endpoint in ppmC (metric concentration_ppmc) beside the mgC/m3 one,
     #: for ppmC limits (大気汚染防止法施行規則 別表第五の二); docs/case-format.md
     report_ppmc: bool = False
@@ -277,21 +345,21 @@ class PollutantDecl(_Model):
 
 
 class Fuel(_Model):
-    kind: str
+    kind: Annotated[str, Field(max_length=60)]
     t_per_h: dict[Phase, Annotated[float, Field(ge=0)]]
     ncv_gj_per_t: Annotated[float, Field(gt=0, lt=60)]
-    ncv_source: str
+    ncv_source: LongStr
     co2_kg_per_tj: Annotated[float, Field(gt=0)] | None = None  # default: IPCC 2006 by `kind`
-    co2_source: str | None = None
+    co2_source: LongStr | None = None
 
 
 class Cobenefits(_Model):
     operating_hours_per_year: Annotated[float, Field(gt=0, le=8784)] | None = None
     production_t_per_h: dict[Phase, Annotated[float, Field(gt=0)]] | None = None
-    product: Text | None = None
+    product: NameText | None = None
     electricity_added_kw: Annotated[float, Field(ge=0)] | None = None
     grid_factor_t_per_mwh: Annotated[float, Field(ge=0, lt=2)] | None = None
-    grid_factor_source: str | None = None
+    grid_factor_source: LongStr | None = None
     fuel: list[Fuel] = []
 
     @model_validator(mode="after")
@@ -515,6 +583,7 @@ def load_case(folder: str | Path) -> Case:
         raise CaseError(N_("{file} nests arrays or tables too deeply to be read", file=CASE_FILE)) from None
     if too_deep(data, MAX_NESTING):
         raise CaseError(N_("{file} nests arrays or tables more than {n} levels deep", file=CASE_FILE, n=MAX_NESTING))
+    data = strip_invisible(data)
     try:
         manifest = CaseManifest.model_validate(data)
     except ValidationError as exc:

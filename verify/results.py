@@ -172,6 +172,18 @@ def verification_block(case: Case) -> dict | None:
         "valid_until": v.valid_until.isoformat() if v.valid_until else None,
         "supersedes": v.supersedes,
         "supersedes_statement_id": v.supersedes_statement_id,
+        "laboratory": None if v.laboratory is None else {
+            "name": {"ja": v.laboratory.name.ja, "zh": v.laboratory.name.zh},
+            "cma_certificate": v.laboratory.cma_certificate,
+            "keiryo_registration": v.laboratory.keiryo_registration,
+            "report_numbers": list(v.laboratory.report_numbers),
+        },
+        "signature": [
+            {"role": sig.role, "name": sig.name,
+             "title": None if sig.title is None else {"ja": sig.title.ja, "zh": sig.title.zh},
+             "date": sig.date.isoformat() if sig.date else None}
+            for sig in v.signature
+        ],
     }
 
 
@@ -222,11 +234,36 @@ def inputs_block(ledger) -> list[dict]:
     return out
 
 
-def ledger_block(ledger, allowed_rejected: bool) -> dict:
+#: What each ledger entry of results.json adds to the ledger's columns: the run its row belongs to
+#: (null for a rejected row, which has no canonical row), so that the report can tell which claims a
+#: flagged or rejected value touches.
+ENTRY_RUN_KEYS = ("source", "position", "phase", "run")
+
+
+def _entry_runs(frame: pd.DataFrame, normalized: pd.DataFrame | None) -> pd.DataFrame:
+    """``frame`` with :data:`ENTRY_RUN_KEYS` from the canonical row of the same file, sheet and row."""
+    if normalized is None or not len(frame) or not len(normalized):
+        return frame.assign(**{k: None for k in ENTRY_RUN_KEYS})
+    keys = ["file", "sheet", "row"]
+    rows = pd.DataFrame({k: normalized[k].astype(object) for k in (*keys, *ENTRY_RUN_KEYS)})
+    rows["sheet"] = rows["sheet"].where(rows["sheet"].notna(), "")
+    rows["row"] = pd.to_numeric(rows["row"], errors="coerce")
+    rows = rows.drop_duplicates(keys)
+    left = frame.assign(sheet=frame["sheet"].astype(object).where(frame["sheet"].notna(), ""),
+                        row=pd.to_numeric(frame["row"], errors="coerce"))
+    merged = left.merge(rows, on=keys, how="left", sort=False)
+    merged["sheet"] = frame["sheet"].to_numpy()
+    merged["row"] = frame["row"].to_numpy()
+    return merged
+
+
+def ledger_block(ledger, allowed_rejected: bool, normalized: pd.DataFrame | None = None) -> dict:
     frame = ledger.to_frame()
     if len(frame):
-        frame = frame[frame["outcome"].isin(["flagged", "rejected"])]
-    columns = ["file", "sheet", "row", "column", "cell", "field", "raw", "outcome", "reason", "detail"]
+        frame = frame[frame["outcome"].isin(["flagged", "rejected"])].reset_index(drop=True)
+    frame = _entry_runs(frame, normalized)
+    columns = ["file", "sheet", "row", "column", "cell", "field", "raw", "outcome", "reason", "detail",
+               *ENTRY_RUN_KEYS]
     entries = [{c: clean(rec.get(c)) for c in columns} for rec in frame.to_dict("records")]
     return {
         "entries": entries,
@@ -236,14 +273,15 @@ def ledger_block(ledger, allowed_rejected: bool) -> dict:
 
 
 #: The normalized columns that :func:`build_results` reads (``build_endpoints``, ``run_checks``,
-#: :func:`runs_block`, :func:`run_loads`). The others (``cell``, ``end``, ``range``, ``temp_c``,
-#: ``pressure_kpa``, ``flow_unit``/``flow_basis``/``flow_std_state``, ``value_o2ref``,
+#: :func:`runs_block`, :func:`run_loads`). The others (``cell``, ``end``, ``range``,
+#: ``flow_std_state``, ``value_o2ref``,
 #: ``rate_reported``, ``reasons``, ``conc_state``, ``o2_ref_pct``, ``derivation``) are in
 #: normalized.csv; no result depends on them.
 RESULT_COLUMNS = (
     "file", "sheet", "row", "source", "position", "phase", "run", "sample", "start", "pollutant", "as_species",
     "value", "censored", "lod", "unit", "basis", "std_state", "method", "flag", "o2_pct", "h2o_pct", "flow",
-    "load_pct", "raw", "status", "conc", "conc_unit", "conc_as", "conc_ppmc", "conc_o2", "flow_sd_m3_h", "mass_rate_kg_h",
+    "flow_unit", "flow_basis", "temp_c", "pressure_kpa", "load_pct", "raw", "status", "conc", "conc_unit", "conc_as",
+    "conc_ppmc", "conc_o2", "flow_sd_m3_h", "mass_rate_kg_h",
     "o2ref_check", "o2ref_mismatch", "rate_check", "rate_mismatch", "missing",
 )
 
@@ -301,12 +339,17 @@ def runs_block(normalized: pd.DataFrame) -> list[dict]:
     for key, g in grouped:
         first = g.iloc[0]
         mean = lambda col: clean(g[col].mean()) if col in g and g[col].notna().any() else None  # noqa: E731
+        raw = [clean(r) for r in g["raw"]]
         out.append({
             "source": key[0], "position": key[1] or None, "phase": key[2], "run": key[3], "pollutant": key[4],
-            "n_samples": int(len(g)), "raw": [clean(r) for r in g["raw"]],
-            "value": mean("value"), "unit": clean(first["unit"]), "basis": clean(first["basis"]),
+            "n_samples": int(len(g)), "raw": raw,
+            "value": mean("value"), "decimals": _run_decimals(raw), "unit": clean(first["unit"]),
+            "basis": clean(first["basis"]),
             "conc": mean("conc"), "conc_unit": clean(first.get("conc_unit")), "conc_as": clean(first.get("conc_as")),
-            "conc_o2": mean("conc_o2"), "o2_pct": mean("o2_pct"), "flow_sd_m3_h": mean("flow_sd_m3_h"),
+            "conc_o2": mean("conc_o2"), "o2_pct": mean("o2_pct"),
+            "flow": mean("flow"), "flow_unit": clean(first.get("flow_unit")), "flow_basis": clean(first.get("flow_basis")),
+            "temp_c": mean("temp_c"), "h2o_pct": mean("h2o_pct"), "pressure_kpa": mean("pressure_kpa"),
+            "flow_sd_m3_h": mean("flow_sd_m3_h"),
             "mass_rate_kg_h": mean("mass_rate_kg_h"), "load_pct": mean("load_pct"),
             "censored": bool(g["censored"].any()), "flagged": bool((g["status"] == "flagged").any()),
         })
@@ -314,6 +357,37 @@ def runs_block(normalized: pd.DataFrame) -> list[dict]:
     out.sort(key=lambda r: (r["source"], r["position"] or "", r["pollutant"], phase_order.get(r["phase"], 2),
                             _natural(r["run"])))
     return out
+
+
+def _run_decimals(raw: list) -> int | None:
+    """The decimals a run's value was measured with: those of its sample cells (the most of them,
+    a mean of samples being reported to the samples' precision); None unless every cell is a
+    plainly written number (:func:`verify.sources.cells.measured_decimals`)."""
+    from verify.sources.cells import measured_decimals
+
+    places = [measured_decimals(r) for r in raw]
+    return None if not places or None in places else max(places)
+
+
+def endpoint_decimals(endpoint: dict, runs: list[dict]) -> None:
+    """Add ``decimals`` to each phase of ``endpoint``: per value, the measured decimals of the run it
+    is (a concentration taken as measured: same value and unit), else null (a derived value, printed
+    with three significant figures)."""
+    if endpoint.get("design") == "continuous" or endpoint.get("metric") not in ("concentration", "fugitive"):
+        return
+    fugitive = endpoint["metric"] == "fugitive"
+    for phase in ("before", "after"):
+        block = endpoint.get(phase)
+        if not isinstance(block, dict) or not block.get("values"):
+            continue
+        found = []
+        for run_id, value in zip(block.get("runs") or [], block["values"]):
+            match = next((r["decimals"] for r in runs
+                          if r["phase"] == phase and r["run"] == run_id and r["pollutant"] == endpoint["pollutant"]
+                          and (fugitive or (r["source"] == endpoint["source"] and r["position"] == endpoint["position"]))
+                          and r["value"] == value and r.get("conc") == value and r["unit"] == endpoint["unit"]), None)
+            found.append(match)
+        block["decimals"] = found
 
 
 def _natural(text: str) -> tuple:
@@ -581,6 +655,11 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
         "limits": {"version": catalogue.version, "sha256": catalogue.sha256},
         "inputs_sha256": hashlib.sha256("".join(t.sha256 for t in intake.ledger.tallies).encode()).hexdigest(),
     }
+    from verify.measure.campaign import campaign
+
+    runs = runs_block(normalized)
+    for entry in endpoint_dicts.values():
+        endpoint_decimals(entry, runs)
     results = {
         "schema": SCHEMA,
         "tool": tool_block(),
@@ -595,8 +674,9 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
         "verification": verification_block(case),
         "sources": sources_block(case),
         "claims_declared": claims_config_block(case),
-        "ledger": ledger_block(intake.ledger, allow_rejected),
-        "runs": runs_block(normalized),
+        "ledger": ledger_block(intake.ledger, allow_rejected, normalized),
+        "runs": runs,
+        "campaign": campaign(normalized, case),
         "reproduce": {"command": command or reproduce_command(case.root)},
     }
     return clean(results)

@@ -239,3 +239,77 @@ def test_location_code_is_a_six_digit_gbt2260_code(tmp_path):
     # the form is right but 99 is no province: refused when the limits are weighed, naming the key
     with pytest.raises(InputError, match=r"case.toml \[case\] location_code: '990101'"):
         _binding_context(load_case(with_code("990101")), pd.DataFrame())
+# --------------------------------------------------------------------------------------------
+# Hostile and oversized text (report issue item 10)
+# --------------------------------------------------------------------------------------------
+STATEMENT = """
+[verification]
+statement_id = "{sid}"
+verifier = "検証チーム"
+technology = "WESP"
+issued = 2026-11-20
+"""
+
+
+def test_bidi_and_zero_width_characters_are_removed_from_every_text(tmp_path):
+    rlo, zwsp, lri, pdi = "\u202e", "\u200b", "\u2066", "\u2069"
+    toml = MINIMAL.replace('factory = "某染整厂"', f'factory = "某{rlo}染整{zwsp}厂"').replace(
+        'aliases = ["1#定型机排气筒"]', f'aliases = ["1#定型机排气筒"]\nname = {{ ja = "{lri}排気筒{pdi}", zh = "排气筒{zwsp}" }}')
+    case = load_case(make_case(tmp_path, toml))
+    assert case.manifest.case.factory.ja == "某染整厂"
+    assert case.manifest.source[0].name.ja == "排気筒" and case.manifest.source[0].name.zh == "排气筒"
+
+
+@pytest.mark.parametrize("sid", ["ILL JS/001", "-starts-with-dash", "a" * 65, "番号-1", "x\u202ey"])
+def test_statement_id_has_letters_digits_and_dash_underscore_dot_only(tmp_path, sid):
+    if "\u202e" in sid:  # an invisible character is removed first, so this one is valid
+        case = load_case(make_case(tmp_path, MINIMAL + STATEMENT.format(sid=sid)))
+        assert case.manifest.verification.statement_id == "xy"
+        return
+    with pytest.raises(CaseError, match="verification.statement_id: a statement number has letters"):
+        load_case(make_case(tmp_path, MINIMAL + STATEMENT.format(sid=sid)))
+
+
+@pytest.mark.parametrize("field, toml_line, limit", [
+    ("case.title", 'title = "{x}"', 200),
+    ("[[source]] #1 (id 'S1').name", 'name = "{x}"', 100),
+    ("verification.technology", 'technology = "{x}"', 500),
+])
+def test_free_text_longer_than_its_limit_is_an_error_naming_the_field(tmp_path, field, toml_line, limit):
+    text = "长" * (limit + 1)
+    toml = MINIMAL + STATEMENT.format(sid="S-1")
+    if field == "case.title":
+        toml = toml.replace('title = { ja = "テスト", zh = "测试" }', toml_line.format(x=text))
+    elif field.startswith("[[source]]"):
+        toml = toml.replace('kind = "stack"', 'kind = "stack"\n' + toml_line.format(x=text))
+    else:
+        toml = toml.replace('technology = "WESP"', toml_line.format(x=text))
+    with pytest.raises(CaseError) as err:
+        load_case(make_case(tmp_path, toml))
+    assert f"{field}: at most {limit} characters, got {limit + 1}" in str(err.value)
+    # at the limit it loads
+    load_case(make_case(tmp_path, toml.replace(text, "长" * limit)))
+
+
+def test_laboratory_and_signatures_load(tmp_path):
+    toml = MINIMAL + STATEMENT.format(sid="S-1") + """
+[verification.laboratory]
+name = { ja = "江蘇某環境監測有限公司", zh = "江苏某环境检测有限公司" }
+cma_certificate = "161012050123"
+report_numbers = ["JSHJ-2026-0412", "JSHJ-2026-0918"]
+
+[[verification.signature]]
+role = "verifier"
+name = "王 明"
+title = { ja = "実証担当者", zh = "验证人员" }
+date = 2026-11-18
+
+[[verification.signature]]
+role = "approver"
+name = "佐藤 一郎"
+"""
+    v = load_case(make_case(tmp_path, toml)).manifest.verification
+    assert v.laboratory.cma_certificate == "161012050123" and v.laboratory.report_numbers[1] == "JSHJ-2026-0918"
+    assert [s.role for s in v.signature] == ["verifier", "approver"] and v.signature[1].date is None
+    with pytest.raises(CaseError, match=r"signature.*role"):
+        load_case(make_case(tmp_path, toml.replace('role = "approver"', 'role = "boss"')))

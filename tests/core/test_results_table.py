@@ -38,7 +38,9 @@ def test_same_results_as_the_whole_normalized_table(name):
             assert cats == sorted(cats), col  # groupby(sort=True) orders as on the text
     # raw is kept for run rows only (runs_block lists them)
     assert small["raw"].isna().all() if full["run"].isna().all() else small["raw"].notna().any()
-    assert small.memory_usage(deep=True).sum() < full.memory_usage(deep=True).sum() / 2
+    # at most about half the memory (0.28 of it on the 80,640-row CEMS case; the 24-row textile case is
+    # mostly per-column overhead, and the run tables' measured gas state adds four columns)
+    assert small.memory_usage(deep=True).sum() < 0.55 * full.memory_usage(deep=True).sum()
     assert _results(case, intake, small) == _results(case, intake, full)
 
 

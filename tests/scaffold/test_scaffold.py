@@ -54,13 +54,17 @@ def _fields(model: type[BaseModel]) -> set[str]:
 def test_every_case_toml_key_is_in_the_template_with_comments():
     """Each key of every case.toml table (from the pydantic models) appears as `key =`, active or commented."""
     text = case_toml_text("x")
-    models = [case_module.CaseInfo, case_module.Verification, case_module.Claim, case_module.Source,
+    models = [case_module.CaseInfo, case_module.Verification, case_module.Laboratory, case_module.Signature,
+              case_module.Claim, case_module.Source,
               case_module.Period, case_module.FileSpec, case_module.Cobenefits, case_module.Fuel]
     missing = sorted(f"{m.__name__}.{k}" for m in models for k in _fields(m) if not re.search(rf"^#?\s*{k} =", text, re.M))
     missing.remove("Cobenefits.fuel")  # written as the [[cobenefits.fuel]] table, checked below
+    missing.remove("Verification.laboratory")  # written as the [verification.laboratory] table, checked below
+    missing.remove("Verification.signature")  # written as the [[verification.signature]] table, checked below
     assert missing == []
     # section headers of the optional tables are present (commented out)
-    for table in ("[verification]", "[[period]]", "[cobenefits]", "[[cobenefits.fuel]]"):
+    for table in ("[verification]", "[verification.laboratory]", "[[verification.signature]]", "[[period]]",
+                  "[cobenefits]", "[[cobenefits.fuel]]"):
         assert f"# {table}" in text
     # ja, zh and en comments
     assert "# ja:" in text and "# zh:" in text and "# en:" in text

@@ -132,6 +132,25 @@ def _number_from_text(text: str, decimal: str, thousands: str | None) -> tuple[f
     return None, "invalid_number", f"{text!r} is not a number"
 
 
+def measured_decimals(raw: object, *, decimal: str = ".") -> int | None:
+    """The number of decimal places a measured value was written with (its precision as measured):
+    ``"2.6"`` → 1, ``"<1.0"`` → 1, ``"486"`` → 0, ``"ND(0.05)"`` → 2, ``"0.5L"`` → 1; None when the
+    text is not a plain written number (exponent notation, a number from an Excel cell, a marker).
+    The report prints a measured value with these decimals (GB/T 8170-2008 / JIS Z 8401 rounding)."""
+    if not isinstance(raw, str) or len(raw) > MAX_CELL_CHARS:
+        return None
+    text, _ = clean_text(raw)
+    low = text.casefold()
+    match = _RE_ND_LT.fullmatch(low) or _RE_ND_WORD_NUM.fullmatch(low) or _RE_ND_L.fullmatch(low)
+    if match:
+        low = next(g for g in match.groups() if g is not None).strip()
+    if decimal == ",":
+        low = low.replace(",", ".")
+    if not re.fullmatch(r"[+-]?[0-9]*(?:\.[0-9]*)?", low) or not any(ch.isdigit() for ch in low):
+        return None
+    return len(low.partition(".")[2])
+
+
 def parse_number_cell(raw: object, *, decimal: str = ".", thousands: str | None = None) -> CellOutcome:
     """Classify one raw cell (see the module docstring). Never raises for any ``raw``."""
     if raw is None:

@@ -82,7 +82,6 @@ StatementId = Annotated[str, AfterValidator(_statement_id)]
 NameText = Annotated[Text, _at_most("name")]
 ShortText = Annotated[Text, _at_most("short")]
 LongText = Annotated[Text, _at_most("text")]
-LongStr = Annotated[str, _at_most("text")]
 
 
 def strip_invisible(value: Any, key: str = "") -> Any:
@@ -348,9 +347,9 @@ class Fuel(_Model):
     kind: Annotated[str, Field(max_length=60)]
     t_per_h: dict[Phase, Annotated[float, Field(ge=0)]]
     ncv_gj_per_t: Annotated[float, Field(gt=0, lt=60)]
-    ncv_source: LongStr
+    ncv_source: LongText  # { ja, zh } (a plain string serves both languages)
     co2_kg_per_tj: Annotated[float, Field(gt=0)] | None = None  # default: IPCC 2006 by `kind`
-    co2_source: LongStr | None = None
+    co2_source: LongText | None = None
 
 
 class Cobenefits(_Model):
@@ -359,7 +358,7 @@ class Cobenefits(_Model):
     product: NameText | None = None
     electricity_added_kw: Annotated[float, Field(ge=0)] | None = None
     grid_factor_t_per_mwh: Annotated[float, Field(ge=0, lt=2)] | None = None
-    grid_factor_source: LongStr | None = None
+    grid_factor_source: LongText | None = None
     fuel: list[Fuel] = []
 
     @model_validator(mode="after")

@@ -118,10 +118,10 @@ def print_check(console: Console, outcome) -> None:
     console.print(_("QA checks: {passed} passed, {failed} failed, {unknown} could not be judged", passed=passed,
                     failed=len(failed), unknown=unknown), markup=False)
     if failed:
-        qa = _table(_("Failed QA checks"), _("check"), _("source"), _("phase"), _("detail"))
+        qa = _table(_("Failed QA checks"), _("check"), _("source"), _("pollutant"), _("phase"), _("detail"))
         for q in failed:
-            qa.add_row(_s(q["check"]), _s(q.get("source")), _s(PHASES.get(q.get("phase"), q.get("phase"))),
-                       _s(qa_detail(q)))
+            qa.add_row(_s(q["check"]), _s(q.get("source")), _s(q.get("pollutant")),
+                       _s(PHASES.get(q.get("phase"), q.get("phase"))), _s(qa_detail(q)))
         console.print(qa)
 
 

@@ -252,7 +252,7 @@ def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
 
 def _run_stages(case: Case, gen, langs, allow_rejected: bool, step, chunk_rows: int | None, notify: Notify) -> dict:
     from verify.measure.export import write_table
-    from verify.report.render import render_run_reports, write_report
+    from verify.report.render import render_html, write_report
     from verify.report.xlsx import write_summary_xlsx
     from verify.results import build_results, results_table, write_results
 
@@ -272,11 +272,10 @@ def _run_stages(case: Case, gen, langs, allow_rejected: bool, step, chunk_rows: 
     step(N_("writing {file}", file="summary.xlsx"))
     write_summary_xlsx(results, gen.path("summary.xlsx"))
     step(N_("writing {file}", file="report.html"))
-    # one view and one set of charts for both; the PDF leaves the per-run tables to summary.xlsx
-    html, pdf_html = render_run_reports(results, langs)
+    html = render_html(results, langs)  # one document: report.html is the HTML of report.pdf
     write_report(results, gen.path("report.html"), langs, html=html)
     step(N_("writing {file}", file="report.pdf"))
-    write_report(results, gen.path("report.pdf"), langs, html=pdf_html)
+    write_report(results, gen.path("report.pdf"), langs, html=html)
     return results
 
 

@@ -352,6 +352,7 @@ def runs_block(normalized: pd.DataFrame) -> list[dict]:
             "flow_sd_m3_h": mean("flow_sd_m3_h"),
             "mass_rate_kg_h": mean("mass_rate_kg_h"), "load_pct": mean("load_pct"),
             "censored": bool(g["censored"].any()), "flagged": bool((g["status"] == "flagged").any()),
+            "method": clean(g["method"].dropna().iloc[0]) if "method" in g and g["method"].notna().any() else None,
         })
     phase_order = {"before": 0, "after": 1}
     out.sort(key=lambda r: (r["source"], r["position"] or "", r["pollutant"], phase_order.get(r["phase"], 2),

@@ -120,6 +120,10 @@ def emitted_codes() -> tuple[set[str], list[str]]:
                       and isinstance(node.value, ast.Tuple)):
                     for elt in node.value.elts:
                         codes |= _resolve(elt, func, f"{rel}", unresolved)
+                elif isinstance(node, ast.Dict) and stage == "sources":  # an entries row written as a dict
+                    for key, value in zip(node.keys, node.values):
+                        if isinstance(key, ast.Constant) and key.value == "reason":
+                            codes |= _resolve(value, func, f"{rel}:{node.lineno}", unresolved)
                 elif (isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple)
                       and len(node.value.elts) == 3 and isinstance(node.value.elts[0], ast.Constant)
                       and node.value.elts[0].value is None and path.name == "cells.py"):
@@ -144,7 +148,7 @@ def test_the_scan_finds_codes_of_every_kind(scanned):
     would make the test above pass vacuously)."""
     codes, _ = scanned
     assert {"nondetect", "missing_marker", "o2_impossible", "no_phase", "flag_M", "flag_T", "bad_date",
-            "non_ascii_digits", "zero_width_removed", "excel_serial_date_1904", "nondetect_no_limit"} <= codes  # ledger
+            "non_ascii_digits", "zero_width_removed", "excel_serial_date_1904", "nondetect_no_limit", "example_row", "example_row_edited"} <= codes  # ledger
     assert {"min_runs", "o2_range", "moisture", "lab_o2ref", "lab_rate", "same_method"} <= codes  # QA
     assert {"small_n", "exact_min_p", "invalid_hours", "continuous_design"} <= codes  # caveats
     assert len(codes) >= 80

@@ -34,13 +34,13 @@ def test_hand_example(make_case):
     # electricity: 45 kW × 7200 h = 324 MWh × 0.58 = 187.92 t/a
     assert out["electricity_co2_t_a"]["value"] == pytest.approx(187.92)
     assert out["net_co2_change_t_a"]["value"] == pytest.approx(-0.2 * 1.9778968 * 7200 + 187.92, rel=1e-6)
-    assert out["electricity_co2_t_a"]["source"] == "test grid factor"
+    assert out["grid_factor_source"] == {"ja": "test grid factor", "zh": "test grid factor"}  # printed in the report
 
 
 def test_site_factor_and_unknown_fuel(make_case):
     cob = dict(COB, fuel=[dict(COB["fuel"][0], kind="coke oven gas", co2_kg_per_tj=44400, co2_source="site")])
     out = compute(make_case(cobenefits=cob), {})
-    assert out["fuels"][0]["co2_factor_is_default"] is False and out["fuels"][0]["co2_source"] == "site"
+    assert out["fuels"][0]["co2_factor_is_default"] is False and out["fuels"][0]["co2_source"] == {"ja": "site", "zh": "site"}
     bad = dict(COB, fuel=[dict(COB["fuel"][0], kind="peat")])
     with pytest.raises(InputError, match="'peat'"):
         compute(make_case(cobenefits=bad), {})

@@ -48,7 +48,7 @@ def test_failures(make_case, canon):
     assert _find(items, "flow_positive", phase="after")["passed"] is False
     assert _find(items, "same_method")["passed"] is False
     dl = _find(items, "detection_limits")  # 0.2/0.07 = 2.86 > 2
-    assert dl["passed"] is False and "2.85714" in dl["detail"]["ja"]
+    assert dl["passed"] is False and "2.86倍" in dl["detail"]["ja"]  # 0.2 / 0.07 = 2.857…, three significant figures
 
 
 def test_o2_and_missing_load(make_case, canon):
@@ -68,7 +68,7 @@ def test_same_basis_fails_on_different_state(make_case, canon):
             r["std_state"] = "epa"
     items = run_checks(normalize(canon(rows), case), case)
     sb = _find(items, "same_basis")
-    assert sb["passed"] is False and "epa" in sb["detail"]["ja"]
+    assert sb["passed"] is False and "20 ℃" in sb["detail"]["ja"] and "0 ℃" in sb["detail"]["ja"]
 
 
 def test_lab_cross_check_item(make_case, canon):

@@ -11,10 +11,14 @@ import pytest
 from verify.report import charts
 from verify.report.figures import chart_img
 
-LABELS = {"before": "対策前", "after": "対策後", "mean": "平均", "limit": "基準値"}
-LABELS_ZH = {"before": "治理前", "after": "治理后", "mean": "均值", "limit": "限值"}
-PANEL = {"title": "濃度", "unit": "mg/m³", "before": [62.4, 71.8, 55.3], "after": [31.6, 27.9, 36.2],
-         "limits": [{"value": 60, "label": "60 mg/m³"}]}
+LABELS = {"before": "対策前", "after": "対策後", "measured": "測定値", "nondetect": "不検出", "mean": "平均",
+          "limit": "基準値", "benchmark": "参照値", "hourly": "1時間値", "date": "月-日", "estimate": "推定値",
+          "ci": "95%信頼区間", "claimed": "主張値", "xlabel": "削減率（%）"}
+LABELS_ZH = {"before": "治理前", "after": "治理后", "measured": "监测值", "nondetect": "未检出", "mean": "均值",
+             "limit": "限值", "benchmark": "参照值", "hourly": "小时均值", "date": "月-日", "estimate": "估计值",
+             "ci": "95%置信区间", "claimed": "声明值", "xlabel": "削减率（%）"}
+PANEL = {"title": "濃度", "unit": "mg/m³N", "before": [62.4, 71.8, 55.3], "after": [31.6, 27.9, 36.2],
+         "censored_after": [False, True, False], "limits": [{"value": 60, "label": "GB 16297-1996 60 mg/m³N", "binding": True}]}
 
 
 def _chunks(png: bytes) -> list[bytes]:
@@ -37,8 +41,22 @@ def test_run_chart_is_deterministic_png_without_tool_metadata():
     assert kinds[0] == b"IHDR" and kinds[-1] == b"IEND"
     assert b"tEXt" not in kinds and b"iTXt" not in kinds and b"tIME" not in kinds  # no Software/date
     # printed at the size it was drawn: figure inches = pixels / DPI
-    assert a.width_in == pytest.approx(2.3 + 0.4) and a.height_in == pytest.approx(2.2)
-    assert charts.png_size(a.png) == (round(2.7 * charts.DPI), round(2.2 * charts.DPI))
+    assert a.width_in == pytest.approx(2.3 + 0.4) and a.height_in == pytest.approx(2.5)
+    assert charts.png_size(a.png) == (round(2.7 * charts.DPI), round(2.5 * charts.DPI))
+
+
+def test_charts_never_grow_past_the_a4_text_column():
+    """Ten panels with 5,000-character titles and limit labels stay within 6.8 in (the A4 text column)."""
+    long = "长" * 5000
+    panels = [{**PANEL, "title": long, "limits": [{"value": 60, "label": long, "binding": False}]} for _ in range(10)]
+    chart = charts.run_values_chart(panels, LABELS_ZH, "zh")
+    assert chart.width_in <= charts.MAX_WIDTH_IN and chart.height_in <= charts.MAX_HEIGHT_IN
+    rows = [{"label": long, "estimate": 10.0 + i, "ci": [0.0, 20.0 + i], "claimed": 5.0} for i in range(200)]
+    forest = charts.reduction_chart(rows, LABELS_ZH, "zh")
+    assert forest.width_in <= charts.MAX_WIDTH_IN and forest.height_in <= charts.MAX_HEIGHT_IN
+    w, h = charts.png_size(forest.png)
+    assert w < 2000 and h < 2000  # not a 111,495-px image
+    assert charts.short(long) == "长" * 35 + "…"
 
 
 def test_different_numbers_give_different_images():
@@ -80,16 +98,20 @@ def test_decimation_bounds_points():
 
 @pytest.mark.slow
 def test_timeseries_and_reduction_charts():
-    hours = [f"2026-05-{11 + h // 24:02d}T{h % 24:02d}:00:00+08:00" for h in range(72)]
+    hours = [f"2026-05-{11 + h // 24:02d}T{h % 24:02d}:00:00+00:00" for h in range(72)]
+    limit = {"value": 400, "label": "GB 16297-1996 400 mg/m³N", "binding": True}
     ts = charts.timeseries_chart({"hours": hours, "values": [270.0] * 72},
                                  {"hours": hours, "values": [260.0 + (h % 5) for h in range(72)]},
-                                 400, LABELS, "mg/m³", "ja")
+                                 limit, LABELS, "mg/m³N", "ja", timezone="Asia/Shanghai")
     assert ts.png.startswith(b"\x89PNG") and ts == charts.timeseries_chart(
         {"hours": hours, "values": [270.0] * 72},
-        {"hours": hours, "values": [260.0 + (h % 5) for h in range(72)]}, 400, LABELS, "mg/m³", "ja")
+        {"hours": hours, "values": [260.0 + (h % 5) for h in range(72)]}, limit, LABELS, "mg/m³N", "ja",
+        timezone="Asia/Shanghai")
+    # the hours are drawn in local time: 16:00 UTC is midnight in Shanghai (UTC+8)
+    assert charts._local_hours(["2026-03-01T16:00:00+00:00"], charts.ZoneInfo("Asia/Shanghai"))[0].hour == 0
     red = charts.reduction_chart([{"label": "A", "estimate": 48.9, "ci": [25.6, 65.6], "claimed": 40},
                                   {"label": "B", "estimate": 3.7, "ci": [-17.4, 19.7], "claimed": None}],
-                                 "削減率（%）", "ja")
+                                 LABELS, "ja")
     # tight bounding box: the printed size follows the labels, still at the fixed resolution
     w, h = charts.png_size(red.png)
     assert red.width_in == pytest.approx(w / charts.DPI) and 3 < red.width_in < 7.5

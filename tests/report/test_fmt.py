@@ -46,3 +46,39 @@ def test_units_and_formulas():
     assert fmt_unit("mg/m3 (as CH4)") == "mg/m³ (as CH₄)"
     assert fmt_chem("SO2 at 9 % O2") == "SO₂ at 9 % O₂"
     assert fmt_chem("NOx") == "NOx"
+
+
+def test_rounding_is_half_to_even_on_the_decimal_value():
+    """GB/T 8170-2008 §3.2 (进舍规则) and JIS Z 8401:2019 rule A, with the standard's own examples:
+    a 5 followed by nothing keeps an even last digit and raises an odd one; anything after the 5
+    rounds up; the decimal value counts, not the binary double (Python's round(2.675, 2) is 2.67)."""
+    from decimal import Decimal
+
+    from verify.report.fmt import round_half_even
+
+    assert round_half_even(12.1498, 1) == Decimal("12.1")   # the digit dropped is < 5
+    assert round_half_even(10.5002, 0) == Decimal("11")     # 5 followed by non-zero digits: up
+    assert round_half_even(1.050, 1) == Decimal("1.0")      # 5 alone after an even digit: down
+    assert round_half_even(0.35, 1) == Decimal("0.4")       # 5 alone after an odd digit: up
+    assert round_half_even(-0.0365, 3) == Decimal("-0.036")
+    assert round_half_even(2.675, 2) == Decimal("2.68")     # binary 2.67499…, decimal 2.675
+    assert fmt_num(0.125, decimals=2) == "0.12" and fmt_num(0.135, decimals=2) == "0.14"
+    assert fmt_num(1268.5) == "1,268"                    # integer digits are kept; 1268.5 → even
+
+
+def test_measured_values_keep_their_decimals():
+    from verify.report.fmt import fmt_measured
+
+    assert fmt_measured(2.6, 1) == "2.6"
+    assert fmt_measured(1.0, 1, censored=True) == "<1.0"
+    assert fmt_measured(486.0, 0) == "486"
+    assert fmt_measured(1.52, 2) == "1.52"
+    assert fmt_measured(1.5234, None) == "1.52"        # decimals unknown: three significant figures
+    assert fmt_measured(None, 1) == "—"
+
+
+def test_units_at_the_standard_state_in_each_language():
+    assert fmt_unit("mg/m3", "ja") == "mg/m³N" and fmt_unit("mg/m3", "zh") == "mg/m³"
+    assert fmt_unit("m3/h", "ja") == "m³N/h" and fmt_unit("m3/h", "zh") == "m³/h（标干）"
+    assert fmt_unit("kg/h", "ja") == "kg/h" and fmt_unit("%", "zh") == "%"
+    assert fmt_unit("mg/m3", "ja", standard=False) == "mg/m³"   # e.g. a value as measured, wet

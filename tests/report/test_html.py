@@ -32,7 +32,7 @@ def test_both_languages_in_order(html_nocharts):
     assert list(blocks) == ["ja", "zh"]
     assert html_nocharts.index("lang-ja") < html_nocharts.index("lang-zh")
     ja, zh = blocks["ja"], blocks["zh"]
-    assert "実証は認証ではありません" in ja and "验证不等于认证" in zh
+    assert "実証は認証ではない" in ja and "验证不等于认证" in zh
     assert "対策前" in ja and "対策後" in ja and "治理前" in zh and "治理后" in zh
     assert "治理前" not in ja and "対策前" not in zh
 
@@ -45,9 +45,16 @@ def test_lang_attribute_on_every_text_element(html_nocharts):
     assert 'lang="zh"' not in html_nocharts  # always zh-CN (platform.md §2)
 
 
+def _numbers(block: str) -> list[str]:
+    """The numbers of every numeric cell, in order (units differ by language: mg/m³N, m³/h（标干）)."""
+    cells = re.findall(r'<td class="num[^"]*">(.*?)</td>', block, flags=re.S)
+    text = " | ".join(re.sub(r"<[^>]+>", " ", c) for c in cells)
+    return re.findall(r"(?:&lt;|<)?[\u2212-]?\d[\d,]*(?:\.\d+)?%?", text)
+
+
 def test_same_numbers_in_both_languages(html_nocharts):
     blocks = _blocks(html_nocharts)
-    nums = {k: re.findall(r'<td class="num[^"]*">(.*?)</td>', v, flags=re.S) for k, v in blocks.items()}
+    nums = {k: _numbers(v) for k, v in blocks.items()}
     assert len(nums["ja"]) > 200
     assert nums["ja"] == nums["zh"]
 
@@ -72,46 +79,27 @@ def test_undeclared_reason_code_is_shown_as_it_is(html_nocharts):
 def test_cannot_show_phrasing_never_no_effect(html_nocharts):
     ja, zh = _blocks(html_nocharts).values()
     # S2 SO2 concentration: CI [−17.4, 19.7]% includes zero → "cannot show", with the MDR
-    assert "このデータでは削減を統計的に示せません" in ja
-    assert "本数据无法在统计上证明存在削减" in zh
-    assert "効果がない" not in ja.replace("これは「効果がない」という意味ではありません", "")
-    assert "没有效果" not in zh.replace("这并不表示“没有效果”", "")
+    assert "このデータでは削減は統計的に有意ではない" in ja
+    assert "根据本数据，削减在统计学上不显著" in zh
+    assert "効果がない" not in ja.replace("効果がないことを意味するものではない", "")
+    assert "没有效果" not in zh.replace("这并不表示没有效果", "")
 
 
-def _compliance_row(html, lang, limit_id):
-    block = _blocks(html)[lang]
-    block = block[block.index(f'id="{lang}-compliance"'):]
-    return re.search(re.escape(limit_id) + r".*?</tr>", block, flags=re.S).group(0)
-
-
-def test_binding_exceedance_worded_as_exceedance(html_nocharts):
-    # S1 NMHC before 62.4, 71.8, 55.3 mg/m3 vs DB32/4041-2021 60 (binding in the fixture): 2 runs above
-    ja = _compliance_row(html_nocharts, "ja", "DB32-4041-2021:NMHC:conc")
-    zh = _compliance_row(html_nocharts, "zh", "DB32-4041-2021:NMHC:conc")
-    assert '<span class="bad">超過</span>（超過回数 2）' in ja and "法的拘束力あり" in ja
-    assert '<span class="bad">超标</span>（超标次数 2）' in zh and "具有法律约束力" in zh
-
-
-def test_benchmark_is_never_worded_as_exceedance(html_nocharts):
-    # F1 in-plant NMHC before: 6.8 > 6 mg/m3, but GB 37822-2019 Appendix A is informative → a benchmark
-    ja = _compliance_row(html_nocharts, "ja", "GB37822-2019:NMHC:inplant_1h:special")
-    zh = _compliance_row(html_nocharts, "zh", "GB37822-2019:NMHC:inplant_1h:special")
-    assert "参考値を満たさない（参考値を満たさない回数 1）" in ja and "参考附属書" in ja
-    assert "未满足参照值（未满足参照值次数 1）" in zh and "资料性附录" in zh
-    # S1 PM before 38.5, 45.1, 33.0 vs the Shaoxing /T standard 30: three above, still no 超标/超過
-    for lang, words in (("ja", ("超過", "適合")), ("zh", ("超标", "达标"))):
-        row = _compliance_row(html_nocharts, lang, "DB330621-T001-2013:PM:conc")
-        assert not any(word in row for word in words), row
-    # GB 16297 is superseded by DB32/4041 and says so
-    assert "DB32-4041-2021:NMHC:conc が優先" in _compliance_row(html_nocharts, "ja", "GB16297-1996:NMHC:conc:new")
-    assert "优先执行 DB32-4041-2021:NMHC:conc" in _compliance_row(html_nocharts, "zh", "GB16297-1996:NMHC:conc:new")
+def test_compliance_exceedance_shown(html_nocharts):
+    # F1 in-plant NMHC before: 6.8 > 6 mg/m3 (GB 37822-2019 special limit, fixture) → one exceedance
+    ja = _blocks(html_nocharts)["ja"]
+    ja = ja[ja.index('id="ja-compliance"'):ja.index('id="ja-fugitive"')]
+    # the limit is named by its standard, table and clause (limits.csv), never by its id
+    assert "GB37822-2019:NMHC" not in ja
+    row = re.search(r"附属書A 表A.1 特別排出限度値 非メタン炭化水素 監視点の1時間平均濃度.*?</tr>", ja, flags=re.S).group(0)
+    assert "基準値超過" in row and "超過1／" in row
 
 
 def test_draft_marking_every_language(results):
     html = render_html(results, charts=False)
-    for lang, word in (("ja", "草案"), ("zh", "草稿")):
+    for lang, word in (("ja", "草案（署名前）"), ("zh", "草稿（未签发）")):
         block = _blocks(html)[lang]
-        assert f'<span class="hdr-status" lang="{"ja" if lang == "ja" else "zh-CN"}">{word} DRAFT</span>' in block
+        assert f'<span class="hdr-status" lang="{"ja" if lang == "ja" else "zh-CN"}">{word}</span>' in block
         assert 'class="banner draft"' in block
 
 
@@ -123,7 +111,7 @@ def test_issued_statement_not_draft(results):
     html = render_html(results, charts=False)
     assert "DRAFT" not in html and "草案" not in html and "草稿" not in html
     assert html.count("ETV-JS-2026-007") >= 4
-    assert "2026-11-20" in html and "2029-11-20" in html
+    assert "2026年11月20日" in html and "2029年11月20日" in html
 
 
 def test_illustrative_marking_toggles(results):
@@ -134,7 +122,7 @@ def test_illustrative_marking_toggles(results):
 
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "div", "section", "span", "p", "h1",
                 "h2", "h3", "table", "thead", "tbody", "tr", "th", "td", "ul", "ol", "li", "a", "b",
-                "br", "figure", "figcaption", "pre", "img", "colgroup", "col"}
+                "br", "figure", "figcaption", "pre", "img", "colgroup", "col", "caption"}
 CHART_IMG = '<img class="chart" src="data:image/png;base64,'
 
 
@@ -237,43 +225,61 @@ def test_endpoint_without_optional_key_renders(results, key):
     for ep in results["endpoints"]:
         ep.pop(key, None)
     html = render_html(results, ("ja",), charts=False)
-    assert "実証は認証ではありません" in html
+    assert "実証は認証ではない" in html
 
 
-def test_level_claim_and_extra_conditions(results):
+def test_level_claim_is_explained_with_its_upper_bound_and_unit(results):
     c = results["claims"][3]
-    c.update(kind="level", claimed=60, estimate=31.9, lower_bound=38.1,
-             conditions={"load_pct_min": 75, "fuel": "<b>coal</b>"})
+    c.update(kind="level", claimed=60, estimate=31.9, upper_bound=38.1, lower_bound=None, conditions={"load_pct_min": 75})
     html = render_html(results, ("ja",), charts=False)
-    assert "片側 95 % 上限" in html
-    assert "C4: fuel = &lt;b&gt;coal&lt;/b&gt;" in html
-    assert "38.1" in html and "38.1%" not in html  # a level is in the metric's unit, not a percent
+    claims = html[html.index('id="ja-claims"'):html.index('id="ja-design"')]
+    assert "片側95%信頼上限" in claims and "対策後の平均値が" in claims
+    assert "38.1\u00a0mg/m³N" in claims and "38.1%" not in claims  # a level is in the metric's unit, not a percent
+    assert "≤ <span class=\"q\">60\u00a0mg/m³N</span>" in claims  # the claimed value as declared
 
 
-def test_cobenefits_with_quantities_and_provenance(results):
+def test_efficiency_claim_is_explained_with_its_phase_and_pairs(results):
+    c = results["claims"][0]
+    c.update(kind="efficiency", metric="removal_efficiency", phase="after", pairs=["1", "2", "3"])
+    html = render_html(results, ("zh",), charts=False)
+    claims = html[html.index('id="zh-claims"'):html.index('id="zh-design"')]
+    assert "治理后进出口同步监测3对" in claims and "治理后进出口配对3对（监测频次1、2、3）" in claims
+    assert "削减率不低于" not in claims.split("C2")[0]  # never explained with the reduction text
+
+
+def test_cobenefits_tables_add_up_and_name_their_sources(results):
     # the shape verify.measure's co-benefit stage writes: {value, unit, formula, inputs, source}
-    q = lambda v, u, f, s: {"value": v, "unit": u, "formula": f, "inputs": {}, "source": s}  # noqa: E731
+    q = lambda v, u, inputs=None: {"value": v, "unit": u, "formula": "x", "inputs": inputs or {}, "source": "y"}  # noqa: E731
     results["cobenefits"] = {
         "available": True, "operating_hours_per_year": 7200.0,
+        "production_t_per_h": {"before": 0.62, "after": 0.64}, "product": {"ja": "成品布", "zh": "成品布"},
         "pollutants": [{"source": "S1", "pollutant": "NMHC",
-                        "reduction_kg_h": q(0.7113, "kg/h", "E_before − E_after", "mass_rate means"),
-                        "reduction_t_a": q(5.12136, "t/a", "(E_before − E_after) × hours ÷ 1000", "case.toml"),
-                        "intensity_kg_per_t": {"before": q(2.183, "kg/t", "E ÷ production", "case.toml"),
-                                               "after": q(1.0034, "kg/t", "E ÷ production", "case.toml")}}],
-        "fuels": [{"kind": "bituminous coal", "co2_kg_per_tj": 94600.0,
-                   "co2_source": "IPCC 2006 GL Vol. 2 Ch. 2 Table 2.2: other bituminous coal [K]",
-                   "ncv_gj_per_t": 20.908}],
-        "net_co2_change_t_a": q(-2412.5, "t CO2/a", "fuel CO2 change + electricity CO2", "sum"),
+                        "reduction_kg_h": q(0.7113, "kg/h", {"E_before": 1.35346, "E_after": 0.64216}),
+                        "reduction_t_a": q(5.12136, "t/a"),
+                        "intensity_kg_per_t": {"before": q(2.183, "kg/t"), "after": q(1.0034, "kg/t")}}],
+        "fuels": [{"kind": "bituminous coal", "co2_kg_per_tj": 94600.0, "co2_factor_is_default": False,
+                   "co2_source": {"ja": "IPCC 2006年ガイドライン 表2.2", "zh": "IPCC 2006年指南 表2.2"},
+                   "ncv_gj_per_t": 20.908, "ncv_source": {"ja": "GB/T 2589-2020 附属書A", "zh": "GB/T 2589-2020 附录A"},
+                   "co2_t_h_before": q(2.472371, "t CO2/h", {"fuel_t_h": 1.25}),
+                   "co2_t_h_after": q(2.452592, "t CO2/h", {"fuel_t_h": 1.24})}],
+        "fuel_co2_t_a": {"before": q(17801.0712, "t CO2/a"), "after": q(17658.6626, "t CO2/a")},
+        "fuel_co2_change_t_a": q(-142.4086, "t CO2/a"),
+        "electricity_co2_t_a": q(262.71936, "t CO2/a", {"electricity_added_kw": 68.0, "grid_factor_t_per_mwh": 0.5366}),
+        "grid_factor_source": {"ja": "生態環境部 2024年公告", "zh": "生态环境部2024年公告"},
+        "net_co2_change_t_a": q(120.3108, "t CO2/a"),
     }
     html = render_html(results, ("ja",), charts=False)
-    sec = html[html.index('id="ja-cobenefits"'):html.index('id="ja-appendix"')]
-    assert "0.711 kg/h" in sec and "5.12 t/a" in sec          # computed: 3 significant figures
-    assert "対策前 2.18 kg/t / 対策後 1.00 kg/t" in sec
-    assert "20.908" in sec and "94,600" in sec and "7,200" in sec   # declared inputs as given
-    assert "\u22122,412 t CO₂/a" in sec    # −2412.5: integer digits kept, half-to-even, typographic minus
-    assert "計算式と出典" in sec and "E_before − E_after — mass_rate means" in sec
+    sec = html[html.index('id="ja-cobenefits"'):html.index('id="ja-annex-runs"')]
+    # 1.35346 − 0.64216 = 0.7113: at 3 decimals 1.353 − 0.642 = 0.711, the printed parts add up
+    assert ">1.353<" in sec and ">0.642<" in sec and ">0.711<" in sec and ">5.12<" in sec
+    assert ">2.18<" in sec and ">1.00<" in sec
+    assert "20.908" in sec and "94,600" in sec and "7,200" in sec and "瀝青炭" in sec   # declared inputs as given
+    # 17658.7 − 17801.1 = −142.4; −142.4 + 262.7 = 120.3: one decimal makes every printed sum hold
+    assert ">17,801.1<" in sec and ">17,658.7<" in sec and ">\u2212142.4<" in sec and ">262.7<" in sec and ">120.3<" in sec
+    assert "本案件で指定" in sec and "IPCC 2006年ガイドライン 表2.2" in sec and "生態環境部 2024年公告" in sec
+    assert "[K]" not in sec and "co2_" not in sec
     results["cobenefits"] = {"available": False}
-    assert "コベネフィットの計算はありません" in render_html(results, ("ja",), charts=False)
+    assert "コベネフィットの計算はない" in render_html(results, ("ja",), charts=False)
 
 
 def test_deviations_and_methods_when_present(results):
@@ -284,10 +290,11 @@ def test_deviations_and_methods_when_present(results):
     html = render_html(results, charts=False)
     ja, zh = _blocks(html).values()
     assert "計画からの逸脱" in ja and "降雨のため翌日に実施" in ja and "&lt;i&gt;plain&lt;/i&gt;" in ja
-    assert "偏离测试方案的情况" in zh and "因降雨顺延一天" in zh
-    assert ja.count("HJ 38-2017") == len(results["runs"]) == 30  # one method cell per run row
+    assert "偏离监测方案的情况" in zh and "因降雨顺延一天" in zh
+    annex = ja[ja.index('id="ja-annex-runs"'):ja.index('id="ja-annex-trace"')]
+    assert annex.count("HJ 38-2017") == len(results["runs"]) == 30  # one method cell per run row
     results["deviations"] = []
-    assert "計画からの逸脱は記録されていません" in render_html(results, ("ja",), charts=False)
+    assert "計画からの逸脱は記録されていない" in render_html(results, ("ja",), charts=False)
 
 
 def test_long_ledger_is_counted_and_capped(results):
@@ -301,58 +308,41 @@ def test_long_ledger_is_counted_and_capped(results):
     html = render_html(results, ("ja",), charts=False)
     listed = html.count('<td class="mono">B') + html.count('<td class="mono">Z1</td>')
     assert listed == MAX_LEDGER_ROWS
-    assert "全 3,001 件" in html
+    assert "全 3,001 件のうち先頭の 20 件" in html.replace("全3,001件のうち先頭の20件", "全 3,001 件のうち先頭の 20 件")
     assert "HJ 212 フラグ M：保守点検（不使用）" in html and '<td class="num">1,500</td>' in html
     assert html.index('<td class="mono">Z1</td>') < html.index('<td class="mono">B')  # rejected first
-    # verify run's PDF (next to ledger.csv) lists fewer, still rejected first, and says so
-    from verify.report.render import PDF_LEDGER_ROWS
-
-    pdf_html = render_html(results, ("ja",), charts=False, beside_run_outputs=True)
-    listed = pdf_html.count('<td class="mono">B') + pdf_html.count('<td class="mono">Z1</td>')
-    assert listed == PDF_LEDGER_ROWS < MAX_LEDGER_ROWS
-    assert f"先頭 {PDF_LEDGER_ROWS} 件" in pdf_html and "全 3,001 件は ledger.csv" in pdf_html
-    assert '<td class="num">1,500</td>' in pdf_html  # the counts by reason stay complete
-    assert pdf_html.index('<td class="mono">Z1</td>') < pdf_html.index('<td class="mono">B')
 
 
 def test_continuous_only_results_have_no_empty_test_table(results):
     results["endpoints"] = [e for e in results["endpoints"] if e["design"] == "continuous"]
     results["claims"], results["runs"] = [], []
     html = render_html(results, ("ja",), charts=False)
-    assert "効果の推定と検定" not in html and "連続監視の解析" in html
-    assert "HAC 回帰（Andrews–Monahan）" in html
+    assert "効果の推定と検定" not in html and "連続測定データの解析" in html
+    assert "HAC 回帰（Newey–West）" in html
 
 
 def test_statement_names_the_test_that_judged_the_claims(small_results):
     # continuous-data claims are judged by the HAC step regression, run-based ones by the Welch-type
-    # (Fieller) test: the statement's conditions must say which, never a test that was not used
-    from verify.report.render import render_html
-
-    def conditions(results):
+    # (Fieller) test: the claims section must say which, never a test that was not used
+    def methods(results):
         html = render_html(results, ("zh",), charts=False)
-        return "阶跃回归" in html, "Welch 型检验" in html
+        claims = html[html.index('id="zh-claims"'):html.index('id="zh-design"')]
+        return "HAC（Newey–West）" in claims, "Welch 型 Fieller 法" in claims
 
     for claim in small_results["claims"]:
         claim["method"] = "fieller-welch"
-    assert conditions(small_results) == (False, True)
+    assert methods(small_results) == (False, True)
     for claim in small_results["claims"]:
         claim["method"] = "hac_ols"
-    assert conditions(small_results) == (True, False)
+    assert methods(small_results) == (True, False)
 
 
-def test_run_pdf_html_leaves_per_run_tables_to_summary_xlsx(results):
-    """`verify run`: report.html keeps every per-run table; the PDF's HTML replaces them by one
-    note per language naming summary.xlsx (sheet runs) and report.html; the summaries stay."""
-    from verify.report.render import _render
-
-    full, for_pdf = _render(results, ("ja", "zh"), charts=False, variants=(False, True))
-    assert full == render_html(results, charts=False)
-    n_groups = full.count('class="grid small runs')
-    assert n_groups >= 2 and 'class="grid small runs' not in for_pdf
-    ja, zh = _blocks(for_pdf).values()
-    assert "summary.xlsx の「runs」シート" in ja and "report.html" in ja
-    assert "summary.xlsx“runs”工作表" in zh and "report.html" in zh
-    # the per-endpoint summaries (n, mean, SD, reduction) are still printed, as many as before
-    assert for_pdf.count("<h3") == full.count("<h3")
-    for block in (full, for_pdf):
-        assert block.count(">n</th>") == full.count(">n</th>")
+def test_per_run_tables_are_in_the_annex_with_the_measured_gas_state(results):
+    """`verify run` and `verify report` write one document: the per-run tables are in annex A, with
+    the measured value as recorded beside the values at the standard state."""
+    html = render_html(results, charts=False)
+    ja, zh = _blocks(html).values()
+    annex = ja[ja.index('id="ja-annex-runs"'):ja.index('id="ja-annex-trace"')]
+    assert annex.count('class="grid runs fixed"') >= 2
+    assert "測定値（記録どおり）" in annex and "乾き排出ガス量" in annex
+    assert "監測値" not in zh and "监测值（按原记录）" in zh and "标干流量" in zh

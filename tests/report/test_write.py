@@ -56,4 +56,4 @@ def test_real_html_render_written(tmp_path, small_results, monkeypatch):
     monkeypatch.setattr(render, "render_html", lambda r, langs=("ja", "zh"): real(r, langs, charts=False))
     out = write_report(small_results, tmp_path / "r.html", ("ja",))
     text = out.read_text(encoding="utf-8")
-    assert text.startswith("<!DOCTYPE html>") and "実証は認証ではありません" in text
+    assert text.startswith("<!DOCTYPE html>") and "実証は認証ではない" in text

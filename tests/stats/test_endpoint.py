@@ -120,7 +120,7 @@ def test_censored_endpoint():
     assert out["tests"]["welch_t"] is None and out["reduction_ci95"] is None and out["mdr_pct"] is None
     assert out["tests"]["censored"]["relabelings"] == 35
     cav = next(c for c in out["caveats"] if c["code"] == "censored_values")
-    assert "before:2 <2" in cav["text"]["ja"] and "after:1 <0.5" in cav["text"]["zh"]
+    assert "対策前第2回 <2" in cav["text"]["ja"] and "治理后第1次 <0.5" in cav["text"]["zh"]  # runs in words
     _no_nan(out)
 
 
@@ -133,7 +133,7 @@ def test_all_censored_endpoint():
 def test_flagged_runs_caveat():
     out = analyse_endpoint(ba([1.2, 1.4, 1.3], [0.5, 0.6, 0.55], bf=[False, True, False])).to_dict()
     cav = next(c for c in out["caveats"] if c["code"] == "flagged_runs")
-    assert "before:2" in cav["text"]["ja"]
+    assert "対策前第2回" in cav["text"]["ja"]
 
 
 def test_inlet_outlet_endpoint():
@@ -200,4 +200,4 @@ def test_excluded_runs_caveat():
     out = analyse_endpoint(data).to_dict()
     assert out["before"]["n"] == 2
     cav = next(c for c in out["caveats"] if c["code"] == "excluded_runs")
-    assert "before:2" in cav["text"]["ja"] and "before:2" in cav["text"]["zh"]
+    assert "対策前第2回" in cav["text"]["ja"] and "治理前第2次" in cav["text"]["zh"]

@@ -45,13 +45,18 @@ def ipcc_fuels() -> dict[str, dict]:
     return out
 
 
+def _text(value) -> dict[str, str] | None:
+    """A case.toml text ({ja, zh}) as results.json writes it."""
+    return None if value is None else {"ja": value.ja, "zh": value.zh}
+
+
 def _num(value: float | None, unit: str, formula: str, inputs: dict, source: str) -> dict[str, Any]:
     return {"value": value, "unit": unit, "formula": formula, "inputs": inputs, "source": source}
 
 
 def _emission_factor(fuel: Fuel) -> tuple[float, str, bool]:
     if fuel.co2_kg_per_tj is not None:
-        return fuel.co2_kg_per_tj, fuel.co2_source or "case.toml co2_kg_per_tj", False
+        return fuel.co2_kg_per_tj, "case.toml [[cobenefits.fuel]] co2_kg_per_tj, co2_source", False
     row = ipcc_fuels().get(fuel.kind.strip().casefold())
     if row is None:
         known = sorted({r["kind"] for r in ipcc_fuels().values()})
@@ -76,7 +81,9 @@ def compute(case: Case, mass_rate_means: dict[tuple[str, str], dict[str, float |
         return {"available": False, "note": "no [cobenefits] table in case.toml"}
     hours = cb.operating_hours_per_year
     hours_src = "case.toml [cobenefits] operating_hours_per_year"
-    out: dict[str, Any] = {"available": True, "operating_hours_per_year": hours}
+    out: dict[str, Any] = {"available": True, "operating_hours_per_year": hours,
+                           "production_t_per_h": None if cb.production_t_per_h is None else dict(cb.production_t_per_h),
+                           "product": _text(cb.product)}
 
     pollutants = []
     for (source, pollutant) in sorted(mass_rate_means):
@@ -104,14 +111,16 @@ def compute(case: Case, mass_rate_means: dict[tuple[str, str], dict[str, float |
     fuel_complete = {p: bool(cb.fuel) and hours is not None for p in PHASES}
     for fuel in cb.fuel:
         ef, ef_source, default = _emission_factor(fuel)
-        item = {"kind": fuel.kind, "co2_kg_per_tj": ef, "co2_source": ef_source, "co2_factor_is_default": default,
-                "ncv_gj_per_t": fuel.ncv_gj_per_t, "ncv_source": fuel.ncv_source}
+        item = {"kind": fuel.kind, "co2_kg_per_tj": ef,
+                "co2_source": ef_source if default else (_text(fuel.co2_source) or ef_source),
+                "co2_factor_is_default": default,
+                "ncv_gj_per_t": fuel.ncv_gj_per_t, "ncv_source": _text(fuel.ncv_source)}
         for phase in PHASES:
             t_h = fuel.t_per_h.get(phase)
             co2_h = None if t_h is None else t_h * fuel.ncv_gj_per_t * ef * 1e-6
             item[f"co2_t_h_{phase}"] = _num(co2_h, "t CO2/h", "fuel × NCV × EF × 1e-6",
                                             {"fuel_t_h": t_h, "ncv_gj_per_t": fuel.ncv_gj_per_t, "ef_kg_per_tj": ef},
-                                            f"IPCC 2006 GL Vol.2 Ch.2 Eq. 2.1; NCV: {fuel.ncv_source}; EF: {ef_source}")
+                                            f"IPCC 2006 GL Vol.2 Ch.2 Eq. 2.1; NCV: case.toml ncv_source; EF: {ef_source}")
             if co2_h is None or hours is None:
                 fuel_complete[phase] = False
             else:
@@ -131,7 +140,8 @@ def compute(case: Case, mass_rate_means: dict[tuple[str, str], dict[str, float |
     elec = None if kw is None or grid is None or hours is None else kw * hours / 1000.0 * grid
     out["electricity_co2_t_a"] = _num(elec, "t CO2/a", "added kW × hours ÷ 1000 × grid factor",
                                       {"electricity_added_kw": kw, "hours_per_year": hours, "grid_factor_t_per_mwh": grid},
-                                      cb.grid_factor_source or "no grid factor in case.toml")
+                                      "case.toml [cobenefits] grid_factor_source" if cb.grid_factor_source else "no grid factor in case.toml")
+    out["grid_factor_source"] = _text(cb.grid_factor_source)
     net = None
     if fuel_change is not None or elec is not None:
         net = (fuel_change or 0.0) + (elec or 0.0)

@@ -53,10 +53,11 @@ def texts() -> dict:
 
 
 def _detail(check: str, outcome: str, **fields) -> dict[str, str]:
+    """The check's text in ja and zh; a field given as ``{"ja": …, "zh": …}`` takes each language's value."""
     cat = texts()
     out = {}
     for lang in ("ja", "zh"):
-        values = dict(fields)
+        values = {k: v[lang] if isinstance(v, dict) else v for k, v in fields.items()}
         if "phase" in values and values["phase"] in cat["phase"]:
             values["phase"] = cat["phase"][values["phase"]][lang]
         out[lang] = cat[check][outcome][lang].format(**values)
@@ -64,7 +65,8 @@ def _detail(check: str, outcome: str, **fields) -> dict[str, str]:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.6g}"
+    """A number in a QA text: three significant figures (the texts explain; the data keep every digit)."""
+    return f"{x:.3g}"
 
 
 def _label(source: str, position: str | None, pollutant: str | None) -> str:
@@ -159,16 +161,27 @@ def _run_level_checks(t: pd.DataFrame, case: Case) -> list[dict]:
     return out
 
 
-def _signature(rows: pd.DataFrame) -> str:
-    parts = set()
+def _signature(rows: pd.DataFrame) -> tuple:
+    """The distinct (unit, basis, standard state, reporting species) of some rows (compared as is)."""
+    keys = set()
     for _, r in rows[["unit", "basis", "std_state", "as_species"]].drop_duplicates().iterrows():
-        items = [str(r["unit"]), str(r["basis"]) if pd.notna(r["basis"]) else "basis?"]
-        if pd.notna(r["std_state"]) and str(r["basis"]).startswith("standard"):
-            items.append(str(r["std_state"]))
-        if pd.notna(r["as_species"]):
-            items.append(f"as {r['as_species']}")
-        parts.add(" ".join(items))
-    return "; ".join(sorted(parts))
+        state = r["std_state"] if pd.notna(r["std_state"]) and str(r["basis"]).startswith("standard") else None
+        keys.add(tuple(None if pd.isna(v) else str(v) for v in (r["unit"], r["basis"], state, r["as_species"])))
+    return tuple(sorted(keys, key=lambda k: tuple(x or "" for x in k)))
+
+
+def _signature_text(signature: tuple) -> dict[str, str]:
+    """A signature in words, per language: ``mg/m3（標準状態・乾き、0 ℃・101.325 kPa、炭素換算）``."""
+    cat = texts()
+    out = {}
+    for lang, sep in (("ja", "、"), ("zh", "、")):
+        parts = []
+        for unit, basis, state, species in signature:
+            words = [cat[section][value][lang] if value in cat[section] else value
+                     for section, value in (("basis", basis), ("std_state", state), ("as", species)) if value]
+            parts.append(f"{unit}（{sep.join(words)}）" if words else str(unit))
+        out[lang] = "；".join(parts)
+    return out
 
 
 def _comparison_checks(t: pd.DataFrame) -> list[dict]:
@@ -187,7 +200,8 @@ def _comparison_checks(t: pd.DataFrame) -> list[dict]:
             out.append(_item("same_method", src, _pos(pos), pol, None, None, _detail("same_method", "missing", label=label)))
         sb, sa = _signature(b), _signature(a)
         ok = sb == sa
-        out.append(_item("same_basis", src, _pos(pos), pol, None, ok, _detail("same_basis", "pass" if ok else "fail", label=label, before=sb, after=sa)))
+        out.append(_item("same_basis", src, _pos(pos), pol, None, ok, _detail("same_basis", "pass" if ok else "fail", label=label,
+                                                                              before=_signature_text(sb), after=_signature_text(sa))))
         lods = []
         for rows_p in (b, a):
             vals = rows_p["lod"].dropna().to_numpy(dtype=float)

@@ -1,14 +1,22 @@
-"""Charts for the report: matplotlib (Agg) PNG images at a fixed resolution, inlined in the HTML
-as ``data:`` URLs by :mod:`verify.report.render`.
+"""Charts for the report: matplotlib (Agg) PNG images, inlined in the HTML as ``data:`` URLs by
+:mod:`verify.report.figures`.
 
-Pure functions from plain numbers and already-translated labels to a :class:`Chart` (PNG bytes and
-the figure's size in inches, so the image prints at the size it was drawn).
+Pure functions from plain numbers and already-translated labels (one language per chart: each half
+of the report has its own figures) to a :class:`Chart` (PNG bytes and the size to print it at).
 
-Why raster and not SVG (measured on the textile case, 16 charts, docs/performance.md (e)): inline
-SVG made every path, marker and label an element that WeasyPrint styles and lays out like HTML and
-then draws node by node; the 16 charts cost ~4 s of the ~12 s PDF. A PNG is one image box (~0.02 s
-each) and looks the same on paper at 200 dpi. Text in the charts is drawn by matplotlib with the
-same Noto CJK faces as the body (font stack per language below).
+Reading aids: a legend on every chart (measured value, non-detect, mean, limit); a non-detect is an
+open marker at its detection limit; a limit line carries its label (standard and value) and is
+dashed when binding, dotted when a benchmark; time axes are in the case's local time, written as
+numbers (``03-02``), never as English month names.
+
+Bounds: a chart is never wider than the A4 text column (:data:`MAX_WIDTH_IN`) nor taller than
+:data:`MAX_HEIGHT_IN`, whatever the number of panels or rows; labels longer than :data:`MAX_LABEL`
+characters are shortened with "…" (the full text is in the table beside the chart).
+
+Why raster and not SVG (measured on the textile case, docs/performance.md (e)): inline SVG made
+every path, marker and label an element that WeasyPrint styles and lays out like HTML; the charts
+cost ~4 s of the ~12 s PDF. A PNG is one image box (~0.02 s each) and, at 200 dpi, prints sharp at
+the size it is drawn on A4. Text in the charts uses the same Noto CJK faces as the body.
 
 Determinism: Agg output depends only on the numbers, labels, fonts and matplotlib version; the PNG
 ``Software`` text chunk is dropped, so the same results give the same bytes. Uses the
@@ -22,6 +30,7 @@ import re
 import struct
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import matplotlib
 
@@ -33,8 +42,9 @@ matplotlib.use("Agg")  # never a GUI backend, even if pyplot gets imported elsew
 from matplotlib import dates as mdates  # noqa: E402
 from matplotlib import rc_context  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
-#: Font stacks per report language (platform.md §2: Noto CJK from fonts-noto-cjk; DejaVu for Latin).
+#: Font stacks per report language (Noto CJK from fonts-noto-cjk; DejaVu for Latin).
 FONTS = {
     "ja": ["Noto Sans CJK JP", "Noto Sans CJK SC", "DejaVu Sans"],
     "zh": ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"],
@@ -46,10 +56,15 @@ LANGUAGE_TAGS = {"ja": "ja", "zh": "zh-Hans"}
 BEFORE_COLOUR = "#b5523b"
 AFTER_COLOUR = "#2f6f9f"
 LIMIT_COLOUR = "#333333"
+BENCHMARK_COLOUR = "#7a7a7a"
 MAX_POINTS = 400  # per phase in a time series; more are decimated by a fixed stride
+#: The A4 text column is 178 mm (report.css margins) = 7.0 in; charts stay inside it.
+MAX_WIDTH_IN = 6.8
+MAX_HEIGHT_IN = 8.5
+MAX_LABEL = 36
 
 #: Resolution of the chart images: 200 dpi is print quality for line art at these sizes (a 6.4 in
-#: chart is 1,280 px wide) and keeps each PNG at 20-60 KB.
+#: chart is 1,280 px wide) and keeps each PNG at 20–60 KB.
 DPI = 200
 
 _RC = {
@@ -82,10 +97,11 @@ def _to_png(fig: Figure, tight: bool = False) -> Chart:
     slower); charts with fixed margins skip it."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None},
-                bbox_inches="tight" if tight else None)
+                bbox_inches="tight" if tight else None, pad_inches=0.04)
     data = buf.getvalue()
     width, height = png_size(data)
-    return Chart(png=data, width_in=width / DPI, height_in=height / DPI)
+    scale = min(1.0, MAX_WIDTH_IN * DPI / width, MAX_HEIGHT_IN * DPI / height)  # a tight box can grow
+    return Chart(png=data, width_in=round(width * scale / DPI, 4), height_in=round(height * scale / DPI, 4))
 
 
 def clean_svg(svg: str) -> str:
@@ -107,89 +123,104 @@ def png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def _lines(value, langs: tuple[str, ...]) -> list[tuple[str, str]]:
-    """``(lang, text)`` lines of a label: a ``{lang: text}`` dict gives one line per language
-    (a line equal to the one before it is dropped), a plain string one line."""
-    if not isinstance(value, dict):
-        return [(langs[0], str(value))]
-    lines: list[tuple[str, str]] = []
-    for lang in langs:
-        text = value.get(lang)
-        if text and (not lines or lines[-1][1] != text):
-            lines.append((lang, str(text)))
-    return lines
+def short(text, limit: int = MAX_LABEL) -> str:
+    """``text`` cut to ``limit`` characters with "…" (a hostile 5,000-character name stays a label)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _stacked(ax, value, langs, xy, xycoords, down: bool, fontsize: float) -> None:
-    """Draw a (possibly bilingual) label as stacked lines at ``xy``, each line in its own
-    language's font (JP and SC glyph forms differ: platform.md §2)."""
-    lines = _lines(value, langs)
-    step = fontsize * 1.3
-    for i, (lang, text) in enumerate(lines if down else list(reversed(lines))):
-        offset = -(3 + i * step) if down else 3 + i * step
-        ax.annotate(text, xy, xycoords=xycoords, xytext=(0, offset), textcoords="offset points",
-                    ha="center", va="top" if down else "bottom", fontsize=fontsize,
-                    fontfamily=FONTS.get(lang, FONTS["ja"]), language=LANGUAGE_TAGS.get(lang, "ja"))
+def _legend(fig: Figure, handles: list, labels: list[str]) -> None:
+    if handles:
+        fig.legend(handles, [short(lab, 40) for lab in labels], loc="lower center", ncol=min(len(handles), 4),
+                   fontsize=6.8, handlelength=1.8, columnspacing=1.2, bbox_to_anchor=(0.5, 0.0))
 
 
-def run_values_chart(panels: list[dict], labels: dict, lang: str | tuple[str, ...]) -> Chart:
-    """Per-run values before and after, one panel per metric, each limit as a dashed line.
+def run_values_chart(panels: list[dict], labels: dict, lang: str) -> Chart:
+    """Per-run values before and after, one panel per metric.
 
-    ``panels``: ``[{"title": str | {lang: str}, "unit": str, "before": [float|None],
-    "after": [float|None], "limits": [{"value": float, "label": str}]}]``; ``labels``: ``before``,
-    ``after`` (str or ``{lang: str}``). ``lang``: one language, or several: then the titles and the
-    phase labels are drawn in each language, one line each, and the one image serves every
-    language's half of the report (drawn once: docs/performance.md (e)). Units, numbers and limit
-    labels are the same in every language.
+    ``panels``: ``[{"title": str, "unit": str, "before": [float|None], "after": [float|None],
+    "censored_before": [bool], "censored_after": [bool], "limits": [{"value", "label", "binding"}]}]``;
+    ``labels``: ``before``, ``after``, ``measured``, ``nondetect``, ``mean``, ``limit``, ``benchmark``.
     """
-    langs = (lang,) if isinstance(lang, str) else tuple(lang)
-    n_lines = max([len(_lines(labels[k], langs)) for k in ("before", "after")]
-                  + [len(_lines(p["title"], langs)) for p in panels] + [1])
-    band = 0.16 * (n_lines - 1)  # inches of extra room per extra line, above and below the axes
-    height = 2.2 + 2 * band
-    with rc_context(_rc(langs[0])):
-        fig = Figure(figsize=(2.3 * max(len(panels), 1) + 0.4, height))
-        axes = fig.subplots(1, max(len(panels), 1), squeeze=False)[0]
+    n = max(len(panels), 1)
+    panel_w = min(2.3, (MAX_WIDTH_IN - 0.4) / n)
+    width, height = panel_w * n + 0.4, 2.5
+    seen = {"nd": False, "bind": False, "bench": False}
+    with rc_context(_rc(lang)):
+        fig = Figure(figsize=(width, height))
+        axes = fig.subplots(1, n, squeeze=False)[0]
         for ax, panel in zip(axes, panels):
             ymax = 0.0
             for x, phase, colour in ((0, "before", BEFORE_COLOUR), (1, "after", AFTER_COLOUR)):
-                vals = [v for v in panel.get(phase) or [] if v is not None]
-                if not vals:
+                vals = list(panel.get(phase) or [])
+                cens = list(panel.get(f"censored_{phase}") or []) + [False] * len(vals)
+                pairs = [(v, c) for v, c in zip(vals, cens) if v is not None]
+                if not pairs:
                     continue
-                n = len(vals)
-                xs = [x + (i - (n - 1) / 2) * min(0.08, 0.5 / n) for i in range(n)]
-                ax.scatter(xs, vals, s=14, color=colour, zorder=3, linewidths=0)
-                mean = sum(vals) / n
+                k = len(pairs)
+                xs = [x + (i - (k - 1) / 2) * min(0.08, 0.5 / k) for i in range(k)]
+                for xi, (v, c) in zip(xs, pairs):
+                    ax.scatter([xi], [v], s=16, zorder=3, linewidths=0.9,
+                               facecolors="white" if c else colour, edgecolors=colour)
+                    seen["nd"] |= bool(c)
+                mean = sum(v for v, _ in pairs) / k
                 ax.hlines(mean, x - 0.25, x + 0.25, color=colour, linewidth=1.2)
-                ymax = max(ymax, max(vals))
-            for lim in panel.get("limits") or []:
-                ax.axhline(lim["value"], color=LIMIT_COLOUR, linestyle="--", linewidth=0.8)
-                # label in the free band right of the "after" group, so it never covers a point
-                ax.annotate(lim["label"], (2.05, lim["value"]), xycoords="data", xytext=(0, 1.5),
-                            textcoords="offset points", fontsize=6.5, ha="right", va="bottom",
-                            color=LIMIT_COLOUR)
+                ymax = max(ymax, max(v for v, _ in pairs))
+            limits = sorted(panel.get("limits") or [], key=lambda lim: lim["value"])
+            for i, lim in enumerate(limits):
+                kind = "bind" if lim.get("binding", True) else "bench"
+                seen[kind] = True
+                ax.axhline(lim["value"], color=LIMIT_COLOUR if kind == "bind" else BENCHMARK_COLOUR,
+                           linestyle="--" if kind == "bind" else ":", linewidth=0.8)
+                close = i > 0 and abs(lim["value"] - limits[i - 1]["value"]) < 0.06 * max(ymax, lim["value"])
+                ax.annotate(short(lim["label"], 24), (2.05, lim["value"]), xycoords="data",
+                            xytext=(0, -7.5 if close else 1.5), textcoords="offset points", fontsize=5.8,
+                            ha="right", va="bottom", color=LIMIT_COLOUR)
                 ymax = max(ymax, lim["value"])
             ax.set_xlim(-0.6, 2.1)
-            ax.set_ylim(0, ymax * 1.15 if ymax > 0 else 1)
-            ax.set_xticks([0, 1], ["", ""])
-            for x, key in ((0, "before"), (1, "after")):
-                _stacked(ax, labels[key], langs, (x, 0), ("data", "axes fraction"), True, 8)
-            _stacked(ax, panel["title"], langs, (0.5, 1), "axes fraction", False, 8)
+            ax.set_ylim(0, ymax * 1.18 if ymax > 0 else 1)
+            ax.set_xticks([0, 1], [labels["before"], labels["after"]])
+            ax.set_title(short(panel["title"], 22), fontsize=8)
             ax.set_ylabel(panel["unit"])
-        fig.subplots_adjust(left=0.55 / fig.get_figwidth() * 2, right=0.98,
-                            bottom=(0.3 + band) / height, top=1 - (0.26 + band) / height, wspace=0.5)
+        handles = [Line2D([], [], marker="o", linestyle="", color=BEFORE_COLOUR, markersize=4),
+                   Line2D([], [], marker="o", linestyle="", color=AFTER_COLOUR, markersize=4),
+                   Line2D([], [], color="#555555", linewidth=1.2)]
+        names = [f"{labels['before']}（{labels['measured']}）", f"{labels['after']}（{labels['measured']}）",
+                 labels["mean"]]
+        if seen["nd"]:
+            handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
+                                  markeredgecolor="#555555", markersize=4))
+            names.append(labels["nondetect"])
+        if seen["bind"]:
+            handles.append(Line2D([], [], color=LIMIT_COLOUR, linestyle="--", linewidth=0.8))
+            names.append(labels["limit"])
+        if seen["bench"]:
+            handles.append(Line2D([], [], color=BENCHMARK_COLOUR, linestyle=":", linewidth=0.8))
+            names.append(labels["benchmark"])
+        rows = 1 + (len(handles) - 1) // 4
+        bottom = (0.42 + 0.16 * rows) / height
+        _legend(fig, handles, names)
+        fig.subplots_adjust(left=0.5 / width * (1 if n > 1 else 1.3), right=0.98, bottom=bottom,
+                            top=1 - 0.3 / height, wspace=0.55)
         return _to_png(fig)
 
 
-def reduction_chart(rows: list[dict], xlabel: str, lang: str) -> Chart:
-    """Forest plot: reduction estimate (%) with its 95 % interval per endpoint.
+def reduction_chart(rows: list[dict], labels: dict, lang: str) -> Chart:
+    """Forest plot: reduction estimate (%) with its 95 % interval per endpoint, and the claimed
+    value where a claim is made on that endpoint.
 
-    ``rows``: ``[{"label": str, "estimate": float, "ci": [lo, hi] | None, "claimed": float | None}]``.
+    ``rows``: ``[{"label": str, "estimate": float, "ci": [lo, hi] | None, "claimed": float | None}]``;
+    ``labels``: ``xlabel``, ``estimate``, ``ci``, ``claimed``.
     """
     rows = [r for r in rows if r.get("estimate") is not None]
+    room = MAX_HEIGHT_IN - 1.2
+    if len(rows) > int(room / 0.09):  # more rows than A4 holds legibly: the claims' rows first, then the others
+        rows = sorted(rows, key=lambda r: r.get("claimed") is None)[: int(room / 0.09)]
+    row_h = max(0.09, min(0.3, room / max(len(rows), 1)))
     with rc_context(_rc(lang)):
-        fig = Figure(figsize=(6.4, 0.32 * max(len(rows), 1) + 0.7))
+        fig = Figure(figsize=(6.4, row_h * max(len(rows), 1) + 1.1))
         ax = fig.subplots()
+        claimed_seen = False
         for i, row in enumerate(rows):
             y = len(rows) - 1 - i
             ci = row.get("ci")
@@ -197,13 +228,23 @@ def reduction_chart(rows: list[dict], xlabel: str, lang: str) -> Chart:
                 ax.hlines(y, ci[0], ci[1], color=AFTER_COLOUR, linewidth=1.4)
             ax.plot([row["estimate"]], [y], "o", color=AFTER_COLOUR, markersize=4)
             if row.get("claimed") is not None:
-                ax.plot([row["claimed"]], [y], "|", color=BEFORE_COLOUR, markersize=10,
-                        markeredgewidth=1.5)
+                claimed_seen = True
+                ax.plot([row["claimed"]], [y], "|", color=BEFORE_COLOUR, markersize=10, markeredgewidth=1.5)
         ax.axvline(0, color=LIMIT_COLOUR, linewidth=0.7)
-        ax.set_yticks(range(len(rows)), [r["label"] for r in reversed(rows)])
-        ax.set_xlabel(xlabel)
-        ax.set_xlim(min([-20, *_reduction_lows(rows)]) - 5 if rows else -20, 100)
+        ax.set_yticks(range(len(rows)), [short(r["label"], 44) for r in reversed(rows)],
+                      fontsize=7 if row_h >= 0.24 else (6 if row_h >= 0.15 else 4.5))
+        ax.set_xlabel(labels["xlabel"])
+        ax.set_xlim(min([-20, *_reduction_lows(rows)]) - 5, 105)
         ax.grid(axis="x", linewidth=0.3, color="#cccccc")
+        handles = [Line2D([], [], marker="o", linestyle="", color=AFTER_COLOUR, markersize=4),
+                   Line2D([], [], color=AFTER_COLOUR, linewidth=1.4)]
+        names = [labels["estimate"], labels["ci"]]
+        if claimed_seen:
+            handles.append(Line2D([], [], marker="|", linestyle="", color=BEFORE_COLOUR, markersize=10,
+                                  markeredgewidth=1.5))
+            names.append(labels["claimed"])
+        ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.25 / fig.get_figheight()),
+                  ncol=3, fontsize=6.8)
         return _to_png(fig, tight=True)  # row labels vary in length
 
 
@@ -214,10 +255,6 @@ def _reduction_lows(rows: list[dict]) -> list[float]:
     return lows + [r["ci"][0] for r in rows if r.get("ci") and None not in r["ci"]]
 
 
-def _parse_hours(hours: list[str]) -> list[datetime]:
-    return [datetime.fromisoformat(h) for h in hours]
-
-
 def _decimate(xs: list, ys: list) -> tuple[list, list]:
     if len(xs) <= MAX_POINTS:
         return xs, ys
@@ -225,34 +262,55 @@ def _decimate(xs: list, ys: list) -> tuple[list, list]:
     return xs[::stride], ys[::stride]
 
 
-def timeseries_chart(before: dict, after: dict, limit: float | None, labels: dict[str, str],
-                     unit: str, lang: str) -> Chart:
-    """Hourly means of a continuous endpoint: before and after campaigns side by side.
+def _local_hours(hours: list[str], zone: ZoneInfo | None) -> list[datetime]:
+    stamps = [datetime.fromisoformat(h) for h in hours]
+    return [s.astimezone(zone) if zone is not None and s.tzinfo is not None else s for s in stamps]
 
-    ``before``/``after``: ``{"hours": [ISO str], "values": [float|None]}``; ``labels``: ``before``,
-    ``after``, ``limit``.
+
+def timeseries_chart(before: dict, after: dict, limit: dict | None, labels: dict, unit: str, lang: str,
+                     timezone: str | None = None) -> Chart:
+    """Hourly means of a continuous endpoint: before and after campaigns side by side, in the case's
+    local time (``timezone``), dates written ``MM-DD``.
+
+    ``before``/``after``: ``{"hours": [ISO str], "values": [float|None]}``; ``limit``:
+    ``{"value", "label", "binding"}`` or None; ``labels``: ``before``, ``after``, ``hourly``,
+    ``limit``, ``benchmark``, ``date``.
     """
+    zone = ZoneInfo(timezone) if timezone else None
     with rc_context(_rc(lang)):
-        fig = Figure(figsize=(6.6, 2.2))
+        fig = Figure(figsize=(6.6, 2.6))
         axes = fig.subplots(1, 2, sharey=True)
         ymax = 0.0
         for ax, data, key, colour in ((axes[0], before, "before", BEFORE_COLOUR),
                                       (axes[1], after, "after", AFTER_COLOUR)):
-            pairs = [(t, v) for t, v in zip(_parse_hours(data.get("hours") or []),
-                                            data.get("values") or []) if v is not None]
+            pairs = [(t, v) for t, v in zip(_local_hours(data.get("hours") or [], zone), data.get("values") or [])
+                     if v is not None]
             xs, ys = _decimate([p[0] for p in pairs], [p[1] for p in pairs])
             if xs:
-                ax.plot(xs, ys, color=colour, linewidth=0.8)
+                ax.plot(xs, ys, color=colour, linewidth=0.7)
                 ymax = max(ymax, max(ys))
-                ax.set_title(f"{labels[key]}  {xs[0]:%Y-%m-%d} – {xs[-1]:%Y-%m-%d}", fontsize=8)
+                ax.set_title(f"{labels[key]}  {xs[0]:%Y-%m-%d} – {xs[-1]:%Y-%m-%d}", fontsize=7.5)
             if limit is not None:
-                ax.axhline(limit, color=LIMIT_COLOUR, linestyle="--", linewidth=0.8)
-                ymax = max(ymax, limit)
-            locator = mdates.AutoDateLocator(minticks=3, maxticks=6)
-            ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+                binding = limit.get("binding", True)
+                ax.axhline(limit["value"], color=LIMIT_COLOUR if binding else BENCHMARK_COLOUR,
+                           linestyle="--" if binding else ":", linewidth=0.8)
+                ymax = max(ymax, limit["value"])
+            ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=6, tz=zone))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d", tz=zone))
             ax.tick_params(axis="x", labelsize=6.5)
+            ax.set_xlabel(labels["date"], fontsize=6.8)
         axes[0].set_ylabel(unit)
-        axes[0].set_ylim(0, ymax * 1.1 if ymax > 0 else 1)
-        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.2, top=0.88, wspace=0.08)
+        axes[0].set_ylim(0, ymax * 1.12 if ymax > 0 else 1)
+        if limit is not None:
+            axes[1].annotate(short(limit["label"], 30), (1.0, limit["value"]), xycoords=("axes fraction", "data"),
+                             xytext=(0, 1.5), textcoords="offset points", fontsize=5.8, ha="right", va="bottom")
+        handles = [Line2D([], [], color=BEFORE_COLOUR, linewidth=0.9), Line2D([], [], color=AFTER_COLOUR, linewidth=0.9)]
+        names = [f"{labels['before']}（{labels['hourly']}）", f"{labels['after']}（{labels['hourly']}）"]
+        if limit is not None:
+            binding = limit.get("binding", True)
+            handles.append(Line2D([], [], color=LIMIT_COLOUR if binding else BENCHMARK_COLOUR,
+                                  linestyle="--" if binding else ":", linewidth=0.8))
+            names.append(labels["limit"] if binding else labels["benchmark"])
+        _legend(fig, handles, names)
+        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.34, top=0.88, wspace=0.08)
         return _to_png(fig)

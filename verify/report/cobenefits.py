@@ -1,133 +1,115 @@
-"""Co-benefits: the ``cobenefits`` block of results.json as tables, key/value lists and notes."""
+"""Co-benefits: the ``cobenefits`` block of results.json as two tables (pollutant reductions, CO₂),
+language-neutral; the template (``cobenefits.html.j2``) labels them.
+
+Totals add up as printed: the figures of one identity (before − after = reduction; fuel CO₂ after −
+before = change; change + electricity = net) are printed with the fewest decimals (from three
+significant figures of the smallest) at which the rounded parts give the rounded total
+(:func:`consistent_decimals`). Declared inputs (hours, fuel use, heating value, factors, kW) print as
+given (:func:`verify.report.fmt.fmt_plain`).
+"""
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import math
 
-from verify.report.fmt import DASH, fmt_chem, fmt_num, fmt_plain, fmt_unit
-from verify.report.lang import Lang
-from verify.report.view import PHASES as _PHASES
-
-
-def _is_text(value) -> bool:
-    return isinstance(value, dict) and bool(value) and set(value) <= {"ja", "zh"}
+from verify.report.fmt import DASH, fmt_num, fmt_plain, round_half_even
+from verify.report.view import get
 
 
-def _is_quantity(value) -> bool:
-    """A computed quantity as the co-benefit stage writes it: ``{value, unit, formula, inputs, source}``."""
-    return isinstance(value, dict) and "value" in value and not _is_text(value)
+def _value(q):
+    """The number of a co-benefit quantity ``{value, unit, …}`` (or a plain number)."""
+    v = q.get("value") if isinstance(q, dict) else q
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
 
 
-def _is_scalar_cell(value) -> bool:
-    """True when a value fits in one cell: a scalar, a text, a quantity, or a flat phase pair."""
-    if value is None or isinstance(value, (str, int, float, bool)) or _is_text(value) or _is_quantity(value):
-        return True
-    if isinstance(value, dict):
-        return len(value) <= 3 and all(_is_scalar_cell(v) and not isinstance(v, dict) or _is_quantity(v)
-                                       or _is_text(v) for v in value.values())
-    return False
+def consistent_decimals(identities: list[tuple[list[tuple[int, float]], float]], extra: int = 3) -> int:
+    """The fewest decimals at which every identity ``Σ sign·part = total`` holds on the rounded
+    figures, starting from three significant figures of the smallest non-zero figure."""
+    numbers = [abs(v) for parts, total in identities for _, v in parts + [(1, total)] if v]
+    if not numbers:
+        return 0
+    start = max(0, 2 - math.floor(math.log10(min(numbers))))
+    for d in range(start, start + extra + 1):
+        if all(sum(sign * round_half_even(v, d) for sign, v in parts) == round_half_even(total, d)
+               for parts, total in identities):
+            return d
+    return start + extra
 
 
-def _cell(key, value, L: Lang) -> str:
-    if _is_text(value):
-        return L.text(value)
-    if _is_quantity(value):
-        number = value.get("value")
-        text = fmt_num(number) if not isinstance(number, (dict, list)) else DASH  # computed value
-        unit = fmt_unit(value.get("unit")) if value.get("unit") else ""
-        return f"{text} {unit}".strip()
-    if isinstance(value, dict):
-        # a phase pair {before, after} inherits the parent key (so declared inputs stay declared)
-        return " / ".join(f"{L.cob_label(k)} {_cell(key if k in _PHASES else k, v, L)}"
-                          for k, v in value.items())
-    if isinstance(value, list):
-        return ", ".join(_cell(key, v, L) for v in value)
-    if key == "source" and isinstance(value, str) and len(value) <= 20:
-        return L.source_full(value)
-    if key == "pollutant":
-        return L.poll(value)
-    if isinstance(value, bool):
-        return L.yesno(value)
-    if isinstance(value, (int, float)):
-        # declared inputs (hours, NCV, factors, kW, fuel use) as given; computed values 3 s.f.
-        return fmt_plain(value) if _is_declared(key) else fmt_num(value)
-    return DASH if value is None else fmt_chem(str(value))
+def _sig3(v) -> int:
+    """The decimals of three significant figures of ``v`` (0 for large values)."""
+    return 0 if not v else max(0, 2 - math.floor(math.log10(abs(v))))
 
 
-#: Co-benefit keys that hold declared inputs (case.toml [cobenefits], emission factors), printed as
-#: given; every other number there is computed and printed with three significant figures.
-_DECLARED_SUFFIXES = ("hours_per_year", "ncv_gj_per_t", "_per_tj", "_per_mwh", "kw", "t_per_h",
-                      "production_t_per_h", "margin_pct")
+def _fmt(v, d: int) -> str:
+    return DASH if v is None else fmt_num(v, decimals=d)
 
 
-def _is_declared(key) -> bool:
-    return isinstance(key, str) and key.endswith(_DECLARED_SUFFIXES)
+def pollutant_rows(cob: dict) -> list[dict]:
+    rows = []
+    for item in cob.get("pollutants") or []:
+        if not isinstance(item, dict):
+            continue
+        b, a = get(item, "reduction_kg_h", "inputs", "E_before"), get(item, "reduction_kg_h", "inputs", "E_after")
+        red = _value(item.get("reduction_kg_h"))
+        d = consistent_decimals([([(1, b), (-1, a)], red)]) if None not in (a, b, red) else 3
+        rows.append({
+            "source": item.get("source"), "pollutant": item.get("pollutant"),
+            "before": _fmt(b, d), "after": _fmt(a, d), "reduction": _fmt(red, d),
+            "t_a": fmt_num(_value(item.get("reduction_t_a"))),
+            "int_before": fmt_num(_value(get(item, "intensity_kg_per_t", "before"))),
+            "int_after": fmt_num(_value(get(item, "intensity_kg_per_t", "after"))),
+        })
+    return rows
 
 
-def _provenance(value, label: str, out: "OrderedDict[tuple, None]") -> None:
-    """Collect (label, formula, source) of every computed quantity, for the calculation notes."""
-    if _is_quantity(value):
-        if value.get("formula") or value.get("source"):
-            out.setdefault((label, str(value.get("formula") or ""), str(value.get("source") or "")), None)
-        return
-    if isinstance(value, dict) and not _is_text(value):
-        for k, v in value.items():
-            _provenance(v, k if k not in ("before", "after") else label, out)
-    elif isinstance(value, list):
-        for v in value:
-            _provenance(v, label, out)
+def co2_view(cob: dict) -> dict | None:
+    fuels = [f for f in cob.get("fuels") or [] if isinstance(f, dict)]
+    before, after = _value(get(cob, "fuel_co2_t_a", "before")), _value(get(cob, "fuel_co2_t_a", "after"))
+    change, elec = _value(cob.get("fuel_co2_change_t_a")), _value(cob.get("electricity_co2_t_a"))
+    net = _value(cob.get("net_co2_change_t_a"))
+    if not fuels and elec is None and net is None:
+        return None
+    identities = []
+    if None not in (before, after, change):
+        identities.append(([(1, after), (-1, before)], change))
+    parts = [(1, x) for x in (change, elec) if x is not None]
+    if net is not None and parts:
+        identities.append((parts, net))
+    d = consistent_decimals(identities) if identities else _sig3(net)
+    elec_inputs = get(cob, "electricity_co2_t_a", "inputs", default={}) or {}
+    return {
+        "hours": fmt_plain(cob.get("operating_hours_per_year")),
+        "fuels": [{
+            "kind": f.get("kind"),
+            "t_h_before": fmt_plain(get(f, "co2_t_h_before", "inputs", "fuel_t_h")),
+            "t_h_after": fmt_plain(get(f, "co2_t_h_after", "inputs", "fuel_t_h")),
+            "ncv": fmt_plain(f.get("ncv_gj_per_t")),
+            "ncv_source": f.get("ncv_source"),
+            "ef": fmt_plain(f.get("co2_kg_per_tj")),
+            "ef_default": bool(f.get("co2_factor_is_default")),
+            "ef_source": f.get("co2_source"),
+            "co2_before": fmt_num(_value(f.get("co2_t_h_before"))),
+            "co2_after": fmt_num(_value(f.get("co2_t_h_after"))),
+        } for f in fuels],
+        "fuel_before": _fmt(before, d), "fuel_after": _fmt(after, d), "fuel_change": _fmt(change, d),
+        "kw": fmt_plain(elec_inputs.get("electricity_added_kw")),
+        "grid": fmt_plain(elec_inputs.get("grid_factor_t_per_mwh")),
+        "grid_source": cob.get("grid_factor_source"),
+        "electricity": _fmt(elec, d),
+        "net": _fmt(net, d),
+        "net_saving": net is not None and net < 0,
+        "decimals": d,
+    }
 
 
-def cob_blocks(value, L: Lang, key: str | None = None) -> list[dict]:
-    """Turn a co-benefits (sub)structure into blocks: table, key/value list, or text list.
-
-    Whatever keys are present are rendered; known keys get catalogue labels, unknown keys show
-    as they are. Computed quantities print as value + unit; their formulas and sources are listed
-    once in a "calculation notes" block at the end (top level only).
-    """
-    blocks = _cob_blocks(value, L, key)
-    if key is None:
-        notes: "OrderedDict[tuple, None]" = OrderedDict()
-        _provenance(value, "", notes)
-        if notes:
-            blocks.append({"type": "list", "title": L.t("cob.calc_notes"),
-                           "items": [f"{L.cob_label(lab)}：{fmt_chem(f)}" + (f" — {src}" if src else "")
-                                     for lab, f, src in notes]})
-    return blocks
-
-
-def _cob_blocks(value, L: Lang, key: str | None = None) -> list[dict]:
-    title = L.cob_label(key) if key else None
-    if isinstance(value, list) and value and all(isinstance(v, dict) and not _is_text(v) for v in value):
-        cols: list[str] = []
-        for item in value:
-            cols += [k for k in item if k not in cols]
-        long_text = any(isinstance(item.get(c), str) and len(item.get(c)) > 40 for item in value for c in cols)
-        if long_text or len(cols) > 8:  # one key/value block per item reads better than a wide table
-            return [{"type": "kv", "title": title if i == 0 else None,
-                     "rows": [(L.cob_label(c), _cell(c, item.get(c), L)) for c in cols if c in item]}
-                    for i, item in enumerate(value)]
-        return [{"type": "table", "title": title,
-                 "headers": [L.cob_label(c) for c in cols],
-                 "rows": [[_cell(c, item.get(c), L) for c in cols] for item in value],
-                 "numeric": [all((isinstance(item.get(c), (int, float)) and not isinstance(item.get(c), bool))
-                                 or _is_quantity(item.get(c)) for item in value if item.get(c) is not None)
-                             for c in cols]}]
-    if isinstance(value, list):
-        return [{"type": "list", "title": title, "items": [_cell(key, v, L) for v in value]}]
-    if isinstance(value, dict) and not _is_text(value) and not _is_quantity(value):
-        blocks, pairs = [], []
-        for k, v in value.items():
-            if k == "available":
-                continue
-            if _is_scalar_cell(v) or (isinstance(v, list) and not any(isinstance(x, dict) and not _is_text(x) for x in v)
-                                      and key is not None):
-                pairs.append((L.cob_label(k), _cell(k, v, L)))
-            else:
-                blocks += _cob_blocks(v, L, k)
-        if pairs:
-            blocks.insert(0, {"type": "kv", "title": title, "rows": pairs})
-        return blocks
-    return [{"type": "list", "title": title, "items": [_cell(key, value, L)]}]
-
+def cobenefits_view(cob: dict) -> dict | None:
+    """The co-benefit tables, or None when results.json has none."""
+    if not isinstance(cob, dict) or not cob or cob.get("available") is False:
+        return None
+    production = get(cob, "production_t_per_h", default=None)
+    return {"pollutants": pollutant_rows(cob), "co2": co2_view(cob),
+            "hours": fmt_plain(cob.get("operating_hours_per_year")),
+            "product": cob.get("product"),
+            "production": production if isinstance(production, dict) else None}
 

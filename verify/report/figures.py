@@ -1,87 +1,90 @@
-"""The report's figures: charts drawn by :mod:`verify.report.charts`, put in ``<img>`` tags."""
+"""The report's figures in one language: the data of each chart taken from the view, labelled by
+:class:`~verify.report.lang.Lang`, drawn by :mod:`verify.report.charts` and put in ``<img>`` tags.
+
+Each half of the report draws its own figures, so that every label, legend and axis is in the
+language of the page it is printed on.
+"""
 
 from __future__ import annotations
 
+import base64
+
 from markupsafe import Markup
 
-from verify.report.lang import Lang
-from verify.report.view import PHASES as _PHASES
-from verify.report.view import _get
+from verify.report.lang import Lang, standard_number
+from verify.report.view import get
 
-
-_NO_CHARTS = {"groups": {}, "fugitive": None, "reduction": None, "series": {}}
+NO_CHARTS = {"groups": {}, "fugitive": None, "reduction": None, "series": {}}
 
 
 def chart_img(chart) -> Markup:
     """A :class:`verify.report.charts.Chart` as an ``<img>`` with an inline ``data:`` URL, printed at
     the size it was drawn (never wider than the text column; report.css ``img.chart``)."""
-    import base64
-
     data = base64.b64encode(chart.png).decode("ascii")
     return Markup(f'<img class="chart" src="data:image/png;base64,{data}" alt="" '
                   f'style="width: {chart.width_in:.3f}in">')
 
 
-def _shared_charts(view: dict, Ls: list[Lang]) -> dict:
-    """The per-run charts, drawn once for all languages: titles and phase labels in every
-    language (one line each), numbers and units shared. The same image (same ``data:`` URL) then
-    appears in every half; WeasyPrint decodes and embeds it once (docs/performance.md (e))."""
+def _labels(L: Lang) -> dict:
+    return {key: L.t(f"chart.{key}") for key in ("before", "after", "measured", "nondetect", "mean", "limit",
+                                                 "benchmark", "hourly", "date", "estimate", "ci", "claimed",
+                                                 "xlabel")}
+
+
+def limit_label(lim: dict, L: Lang) -> str:
+    """A limit line's label: the standard's number and the value with its unit."""
+    return f"{standard_number(lim.get('standard'))} {lim['value']} {L.unit(lim.get('unit'))}".strip()
+
+
+def _panels(endpoints: list[dict], L: Lang, by_key: dict) -> list[dict]:
+    panels = []
+    for ev in endpoints:
+        if ev["design"] == "continuous":
+            continue
+        ep, raw = ev["raw"], by_key.get(ev["key"]) or {}
+        panel = {
+            "title": L.metric(ep.get("metric"), ep.get("source")) if ep.get("metric") != "fugitive"
+            else L.source(ep.get("source")),
+            "unit": L.unit(ev["unit"]),
+            "limits": [{"value": lim["raw_value"], "label": limit_label(lim, L), "binding": lim["binds_somewhere"]}
+                       for lim in ev["limits"] if lim["raw_value"] is not None],
+        }
+        for phase in ("before", "after"):
+            block = raw.get(phase) or {}
+            panel[phase] = list(block.get("values") or [])
+            panel[f"censored_{phase}"] = list(block.get("censored") or [])
+        panels.append(panel)
+    return panels
+
+
+def language_charts(view: dict, L: Lang, results: dict) -> dict:
+    """This language's figures: per-run charts per source and pollutant, the fugitive chart, the
+    time series of continuous endpoints, and the reduction (forest) chart."""
     from verify.report import charts  # matplotlib is imported only when charts are drawn
 
-    codes = tuple(L.code for L in Ls)
-    labels = {k: {L.code: L.t(f"phase.{k}") for L in Ls} for k in _PHASES}
-    out: dict = {"groups": {}, "fugitive": None}
-
-    def panels_for(evs):
-        panels = []
-        for ev in evs:
-            ep = ev["raw"]
-            if ev["design"] == "continuous":
-                continue
-            panels.append({
-                "title": {L.code: L.code_label("metric", ep.get("metric")) if ep.get("metric") != "fugitive"
-                          else L.source(ep.get("source")) for L in Ls},
-                "unit": ev["unit"],
-                "before": _get(ep, "before", "values") or [],
-                "after": _get(ep, "after", "values") or [],
-                "limits": [{"value": lim["raw_value"], "label": f"{lim['value']} {lim['unit']}"}
-                           for lim in ev["limits"] if isinstance(lim["raw_value"], (int, float))]})
-        return panels
-
+    labels = _labels(L)
+    by_key = view["endpoints_by_key"]
+    out: dict = {"groups": {}, "fugitive": None, "reduction": None, "series": {}}
     for i, g in enumerate(view["groups"]):
-        panels = panels_for(g["endpoints"])
+        panels = _panels(g["endpoints"], L, by_key)
         if panels:
-            out["groups"][i] = chart_img(charts.run_values_chart(panels, labels, codes))
-    if view["fugitive"]:
-        out["fugitive"] = chart_img(charts.run_values_chart(panels_for(view["fugitive"]), labels, codes))
-    return out
-
-
-def _charts(view: dict, L: Lang, shared: dict) -> dict:
-    """This language's charts: the shared per-run charts, and its own reduction (forest) chart
-    and time series, whose labels are long phrases in one language."""
-    from verify.report import charts
-
-    labels = {"before": L.t("phase.before"), "after": L.t("phase.after"), "mean": L.t("chart.mean"),
-              "limit": L.t("chart.limit")}
-    out: dict = {"groups": shared["groups"], "fugitive": shared["fugitive"], "reduction": None,
-                 "series": {}}
-    for g in view["groups"]:
+            out["groups"][i] = chart_img(charts.run_values_chart(panels, labels, L.code))
         for ev in g["endpoints"]:
-            if ev["design"] == "continuous":
-                ep = ev["raw"]
-                lim = next((lv["raw_value"] for lv in ev["limits"]
-                            if isinstance(lv["raw_value"], (int, float))), None)
-                out["series"][ev["key"]] = chart_img(charts.timeseries_chart(
-                    ep.get("before") or {}, ep.get("after") or {}, lim, labels, ev["unit"], L.code))
-    claimed = {(c["raw"].get("source"), c["raw"].get("position"), c["raw"].get("pollutant"),
-                c["raw"].get("metric")): c["raw"].get("claimed") for c in view["claims"]
-               if c["kind"] == "reduction"}
-    rows = [{"label": L.what(ev["raw"]), "estimate": ev["raw"].get("reduction_pct"),
-             "ci": ev["raw"].get("reduction_ci95"), "claimed": claimed.get(ev["key"])}
+            if ev["design"] != "continuous":
+                continue
+            raw = by_key.get(ev["key"]) or {}
+            lim = next((lv for lv in ev["limits"] if lv["raw_value"] is not None), None)
+            line = None if lim is None else {"value": lim["raw_value"], "label": limit_label(lim, L),
+                                             "binding": lim["binds_somewhere"]}
+            out["series"][ev["key"]] = chart_img(charts.timeseries_chart(
+                raw.get("before") or {}, raw.get("after") or {}, line, labels, L.unit(ev["unit"]), L.code,
+                timezone=view["case"].get("timezone")))
+    if view["fugitive"]:
+        out["fugitive"] = chart_img(charts.run_values_chart(_panels(view["fugitive"], L, by_key), labels, L.code))
+    claimed = {c["key"]: c["raw"].get("claimed") for c in view["claims"] if c["kind"] == "reduction"}
+    rows = [{"label": L.what(ev["raw"]), "estimate": get(by_key, ev["key"], "reduction_pct"),
+             "ci": get(by_key, ev["key"], "reduction_ci95"), "claimed": claimed.get(ev["key"])}
             for ev in view["run_endpoints"] + view["fugitive"]]
     if any(r["estimate"] is not None for r in rows):
-        out["reduction"] = chart_img(charts.reduction_chart(rows, L.t("chart.reduction"), L.code))
+        out["reduction"] = chart_img(charts.reduction_chart(rows, labels, L.code))
     return out
-
-

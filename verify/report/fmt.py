@@ -1,27 +1,37 @@
 """Number, unit and date typesetting for the report: one function per kind of quantity.
 
 Every number in the report (both languages, HTML, PDF) passes through :func:`fmt_num` or one of
-the thin wrappers below, so the Japanese and the Chinese text carry exactly the same digits.
-Rounding is for presentation only (``shared/spec/results.md``: "rounded only at presentation
-time"); rounding is half-to-even on the decimal value (Python's ``format``), the same everywhere.
+the functions below, so the Japanese and the Chinese text carry exactly the same digits.
 
-Conventions (chosen for the report, not from a standard):
-- ``fmt_num``: three significant figures, never fewer integer digits than the value has, and a
-  comma as the thousands separator (usual in both Japanese and Chinese technical text).
-- negative numbers use the typographic minus U+2212.
-- percentages have one decimal and no space before ``%`` (GB/T 15835-2011 style, also common
-  in Japanese reports); p-values have two significant figures, ``<0.001`` below 0.001.
+Rules:
+- **Rounding** is half to even on the decimal value (GB/T 8170-2008 §3.2 进舍规则; JIS Z 8401:2019
+  規則A): 0.35 → 0.4, 1.050 → 1.0, 2.675 → 2.68 (the decimal value, not the binary one). Only
+  presentation rounds: results.json keeps every digit.
+- **Measured values** print with the decimals they were written with (results.json ``decimals``):
+  ``2.6`` stays ``2.6``, ``<1.0`` stays ``<1.0`` (:func:`fmt_measured`).
+- **Derived values** (conversions to the standard state, O₂ correction, mass rates, means, standard
+  deviations, co-benefit figures): three significant figures, never fewer integer digits than the
+  value has (a convention of this report; GB/T 16157-1996 and JIS Z 8808 set no digits for
+  derived values).
+- Percentages (reductions, removal efficiencies, their intervals and bounds): one decimal.
+- p-values: one format in the whole report: two significant figures, ``<0.001`` below 0.001.
+- Thousands are grouped with a comma; negative numbers use the typographic minus U+2212.
+- Units follow each language's regulations: at the standard state (0 °C, 101.325 kPa, dry) Japanese
+  writes ``mg/m³N`` and ``m³N/h`` (大気汚染防止法施行規則), Chinese ``mg/m³`` and ``m³/h（标干）``
+  (GB/T 16157-1996: 标准状态干排气流量); :func:`fmt_unit` with ``lang``.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from decimal import ROUND_HALF_EVEN, Decimal
 
 MINUS = "\u2212"
 DASH = "—"  # shown for a missing (null) value
+NBSP = "\u00a0"
 
-# Unit spellings of results.json → typeset form (superscripts, µ, subscripts).
+# Unit spellings of results.json → typeset form (superscripts, µ, subscripts), language-neutral.
 _UNITS = {
     "mg/m3": "mg/m³",
     "mg/nm3": "mg/m³",
@@ -37,6 +47,12 @@ _UNITS = {
     "ppm": "ppm",
     "%": "%",
     "kg/t": "kg/t",
+    "mgc/m3": "mgC/m³",
+}
+#: Units at the standard state (0 °C, 101.325 kPa, dry gas) as each language writes them.
+_STANDARD_UNITS = {
+    "ja": {"mg/m³": "mg/m³N", "µg/m³": "µg/m³N", "m³/h": "m³N/h", "mgC/m³": "mgC/m³N"},
+    "zh": {"mg/m³": "mg/m³", "µg/m³": "µg/m³", "m³/h": "m³/h（标干）", "mgC/m³": "mgC/m³"},
 }
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _FORMULA = re.compile(r"\b(SO2|NO2|O2|CO2|CH4|H2O|N2O|NH3|H2S|C3H8)\b")
@@ -50,8 +66,24 @@ def _minus(text: str) -> str:
     return text.replace("-", MINUS)
 
 
+def round_half_even(x: float, decimals: int) -> Decimal:
+    """``x`` rounded to ``decimals`` places, half to even on its shortest decimal form (GB/T 8170-2008
+    §3.2, JIS Z 8401 規則A): ``round_half_even(2.675, 2)`` → ``Decimal('2.68')``."""
+    return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
+
+
+def _decimals_for(x: float, sig: int) -> int:
+    if x == 0:
+        return sig - 1
+    decimals = max(0, sig - 1 - math.floor(math.log10(abs(x))))
+    rounded = float(round_half_even(x, decimals))  # 0.9996 → 1.00: one digit fewer after the carry
+    if rounded != 0:
+        decimals = max(0, sig - 1 - math.floor(math.log10(abs(rounded))))
+    return decimals
+
+
 def fmt_num(x, sig: int = 3, decimals: int | None = None) -> str:
-    """Format a number for the report: ``sig`` significant figures (or fixed ``decimals``).
+    """A number: ``sig`` significant figures (or fixed ``decimals``), half to even.
 
     >>> fmt_num(62.43), fmt_num(0.92352), fmt_num(15600), fmt_num(-13.43, decimals=1)
     ('62.4', '0.924', '15,600', '−13.4')
@@ -59,25 +91,28 @@ def fmt_num(x, sig: int = 3, decimals: int | None = None) -> str:
     if _is_missing(x):
         return DASH
     if decimals is None:
-        if x == 0:
-            decimals = sig - 1
-        else:
-            decimals = max(0, sig - 1 - math.floor(math.log10(abs(x))))
-            # rounding can carry into a new digit (0.9996 → 1.00): recompute on the rounded value
-            rounded = round(x, decimals)
-            if rounded != 0:
-                decimals = max(0, sig - 1 - math.floor(math.log10(abs(rounded))))
-    text = f"{x:,.{decimals}f}"
+        decimals = _decimals_for(x, sig)
+    value = round_half_even(x, decimals)
+    text = f"{value:,.{decimals}f}"
     if re.fullmatch(r"-0(\.0*)?", text):
         text = text[1:]
     return _minus(text)
+
+
+def fmt_measured(x, decimals: int | None, censored: bool = False) -> str:
+    """A measured value with the decimals it was written with (``2.6``, ``<1.0``); three significant
+    figures when they are not known."""
+    if _is_missing(x):
+        return DASH
+    text = fmt_num(x) if decimals is None else fmt_num(x, decimals=int(decimals))
+    return ("<" if censored else "") + text
 
 
 def fmt_plain(x) -> str:
     """A declared parameter (limit value, reference O2, stack height) as given in the data: the
     shortest round-trip form without a trailing ``.0`` (JSON writers emit ``75.0`` for 75):
     ``60`` → ``60``, ``4.0`` → ``4``, ``20.9`` → ``20.9``, with thousands separators.
-    Measured values use :func:`fmt_num` instead."""
+    Measured values use :func:`fmt_measured` and derived values :func:`fmt_num` instead."""
     if _is_missing(x):
         return DASH
     if isinstance(x, int):
@@ -113,7 +148,7 @@ def fmt_ratio_interval(ci) -> str:
 
 
 def fmt_p(p) -> str:
-    """A p-value: two significant figures, ``<0.001`` below 0.001, em dash for null."""
+    """A p-value, the one format of the report: two significant figures, ``<0.001`` below 0.001."""
     if _is_missing(p):
         return DASH
     if p < 0.001:
@@ -128,16 +163,22 @@ def fmt_int(x) -> str:
     return _minus(f"{int(x):,}")
 
 
-def fmt_unit(unit) -> str:
-    """Typeset a unit string: ``mg/m3`` → ``mg/m³``, ``ug/m3`` → ``µg/m³``; unknown kept as is."""
+def fmt_unit(unit, lang: str | None = None, standard: bool = True) -> str:
+    """Typeset a unit string: ``mg/m3`` → ``mg/m³``, ``ug/m3`` → ``µg/m³``; unknown kept as is.
+
+    With ``lang`` and ``standard`` (the value is at the standard state, 0 °C and 101.325 kPa, dry),
+    the language's form: ja ``mg/m³N``, ``m³N/h``; zh ``mg/m³``, ``m³/h（标干）``.
+    """
     if not unit:
         return ""
     text = str(unit)
     key = text.strip().lower()
-    if key in _UNITS:
-        return _UNITS[key]
-    text = re.sub(r"m3\b", "m³", text)
-    return fmt_chem(text)
+    typeset = _UNITS.get(key)
+    if typeset is None:
+        typeset = fmt_chem(re.sub(r"m3\b", "m³", text))
+    if lang and standard:
+        typeset = _STANDARD_UNITS.get(lang, {}).get(typeset, typeset)
+    return typeset
 
 
 def fmt_chem(text) -> str:

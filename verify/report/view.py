@@ -1,5 +1,6 @@
 """The language-neutral view model of the report: what results.json holds, selected, grouped and
 with every number formatted once (:mod:`verify.report.fmt`), so both halves carry the same digits.
+Units stay as results.json writes them; each language typesets them (:meth:`Lang.unit`).
 
 Reads the results dict only; recomputes nothing.
 """
@@ -9,14 +10,17 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 
 from verify.errors import RenderError
-from verify.report.fmt import (DASH, fmt_date, fmt_int, fmt_interval, fmt_num, fmt_p, fmt_pct, fmt_plain,
-                               fmt_ratio_interval, fmt_unit)
+from verify.report.fmt import (DASH, fmt_date, fmt_int, fmt_interval, fmt_measured, fmt_num, fmt_p, fmt_pct,
+                               fmt_plain, fmt_ratio_interval)
 
 PHASES = ("before", "after")
-_PHASES = PHASES
+#: At most this many ledger entries are listed one by one in the annex (rejected first); all are
+#: counted by file, reason and outcome in section 4, and all are in the intake ledger (ledger.csv).
+MAX_LEDGER_ROWS = 20
 
 
-def _get(d, *keys, default=None):
+def get(d, *keys, default=None):
+    """``d[k1][k2]…`` or ``default`` when a level is missing or not a dict."""
     for key in keys:
         if not isinstance(d, dict):
             return default
@@ -26,75 +30,98 @@ def _get(d, *keys, default=None):
     return d
 
 
+def with_keys(d, keys: tuple[str, ...], default=None) -> dict:
+    """``d`` with every key of ``keys`` present (optional results keys become None)."""
+    d = d if isinstance(d, dict) else {}
+    return {**{k: default for k in keys}, **d}
+
+
+def _items(results: dict, key: str) -> list[dict]:
+    return [x for x in results.get(key) or [] if isinstance(x, dict)]
+
+
+# --------------------------------------------------------------------------------------------
+# Endpoints
+# --------------------------------------------------------------------------------------------
 def _phase_view(ph: dict | None) -> dict:
     ph = ph or {}
     values = ph.get("values") or []
-    censored = ph.get("censored") or [False] * len(values)
-    shown = []
-    for v, c in zip(values, censored + [False] * (len(values) - len(censored))):
-        shown.append(("<" if c else "") + fmt_num(v))
-    return {"n": fmt_int(ph.get("n")), "mean": fmt_num(ph.get("mean")), "sd": fmt_num(ph.get("sd")),
-            "values": shown, "method": ph.get("mean_method") or ""}
+    censored = list(ph.get("censored") or [])
+    censored += [False] * (len(values) - len(censored))
+    decimals = list(ph.get("decimals") or [])
+    decimals += [None] * (len(values) - len(decimals))
+    shown = [fmt_measured(v, d, c) for v, c, d in zip(values, censored, decimals)]
+    # a restricted Kaplan–Meier mean of right-censored efficiencies is a lower bound: printed "≥"
+    mean = ("≥" if ph.get("mean_bound") == "lower" else "") + fmt_num(ph.get("mean"))
+    return {"n": fmt_int(ph.get("n")), "n_raw": ph.get("n"), "mean": mean if ph.get("mean") is not None else DASH,
+            "sd": fmt_num(ph.get("sd")), "values": shown, "method": ph.get("mean_method") or "",
+            "kaplan_meier": str(ph.get("mean_method") or "").startswith("kaplan-meier"), "censored": any(censored),
+            "capture": fmt_pct(ph.get("capture_pct")), "readings": fmt_int(ph.get("readings")),
+            "readings_invalid": fmt_int(ph.get("readings_invalid")),
+            "hours_invalid": fmt_int(ph.get("hours_invalid")),
+            "interval_min": fmt_plain(ph.get("reading_interval_min"))}
+
+
+def _binding(lim: dict) -> dict:
+    """Per phase, whether the limit binds the plant (results.json ``binding``: mandatory, the plant's
+    jurisdiction, in force, first in precedence; docs/results.md "Binding limits"). A limit without
+    that key binds where it is ``legal``. A non-binding limit is a benchmark, never 超标/超過."""
+    per_phase = lim.get("binding")
+    if isinstance(per_phase, dict):
+        return {ph: per_phase.get(ph) is True for ph in PHASES}
+    return {ph: lim.get("legal") is not False for ph in PHASES}
+
+
+def _binding_notes(lim: dict) -> list[dict]:
+    """Why a limit binds or is only a benchmark (catalogue section ``binding``), once per distinct
+    reason over the phases, from results.json ``binding_reason``."""
+    notes: list[dict] = []
+    effective = lim.get("effective") or {}
+    for ph in PHASES:
+        reason = get(lim, "binding_reason", ph)
+        if reason in (None, "no_data"):
+            continue
+        key, params = reason, {}
+        if reason == "not_mandatory":
+            key = f"force_{lim.get('force')}"
+        elif reason == "other_jurisdiction":
+            params = {"code": get(lim, "jurisdiction", "code") or DASH}
+        elif reason in ("not_in_force", "straddles_effective_date"):
+            key = reason if "all" in effective else f"{reason}_regime"
+            params = {"date": effective.get("all", DASH), "new": effective.get("new", DASH),
+                      "existing": effective.get("existing", DASH)}
+        elif reason == "superseded":
+            params = {"limit": get(lim, "superseded_by", ph)}
+        note = {"key": key, "params": params}
+        if note not in notes:
+            notes.append(note)
+    return notes
 
 
 def _limit_view(lim: dict) -> dict:
     exc = lim.get("exceedances") or {}
     comp = lim.get("complies") or {}
+    und = lim.get("undetermined") or {}
+    binding = _binding(lim)
     return {
         "id": lim.get("id") or DASH,
         "value": fmt_plain(lim.get("value")),
-        "unit": fmt_unit(lim.get("unit")),
-        "averaging": lim.get("averaging") or DASH,
+        "raw_value": lim.get("value") if isinstance(lim.get("value"), (int, float)) else None,
+        "unit": lim.get("unit"),
+        "averaging": lim.get("averaging"),
         "rule": lim.get("rule"),
-        "standard": " ".join(x for x in (lim.get("standard"), lim.get("clause")) if x) or DASH,
-        "citation": lim.get("source") or "",
+        "standard": lim.get("standard"),
+        "clause": lim.get("clause"),
         "confidence": lim.get("confidence"),
-        "complies": {ph: comp.get(ph) for ph in _PHASES},
-        "exceedances": {ph: fmt_int(exc.get(ph)) for ph in _PHASES},
-        "undetermined": {ph: fmt_int(_get(lim, "undetermined", ph)) if _get(lim, "undetermined", ph) else None
-                         for ph in _PHASES},
-        "raw_value": lim.get("value"),
-        "voluntary": lim.get("legal") is False,
-    }
-
-
-def _endpoint_view(ep: dict) -> dict:
-    tests = ep.get("tests") or {}
-    hac, sar = tests.get("hac_ols"), tests.get("sarimax")
-    ci = ep.get("reduction_ci95")
-    return {
-        "raw": _with(ep, ("source", "position", "pollutant", "metric", "as", "design", "unit")),
-        "key": (ep.get("source"), ep.get("position"), ep.get("pollutant"), ep.get("metric")),
-        "raw_tests": tests,
-        "design": ep.get("design"),
-        "status": ep.get("status"),
-        "unit": fmt_unit(ep.get("unit")),
-        "before": _phase_view(ep.get("before")),
-        "after": _phase_view(ep.get("after")),
-        "reduction": fmt_pct(ep.get("reduction_pct")),
-        "ci": fmt_interval(ci),
-        "ci_excludes_zero": bool(ci and ci[0] is not None and ci[0] > 0),
-        "gm_ratio": fmt_num(ep.get("gm_ratio")),
-        "gm_ci": fmt_ratio_interval(ep.get("gm_ratio_ci95")),
-        "welch": fmt_p(_get(tests, "welch_t", "p_value")),
-        "perm": fmt_p(_get(tests, "permutation", "p_value")),
-        "mw": fmt_p(_get(tests, "mann_whitney", "p_value")),
-        "censored_p": fmt_p(_get(tests, "censored", "p_value")),
-        "holm": fmt_p(ep.get("p_adjusted")),
-        "mdr": fmt_pct(ep.get("mdr_pct")),
-        "has_mdr": ep.get("mdr_pct") is not None,
-        "limits": [_limit_view(lim) for lim in ep.get("limits") or []],
-        "caveats": ep.get("caveats") or [],
-        "hac": None if not hac else {
-            "eff": fmt_pct(hac.get("effect_pct")), "ci": fmt_interval(hac.get("ci95")),
-            "maxlags": fmt_int(hac.get("maxlags")), "n_hours": fmt_int(hac.get("n_hours")),
-            "covariates": ", ".join(hac.get("covariates") or []) or DASH,
-            "excludes_zero": _excludes_zero(hac.get("ci95"))},
-        "sarimax": None if not sar else {
-            "eff": fmt_pct(sar.get("effect_pct")), "ci": fmt_interval(sar.get("ci95")),
-            "order": ",".join(str(o) for o in sar.get("order") or []) or DASH,
-            "converged": sar.get("converged")},
-        "capture": {ph: fmt_pct(_get(ep, ph, "capture_pct")) for ph in _PHASES},
+        "direction": lim.get("direction") or "max",
+        "complies": {ph: comp.get(ph) for ph in PHASES},
+        "exceedances": {ph: fmt_int(exc.get(ph)) for ph in PHASES},
+        "undetermined": {ph: fmt_int(und.get(ph)) if und.get(ph) else None for ph in PHASES},
+        "n": {ph: fmt_int(get(lim, "n", ph)) for ph in PHASES},
+        "binding": binding,
+        "binds_somewhere": any(binding.values()),
+        "notes": _binding_notes(lim),
+        "reference_o2": fmt_plain(lim.get("reference_o2_pct")) if lim.get("reference_o2_pct") is not None else None,
     }
 
 
@@ -102,93 +129,88 @@ def _excludes_zero(ci) -> bool:
     return bool(ci and None not in ci and (ci[0] > 0 or ci[1] < 0))
 
 
+def _endpoint_view(ep: dict) -> dict:
+    tests = ep.get("tests") or {}
+    hac, sar = tests.get("hac_ols"), tests.get("sarimax")
+    ci = ep.get("reduction_ci95")
+    key = (ep.get("source"), ep.get("position"), ep.get("pollutant"), ep.get("metric"))
+    return {
+        "raw": with_keys(ep, ("source", "position", "pollutant", "metric", "as", "design", "unit")),
+        "key": key,
+        "raw_tests": tests,
+        "design": ep.get("design"),
+        "status": ep.get("status"),
+        "unit": ep.get("unit"),
+        "before": _phase_view(ep.get("before")),
+        "after": _phase_view(ep.get("after")),
+        "pairs": [str(p) for p in ep.get("pairs") or []] if isinstance(ep.get("pairs"), list) else [],
+        "reduction": fmt_pct(ep.get("reduction_pct")),
+        "ci": fmt_interval(ci),
+        "ci_excludes_zero": bool(ci and ci[0] is not None and ci[0] > 0),
+        "gm_ratio": fmt_num(ep.get("gm_ratio")),
+        "gm_ci": fmt_ratio_interval(ep.get("gm_ratio_ci95")),
+        "welch": fmt_p(get(tests, "welch_t", "p_value")),
+        "perm": fmt_p(get(tests, "permutation", "p_value")),
+        "mw": fmt_p(get(tests, "mann_whitney", "p_value")),
+        "censored_p": fmt_p(get(tests, "censored", "p_value")),
+        "holm": fmt_p(ep.get("p_adjusted")),
+        "mdr": fmt_pct(ep.get("mdr_pct")),
+        "has_mdr": ep.get("mdr_pct") is not None,
+        "limits": [_limit_view(lim) for lim in ep.get("limits") or [] if isinstance(lim, dict)],
+        "caveats": [c for c in ep.get("caveats") or [] if isinstance(c, dict)],
+        "hac": None if not hac else {
+            "eff": fmt_pct(hac.get("effect_pct")), "ci": fmt_interval(hac.get("ci95")),
+            "maxlags": fmt_int(hac.get("maxlags")), "n_hours": fmt_int(hac.get("n_hours")),
+            "covariates": list(hac.get("covariates") or []),
+            "excludes_zero": _excludes_zero(hac.get("ci95"))},
+        "sarimax": None if not sar else {
+            "eff": fmt_pct(sar.get("effect_pct")), "ci": fmt_interval(sar.get("ci95")),
+            "order": ",".join(str(o) for o in sar.get("order") or []) or DASH,
+            "converged": sar.get("converged")},
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Runs (the per-run tables of the annex)
+# --------------------------------------------------------------------------------------------
+def _run_sort(run):
+    text = str(run)
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
+
+
 def _run_view(run: dict) -> dict:
-    flags = []
-    if run.get("censored"):
-        flags.append("censored")
-    if run.get("flagged"):
-        flags.append("flagged")
     raw = run.get("raw")
     raw_text = "; ".join(str(r) for r in raw) if isinstance(raw, list) else (raw or DASH)
+    one = lambda key, d=None: fmt_num(run.get(key), decimals=d) if run.get(key) is not None else DASH  # noqa: E731
     return {
         "phase": run.get("phase"),
         "run": str(run.get("run", DASH)),
         "n_samples": fmt_int(run.get("n_samples")),
         "raw": raw_text,
-        "value": ("<" if run.get("censored") else "") + fmt_num(run.get("value")),
-        "unit": fmt_unit(run.get("unit")),
+        "value": fmt_measured(run.get("value"), run.get("decimals"), bool(run.get("censored"))),
+        "unit": run.get("unit"),
+        "basis": run.get("basis"),
+        "flow": fmt_num(run.get("flow")) if run.get("flow") is not None else DASH,
+        "flow_unit": run.get("flow_unit"),
+        "flow_basis": run.get("flow_basis"),
+        "temp": one("temp_c", 0),
+        "h2o": one("h2o_pct", 1),
+        "pressure": one("pressure_kpa", 1),
+        "o2": one("o2_pct", 1),
+        "flow_sd": one("flow_sd_m3_h", 0),
         "conc": fmt_num(run.get("conc")),
         "conc_o2": fmt_num(run.get("conc_o2")),
-        "o2": fmt_num(run.get("o2_pct"), decimals=1) if run.get("o2_pct") is not None else DASH,
-        "flow": fmt_num(run.get("flow_sd_m3_h"), decimals=0) if run.get("flow_sd_m3_h") is not None else DASH,
         "rate": fmt_num(run.get("mass_rate_kg_h")),
-        "load": fmt_num(run.get("load_pct"), decimals=0) if run.get("load_pct") is not None else DASH,
-        "flags": flags,
-        "method": run.get("method") or DASH,
-    }
-
-
-def _claim_view(c: dict) -> dict:
-    pct = c.get("kind") in ("reduction", "efficiency", None)
-    num = fmt_pct if pct else fmt_num
-    return {
-        "raw": _with(c, ("source", "position", "pollutant", "metric", "statement", "claimed")),
-        "id": c.get("id") or DASH,
-        "kind": c.get("kind") or "reduction",
-        "claimed": num(c.get("claimed")),
-        "estimate": num(c.get("estimate")),
-        # reduction/efficiency claims: one-sided lower bound; level claims: one-sided upper bound
-        "lower_bound": num(c.get("upper_bound") if c.get("kind") == "level" and c.get("upper_bound") is not None
-                           else c.get("lower_bound")),
-        "p": fmt_p(c.get("p_value")),
-        "verdict": c.get("verdict") or "insufficient_data",
-        "method": c.get("method"),  # e.g. "fieller-welch", "hac_ols" (continuous data), "one-sided t"
-        "other_conditions": [(str(k), fmt_plain(val) if isinstance(val, (int, float)) else str(val))
-                             for k, val in (c.get("conditions") or {}).items() if k != "load_pct_min"]
-        if isinstance(c.get("conditions"), dict) else [],
-        "load_min": fmt_plain(_get(c, "conditions", "load_pct_min"))
-        if _get(c, "conditions", "load_pct_min") is not None else None,
-    }
-
-
-def _with_declared(claim: dict, results: dict) -> dict:
-    """A claim without ``conditions`` takes ``load_pct_min`` from ``claims_declared`` (same id)."""
-    if isinstance(claim.get("conditions"), dict):
-        return claim
-    declared = next((d for d in results.get("claims_declared") or []
-                     if isinstance(d, dict) and d.get("id") == claim.get("id")), None)
-    if declared and declared.get("load_pct_min") is not None:
-        return {**claim, "conditions": {"load_pct_min": declared["load_pct_min"]}}
-    return claim
-
-
-#: At most this many ledger entries are listed one by one (rejected first); all of them are
-#: counted by file, reason and outcome, and all are in ledger.csv (``verify run``).
-MAX_LEDGER_ROWS = 60
-#: In ``verify run``'s PDF, which sits next to ledger.csv, the listing stops at this many entries.
-PDF_LEDGER_ROWS = 20
-
-
-def _ledger_view(ledger: dict) -> dict:
-    entries = [_with(e, _ENTRY_KEYS) for e in ledger.get("entries") or [] if isinstance(e, dict)]
-    ordered = sorted(entries, key=lambda e: 0 if e.get("outcome") == "rejected" else 1)  # stable
-    counts: "OrderedDict[tuple, int]" = OrderedDict()
-    for e in entries:
-        key = (e.get("file"), e.get("sheet"), e.get("outcome"), e.get("reason"))
-        counts[key] = counts.get(key, 0) + 1
-    return {
-        "ledger_entries": ordered[:MAX_LEDGER_ROWS],
-        "ledger_total": fmt_int(len(entries)),
-        "ledger_shown": fmt_int(min(len(entries), MAX_LEDGER_ROWS)),
-        "ledger_truncated": len(entries) > MAX_LEDGER_ROWS,
-        "ledger_counts": [{"file": f, "sheet": sh, "outcome": o, "reason": r, "n": fmt_int(n)}
-                          for (f, sh, o, r), n in counts.items()],
+        "load": one("load_pct", 0),
+        "censored": bool(run.get("censored")),
+        "flagged": bool(run.get("flagged")),
+        "method": run.get("method"),
     }
 
 
 def _groups(results: dict, endpoints: list[dict]) -> list[dict]:
-    """Stack endpoints grouped by (source, position, pollutant) with their run rows."""
-    runs = [r for r in results.get("runs") or [] if isinstance(r, dict)]
+    """Stack endpoints grouped by (source, position, pollutant), with their run rows."""
+    runs = _items(results, "runs")
     groups: "OrderedDict[tuple, dict]" = OrderedDict()
     for ev in endpoints:
         ep = ev["raw"]
@@ -200,27 +222,114 @@ def _groups(results: dict, endpoints: list[dict]) -> list[dict]:
         g["endpoints"].append(ev)
     for key, g in groups.items():
         rows = [r for r in runs if (r.get("source"), r.get("position"), r.get("pollutant")) == key]
-        rows.sort(key=lambda r: (_PHASES.index(r["phase"]) if r.get("phase") in _PHASES else 9,
-                                 _run_sort(r.get("run"))))
+        rows.sort(key=lambda r: (PHASES.index(r["phase"]) if r.get("phase") in PHASES else 9, _run_sort(r.get("run"))))
         g["runs"] = [_run_view(r) for r in rows]
-        g["has_o2"] = any(r.get("conc_o2") is not None for r in rows)
-        g["has_method"] = any(r.get("method") for r in rows)
+        g["has_o2"] = any(r.get("conc_o2") is not None or r.get("o2_pct") is not None for r in rows)
+        g["has_state"] = any(r.get(k) is not None for r in rows for k in ("temp_c", "h2o_pct", "pressure_kpa"))
+        g["has_flow"] = any(r.get("flow") is not None for r in rows)
         g["continuous"] = any(ev["design"] == "continuous" for ev in g["endpoints"])
-        g["run_cols"] = _run_columns(g["has_o2"], g["has_method"])
+        g["methods"] = sorted({str(r["method"]) for r in rows if r.get("method")})
+        g["has_method"] = bool(g["methods"])
+        g["ref_o2"] = next((s.get("reference_o2_pct") for s in _items(results, "sources") if s.get("id") == key[0]),
+                           None)
     return list(groups.values())
 
 
-#: Relative widths of the per-run table's columns (fixed table layout; scaled to 100 %).
-_RUN_COLS = (("phase", 9), ("run", 5), ("samples", 6), ("raw", 12), ("value", 12), ("conc", 9),
-             ("o2", 6), ("conc_o2", 10), ("flow", 11), ("rate", 10), ("load", 8), ("method", 11),
-             ("flags", 10))
+# --------------------------------------------------------------------------------------------
+# Claims
+# --------------------------------------------------------------------------------------------
+def _claim_view(c: dict, declared: dict | None, endpoint: dict | None) -> dict:
+    kind = c.get("kind") or "reduction"
+    percent = kind in ("reduction", "efficiency")
+    num = fmt_pct if percent else fmt_num
+    upper = kind == "level"
+    bound = c.get("upper_bound") if upper else c.get("lower_bound")
+    declared = declared or {}
+    envelope = c.get("envelope") if isinstance(c.get("envelope"), dict) else {}
+    load_min = get(c, "conditions", "load_pct_min")
+    if load_min is None:
+        load_min = envelope.get("load_pct_min") if envelope.get("load_pct_min") is not None else declared.get("load_pct_min")
+    ep = endpoint or {}
+    phase = c.get("phase") or ("after" if kind in ("efficiency", "level") else None)
+    pairs = c.get("pairs")
+    if pairs is None and kind == "efficiency":
+        pairs = get(ep, phase, "runs")
+    return {
+        "raw": {**with_keys(c, ("source", "position", "pollutant", "metric", "statement", "claimed")), "as": ep.get("as")},
+        "id": c.get("id") or DASH,
+        "kind": kind,
+        "percent": percent,
+        "unit": None if percent else (ep.get("unit") or c.get("unit")),
+        "as": ep.get("as"),
+        "description": declared.get("description"),
+        # the claimed value as declared in case.toml (40 stays 40, not 40.0)
+        "claimed": fmt_plain(c.get("claimed")) + ("%" if percent and c.get("claimed") is not None else ""),
+        "estimate": num(c.get("estimate")),
+        "estimate_censored": bool(c.get("estimate_censored")),
+        "bound_kind": "upper" if upper else "lower",
+        "bound": num(bound),
+        "p": fmt_p(c.get("p_value")),
+        "verdict": c.get("verdict") or "insufficient_data",
+        "method": c.get("method"),
+        "n_before": fmt_int(get(ep, "before", "n")),
+        "n_after": fmt_int(get(ep, "after", "n")),
+        "design": ep.get("design"),
+        "phase": phase,
+        "pairs": [str(p) for p in pairs] if isinstance(pairs, list) else [],
+        "n_pairs": fmt_int(c.get("n") if kind == "efficiency" and c.get("n") is not None
+                           else (len(pairs) if isinstance(pairs, list) else None)),
+        "censored_pairs": [str(p) for p in c.get("censored_pairs") or []],
+        "load_comparable": c.get("load_comparable"),
+        "load_min": fmt_plain(load_min) if load_min is not None else None,
+        "excluded": [str(x) for x in envelope.get("excluded") or []],
+        "key": (c.get("source"), c.get("position"), c.get("pollutant"), c.get("metric")),
+    }
 
 
-def _run_columns(has_o2: bool, has_method: bool) -> list[float]:
-    keep = [w for key, w in _RUN_COLS if (has_o2 or key not in ("o2", "conc_o2"))
-            and (has_method or key != "method")]
-    total = sum(keep)
-    return [round(100 * w / total, 1) for w in keep]
+def _claims(results: dict, endpoints_by_key: dict) -> list[dict]:
+    declared = {d.get("id"): d for d in _items(results, "claims_declared")}
+    out = []
+    for c in _items(results, "claims"):
+        key = (c.get("source"), c.get("position"), c.get("pollutant"), c.get("metric"))
+        out.append(_claim_view(c, declared.get(c.get("id")), endpoints_by_key.get(key)))
+    return out
+
+
+def _overall(claims: list[dict]) -> dict:
+    counts = Counter(c["verdict"] for c in claims)
+    return {"n": len(claims), "verified": counts.get("verified", 0), "supported": counts.get("supported", 0),
+            "not_verified": counts.get("not_verified", 0), "insufficient_data": counts.get("insufficient_data", 0)}
+
+
+# --------------------------------------------------------------------------------------------
+# Ledger, QA, caveats
+# --------------------------------------------------------------------------------------------
+_ENTRY_KEYS = ("file", "sheet", "row", "column", "cell", "field", "raw", "outcome", "reason", "detail",
+               "source", "position", "phase", "run")
+
+
+def _ledger_view(ledger: dict) -> dict:
+    entries = [with_keys(e, _ENTRY_KEYS) for e in ledger.get("entries") or [] if isinstance(e, dict)]
+    ordered = sorted(entries, key=lambda e: 0 if e.get("outcome") == "rejected" else 1)  # stable
+    counts: "OrderedDict[tuple, int]" = OrderedDict()
+    flags: "OrderedDict[tuple, int]" = OrderedDict()
+    for e in entries:
+        key = (e.get("file"), e.get("sheet"), e.get("outcome"), e.get("reason"))
+        counts[key] = counts.get(key, 0) + 1
+        if str(e.get("reason") or "").startswith("flag_"):
+            fk = (e.get("source"), e.get("phase"), e["reason"])
+            flags[fk] = flags.get(fk, 0) + 1
+    return {
+        "ledger_entries": ordered[:MAX_LEDGER_ROWS],
+        "ledger_all": entries,
+        "ledger_total": fmt_int(len(entries)),
+        "ledger_truncated": len(entries) > MAX_LEDGER_ROWS,
+        "ledger_counts": [{"file": f, "sheet": sh, "outcome": o, "reason": r, "n": fmt_int(n)}
+                          for (f, sh, o, r), n in counts.items()],
+        "flag_counts": [{"source": s, "phase": p, "reason": r, "flag": r[5:], "n": fmt_int(n)}
+                        for (s, p, r), n in sorted(flags.items(), key=lambda kv: (str(kv[0][0]),
+                                                   PHASES.index(kv[0][1]) if kv[0][1] in PHASES else 9, kv[0][2]))],
+    }
 
 
 def _caveat_groups(endpoints: list[dict]) -> list[dict]:
@@ -228,112 +337,143 @@ def _caveat_groups(endpoints: list[dict]) -> list[dict]:
     groups: "OrderedDict[str, dict]" = OrderedDict()
     for ev in endpoints:
         for cav in ev["caveats"]:
-            if not isinstance(cav, dict):
-                continue
             text = cav.get("text")
             key = repr((cav.get("code"), sorted(text.items()) if isinstance(text, dict) else text))
-            g = groups.setdefault(key, {"code": cav.get("code"), "text": text if text else cav.get("code"),
-                                        "endpoints": []})
+            g = groups.setdefault(key, {"code": cav.get("code"), "text": text if text else None, "endpoints": []})
             g["endpoints"].append(ev["raw"])
     return list(groups.values())
 
 
-def _run_sort(run):
-    text = str(run)
-    return (0, int(text), "") if text.isdigit() else (1, 0, text)
-
-
-def _with(d, keys: tuple[str, ...], default=None) -> dict:
-    """``d`` with every key of ``keys`` present (optional results keys become None)."""
-    d = d if isinstance(d, dict) else {}
-    return {**{k: default for k in keys}, **d}
-
-
+_QA_KEYS = ("check", "source", "position", "pollutant", "phase", "passed", "detail")
 _CASE_KEYS = ("id", "title", "factory", "location", "process", "timezone", "conditions",
-              "input_conditions", "concentration_basis", "illustrative", "reporting_state")
+              "input_conditions", "concentration_basis", "illustrative", "reporting_state", "measures")
 _VERIFICATION_KEYS = ("statement_id", "verifier", "technology", "issued", "valid_until", "supersedes",
-                      "supersedes_statement_id")
+                      "supersedes_statement_id", "laboratory", "signature")
 _SOURCE_KEYS = ("id", "kind", "role", "name", "height_m", "regime", "reference_o2_pct")
-_ENTRY_KEYS = ("file", "sheet", "row", "column", "cell", "field", "raw", "outcome", "reason", "detail")
 _INPUT_KEYS = ("file", "sheet", "sha256", "rows", "accepted", "flagged", "rejected", "values",
                "values_flagged", "values_rejected", "layout", "encoding", "notes")
-_QA_KEYS = ("check", "source", "position", "pollutant", "phase", "passed", "detail")
+
+
+def _verification(results: dict) -> dict | None:
+    v = results.get("verification")
+    if not isinstance(v, dict) or not v:
+        return None
+    v = with_keys(v, _VERIFICATION_KEYS)
+    lab = v.get("laboratory") if isinstance(v.get("laboratory"), dict) else None
+    v["laboratory"] = None if lab is None else with_keys(lab, ("name", "cma_certificate", "keiryo_registration",
+                                                               "report_numbers"))
+    signatures = [with_keys(s, ("role", "name", "title", "date")) for s in v.get("signature") or [] if isinstance(s, dict)]
+    roles = [s["role"] for s in signatures]
+    # the block always has a verifier and an approver line (blank, to sign by hand, when not given)
+    for role in ("verifier", "approver"):
+        if role not in roles:
+            signatures.append({"role": role, "name": None, "title": None, "date": None})
+    order = {"verifier": 0, "reviewer": 1, "approver": 2}
+    v["signature"] = sorted(signatures, key=lambda s: order.get(s["role"], 9))
+    return v
+
+
+def _campaign(results: dict) -> dict:
+    camp = results.get("campaign") if isinstance(results.get("campaign"), dict) else {}
+    phases = {ph: with_keys(get(camp, "phases", ph), ("first", "last", "from")) for ph in PHASES}
+    return {"phases": phases, "sources": [s for s in camp.get("sources") or [] if isinstance(s, dict)],
+            "timezone": camp.get("timezone")}
+
+
+def _load_view(item: dict) -> dict:
+    """One source's production-load comparison (results.json ``comparability.load_by_source``)."""
+    ci = item.get("ci90")
+    bounds = item.get("bounds")
+    return {"source": item.get("source"), "verdict": item.get("verdict"), "equivalent": item.get("equivalent"),
+            "unit_of_n": item.get("unit_of_n"), "n_before": fmt_int(item.get("n_before")),
+            "n_after": fmt_int(item.get("n_after")), "mean_before": fmt_num(item.get("mean_before")),
+            "mean_after": fmt_num(item.get("mean_after")), "difference": fmt_num(item.get("difference"), decimals=1),
+            "ci": fmt_interval(ci, pct=False), "margin": fmt_num(bounds[1], decimals=1) if bounds else DASH,
+            "margin_pct": fmt_plain(item.get("margin_pct")), "p": fmt_p(item.get("p_value"))}
+
+
+def _loads(results: dict) -> dict:
+    loads: dict[str, list[float]] = {}
+    for r in _items(results, "runs"):
+        if r.get("load_pct") is not None:
+            loads.setdefault(r.get("source"), []).append(r["load_pct"])
+    return {sid: {"min": fmt_num(min(v), decimals=0), "max": fmt_num(max(v), decimals=0)} for sid, v in loads.items()}
 
 
 def build_view(results: dict) -> dict:
     """The language-neutral part of the report: formatted numbers, grouped rows."""
     if not isinstance(results, dict):
         raise RenderError("results must be a dict (the parsed results.json)")
-    case = _with(results.get("case"), _CASE_KEYS)
-    case["measures"] = [m for m in (case.get("measures") or [])]
-    endpoints = [_endpoint_view(ep) for ep in results.get("endpoints") or [] if isinstance(ep, dict)]
+    case = with_keys(results.get("case"), _CASE_KEYS)
+    case["measures"] = [m for m in case.get("measures") or []]
     state = case.get("reporting_state") or {}
-    inputs = [_with(i, _INPUT_KEYS) for i in results.get("inputs") or [] if isinstance(i, dict)]
+    endpoints = [_endpoint_view(ep) for ep in _items(results, "endpoints")]
+    by_key = {e["key"]: ep for e, ep in zip(endpoints, _items(results, "endpoints"))}
+    inputs = [with_keys(i, _INPUT_KEYS) for i in _items(results, "inputs")]
     ledger = results.get("ledger") or {}
-    totals = {k: fmt_int(sum((i.get(k) or 0) for i in inputs))
-              for k in ("rows", "accepted", "flagged", "rejected")}
-    load_tost = _get(results, "comparability", "load_tost")
-    runs = results.get("runs") or []
-    loads: dict[str, list[float]] = {}
-    for r in runs:
-        if r.get("load_pct") is not None:
-            loads.setdefault(r.get("source"), []).append(r["load_pct"])
-    verification = results.get("verification")
-    if verification:
-        verification = _with(verification, _VERIFICATION_KEYS)
+    load_tost = get(results, "comparability", "load_tost")
+    verification = _verification(results)
     tool = results.get("tool") or {}
-    qa_items = [q for q in results.get("qa") or [] if isinstance(q, dict)]
+    qa_items = [with_keys(q, _QA_KEYS) for q in _items(results, "qa")]
+    claims = _claims(results, by_key)
+    groups = _groups(results, endpoints)
+    methods = {(g["source"], g["position"], g["pollutant"]): g["methods"] for g in groups}
+    for e in endpoints:
+        e["methods"] = methods.get(e["key"][:3], [])
     return {
         "case": case,
         "case_id": case.get("id") or DASH,
         "illustrative": bool(case.get("illustrative")),
         "verification": verification,
-        "draft": not verification,
-        "issued": fmt_date(_get(verification, "issued")),
-        "valid_until": fmt_date(_get(verification, "valid_until")) if _get(verification, "valid_until") else None,
+        "draft": verification is None,
+        "issued": get(verification, "issued"),
+        "valid_until": get(verification, "valid_until"),
         "state": {"t": fmt_num(state.get("temperature_k"), decimals=2),
                   "p": fmt_num(state.get("pressure_kpa"), decimals=3),
-                  "dry": state.get("dry", True)},
-        "claims": [_claim_view(_with_declared(c, results)) for c in results.get("claims") or []
-                   if isinstance(c, dict)],
+                  "dry": state.get("dry", True),
+                  "normal": state.get("temperature_k") == 273.15},
+        "campaign": _campaign(results),
+        "claims": claims,
+        "overall": _overall(claims),
         "endpoints": endpoints,
+        "endpoints_by_key": by_key,
         "run_endpoints": [e for e in endpoints if e["design"] != "continuous" and e["raw"].get("metric") != "fugitive"],
         "continuous": [e for e in endpoints if e["design"] == "continuous"],
         "fugitive": [e for e in endpoints if e["raw"].get("metric") == "fugitive"],
         "limited": [e for e in endpoints if e["limits"]],
         "caveat_groups": _caveat_groups(endpoints),
-        "has_gehan": any(_get(e["raw_tests"], "censored") for e in endpoints),
-        "groups": _groups(results, endpoints),
-        "sources": [{**_with(s, _SOURCE_KEYS), "limits": s.get("limits") or []}
-                    for s in results.get("sources") or [] if isinstance(s, dict)],
-        "loads": {sid: {"min": fmt_num(min(v), decimals=0), "max": fmt_num(max(v), decimals=0)}
-                  for sid, v in loads.items()},
-        "load_tost": None if not load_tost else {
-            "margin": fmt_plain(load_tost.get("margin_pct")),
-            "p": fmt_p(load_tost.get("p_value")), "equivalent": load_tost.get("equivalent")},
+        "has_gehan": any(get(e["raw_tests"], "censored") for e in endpoints),
+        "groups": groups,
+        "sources": [{**with_keys(s, _SOURCE_KEYS), "limits": s.get("limits") or []} for s in _items(results, "sources")],
+        "loads": _loads(results),
+        "load_tost": None if not isinstance(load_tost, dict) else {
+            "margin": fmt_plain(load_tost.get("margin_pct")), "p": fmt_p(load_tost.get("p_value")),
+            "equivalent": load_tost.get("equivalent"), "n_before": load_tost.get("n_before"),
+            "n_after": load_tost.get("n_after"), "difference": fmt_pct(load_tost.get("difference_pct"))},
+        "load_by_source": [_load_view(s) for s in get(results, "comparability", "load_by_source", default=[]) or []
+                           if isinstance(s, dict)],
         "inputs": inputs,
         "input_rows": [{**i, "f": {k: fmt_int(i.get(k)) for k in (
-            "rows", "accepted", "flagged", "rejected", "values", "values_flagged", "values_rejected")}}
-            for i in inputs],
-        "totals": totals,
+            "rows", "accepted", "flagged", "rejected", "values", "values_flagged", "values_rejected")}} for i in inputs],
+        "totals": {k: fmt_int(sum((i.get(k) or 0) for i in inputs)) for k in ("rows", "accepted", "flagged", "rejected")},
         **_ledger_view(ledger),
-        "unread": [_with(u, ("file", "sheet")) for u in ledger.get("unread_sheets") or []],
+        "unread": [with_keys(u, ("file", "sheet")) for u in ledger.get("unread_sheets") or [] if isinstance(u, dict)],
         "allowed_rejected": bool(ledger.get("allowed_rejected")),
         "deviations": results.get("deviations") if isinstance(results.get("deviations"), list) else None,
-        # failed and undecidable checks in full; passed ones counted by check (a long list of
-        # passes hides the failures and doubles the length of the data-quality section)
-        "qa": [_with(q, _QA_KEYS) for q in qa_items if q.get("passed") is not True],
+        "runs_raw": _items(results, "runs"),
+        # failed and undecidable checks in full; passed ones counted by check
+        "qa_all": qa_items,
+        "qa": [q for q in qa_items if q.get("passed") is not True],
         "qa_passed": [{"check": k, "n": fmt_int(n)} for k, n in sorted(Counter(
             str(q.get("check")) for q in qa_items if q.get("passed") is True).items())],
         "qa_failed": fmt_int(sum(1 for q in qa_items if q.get("passed") is False)),
         "qa_unknown": fmt_int(sum(1 for q in qa_items if q.get("passed") is None)),
         "qa_n": fmt_int(len(qa_items)),
         "cobenefits": results.get("cobenefits") or {},
-        "fingerprints": _with(results.get("fingerprints"), ("case_toml", "aliases", "limits")),
-        "tool": _with(tool, ("name", "version")),
+        "fingerprints": with_keys(results.get("fingerprints"), ("case_toml", "aliases", "limits")),
+        "tool": with_keys(tool, ("name", "version")),
         "deps": sorted((tool.get("dependencies") or {}).items()),
-        "reproduce": _get(results, "reproduce", "command"),
+        "reproduce": get(results, "reproduce", "command"),
         "schema": results.get("schema") or DASH,
+        "issued_date": fmt_date(get(verification, "issued")),
     }
-
-

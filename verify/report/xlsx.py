@@ -24,39 +24,41 @@ from verify.inert import inert_text
 
 # (machine key, catalogue path for the ja/zh header) per sheet
 _CLAIMS = [("id", "claim.id"), ("source", "col.source"), ("pollutant", "col.pollutant"),
-           ("metric", "col.metric"), ("kind", "col.method"), ("claimed", "claim.claimed"),
-           ("estimate", "claim.estimate"), ("lower_bound", "claim.lower_bound"),
-           ("p_value", "claim.p_value"), ("verdict", "claim.verdict"),
-           ("statement_ja", "claim.statement"), ("statement_zh", "claim.statement")]
-_ENDPOINTS = [("source", "col.source"), ("position", "col.position"), ("pollutant", "col.pollutant"),
+           ("metric", "col.metric"), ("kind", "col.method"), ("claimed", "sheet.claimed"),
+           ("estimate", "claim.estimate"), ("lower_bound", "sheet.lower_bound"),
+           ("p_value", "sheet.p_value"), ("verdict", "claim.verdict"),
+           ("statement_ja", "sheet.statement"), ("statement_zh", "sheet.statement")]
+_ENDPOINTS = [("source", "col.source"), ("position", "sheet.position"), ("pollutant", "col.pollutant"),
               ("metric", "col.metric"), ("design", "col.design"), ("unit", "col.unit"),
-              ("as", "col.basis"), ("status", "col.result"), ("n_before", "col.before"),
-              ("mean_before", "col.mean"), ("sd_before", "col.sd"), ("n_after", "col.after"),
-              ("mean_after", "col.mean"), ("sd_after", "col.sd"), ("reduction_pct", "col.reduction"),
+              ("as", "sheet.basis"), ("status", "col.result"), ("n_before", "sheet.before"),
+              ("mean_before", "col.mean"), ("sd_before", "col.sd"), ("n_after", "sheet.after"),
+              ("mean_after", "col.mean"), ("sd_after", "col.sd"), ("reduction_pct", "sheet.reduction"),
               ("ci95_low", "col.ci95"), ("ci95_high", "col.ci95"), ("gm_ratio", "col.gm_ratio"),
               ("welch_p", "col.welch"), ("permutation_p", "col.perm"), ("mann_whitney_p", "col.mw"),
               ("p_adjusted", "col.holm"), ("mdr_pct", "col.mdr")]
 _LIMITS = [("source", "col.source"), ("pollutant", "col.pollutant"), ("metric", "col.metric"),
-           ("id", "col.limits"), ("standard", "col.standard"), ("clause", "col.standard"),
-           ("value", "col.limit"), ("unit", "col.unit"), ("averaging", "col.averaging"),
-           ("rule", "col.rule"), ("complies_before", "col.before"), ("complies_after", "col.after"),
-           ("exceedances_before", "col.exceedances"), ("exceedances_after", "col.exceedances"),
-           ("confidence", "col.confidence")]
+           ("id", "sheet.limit_id"), ("standard", "col.standard"), ("clause", "col.standard"),
+           ("value", "sheet.limit"), ("unit", "col.unit"), ("averaging", "sheet.averaging"),
+           ("rule", "col.rule"), ("complies_before", "sheet.before"), ("complies_after", "sheet.after"),
+           ("exceedances_before", "sheet.exceedances"), ("exceedances_after", "sheet.exceedances"),
+           ("confidence", "sheet.confidence")]
 _QA = [("check", "col.check"), ("source", "col.source"), ("phase", "col.phase"),
        ("passed", "col.result"), ("detail_ja", "col.detail"), ("detail_zh", "col.detail")]
-_INPUTS = [("file", "col.file"), ("sheet", "col.sheet"), ("sha256", "col.sha256"),
+_INPUTS = [("file", "col.file"), ("sheet", "col.sheet"), ("sha256", "sheet.sha256"),
            ("rows", "col.rows"), ("accepted", "col.accepted"), ("flagged", "col.flagged"),
            ("rejected", "col.rejected"), ("values", "col.values"),
            ("values_flagged", "col.values_flagged"), ("values_rejected", "col.values_rejected"),
-           ("layout", "col.layout"), ("encoding", "col.encoding")]
+           ("layout", "sheet.layout"), ("encoding", "sheet.encoding")]
 
 
-_RUNS = [("source", "col.source"), ("position", "col.position"), ("pollutant", "col.pollutant"),
+_RUNS = [("source", "col.source"), ("position", "sheet.position"), ("pollutant", "col.pollutant"),
          ("phase", "col.phase"), ("run", "col.run"), ("n_samples", "col.samples"), ("raw", "col.raw"),
-         ("value", "col.value"), ("unit", "col.unit"), ("basis", "col.basis"), ("conc", "col.conc"),
-         ("conc_unit", "col.unit"), ("conc_as", "col.basis"), ("o2_pct", "col.o2"),
-         ("conc_o2", "col.conc_o2"), ("flow_sd_m3_h", "col.flow"), ("mass_rate_kg_h", "col.mass_rate"),
-         ("load_pct", "col.load"), ("method", "col.method"), ("censored", "word.censored"),
+         ("value", "col.value"), ("unit", "col.unit"), ("basis", "sheet.basis"), ("conc", "sheet.conc"),
+         ("conc_unit", "col.unit"), ("conc_as", "sheet.basis"), ("o2_pct", "sheet.o2"),
+         ("conc_o2", "sheet.conc_o2"), ("flow", "sheet.flow_measured"), ("flow_unit", "sheet.flow_unit"),
+         ("flow_basis", "sheet.flow_basis"), ("temp_c", "sheet.temp"), ("h2o_pct", "sheet.h2o"),
+         ("pressure_kpa", "sheet.pressure"), ("flow_sd_m3_h", "sheet.flow"), ("mass_rate_kg_h", "sheet.mass_rate"),
+         ("load_pct", "col.load"), ("method", "col.method"), ("censored", "sheet.censored"),
          ("flagged", "word.flagged")]
 
 

@@ -7,6 +7,7 @@ Texts live in ``data/caveats.toml`` (code -> ja, zh with ``{placeholders}``). A 
 
 from __future__ import annotations
 
+import re
 import string
 import tomllib
 from dataclasses import dataclass, field
@@ -14,6 +15,15 @@ from functools import cache
 from importlib import resources
 
 from verify.stats.text import PHASE_NAMES
+
+#: A run named in a caveat's values as ``phase:run`` (``after:2``), written out in each language.
+RUN_LABEL = re.compile(r"\b(before|after):([^\s,]+)")
+RUN_WORDS = {"ja": "{phase}第{run}回", "zh": "{phase}第{run}次"}
+
+
+def _runs_in_words(text: str, lang: str) -> str:
+    """``after:2, before:1 <0.5`` → ``対策後第2回, 対策前第1回 <0.5`` (ja)."""
+    return RUN_LABEL.sub(lambda m: RUN_WORDS[lang].format(phase=PHASE_NAMES[m.group(1)][lang], run=m.group(2)), text)
 
 
 @cache
@@ -37,7 +47,8 @@ class Caveat:
         if phase in PHASE_NAMES:
             values.setdefault("phase_ja", PHASE_NAMES[phase]["ja"])
             values.setdefault("phase_zh", PHASE_NAMES[phase]["zh"])
-        return {lang: entry[lang].format_map(values) for lang in ("ja", "zh")}
+        return {lang: entry[lang].format_map({k: _runs_in_words(v, lang) for k, v in values.items()})
+                for lang in ("ja", "zh")}
 
     def to_dict(self) -> dict:
         return {"code": self.code, "text": self.text()}

@@ -22,12 +22,14 @@ def fmt(value: float | int | None, digits: int = 1) -> str:
 
 
 def fmt_p(p: float | None) -> str:
-    """A p-value: three significant digits, "< 0.001" below 0.001, "–" when missing."""
+    """A p-value: two significant digits, "<0.001" below 0.001, "–" when missing (the one p-value
+    format of the report, verify.report.fmt.fmt_p)."""
     if p is None or not math.isfinite(p):
         return "–"
     if p < 0.001:
-        return "< 0.001"
-    return f"{p:.3g}"
+        return "<0.001"
+    decimals = max(0, 1 - math.floor(math.log10(p)))
+    return f"{p:.{decimals}f}"
 
 
 def fmt_sig(value: float | None, sig: int = 3) -> str:
@@ -40,4 +42,4 @@ def fmt_sig(value: float | None, sig: int = 3) -> str:
 def p_text(p: float | None) -> str:
     """A p-value as printed in sentences: "p = 0.0152", "p < 0.001" or "p = –"."""
     text = fmt_p(p)
-    return f"p {text}" if text.startswith("<") else f"p = {text}"
+    return f"p < {text[1:]}" if text.startswith("<") else f"p = {text}"

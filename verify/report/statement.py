@@ -1,0 +1,208 @@
+"""The limitations of the verification statement: what in the data touches each claim.
+
+ISO 14034:2016 §5.5 (the report and the statement) asks for the deviations and limitations of the
+verification; the statement names them claim by claim. A finding *touches* a claim when it concerns
+the data the claim was judged on:
+
+* a failed or undecidable QA check on the claim's source (and pollutant, phase or metric where the
+  check is about one: :data:`QA_SCOPE`);
+* a flagged or rejected value (intake ledger) in a run of the claim's source: a pollutant value of
+  the claim's pollutant, or a run-level value the claim's metric needs (:data:`RUN_FIELDS`: flow for
+  mass rates, O₂ for O₂-corrected concentrations; moisture, temperature and pressure only where the
+  run's values or flow were not given at the standard state, dry);
+* a data caveat of the claim's endpoint (:data:`LIMITATION_CAVEATS`: non-detects, hours left out,
+  unmatched pairs, an unbounded interval …);
+* runs left out of the claim because of its operating conditions;
+* production load not shown comparable between the phases (run designs).
+
+Pure functions of the view (:func:`verify.report.view.build_view`); language-neutral.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from verify.report.view import PHASES
+
+#: What a QA check is about, beyond its source: "pollutant" (the claim's pollutant and position),
+#: "phase" (also the claim's phase data), or a set of metrics it affects.
+QA_SCOPE = {
+    "min_runs": ("pollutant", "phase"),
+    "same_method": ("pollutant",),
+    "same_basis": ("pollutant",),
+    "detection_limits": ("pollutant",),
+    "o2_range": ({"concentration_o2"},),
+    "lab_o2ref": ({"concentration_o2"},),
+    "lab_rate": ({"mass_rate"},),
+    "flow_positive": ({"mass_rate"},),
+    "load": (),
+    "moisture": (),
+    "derived_values": (),
+}
+#: Run-level ledger fields and the metrics whose values they enter.
+RUN_FIELDS = {
+    "flow": {"mass_rate", "removal_efficiency"},
+    "flow_unit": {"mass_rate", "removal_efficiency"},
+    "o2_pct": {"concentration_o2"},
+    "load_pct": None,  # the claim's operating envelope: touches claims with a minimum load
+    "h2o_pct": "state",
+    "temp_c": "state",
+    "pressure_kpa": "state",
+}
+#: Caveat codes that limit what a claim's data can show (the others explain the method).
+LIMITATION_CAVEATS = ("censored_values", "all_censored", "invalid_hours", "nonpositive_hours", "unmatched_runs",
+                      "censored_pairs", "ci_unbounded", "sarimax_not_converged", "nonpositive_values",
+                      "nonpositive_rates")
+#: The most cells named one by one in a ledger limitation (all are counted).
+MAX_CELLS = 4
+
+
+def _source_matches(claim: dict, source, fugitive_sources: set[str]) -> bool:
+    if claim["raw"].get("source") == "boundary":
+        return source in fugitive_sources
+    return source == claim["raw"].get("source")
+
+
+def _position_matches(claim: dict, position) -> bool:
+    wanted = claim["raw"].get("position")
+    return wanted is None or position is None or position == wanted
+
+
+def _qa_touches(q: dict, claim: dict, fugitive: set[str]) -> bool:
+    if not _source_matches(claim, q.get("source"), fugitive):
+        return False
+    for scope in QA_SCOPE.get(str(q.get("check")), ()):
+        if scope == "pollutant":
+            if q.get("pollutant") not in (None, claim["raw"].get("pollutant")) or not _position_matches(claim, q.get("position")):
+                return False
+        elif scope == "phase":
+            if claim["kind"] == "level" and q.get("phase") == "before":
+                return False  # a level claim is judged on the after phase only
+        elif isinstance(scope, set) and claim["raw"].get("metric") not in scope:
+            return False
+    return True
+
+
+def _state_needed(entry: dict, runs: list[dict]) -> set[str]:
+    """The metrics a moisture, temperature or pressure value of this run enters: concentrations when
+    a value of the run was not given at the standard state, dry; mass rates when its flow was not."""
+    metrics: set[str] = set()
+    for r in runs:
+        if (r.get("source"), r.get("phase"), str(r.get("run"))) != (entry.get("source"), entry.get("phase"), str(entry.get("run"))):
+            continue
+        if r.get("basis") not in (None, "standard-dry"):
+            metrics |= {"concentration", "concentration_o2", "mass_rate", "removal_efficiency"}
+        if r.get("flow_basis") not in (None, "standard-dry"):
+            metrics |= {"mass_rate", "removal_efficiency"}
+    return metrics
+
+
+def _entry_touches(e: dict, claim: dict, runs: list[dict], fugitive: set[str]) -> bool:
+    if e.get("source") is None or not _source_matches(claim, e.get("source"), fugitive):
+        return False
+    if not _position_matches(claim, e.get("position")):
+        return False
+    if claim["kind"] == "level" and e.get("phase") == "before":
+        return False
+    field = str(e.get("field") or "")
+    metric = claim["raw"].get("metric")
+    if field.startswith("value[") and field.endswith("]"):
+        return field[6:-1] == claim["raw"].get("pollutant")
+    if field in ("value", "lod", "range", "value_o2ref", "rate_reported"):
+        return True  # a long file: the value cell of its row (pollutant in its own column)
+    if field in RUN_FIELDS:
+        need = RUN_FIELDS[field]
+        if need is None:
+            return claim.get("load_min") is not None
+        if need == "state":
+            return metric in _state_needed(e, runs)
+        return metric in need
+    return True  # any other field of a run touches its claims
+
+
+def _ledger_limitations(view: dict, fugitive: set[str]) -> list[dict]:
+    groups: "OrderedDict[tuple, dict]" = OrderedDict()
+    runs = view["runs_raw"]
+    for e in view["ledger_all"]:
+        touched = [c["id"] for c in view["claims"] if _entry_touches(e, c, runs, fugitive)]
+        if not touched:
+            continue
+        key = (tuple(touched), e.get("reason"), e.get("outcome"), e.get("source"), e.get("phase"), e.get("field"))
+        g = groups.setdefault(key, {"kind": "ledger", "claims": list(touched), "reason": e.get("reason"),
+                                    "outcome": e.get("outcome"), "source": e.get("source"), "phase": e.get("phase"),
+                                    "field": e.get("field"), "n": 0, "cells": [], "runs": []})
+        g["n"] += 1
+        if len(g["cells"]) < MAX_CELLS:
+            g["cells"].append({"file": e.get("file"), "sheet": e.get("sheet"), "cell": e.get("cell") or
+                               (f"{e.get('row')}" if e.get("row") is not None else None), "raw": e.get("raw")})
+        run = e.get("run")
+        if run is not None and str(run) not in g["runs"] and len(g["runs"]) < MAX_CELLS:
+            g["runs"].append(str(run))
+    return list(groups.values())
+
+
+def _caveat_limitations(view: dict) -> list[dict]:
+    out: "OrderedDict[tuple, dict]" = OrderedDict()
+    for c in view["claims"]:
+        ep = next((e for e in view["endpoints"] if e["key"] == c["key"]), None)
+        for cav in (ep or {}).get("caveats", []):
+            if cav.get("code") not in LIMITATION_CAVEATS:
+                continue
+            text = cav.get("text") or {}
+            key = (cav.get("code"), repr(sorted(text.items())) if isinstance(text, dict) else repr(text))
+            item = out.setdefault(key, {"kind": "caveat", "claims": [], "code": cav.get("code"), "text": text})
+            item["claims"].append(c["id"])
+    return list(out.values())
+
+
+def _load_limitations(view: dict) -> list[dict]:
+    """Production load not shown comparable for a claim's source (results.json
+    ``comparability.load_by_source``; before that key, the pooled ``load_tost``)."""
+    out = []
+    per_source = view.get("load_by_source") or []
+    if per_source:
+        for item in per_source:
+            if item.get("verdict") == "comparable":
+                continue
+            claims = [c["id"] for c in view["claims"] if c["raw"].get("source") == item.get("source")]
+            if claims:
+                out.append({"kind": "load_source", "claims": claims, "item": item})
+        return out
+    stack_claims = [c for c in view["claims"] if c["design"] in ("before-after", "inlet-outlet")]
+    tost = view.get("load_tost")
+    if stack_claims and tost and tost.get("equivalent") is not True:
+        out.append({"kind": "load", "claims": [c["id"] for c in stack_claims], "tost": tost})
+    return out
+
+
+def limitations(view: dict) -> dict:
+    """``{"items": [...], "other_qa": n}``: every finding that touches a claim, and the number of QA
+    findings (failed or undecidable checks) that touch none (listed in the data-quality section)."""
+    fugitive = {s["id"] for s in view["sources"] if s.get("kind") == "fugitive"}
+    items: list[dict] = []
+    other_qa = 0
+    for q in view["qa"]:
+        touched = [c["id"] for c in view["claims"] if _qa_touches(q, c, fugitive)]
+        if touched:
+            items.append({"kind": "qa", "claims": touched, **q})
+        else:
+            other_qa += 1
+    items += _ledger_limitations(view, fugitive)
+    items += _caveat_limitations(view)
+    for c in view["claims"]:
+        if c["excluded"]:
+            items.append({"kind": "excluded", "claims": [c["id"]], "runs": c["excluded"], "load_min": c["load_min"]})
+    items += _load_limitations(view)
+    order = {c["id"]: i for i, c in enumerate(view["claims"])}
+    items.sort(key=lambda it: min(order.get(cid, 99) for cid in it["claims"]))
+    return {"items": items, "other_qa": other_qa}
+
+
+def campaign_rows(view: dict) -> list[dict]:
+    """One row per phase: first and last sampling day and the runs (or valid hours) of each claim."""
+    rows = []
+    for phase in PHASES:
+        dates = view["campaign"]["phases"][phase]
+        rows.append({"phase": phase, "first": dates.get("first"), "last": dates.get("last"),
+                     "from": dates.get("from")})
+    return rows

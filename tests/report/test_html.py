@@ -85,14 +85,34 @@ def test_cannot_show_phrasing_never_no_effect(html_nocharts):
     assert "没有效果" not in zh.replace("这并不表示没有效果", "")
 
 
-def test_compliance_exceedance_shown(html_nocharts):
-    # F1 in-plant NMHC before: 6.8 > 6 mg/m3 (GB 37822-2019 special limit, fixture) → one exceedance
-    ja = _blocks(html_nocharts)["ja"]
-    ja = ja[ja.index('id="ja-compliance"'):ja.index('id="ja-fugitive"')]
-    # the limit is named by its standard, table and clause (limits.csv), never by its id
-    assert "GB37822-2019:NMHC" not in ja
-    row = re.search(r"附属書A 表A.1 特別排出限度値 非メタン炭化水素 監視点の1時間平均濃度.*?</tr>", ja, flags=re.S).group(0)
-    assert "基準値超過" in row and "超過1／" in row
+def _compliance_row(html, lang, name):
+    block = _blocks(html)[lang]
+    block = block[block.index(f'id="{lang}-compliance"'):block.index(f'id="{lang}-fugitive"')]
+    return re.search(re.escape(name) + r".*?</tr>", block, flags=re.S).group(0)
+
+
+def test_binding_exceedance_worded_as_exceedance(html_nocharts):
+    # S1 NMHC before 62.4, 71.8, 55.3 mg/m3 vs DB32/4041-2021 60 (binding in the fixture): 2 runs above
+    ja = _compliance_row(html_nocharts, "ja", "DB32/4041-2021（江蘇省 大気汚染物質総合排出基準）表1 非メタン炭化水素（その他） 最高許容排出濃度")
+    zh = _compliance_row(html_nocharts, "zh", "DB32/4041-2021 表1 非甲烷总烃（其他） 最高允许排放浓度")
+    assert '<span class="bad">基準値超過</span>' in ja and "超過2回" in ja and "法的拘束力あり" in ja
+    assert '<span class="bad">超标</span>' in zh and "超出2次" in zh and "具有法律约束力" in zh
+
+
+def test_benchmark_is_never_worded_as_exceedance(html_nocharts):
+    # F1 in-plant NMHC before: 6.8 > 6 mg/m3, but GB 37822-2019 Appendix A is informative → a benchmark
+    ja = _compliance_row(html_nocharts, "ja", "附属書A 表A.1 特別排出限度値 非メタン炭化水素 監視点の1時間平均濃度")
+    zh = _compliance_row(html_nocharts, "zh", "附录A 表A.1 特别排放限值 非甲烷总烃 监控点处1 h平均浓度值")
+    assert "参考値を上回る" in ja and "参考附属書" in ja and "超過" not in ja.replace("参考値を上回る", "")
+    assert "高于参照值" in zh and "资料性附录" in zh and "超标" not in zh
+    # S1 PM before vs the Shaoxing /T standard 30: a benchmark, never 超标/超過
+    for lang, name, words in (("ja", "DB330621/T 001-2013（紹興県 テンター排ガス地方標準） 粒子状物質", ("基準値超過", "基準値以下")),
+                              ("zh", "DB330621/T 001-2013（绍兴县印染定型机废气排放） 颗粒物", ("超标", "达标"))):
+        row = _compliance_row(html_nocharts, lang, name)
+        assert not any(word in row for word in words), row
+    # GB 16297 is superseded by DB32/4041 and says so, naming the standard (never its id)
+    row = _compliance_row(html_nocharts, "zh", "GB 16297-1996 表2 新污染源 非甲烷总烃 最高允许排放浓度")
+    assert "优先执行DB32/4041-2021 表1 非甲烷总烃（其他） 最高允许排放浓度" in row and "DB32-4041-2021:" not in row
 
 
 def test_draft_marking_every_language(results):
@@ -318,7 +338,7 @@ def test_continuous_only_results_have_no_empty_test_table(results):
     results["claims"], results["runs"] = [], []
     html = render_html(results, ("ja",), charts=False)
     assert "効果の推定と検定" not in html and "連続測定データの解析" in html
-    assert "HAC 回帰（Newey–West）" in html
+    assert "HAC 回帰（Andrews–Monahan）" in html
 
 
 def test_statement_names_the_test_that_judged_the_claims(small_results):
@@ -327,7 +347,7 @@ def test_statement_names_the_test_that_judged_the_claims(small_results):
     def methods(results):
         html = render_html(results, ("zh",), charts=False)
         claims = html[html.index('id="zh-claims"'):html.index('id="zh-design"')]
-        return "HAC（Newey–West）" in claims, "Welch 型 Fieller 法" in claims
+        return "HAC 标准误（Andrews–Monahan 法）" in claims, "Welch 型 Fieller 法" in claims
 
     for claim in small_results["claims"]:
         claim["method"] = "fieller-welch"

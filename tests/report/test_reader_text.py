@@ -36,7 +36,7 @@ ALLOWED_WORDS = {
     "NMHC", "THC", "TVOC", "VOC", "VOCs", "PM", "SO", "NO", "NOx", "CO", "CEMS", "WESP", "SNCR", "Hg", "BTEX", "TSP",
     # statistics: methods and models by their authors' names
     "Welch", "Fieller", "Mann", "Whitney", "Gehan", "Holm", "Kaplan", "Meier", "Newey", "West", "TOST", "HAC",
-    "Andrews", "Monahan", "Bartlett",
+    "Andrews", "Monahan", "Bartlett", "AR",
     "SARIMAX", "t",
     # data flags of HJ 212 (single letters), annex letters (附属書A), O of O₂, the missing-value mark NA
     "F", "M", "S", "D", "C", "B", "A", "O", "NA",

@@ -51,8 +51,8 @@ RUN_FIELDS = {
 }
 #: Caveat codes that limit what a claim's data can show (the others explain the method).
 LIMITATION_CAVEATS = ("censored_values", "all_censored", "invalid_hours", "nonpositive_hours", "unmatched_runs",
-                      "censored_pairs", "ci_unbounded", "sarimax_not_converged", "nonpositive_values",
-                      "nonpositive_rates")
+                      "censored_efficiency", "censored_efficiency_largest", "censored_inlet_excluded", "ci_unbounded",
+                      "sarimax_not_converged", "nonpositive_values", "nonpositive_rates")
 #: The most cells named one by one in a ledger limitation (all are counted).
 MAX_CELLS = 4
 

@@ -36,8 +36,11 @@ EMITTERS = {
 #: f-string codes: the literal prefix → the values its placeholder takes (from the code itself).
 FSTRING_CODES = {"flag_": sorted(HJ212_INVALID)}
 #: Code arguments that are names bound by a call, with the functions whose codes reach them (scanned
-#: below as ``return None, "<code>", …`` tuples).
-PASSED_ON = {("cells.py", "reason")}
+#: below as ``return None, <code>, …`` tuples of the modules in RETURNS_CODES).
+PASSED_ON = {("cells.py", "reason"), ("layout.py", "c")}
+#: Modules whose ``return None, <code>, <detail>`` tuples hand a reason code to the caller
+#: (cells.py: the number and date converters; species.py: the reporting-species rules).
+RETURNS_CODES = {"cells.py", "species.py"}
 
 
 def _functions(tree: ast.AST):
@@ -65,6 +68,9 @@ def _bindings(func: ast.AST, name: str) -> list[ast.AST] | None:
     return found or None
 
 
+_MODULE_CONSTANTS: dict[str, str] = {}
+
+
 def _resolve(expr: ast.AST, func: ast.AST | None, where: str, unresolved: list[str]) -> set[str]:
     if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
         return {expr.value} if expr.value else set()  # "" = no reason (a clean cell)
@@ -80,6 +86,8 @@ def _resolve(expr: ast.AST, func: ast.AST | None, where: str, unresolved: list[s
         bound = _bindings(func, expr.id)
         if bound:
             return set().union(*(_resolve(b, func, where, unresolved) for b in bound))
+    if isinstance(expr, ast.Name) and expr.id in _MODULE_CONSTANTS:
+        return {_MODULE_CONSTANTS[expr.id]}
     unresolved.append(f"{where}: {ast.unparse(expr)}")
     return set()
 
@@ -100,6 +108,11 @@ def emitted_codes() -> tuple[set[str], list[str]]:
         for path in sorted((ROOT / stage).glob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             rel = f"{stage}/{path.name}"
+            _MODULE_CONSTANTS.clear()  # NAME = "text" at module level (e.g. species.NO_SPECIES)
+            for node in tree.body:
+                if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                        and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+                    _MODULE_CONSTANTS[node.targets[0].id] = node.value.value
             # node → its innermost enclosing function (ast.walk yields outer functions first)
             owner = {id(n): f for f in _functions(tree) for n in ast.walk(f)}
             for node in ast.walk(tree):
@@ -126,7 +139,7 @@ def emitted_codes() -> tuple[set[str], list[str]]:
                             codes |= _resolve(value, func, f"{rel}:{node.lineno}", unresolved)
                 elif (isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple)
                       and len(node.value.elts) == 3 and isinstance(node.value.elts[0], ast.Constant)
-                      and node.value.elts[0].value is None and path.name == "cells.py"):
+                      and node.value.elts[0].value is None and path.name in RETURNS_CODES):
                     codes |= _resolve(node.value.elts[1], func, f"{rel}:{node.lineno}", unresolved)
     return codes, unresolved
 

@@ -228,7 +228,7 @@ def test_reissue_cites_the_superseded_report(textile_run, tmp_path):
     assert result.exit_code == 0, result.output
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert html.count(digest) == 2 and html.count(f'{old["statement_id"]}-R1') >= 2  # ja and zh halves
-    assert html.count(f'{old["statement_id"]}<br>{digest}') == 2  # the superseded report: its id and hash
+    assert html.count(f'{old["statement_id"]}<br>SHA-256 {digest}') == 2  # the statement names the superseded report
     same = toml.replace(f'statement_id = "{old["statement_id"]}-R1"', f'statement_id = "{old["statement_id"]}"', 1)
     (case / "case.toml").write_text(same, encoding="utf-8")
     result = invoke("report", case, "-o", tmp_path / "again.html")

@@ -110,7 +110,7 @@ def test_r35_hostile_factory_name_is_escaped_in_the_html_report(case_dir, tmp_pa
     assert 'src="file:' not in page and "src='file:" not in page
     assert html.escape("<script>alert(1)</script>", quote=False) in page  # shown as text
     # rows 6 and 22: the concentration basis and the time zone are printed in the report
-    assert "Asia/Shanghai" in page
+    assert "中国標準時（UTC+8）" in page  # Asia/Shanghai, named in the reader's language
     assert "standard-dry" in page or "標準状態" in page or "乾きガス" in page
 
 

@@ -122,10 +122,17 @@ def _entry_touches(e: dict, claim: dict, runs: list[dict], fugitive: set[str]) -
 
 def _ledger_limitations(view: dict, fugitive: set[str]) -> list[dict]:
     groups: "OrderedDict[tuple, dict]" = OrderedDict()
+    flags: "OrderedDict[tuple, dict]" = OrderedDict()
     runs = view["runs_raw"]
     for e in view["ledger_all"]:
         touched = [c["id"] for c in view["claims"] if _entry_touches(e, c, runs, fugitive)]
         if not touched:
+            continue
+        if str(e.get("reason") or "").startswith("flag_"):  # HJ 212 data flags: one line, counts per flag
+            f = flags.setdefault((tuple(touched), e.get("source")), {"kind": "flags", "claims": list(touched),
+                                                                     "source": e.get("source"), "counts": {}})
+            key = (e.get("phase"), e["reason"])
+            f["counts"][key] = f["counts"].get(key, 0) + 1
             continue
         key = (tuple(touched), e.get("reason"), e.get("outcome"), e.get("source"), e.get("phase"), e.get("field"))
         g = groups.setdefault(key, {"kind": "ledger", "claims": list(touched), "reason": e.get("reason"),
@@ -138,7 +145,11 @@ def _ledger_limitations(view: dict, fugitive: set[str]) -> list[dict]:
         run = e.get("run")
         if run is not None and str(run) not in g["runs"] and len(g["runs"]) < MAX_CELLS:
             g["runs"].append(str(run))
-    return list(groups.values())
+    for f in flags.values():
+        f["phases"] = [{"phase": ph, "flags": [{"flag": r[5:], "reason": r, "n": n}
+                                               for (p, r), n in sorted(f["counts"].items()) if p == ph]}
+                       for ph in PHASES if any(p == ph for p, _ in f["counts"])]
+    return list(groups.values()) + list(flags.values())
 
 
 def _caveat_limitations(view: dict) -> list[dict]:

@@ -142,7 +142,7 @@ def test_illustrative_marking_toggles(results):
 
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "div", "section", "span", "p", "h1",
                 "h2", "h3", "table", "thead", "tbody", "tr", "th", "td", "ul", "ol", "li", "a", "b",
-                "br", "figure", "figcaption", "pre", "img", "colgroup", "col", "caption"}
+                "br", "figure", "figcaption", "pre", "img", "colgroup", "col"}
 CHART_IMG = '<img class="chart" src="data:image/png;base64,'
 
 
@@ -233,7 +233,7 @@ def test_censored_values_and_gehan_column(results):
     run["censored"] = True
     html = render_html(results, ("ja",), charts=False)
     assert "<0.980" not in html and "&lt;0.980" in html       # boundary after run 1: 0.98
-    assert "Gehan 検定 p" in html and "0.014" in html
+    assert ">Gehan</th>" in html and "0.014" in html
     assert "&lt;42.1" in html  # S1 NMHC after run 1: 31.6 mgC/m3 reported as 42.1 mg/m3 as CH4
     assert "検出下限未満" in html
 
@@ -312,7 +312,8 @@ def test_deviations_and_methods_when_present(results):
     assert "計画からの逸脱" in ja and "降雨のため翌日に実施" in ja and "&lt;i&gt;plain&lt;/i&gt;" in ja
     assert "偏离监测方案的情况" in zh and "因降雨顺延一天" in zh
     annex = ja[ja.index('id="ja-annex-runs"'):ja.index('id="ja-annex-trace"')]
-    assert annex.count("HJ 38-2017") == len(results["runs"]) == 30  # one method cell per run row
+    groups = {(r["source"], r.get("position"), r["pollutant"]) for r in results["runs"]}
+    assert annex.count("HJ 38-2017") == len(groups)  # the method once above each run table
     results["deviations"] = []
     assert "計画からの逸脱は記録されていない" in render_html(results, ("ja",), charts=False)
 

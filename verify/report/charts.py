@@ -173,8 +173,8 @@ def run_values_chart(panels: list[dict], labels: dict, lang: str) -> Chart:
                 ax.axhline(lim["value"], color=LIMIT_COLOUR if kind == "bind" else BENCHMARK_COLOUR,
                            linestyle="--" if kind == "bind" else ":", linewidth=0.8)
                 close = i > 0 and abs(lim["value"] - limits[i - 1]["value"]) < 0.06 * max(ymax, lim["value"])
-                ax.annotate(short(lim["label"], 24), (2.05, lim["value"]), xycoords="data",
-                            xytext=(0, -7.5 if close else 1.5), textcoords="offset points", fontsize=5.8,
+                ax.annotate(short(lim["label"], 34), (2.05, lim["value"]), xycoords="data",
+                            xytext=(0, -7.5 if close else 1.5), textcoords="offset points", fontsize=5.5,
                             ha="right", va="bottom", color=LIMIT_COLOUR)
                 ymax = max(ymax, lim["value"])
             ax.set_xlim(-0.6, 2.1)

@@ -2,10 +2,12 @@
 language-neutral; the template (``cobenefits.html.j2``) labels them.
 
 Totals add up as printed: the figures of one identity (before − after = reduction; fuel CO₂ after −
-before = change; change + electricity = net) are printed with the fewest decimals (from three
-significant figures of the smallest) at which the rounded parts give the rounded total
-(:func:`consistent_decimals`). Declared inputs (hours, fuel use, heating value, factors, kW) print as
-given (:func:`verify.report.fmt.fmt_plain`).
+before = change; change + electricity = net) are printed with the same decimals, the fewest (from three
+significant figures of the smallest, at most one more) at which the rounded parts give the rounded
+total (:func:`consistent_decimals`); where no such number of decimals exists, the total is printed as
+the sum of the printed parts (at most one unit of its last digit from the rounded total; the table's
+note says so). Declared inputs (hours, fuel use, heating value, factors, kW) print as given
+(:func:`verify.report.fmt.fmt_plain`).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ def _value(q):
     return v if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
 
 
-def consistent_decimals(identities: list[tuple[list[tuple[int, float]], float]], extra: int = 3) -> int:
+def consistent_decimals(identities: list[tuple[list[tuple[int, float]], float]], extra: int = 1) -> int:
     """The fewest decimals at which every identity ``Σ sign·part = total`` holds on the rounded
-    figures, starting from three significant figures of the smallest non-zero figure."""
+    figures, from three significant figures of the smallest non-zero figure to ``extra`` more; the
+    last of these when none works (the totals are then printed as sums: :func:`printed_total`)."""
     numbers = [abs(v) for parts, total in identities for _, v in parts + [(1, total)] if v]
     if not numbers:
         return 0
@@ -34,6 +37,11 @@ def consistent_decimals(identities: list[tuple[list[tuple[int, float]], float]],
                for parts, total in identities):
             return d
     return start + extra
+
+
+def printed_total(parts: list[tuple[int, float]], d: int) -> float:
+    """The total of printed parts: Σ sign·round(part, d), exact in decimal arithmetic."""
+    return float(sum(sign * round_half_even(v, d) for sign, v in parts))
 
 
 def _sig3(v) -> int:
@@ -52,7 +60,10 @@ def pollutant_rows(cob: dict) -> list[dict]:
             continue
         b, a = get(item, "reduction_kg_h", "inputs", "E_before"), get(item, "reduction_kg_h", "inputs", "E_after")
         red = _value(item.get("reduction_kg_h"))
-        d = consistent_decimals([([(1, b), (-1, a)], red)]) if None not in (a, b, red) else 3
+        d = 3
+        if None not in (a, b, red):
+            d = consistent_decimals([([(1, b), (-1, a)], red)])
+            red = printed_total([(1, b), (-1, a)], d)
         rows.append({
             "source": item.get("source"), "pollutant": item.get("pollutant"),
             "before": _fmt(b, d), "after": _fmt(a, d), "reduction": _fmt(red, d),
@@ -77,6 +88,10 @@ def co2_view(cob: dict) -> dict | None:
     if net is not None and parts:
         identities.append((parts, net))
     d = consistent_decimals(identities) if identities else _sig3(net)
+    if None not in (before, after, change):
+        change = printed_total([(1, after), (-1, before)], d)
+    if net is not None and parts:
+        net = printed_total([(1, change if change is not None else 0.0), *[(1, x) for x in (elec,) if x is not None]], d)
     elec_inputs = get(cob, "electricity_co2_t_a", "inputs", default={}) or {}
     return {
         "hours": fmt_plain(cob.get("operating_hours_per_year")),

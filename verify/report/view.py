@@ -179,6 +179,8 @@ def _run_sort(run):
 
 
 def _run_view(run: dict) -> dict:
+    cens = bool(run.get("censored"))
+    lt = "<" if cens else ""  # a value from a non-detect is an upper bound, like the value itself
     raw = run.get("raw")
     raw_text = "; ".join(str(r) for r in raw) if isinstance(raw, list) else (raw or DASH)
     one = lambda key, d=None: fmt_num(run.get(key), decimals=d) if run.get(key) is not None else DASH  # noqa: E731
@@ -198,14 +200,34 @@ def _run_view(run: dict) -> dict:
         "pressure": one("pressure_kpa", 1),
         "o2": one("o2_pct", 1),
         "flow_sd": one("flow_sd_m3_h", 0),
-        "conc": fmt_num(run.get("conc")),
-        "conc_o2": fmt_num(run.get("conc_o2")),
-        "rate": fmt_num(run.get("mass_rate_kg_h")),
+        # the concentration at the standard state is the measured value when no conversion was needed
+        "conc": (fmt_measured(run.get("conc"), run.get("decimals"), cens) if run.get("conc") == run.get("value")
+                 else lt + fmt_num(run.get("conc")) if run.get("conc") is not None else DASH),
+        "conc_o2": lt + fmt_num(run.get("conc_o2")) if run.get("conc_o2") is not None else DASH,
+        "rate": lt + fmt_num(run.get("mass_rate_kg_h")) if run.get("mass_rate_kg_h") is not None else DASH,
         "load": one("load_pct", 0),
         "censored": bool(run.get("censored")),
         "flagged": bool(run.get("flagged")),
         "method": run.get("method"),
     }
+
+
+#: Relative widths of the annex's per-run table columns (fixed layout; scaled to 100 %).
+_RUN_COLS = (("phase", 6), ("run", 4), ("samples", 4), ("raw", 10), ("value", 9), ("flow", 9), ("temp", 5),
+             ("h2o", 5), ("pressure", 5), ("o2", 4), ("flow_sd", 8), ("conc", 8), ("conc_o2", 8), ("rate", 7),
+             ("load", 5), ("flags", 8))
+
+
+def _run_columns(g: dict) -> list[float]:
+    drop = set()
+    if not g["has_flow"]:
+        drop.add("flow")
+    if not g["has_state"]:
+        drop |= {"temp", "h2o", "pressure"}
+    if not g["has_o2"]:
+        drop |= {"o2", "conc_o2"}
+    keep = [w for key, w in _RUN_COLS if key not in drop]
+    return [round(100 * w / sum(keep), 1) for w in keep]
 
 
 def _groups(results: dict, endpoints: list[dict]) -> list[dict]:
@@ -229,7 +251,12 @@ def _groups(results: dict, endpoints: list[dict]) -> list[dict]:
         g["has_flow"] = any(r.get("flow") is not None for r in rows)
         g["continuous"] = any(ev["design"] == "continuous" for ev in g["endpoints"])
         g["methods"] = sorted({str(r["method"]) for r in rows if r.get("method")})
-        g["has_method"] = bool(g["methods"])
+        # one unit and basis for the whole table: printed in the header, not in every cell
+        values = {(r.get("unit"), r.get("basis")) for r in rows}
+        flows = {(r.get("flow_unit"), r.get("flow_basis")) for r in rows if r.get("flow") is not None}
+        g["value_unit"] = next(iter(values)) if len(values) == 1 else None
+        g["flow_unit"] = next(iter(flows)) if len(flows) == 1 else None
+        g["run_cols"] = _run_columns(g)
         g["ref_o2"] = next((s.get("reference_o2_pct") for s in _items(results, "sources") if s.get("id") == key[0]),
                            None)
     return list(groups.values())

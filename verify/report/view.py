@@ -322,6 +322,24 @@ def _claims(results: dict, endpoints_by_key: dict) -> list[dict]:
     return out
 
 
+def _endpoint_rows(endpoints: list[dict]) -> list[dict]:
+    """The test plan's table: one row per source, position and pollutant, with its metrics, design,
+    methods and the runs (or valid hours) per phase (the largest n of its metrics)."""
+    rows: "OrderedDict[tuple, dict]" = OrderedDict()
+    for e in endpoints:
+        raw = e["raw"]
+        key = (raw.get("source"), raw.get("position"), raw.get("pollutant"), e["design"])
+        row = rows.setdefault(key, {"raw": raw, "design": e["design"], "metrics": [], "methods": e.get("methods", []),
+                                    "nb": [], "na": []})
+        row["metrics"].append(raw.get("metric"))
+        row["nb"].append(e["before"]["n_raw"])
+        row["na"].append(e["after"]["n_raw"])
+    for row in rows.values():
+        row["n_before"] = fmt_int(max((n for n in row["nb"] if n is not None), default=None))
+        row["n_after"] = fmt_int(max((n for n in row["na"] if n is not None), default=None))
+    return list(rows.values())
+
+
 def _overall(claims: list[dict]) -> dict:
     counts = Counter(c["verdict"] for c in claims)
     return {"n": len(claims), "verified": counts.get("verified", 0), "supported": counts.get("supported", 0),
@@ -464,6 +482,7 @@ def build_view(results: dict) -> dict:
         "overall": _overall(claims),
         "endpoints": endpoints,
         "endpoints_by_key": by_key,
+        "endpoint_rows": _endpoint_rows(endpoints),
         "run_endpoints": [e for e in endpoints if e["design"] != "continuous" and e["raw"].get("metric") != "fugitive"],
         "continuous": [e for e in endpoints if e["design"] == "continuous"],
         "fugitive": [e for e in endpoints if e["raw"].get("metric") == "fugitive"],

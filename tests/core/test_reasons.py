@@ -135,7 +135,8 @@ def emitted_codes() -> tuple[set[str], list[str]]:
                         codes |= _resolve(elt, func, f"{rel}", unresolved)
                 elif isinstance(node, ast.Dict) and stage == "sources":  # an entries row written as a dict
                     for key, value in zip(node.keys, node.values):
-                        if isinstance(key, ast.Constant) and key.value == "reason":
+                        # a literal code; arrays of codes (cells.reason[idx]) were filled by mark/reject_rows
+                        if isinstance(key, ast.Constant) and key.value == "reason" and isinstance(value, ast.Constant):
                             codes |= _resolve(value, func, f"{rel}:{node.lineno}", unresolved)
                 elif (isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple)
                       and len(node.value.elts) == 3 and isinstance(node.value.elts[0], ast.Constant)

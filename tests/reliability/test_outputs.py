@@ -107,7 +107,7 @@ def _stage_writers():
         ("normalized", "verify.measure.export", "write_table"),
         ("results", "verify.results", "write_results"),
         ("summary", "verify.report.xlsx", "write_summary_xlsx"),
-        ("html", "verify.report.render", "render_run_reports"),
+        ("html", "verify.report.render", "render_html"),
         ("pdf", "verify.report.pdf", "html_to_pdf"),
     ]
 

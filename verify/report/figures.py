@@ -88,3 +88,10 @@ def language_charts(view: dict, L: Lang, results: dict) -> dict:
     if any(r["estimate"] is not None for r in rows):
         out["reduction"] = chart_img(charts.reduction_chart(rows, labels, L.code))
     return out
+
+
+def all_charts(view: dict, Ls: list[Lang], results: dict) -> list[dict]:
+    """The figures of every language, one language after the other. (Drawing the second language in
+    a forked child was measured slower on the 2-core machine, docs/performance.md: matplotlib's text
+    layout is CPU-bound and the machine is shared.)"""
+    return [language_charts(view, L, results) for L in Ls]

@@ -30,7 +30,7 @@ from markupsafe import Markup
 from verify.errors import RenderError
 from verify.fsutil import atomic_write_bytes
 from verify.report.cobenefits import cobenefits_view
-from verify.report.figures import NO_CHARTS, language_charts
+from verify.report.figures import NO_CHARTS, all_charts
 from verify.report.fmt import DASH, fmt_chem, fmt_date, fmt_int, fmt_interval, fmt_num, fmt_p, fmt_pct, fmt_plain
 from verify.report.i18n import HTML_LANG, parse_langs
 from verify.report.lang import Lang
@@ -59,11 +59,9 @@ def render_html(results: dict, langs: tuple[str, ...] = ("ja", "zh"), *, charts:
     view = build_view(results)
     lim = limitations(view)
     cob = cobenefits_view(view["cobenefits"])
-    blocks = []
-    for code in langs:
-        L = Lang(code, results)
-        blocks.append({"L": L, "charts": language_charts(view, L, results) if charts else NO_CHARTS,
-                       "cob": cob, "lim": lim})
+    Ls = [Lang(code, results) for code in langs]
+    figures = all_charts(view, Ls, results) if charts else [NO_CHARTS] * len(Ls)
+    blocks = [{"L": L, "charts": figs, "cob": cob, "lim": lim} for L, figs in zip(Ls, figures)]
     css = (templates_dir() / "report.css").read_text(encoding="utf-8")
     try:
         template = environment().get_template("report.html.j2")

@@ -193,6 +193,19 @@ def test_hostile_text_is_escaped(small_results, with_charts):
     assert "url(" not in html.split("</style>", 1)[1]
 
 
+def test_oversized_texts_are_cut(small_results):
+    """A results.json given to ``report --results`` is not bounded by case.toml's limits: a
+    5,000-character name prints at most 100 characters, a text at most 500, the header 60."""
+    r = copy.deepcopy(small_results)
+    r["case"]["factory"] = {"ja": "甲" * 5000, "zh": "乙" * 5000}
+    r["sources"][0]["name"] = {"ja": "丙" * 5000, "zh": "丁" * 5000}
+    html = render_html(r, ("ja",), charts=False)
+    runs = [len(m) for m in re.findall("甲+", html)]
+    assert max(runs) == 499 and min(runs) == 59   # cut with "…" at 500 (statement) and 60 (header)
+    assert max(len(m) for m in re.findall("丙+", html)) == 99
+    assert "甲" * 500 not in html
+
+
 def test_same_input_same_html(small_results):
     once = render_html(small_results, charts=False)
     assert once == render_html(copy.deepcopy(small_results), charts=False)

@@ -55,6 +55,11 @@ def standard_number(standard_id) -> str:
     return text
 
 
+#: The longest text and name printed (case.toml's own limits: 500 and 100 characters).
+MAX_TEXT = 500
+MAX_NAME = 100
+
+
 class Lang:
     """Catalogue lookups for one language."""
 
@@ -97,15 +102,20 @@ class Lang:
         except KeyError as exc:
             raise RenderError(f"glossary.csv has no term {key!r}") from exc
 
-    def text(self, obj) -> str:
-        """A ``{ja, zh}`` text in this language (the other language if only that one exists)."""
+    def text(self, obj, limit: int = MAX_TEXT) -> str:
+        """A ``{ja, zh}`` text in this language (the other language if only that one exists), cut at
+        ``limit`` characters with "…": case.toml bounds its texts (docs/case-format.md), but a
+        results.json given to ``verify report --results`` may not, and one 5,000-character name
+        printed in every table would make the report hundreds of pages long."""
         if obj is None:
             return DASH
         if isinstance(obj, dict):
             other = "zh" if self.code == "ja" else "ja"
             value = obj.get(self.code) or obj.get(other)
-            return str(value) if value else DASH
-        return str(obj)
+            text = str(value) if value else DASH
+        else:
+            text = str(obj)
+        return text if len(text) <= limit else text[: limit - 1] + "…"
 
     # ---------------------------------------------------------------- quantities
     def unit(self, unit, standard: bool | None = None) -> str:
@@ -174,7 +184,7 @@ class Lang:
     def source(self, sid) -> str:
         src = self._sources.get(sid)
         if src and src.get("name"):
-            return self.text(src["name"])
+            return self.text(src["name"], MAX_NAME)
         if sid in self.T.get("point", {}):
             return self.T["point"][sid]
         return DASH if sid is None else str(sid)

@@ -65,7 +65,7 @@ def _at_most(kind: str):
         texts = (value.ja, value.zh) if isinstance(value, Text) else (value,)
         longest = max(len(t) for t in texts)
         if longest > limit:
-            raise ValueError(f"at most {limit} characters, got {longest}")
+            raise ValueError(N_("at most {limit} characters, got {n}", limit=limit, n=longest))
         return value
 
     return AfterValidator(check)
@@ -73,8 +73,8 @@ def _at_most(kind: str):
 
 def _statement_id(value: str) -> str:
     if not re.fullmatch(STATEMENT_ID_PATTERN, value):
-        raise ValueError("a statement number has letters, digits and - _ . only (no spaces), "
-                         f"at most 64 characters, starting with a letter or digit; got {value[:80]!r}")
+        raise ValueError(N_("a statement number has letters, digits and - _ . only (no spaces), at most 64 "
+                            "characters, starting with a letter or digit; got {value!r}", value=value[:80]))
     return value
 
 

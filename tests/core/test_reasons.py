@@ -11,6 +11,7 @@ past it.
 from __future__ import annotations
 
 import ast
+import csv
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,15 @@ PASSED_ON = {("cells.py", "reason"), ("layout.py", "c")}
 #: Modules whose ``return None, <code>, <detail>`` tuples hand a reason code to the caller
 #: (cells.py: the number and date converters; species.py: the reporting-species rules).
 RETURNS_CODES = {"cells.py", "species.py"}
+#: Code arguments read from a data file's rows: (module, expression) → the file and its code column
+#: (layout.py applies verify/sources/data/ranges.csv: each row rejects or flags with its ``reason``).
+DATA_CODES = {("layout.py", "r.reason"): ("sources/data/ranges.csv", "reason")}
+
+
+def _data_codes(path: str, column: str) -> set[str]:
+    with open(ROOT / path, encoding="utf-8", newline="") as fh:
+        rows = [line for line in fh if not line.startswith("#")]
+    return {row[column] for row in csv.DictReader(rows) if row[column]}
 
 
 def _functions(tree: ast.AST):
@@ -86,8 +96,25 @@ def _resolve(expr: ast.AST, func: ast.AST | None, where: str, unresolved: list[s
         bound = _bindings(func, expr.id)
         if bound:
             return set().union(*(_resolve(b, func, where, unresolved) for b in bound))
+    data = DATA_CODES.get((where.split(":")[0].rsplit("/", 1)[-1], ast.unparse(expr)))
+    if data:
+        return _data_codes(*data)
     if isinstance(expr, ast.Name) and expr.id in _MODULE_CONSTANTS:
         return {_MODULE_CONSTANTS[expr.id]}
+    unresolved.append(f"{where}: {ast.unparse(expr)}")
+    return set()
+
+
+def _where_codes(expr: ast.AST, func, where: str, unresolved: list[str]) -> set[str]:
+    """Codes assigned to a whole column's cells: ``cells.reason = np.where(mask, "code", "")``
+    (``.astype(...)`` around it); ``nf["reason"]`` is the number converter's array (cells.py's codes,
+    scanned as its returns)."""
+    if isinstance(expr, ast.Subscript):
+        return set()
+    if isinstance(expr, ast.Call) and _call_name(expr) == "astype" and isinstance(expr.func, ast.Attribute):
+        expr = expr.func.value
+    if isinstance(expr, ast.Call) and _call_name(expr) == "where" and len(expr.args) == 3:
+        return _resolve(expr.args[1], func, where, unresolved) | _resolve(expr.args[2], func, where, unresolved)
     unresolved.append(f"{where}: {ast.unparse(expr)}")
     return set()
 
@@ -133,6 +160,9 @@ def emitted_codes() -> tuple[set[str], list[str]]:
                       and isinstance(node.value, ast.Tuple)):
                     for elt in node.value.elts:
                         codes |= _resolve(elt, func, f"{rel}", unresolved)
+                elif (isinstance(node, ast.Assign) and stage == "sources" and len(node.targets) == 1
+                      and isinstance(node.targets[0], ast.Attribute) and node.targets[0].attr == "reason"):
+                    codes |= _where_codes(node.value, func, f"{rel}:{node.lineno}", unresolved)
                 elif isinstance(node, ast.Dict) and stage == "sources":  # an entries row written as a dict
                     for key, value in zip(node.keys, node.values):
                         # a literal code; arrays of codes (cells.reason[idx]) were filled by mark/reject_rows

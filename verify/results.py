@@ -328,8 +328,14 @@ def concat_results_tables(parts: list[pd.DataFrame], index: pd.Index) -> pd.Data
     return pd.DataFrame(out, index=index, copy=False)
 
 
-def runs_block(normalized: pd.DataFrame) -> list[dict]:
-    """One item per (source, position, phase, run, pollutant) of run-based data, for the report's run tables."""
+def runs_block(normalized: pd.DataFrame, aliases: dict[str, str] | None = None) -> list[dict]:
+    """One item per (source, position, phase, run, pollutant) of run-based data, for the report's run
+    tables. ``method``: the pollutant's part of a method cell that names several
+    (:func:`verify.measure.methods.method_of`, pollutant names from ``aliases``)."""
+    from verify.measure.methods import method_of
+    from verify.sources.aliases import pollutant_aliases
+
+    aliases = pollutant_aliases() if aliases is None else aliases
     runs = normalized[normalized["run"].notna()]
     if runs.empty:
         return []
@@ -352,7 +358,8 @@ def runs_block(normalized: pd.DataFrame) -> list[dict]:
             "flow_sd_m3_h": mean("flow_sd_m3_h"),
             "mass_rate_kg_h": mean("mass_rate_kg_h"), "load_pct": mean("load_pct"),
             "censored": bool(g["censored"].any()), "flagged": bool((g["status"] == "flagged").any()),
-            "method": clean(g["method"].dropna().iloc[0]) if "method" in g and g["method"].notna().any() else None,
+            "method": method_of(clean(g["method"].dropna().iloc[0]), key[4], aliases)
+            if "method" in g and g["method"].notna().any() else None,
         })
     phase_order = {"before": 0, "after": 1}
     out.sort(key=lambda r: (r["source"], r["position"] or "", r["pollutant"], phase_order.get(r["phase"], 2),
@@ -658,7 +665,9 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
     }
     from verify.measure.campaign import campaign
 
-    runs = runs_block(normalized)
+    from verify.sources.aliases import case_pollutant_aliases
+
+    runs = runs_block(normalized, case_pollutant_aliases(case.manifest.pollutant))
     for entry in endpoint_dicts.values():
         endpoint_decimals(entry, runs)
     results = {

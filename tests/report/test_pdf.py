@@ -204,3 +204,22 @@ def test_hostile_results_render_as_text_and_fetch_nothing(small_results):
     text = pdftext(data)
     assert '<imgsrc="file:///etc/passwd">' in text and "<script>alert(1)</script>" in text
     assert "root:" not in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["jiangsu-textile-dyeing", "hebei-coating-cems"])
+def test_statement_is_one_page_in_each_language(case):
+    """Page 1 of each language half is the whole verification statement, from its title to the seal
+    line under the sign-off (the bundled cases; ISO 14034:2016 §5.5: the statement stands alone)."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    results = json.loads((root / "case_studies" / case / "expected" / "results.json").read_text("utf-8"))
+    raw = _run(["pdftotext", "-enc", "UTF-8", "-", "-"], render_pdf(results, ("ja", "zh")))
+    pages = [re.sub(r"\s+", "", p) for p in raw.split("\f") if p.strip()]
+    for title, disclaimer, seal in (("実証結果の概要", "実証は認証ではない", "実証機関（印）"),
+                                    ("验证声明", "验证不等于认证", "验证机构（盖章）")):
+        first = next(i for i, p in enumerate(pages) if title in p)
+        assert disclaimer in pages[first] and seal in pages[first], f"{case}: the statement runs past page {first + 1}"
+        assert seal not in pages[first + 1]

@@ -121,6 +121,7 @@ def test_censored_endpoint():
     assert out["tests"]["censored"]["relabelings"] == 35
     cav = next(c for c in out["caveats"] if c["code"] == "censored_values")
     assert "対策前第2回 <2" in cav["text"]["ja"] and "治理后第1次 <0.5" in cav["text"]["zh"]  # runs in words
+    assert "対策前第2回 <2、対策後第1回 <0.5、対策後第3回 <0.5" in cav["text"]["ja"]  # listed with 、
     _no_nan(out)
 
 

@@ -56,6 +56,8 @@ LANGUAGE_TAGS = {"ja": "ja", "zh": "zh-Hans"}
 BEFORE_COLOUR = "#b5523b"
 AFTER_COLOUR = "#2f6f9f"
 LIMIT_COLOUR = "#333333"
+#: behind a limit label: the label stays legible, the points and means (drawn above it) stay visible
+LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
 BENCHMARK_COLOUR = "#7a7a7a"
 MAX_POINTS = 400  # per phase in a time series; more are decimated by a fixed stride
 #: The A4 text column is 178 mm (report.css margins) = 7.0 in; charts stay inside it.
@@ -166,7 +168,7 @@ def run_values_chart(panels: list[dict], labels: dict, lang: str) -> Chart:
                                facecolors="white" if c else colour, edgecolors=colour)
                     seen["nd"] |= bool(c)
                 mean = sum(v for v, _ in pairs) / k
-                ax.hlines(mean, x - 0.25, x + 0.25, color=colour, linewidth=1.2)
+                ax.hlines(mean, x - 0.25, x + 0.25, color=colour, linewidth=1.2, zorder=3)
                 ymax = max(ymax, max(v for v, _ in pairs))
             limits = sorted(panel.get("limits") or [], key=lambda lim: lim["value"])
             for i, lim in enumerate(limits):
@@ -177,7 +179,7 @@ def run_values_chart(panels: list[dict], labels: dict, lang: str) -> Chart:
                 close = i > 0 and abs(lim["value"] - limits[i - 1]["value"]) < 0.06 * max(ymax, lim["value"])
                 ax.annotate(short(lim["label"], 34), (2.05, lim["value"]), xycoords="data",
                             xytext=(0, -7.5 if close else 1.5), textcoords="offset points", fontsize=5.5,
-                            ha="right", va="bottom", color=LIMIT_COLOUR)
+                            ha="right", va="bottom", color=LIMIT_COLOUR, zorder=2.5, bbox=LABEL_BOX)
                 ymax = max(ymax, lim["value"])
             ax.set_xlim(-0.6, 2.1)
             ax.set_ylim(0, ymax * 1.18 if ymax > 0 else 1)

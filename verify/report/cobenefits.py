@@ -62,7 +62,10 @@ def pollutant_rows(cob: dict) -> list[dict]:
         red = _value(item.get("reduction_kg_h"))
         d = 3
         if None not in (a, b, red):
-            d = consistent_decimals([([(1, b), (-1, a)], red)])
+            # three significant figures of the smallest figure; the reduction is the difference of the
+            # printed figures (one more decimal only to make the rounded identity exact would print
+            # five decimals for 0.517 − 0.0283)
+            d = consistent_decimals([([(1, b), (-1, a)], red)], extra=0)
             red = printed_total([(1, b), (-1, a)], d)
         rows.append({
             "source": item.get("source"), "pollutant": item.get("pollutant"),

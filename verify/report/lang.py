@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from verify.errors import RenderError
 from verify.reasons import reason_text
-from verify.report.fmt import DASH, fmt_chem, fmt_plain, fmt_unit
+from verify.report.fmt import DASH, NBSP, fmt_chem, fmt_plain, fmt_unit
 from verify.report.i18n import HTML_LANG, load_catalogue
 
 
@@ -58,6 +58,9 @@ def standard_number(standard_id) -> str:
 #: The longest text and name printed (case.toml's own limits: 500 and 100 characters).
 MAX_TEXT = 500
 MAX_NAME = 100
+#: A space between a number and its unit in a free text ("40 %", "200 mg/m³"): kept as a no-break
+#: space, so that a line never ends with the number and starts with its unit.
+_NUMBER_SPACE_UNIT = re.compile(r"(?<=\d)[ \u3000](?=[%％a-zA-Zµμ°℃])")
 
 
 class Lang:
@@ -115,6 +118,7 @@ class Lang:
             text = str(value) if value else DASH
         else:
             text = str(obj)
+        text = _NUMBER_SPACE_UNIT.sub(NBSP, text)
         return text if len(text) <= limit else text[: limit - 1] + "…"
 
     # ---------------------------------------------------------------- quantities
@@ -177,7 +181,9 @@ class Lang:
             name = self.term("dust_combustion")
         else:
             name = self.code_label("pollutant", code)
-        if as_:
+        if as_ and name.endswith("）"):  # 窒素酸化物（NOx、NO₂換算）, not 窒素酸化物（NOx）（NO₂換算）
+            name = name[:-1] + self.t("fmt.paren_sep") + self.code_label("as", as_) + "）"
+        elif as_:
             name += self.t("fmt.paren").format(x=self.code_label("as", as_))
         return name
 

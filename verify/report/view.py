@@ -213,8 +213,8 @@ def _run_view(run: dict) -> dict:
 
 
 #: Relative widths of the annex's per-run table columns (fixed layout; scaled to 100 %).
-_RUN_COLS = (("phase", 6), ("run", 4), ("samples", 4), ("raw", 10), ("value", 9), ("flow", 9), ("temp", 5),
-             ("h2o", 5), ("pressure", 5), ("o2", 4), ("flow_sd", 8), ("conc", 8), ("conc_o2", 8), ("rate", 7),
+_RUN_COLS = (("phase", 5), ("run", 4), ("samples", 4), ("raw", 8), ("value", 12), ("flow", 12), ("temp", 5),
+             ("h2o", 5), ("pressure", 5), ("o2", 4), ("flow_sd", 9), ("conc", 9), ("conc_o2", 9), ("rate", 8),
              ("load", 5), ("flags", 8))
 
 
@@ -228,6 +228,15 @@ def _run_columns(g: dict) -> list[float]:
         drop |= {"o2", "conc_o2"}
     keep = [w for key, w in _RUN_COLS if key not in drop]
     return [round(100 * w / sum(keep), 1) for w in keep]
+
+
+def _methods(results: dict, source, position, pollutant) -> list[str]:
+    """The methods of an endpoint's runs; the site boundary's (``boundary``, the upwind and downwind
+    points together) are those of its points."""
+    fugitive = {s.get("id") for s in _items(results, "sources") if s.get("role") in ("upwind", "downwind")}
+    wanted = fugitive if source == "boundary" else {source}
+    return sorted({str(r["method"]) for r in _items(results, "runs") if r.get("method") and r.get("source") in wanted
+                   and (source == "boundary" or r.get("position") == position) and r.get("pollutant") == pollutant})
 
 
 def _groups(results: dict, endpoints: list[dict]) -> list[dict]:
@@ -250,7 +259,7 @@ def _groups(results: dict, endpoints: list[dict]) -> list[dict]:
         g["has_state"] = any(r.get(k) is not None for r in rows for k in ("temp_c", "h2o_pct", "pressure_kpa"))
         g["has_flow"] = any(r.get("flow") is not None for r in rows)
         g["continuous"] = any(ev["design"] == "continuous" for ev in g["endpoints"])
-        g["methods"] = sorted({str(r["method"]) for r in rows if r.get("method")})
+        g["methods"] = _methods(results, *key)
         # one unit and basis for the whole table: printed in the header, not in every cell
         values = {(r.get("unit"), r.get("basis")) for r in rows}
         flows = {(r.get("flow_unit"), r.get("flow_basis")) for r in rows if r.get("flow") is not None}
@@ -462,9 +471,8 @@ def build_view(results: dict) -> dict:
     qa_items = [with_keys(q, _QA_KEYS) for q in _items(results, "qa")]
     claims = _claims(results, by_key)
     groups = _groups(results, endpoints)
-    methods = {(g["source"], g["position"], g["pollutant"]): g["methods"] for g in groups}
     for e in endpoints:
-        e["methods"] = methods.get(e["key"][:3], [])
+        e["methods"] = _methods(results, *e["key"][:3])
     return {
         "case": case,
         "case_id": case.get("id") or DASH,

@@ -22,8 +22,11 @@ RUN_WORDS = {"ja": "{phase}第{run}回", "zh": "{phase}第{run}次"}
 
 
 def _runs_in_words(text: str, lang: str) -> str:
-    """``after:2, before:1 <0.5`` → ``対策後第2回, 対策前第1回 <0.5`` (ja)."""
-    return RUN_LABEL.sub(lambda m: RUN_WORDS[lang].format(phase=PHASE_NAMES[m.group(1)][lang], run=m.group(2)), text)
+    """``after:2, before:1 <0.5`` → ``対策後第2回、対策前第1回 <0.5`` (ja; the list separated by 、 as
+    the rest of the sentence is)."""
+    words, n = RUN_LABEL.subn(lambda m: RUN_WORDS[lang].format(phase=PHASE_NAMES[m.group(1)][lang], run=m.group(2)),
+                              text)
+    return words.replace(", ", "、") if n else words
 
 
 @cache

@@ -388,7 +388,7 @@ def _continuous(data: EndpointData, alpha: float, power: float) -> tuple[dict, l
     hours_invalid = int((~frame["valid"]).sum())
     readings_invalid = sum(table.invalid_readings.values())
     if hours_invalid or readings_invalid:
-        notes.append(caveat("invalid_hours", hours=hours_invalid, readings=readings_invalid))
+        notes.append(caveat("invalid_hours", hours=f"{hours_invalid:,}", readings=f"{readings_invalid:,}"))
     tests: dict[str, Any] = {"welch_t": None, "permutation": None, "mann_whitney": None, "hac_ols": None, "sarimax": None}
     out: dict[str, Any] = {"before": before, "after": after, "tests": tests, "status": "ok"}
     out["reduction_pct"] = _reduction(before, after, notes)

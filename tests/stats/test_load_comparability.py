@@ -1,7 +1,8 @@
 """Production load compared source by source (issue 15 item 5; issue 18 item 7's statistics).
 
 Run-based sources: Welch TOST on one load per run. Continuous (CEMS) sources: TOST on the step of
-hourly mean load with the prewhitened HAC standard error, not a t-test on autocorrelated hours.
+hourly mean load with the standard error of the emission steps (the larger of the prewhitened HAC and
+the day-clustered error), not a t-test on autocorrelated hours.
 """
 
 import math
@@ -100,6 +101,9 @@ def test_hourly_equivalence_uses_the_hac_step():
     assert res["p_value"] == pytest.approx(max(sps.norm.sf((d + delta) / se), sps.norm.cdf((d - delta) / se)))
     assert res["ci90"] == pytest.approx([d - sps.norm.ppf(0.95) * se, d + sps.norm.ppf(0.95) * se])
     assert res["n_before"] == 600 and res["unit_of_n"] == "hours"
+    # 600 hours from midnight UTC are 25 whole days a phase; the frame has no day column: UTC days
+    assert res["n_days"] == 50 and res["se"] == max(res["se_hac"], res["se_day"])
+    assert res["se_basis"] == ("day_cluster" if res["se_day"] > res["se_hac"] else "hac")
     # the hours are autocorrelated (φ = 0.9): the HAC error is several times the naive one
     naive = math.sqrt(hourly.groupby("phase")["value"].var().div(600).sum())
     assert se > 3 * naive

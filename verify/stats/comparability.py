@@ -14,8 +14,9 @@ inside (−Δ, Δ) by two one-sided tests at α (TOST; Schuirmann 1987, J. Pharm
   interval is ``D ± t_{1−α, df}·SE`` with ``SE² = s_a²/n_a + s_b²/n_b`` and Welch–Satterthwaite df.
 * **Continuous monitoring** (:func:`hourly_equivalence`): hourly loads are autocorrelated, so a
   t-test on hours would claim far more certainty than the data hold. D is the step coefficient of
-  the OLS of the valid hourly mean load on a constant and the after-phase step, with the
-  AR(1)-prewhitened HAC standard error of :func:`verify.stats.continuous.step_regression`; the two
+  the OLS of the valid hourly mean load on a constant and the after-phase step, with the standard
+  error of :func:`verify.stats.continuous.step_regression` (the larger of the AR(1)-prewhitened HAC
+  and the day-clustered error, as for the emission endpoints); the two
   one-sided tests use the normal distribution: ``p_low = 1 − Φ((D + Δ)/SE)``,
   ``p_high = Φ((D − Δ)/SE)``; the 90 % interval is ``D ± z_{0.95}·SE``.
 * **Summary** (:func:`summary`, the contract's ``comparability.load_tost``): load is comparable for
@@ -43,7 +44,8 @@ from statsmodels.stats.weightstats import ttost_ind
 from verify.stats.text import fmt, p_text
 
 RUNS_METHOD = "TOST, Welch (statsmodels ttost_ind); one load per run"
-HOURLY_METHOD = "TOST on the step of hourly mean load, AR(1)-prewhitened HAC standard error (normal)"
+HOURLY_METHOD = ("TOST on the step of hourly mean load; standard error the larger of the AR(1)-prewhitened HAC "
+                 "and the day-clustered (normal)")
 
 
 @cache
@@ -109,7 +111,7 @@ def hourly_equivalence(hourly: pd.DataFrame, margin_pct: float, *, alpha: float 
         return out
     p = max(float(sps.norm.sf((d + delta) / se)), float(sps.norm.cdf((d - delta) / se)))
     out.update(difference=d, p_value=p, equivalent=p < alpha, bounds=[-delta, delta], ci90=fit["ci"], se=se,
-               bandwidth_h=fit["bandwidth_h"], maxlags=fit["maxlags"])
+               **{key: fit[key] for key in ("bandwidth_h", "maxlags", "se_hac", "se_day", "n_days", "se_basis")})
     return out
 
 

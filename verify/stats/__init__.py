@@ -10,7 +10,8 @@ Public API (results are frozen dataclasses whose ``to_dict()`` gives the keys of
   source: ``load_tost`` for runs, ``hourly_equivalence`` for continuous monitoring, ``summary``);
 * :func:`verify.stats.plan.plan_runs`, :func:`verify.stats.plan.mdr_table`;
 * :func:`verify.stats.continuous.hourly_values` (valid hourly means, for limit exceedances),
-  :func:`verify.stats.continuous.prewhitened_hac` (HAC covariance with lags in hours).
+  :func:`verify.stats.continuous.prewhitened_hac` (HAC covariance with lags in hours),
+  :func:`verify.stats.continuous.step_standard_error` (the larger of that and the day-clustered error).
 
 Submodules are imported on demand so that ``import verify.stats`` stays cheap.
 """

@@ -32,3 +32,18 @@ def inert_column(col: pd.Series) -> pd.Series:
         return col
     fixed = text.where(~dangerous, "'" + text)
     return fixed if col.dtype != object else fixed.astype(object).where(col.notna(), col)
+
+
+def inert_arrow(text):
+    """:func:`inert_column` for an Arrow text array (``pyarrow.compute``, RE2: the same pattern as
+    pandas' Arrow-backed ``str.fullmatch``); missing values stay missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    risky = pc.match_substring_regex(text, "^[=+\\-@\t\r]")
+    if not pc.any(risky).as_py():
+        return text
+    plain = pc.match_substring_regex(text, f"^(?:{PLAIN_NUMBER})$")
+    dangerous = pc.and_(risky, pc.invert(plain))
+    quote, empty = pa.scalar("'", text.type), pa.scalar("", text.type)
+    return pc.if_else(dangerous, pc.binary_join_element_wise(quote, text, empty), text)

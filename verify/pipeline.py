@@ -54,30 +54,59 @@ def _intake(case: Case, chunk_rows: int | None = None):
 NORMALIZE_ROWS = 200_000
 
 
-def _normalize(table: pd.DataFrame, case: Case, for_results: bool = False) -> pd.DataFrame:
-    """``verify.measure.normalize.normalize`` in slices of :data:`NORMALIZE_ROWS` rows, the same table
-    as one call (tests/sources/test_chunked.py). On an error the whole table is normalized once more,
-    so that the message (which counts the rows concerned) is the whole table's.
+def _normalized_slices(table: pd.DataFrame, case: Case):
+    """``verify.measure.normalize.normalize`` of ``table`` in slices of :data:`NORMALIZE_ROWS` rows,
+    yielded one at a time (together the table one call gives: tests/sources/test_chunked.py). On an
+    error the whole table is normalized once more, so that the message (which counts the rows
+    concerned) is the whole table's."""
+    from verify.errors import VerifyError
+    from verify.measure.normalize import normalize
+
+    if len(table) <= NORMALIZE_ROWS:
+        yield normalize(table, case)
+        return
+    for i in range(0, len(table), NORMALIZE_ROWS):
+        try:
+            frame = normalize(table.iloc[i : i + NORMALIZE_ROWS], case)
+        except VerifyError:
+            normalize(table, case)  # raises the whole table's message
+            raise
+        frame.index = table.index[i : i + NORMALIZE_ROWS]
+        yield frame
+
+
+def _normalize(table: pd.DataFrame, case: Case, for_results: bool = False, write_csv: Path | None = None) -> pd.DataFrame | None:
+    """The normalized table of ``table``, made slice by slice (:func:`_normalized_slices`).
 
     ``for_results``: each slice is cut down to :func:`verify.results.results_table` (the columns the
     results read, text as categoricals) as soon as it is normalized, so that a large case never holds
-    the whole normalized table; the result is ``results_table(normalize(table, case))``."""
-    from verify.errors import VerifyError
-    from verify.measure.normalize import normalize
+    the whole normalized table; the result is ``results_table(normalize(table, case))``.
+    ``write_csv``: each slice is also written to this CSV file as it is made (verify.measure.export);
+    without ``for_results`` nothing is kept then (None is returned)."""
+    from verify.measure.export import write_csv_slices
     from verify.results import concat_results_tables, results_table
 
-    view = results_table if for_results else (lambda frame: frame)
-    if len(table) <= NORMALIZE_ROWS:
-        return view(normalize(table, case))
-    try:
-        parts = [view(normalize(table.iloc[i : i + NORMALIZE_ROWS], case)) for i in range(0, len(table), NORMALIZE_ROWS)]
-    except VerifyError:
-        return view(normalize(table, case))
+    kept: list[pd.DataFrame] = []
+
+    def slices():
+        for frame in _normalized_slices(table, case):
+            if for_results or write_csv is None:
+                kept.append(results_table(frame) if for_results else frame)
+            yield frame
+
+    if write_csv is not None:
+        write_csv_slices(slices(), write_csv)
+    else:
+        for _ in slices():
+            pass
+    if not kept:
+        return None
+    if len(kept) == 1:
+        return kept[0]
     if for_results:
-        return concat_results_tables(parts, table.index)
-    out = pd.concat(parts)
-    del parts
-    out.index = table.index
+        return concat_results_tables(kept, table.index)
+    out = pd.concat(kept)
+    del kept
     return out
 
 
@@ -164,14 +193,26 @@ def normalized_table(case: Case, allow_rejected: bool = False, chunk_rows: int |
     return intake, _normalize(intake.table, case, for_results)
 
 
+def clean_intake(case: Case, allow_rejected: bool = False, chunk_rows: int | None = None):
+    """The intake of ``case``, refused (exit 2) when something was rejected unless allowed."""
+    intake = _intake(case, chunk_rows)
+    _require_clean(intake, allow_rejected)
+    return intake
+
+
 def normalize_to_file(case_dir: Path, output: Path, allow_rejected: bool = False, chunk_rows: int | None = None, *,
                       force: bool = False, notify: Notify = _quiet) -> Path:
     from verify.measure.export import check_suffix, write_table
 
     case = load_case(case_dir)
-    check_suffix(output)
+    suffix = check_suffix(output)
     target = _output_file(output, case, force)
-    _, normalized = normalized_table(case, allow_rejected, chunk_rows)
+    intake = clean_intake(case, allow_rejected, chunk_rows)
+    if suffix == ".csv":  # written slice by slice as normalized: the whole normalized table is never held
+        with target.writing(_command("normalize", case_dir, target), notify) as path:
+            _normalize(intake.table, case, write_csv=path)
+        return output
+    normalized = _normalize(intake.table, case)
     with target.writing(_command("normalize", case_dir, target), notify) as path:
         write_table(normalized, path)
     return output
@@ -251,20 +292,19 @@ def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
 
 
 def _run_stages(case: Case, gen, langs, allow_rejected: bool, step, chunk_rows: int | None, notify: Notify) -> dict:
-    from verify.measure.export import write_table
     from verify.report.render import render_html, write_report
     from verify.report.xlsx import write_summary_xlsx
-    from verify.results import build_results, results_table, write_results
+    from verify.results import build_results, write_results
 
     step(N_("reading input files"))
     intake = _intake(case, chunk_rows)
     atomic_write(gen.path("ledger.csv"), intake.ledger.write_csv)
     _require_clean(intake, allow_rejected)
     step(N_("normalising to the reference state"))
-    normalized = _normalize(intake.table, case)
+    # normalized.csv is written slice by slice as the slices are normalized; only what the results
+    # read (verify.results.results_table) is kept: the whole normalized table is never held
+    normalized = _normalize(intake.table, case, for_results=True, write_csv=gen.path("normalized.csv"))
     intake = _ledger_only(intake)
-    write_table(normalized, gen.path("normalized.csv"))  # verify.measure.export
-    normalized = results_table(normalized)  # what the results read, smaller
     _refuse_problems(case, intake, normalized, notify)
     step(N_("statistics, limits and claims"))
     results = build_results(case, intake, normalized, allow_rejected=allow_rejected)

@@ -104,7 +104,7 @@ def _stage_writers():
     """(stage, module, attribute): the writer of each output, in the order ``verify run`` calls them."""
     return [
         ("ledger", "verify.sources.ledger", "Ledger.write_csv"),
-        ("normalized", "verify.measure.export", "write_table"),
+        ("normalized", "verify.measure.export", "write_csv_slices"),
         ("results", "verify.results", "write_results"),
         ("summary", "verify.report.xlsx", "write_summary_xlsx"),
         ("html", "verify.report.render", "render_html"),

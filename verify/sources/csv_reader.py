@@ -383,6 +383,7 @@ class _LineGuard:
                 line, pos = line + 1, brk.end()
         self.line += text.count("\n") + text.count("\r") - text.count("\r\n")
         self.run = len(text) - last - 1
+        self._check(self.run, self.line)  # the line the block ends in, already too long
 
     def close(self) -> None:
         if self.carry:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import pandas as pd
 
 from relhelp import CLEAN_ROWS, cli, long_csv, make_case
 from verify.cli import app
@@ -109,19 +108,13 @@ def _leftovers(outdir: Path) -> list[str]:
 
 def test_a_write_that_fails_half_way_leaves_no_final_named_file(case_dir, tmp_path, monkeypatch):
     make_case(case_dir, {"m.csv": long_csv(*CLEAN_ROWS)})
-    real = pd.DataFrame.to_csv
+    from verify.measure.export import CsvTableWriter
 
-    def half_then_fail(self, path_or_buf=None, *args, **kwargs):
-        target = getattr(path_or_buf, "name", path_or_buf)  # a path, or a file opened on one
-        if isinstance(target, (str, Path)) and "normalized" in str(target):
-            if hasattr(path_or_buf, "write"):
-                path_or_buf.write("source,phase\nS1,bef")  # a torn write
-            else:
-                Path(path_or_buf).write_text("source,phase\nS1,bef", encoding="utf-8")
-            raise OSError("disk full")
-        return real(self, path_or_buf, *args, **kwargs)
+    def half_then_fail(self, frame):
+        self.fh.write(b"source,phase\nS1,bef")  # a torn write of normalized.csv
+        raise OSError("disk full")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_fail)
+    monkeypatch.setattr(CsvTableWriter, "write", half_then_fail)
     out = tmp_path / "out"
     result = cli("run", case_dir, "-o", out)
     assert result.exit_code != 0 and "Traceback" not in result.output

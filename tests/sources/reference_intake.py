@@ -103,7 +103,7 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"not canonical columns: {sorted(unknown)}")
     out = {}
     n = len(frame)
-    for name, (dtype, _) in CANONICAL_COLUMNS.items():
+    for name, (dtype, *_) in CANONICAL_COLUMNS.items():
         if name in frame.columns:
             out[name] = frame[name].astype(dtype) if str(frame[name].dtype) != dtype else frame[name]
         else:

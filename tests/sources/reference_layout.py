@@ -58,14 +58,20 @@ if "_verify_reference_cells" not in _sys.modules:
     _mod = _ilu.module_from_spec(_spec)
     _sys.modules["_verify_reference_cells"] = _mod
     _spec.loader.exec_module(_mod)
+if "_verify_reference_layout_helpers" not in _sys.modules:
+    _spec = _ilu.spec_from_file_location("_verify_reference_layout_helpers", _Path(__file__).with_name("reference_layout_helpers.py"))
+    _mod = _ilu.module_from_spec(_spec)
+    _sys.modules["_verify_reference_layout_helpers"] = _mod
+    _spec.loader.exec_module(_mod)
 parse_datetime_series = _sys.modules["_verify_reference_cells"].parse_datetime_series
 parse_number_series = _sys.modules["_verify_reference_cells"].parse_number_series
 from verify.sources.grid import SheetGrid, column_letter
 from verify.sources.headers import FILE_COLUMNS, NUMERIC_FIELDS, ColumnRole, read_headers
 from verify.sources.aliases import units_agree  # issue 15
-from verify.sources.layout import _slot_species  # issue 15
+_slot_species = _sys.modules["_verify_reference_layout_helpers"]._slot_species  # issue 15
 from verify.sources.species import known_species, label_species  # issue 15
-from verify.sources.layout import _Column, _check_ranges, _deciding_cells, _formula_labels  # issue 17
+_helpers = _sys.modules["_verify_reference_layout_helpers"]  # issue 17 (frozen with the layout of issue 19)
+_Column, _check_ranges, _deciding_cells, _formula_labels = _helpers._Column, _helpers._check_ranges, _helpers._deciding_cells, _helpers._formula_labels
 from verify.sources.ledger import FileTally, entries_frame
 
 ACCEPTED, FLAGGED, REJECTED, BLANK = 0, 1, 2, -1
@@ -160,7 +166,7 @@ class _Cells:
 
 def _text(value: object) -> object:
     """A label cell → cleaned text, or None when blank."""
-    from verify.sources.headers import _cell_text
+    from verify.sources.headers import cell_text as _cell_text
 
     if value is None:
         return None
@@ -644,7 +650,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         slots.append((vcells, pkeys, aux, ukey, units, species_of_slot))
         all_cells.append(vcells)
     # issue 17: the columns no alias names (the helper of the new code; tested end to end on its own)
-    from verify.sources.layout import _unread_columns
+    _unread_columns = _helpers._unread_columns
     unread_cells, unread_notes = _unread_columns(hdr.roles, [_Column(frame[c].to_numpy(dtype=object)) for c in range(ncols)],
                                                  grid, grid_rows, spec)
     all_cells.extend(unread_cells)

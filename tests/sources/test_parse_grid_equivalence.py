@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import verify.sources as intake
+from verify.sources import agreement
 from verify.case import FileSpec, load_case
 from verify.errors import InputError
 from verify.sources.canonical import TEXT_COLUMNS, conform
@@ -98,7 +99,7 @@ def _text_as_string(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def assert_same(grid: SheetGrid, spec: FileSpec, ctx: CaseContext = CTX) -> object:
-    new = _outcome(parse_grid, intake._check_duplicates, intake._run_level, conform, grid, spec, ctx)
+    new = _outcome(parse_grid, agreement.check_duplicates, agreement.run_level, conform, grid, spec, ctx)
     try:
         old = _outcome(ref_layout.parse_grid, ref_intake._check_duplicates, ref_intake._run_level, ref_intake.conform, grid, spec, ctx)
     except TypeError as exc:

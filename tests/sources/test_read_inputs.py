@@ -56,7 +56,7 @@ def test_end_to_end(tmp_path):
     intake = read_inputs(case)
     t = intake.table
     assert list(t.columns) == list(CANONICAL_COLUMNS)
-    assert {c: str(t[c].dtype) for c in t.columns} == {c: d for c, (d, _) in CANONICAL_COLUMNS.items()}
+    assert {c: str(t[c].dtype) for c in t.columns} == {c: d for c, (d, *_) in CANONICAL_COLUMNS.items()}
     assert len(t) == 8
     tallies = {x.file: x for x in intake.ledger.tallies}
     assert tallies["data/wide.csv"].sha256 == hashlib.sha256((tmp_path / "data/wide.csv").read_bytes()).hexdigest()

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from verify.sources.canonical import _as_dtype
-from verify.sources.layout import _arrow_text_column
+from verify.sources.emit import _arrow_text_column
 
 TEXTS = st.sampled_from(["standard-dry", "C", "", "标干", "mg/m³", "a; b"]) | st.text(max_size=5)
 CELL = st.none() | st.just(float("nan")) | st.just(pd.NA) | TEXTS

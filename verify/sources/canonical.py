@@ -18,63 +18,69 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-#: column name → (pandas dtype, meaning). Order is the order of the table.
-CANONICAL_COLUMNS: dict[str, tuple[str, str]] = {
+#: column name → (pandas dtype, meaning, roles). Order is the order of the table. Roles:
+#: ``label`` — a text column a file may leave out and ``[[file]] defaults`` fill (``as_species`` is
+#: ``as`` in a file, verify.sources.headers.FILE_COLUMNS); ``run`` — a run-level quantity, the same on
+#: every row of its run (verify.sources.agreement).
+CANONICAL_COLUMNS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     # where the value came from
-    "file": ("string", "file path relative to the case folder"),
-    "sheet": ("string", "sheet name for workbooks, <NA> for CSV"),
-    "row": ("int64", "1-based row of the value in the file/sheet"),
-    "cell": ("string", "spreadsheet-style address of the value cell, e.g. 'D7' (CSV too)"),
+    "file": ("string", "file path relative to the case folder", ()),
+    "sheet": ("string", "sheet name for workbooks, <NA> for CSV", ()),
+    "row": ("int64", "1-based row of the value in the file/sheet", ()),
+    "cell": ("string", "spreadsheet-style address of the value cell, e.g. 'D7' (CSV too)", ()),
     # identity of the measurement
-    "source": ("string", "source id from case.toml (aliases resolved)"),
-    "position": ("string", "inlet | outlet | <NA>"),
-    "phase": ("string", "before | after"),
-    "run": ("string", "run id within source, position and phase (for continuous data: <NA>)"),
-    "sample": ("string", "sub-sample within a run, <NA> if none"),
-    "start": ("datetime64[ns, UTC]", "sampling start (timestamps without offset are local to the case timezone)"),
-    "end": ("datetime64[ns, UTC]", "sampling end"),
-    "pollutant": ("string", "canonical pollutant key (verify/sources/data/pollutants.csv)"),
-    "as_species": ("string", "basis of the concentration: C, NO2, CH4, propane, … or <NA>"),
+    "source": ("string", "source id from case.toml (aliases resolved)", ("label",)),
+    "position": ("string", "inlet | outlet | <NA>", ("label",)),
+    "phase": ("string", "before | after", ("label",)),
+    "run": ("string", "run id within source, position and phase (for continuous data: <NA>)", ("label",)),
+    "sample": ("string", "sub-sample within a run, <NA> if none", ("label",)),
+    "start": ("datetime64[ns, UTC]", "sampling start (timestamps without offset are local to the case timezone)", ()),
+    "end": ("datetime64[ns, UTC]", "sampling end", ()),
+    "pollutant": ("string", "canonical pollutant key (verify/sources/data/pollutants.csv)", ("label",)),
+    "as_species": ("string", "basis of the concentration: C, NO2, CH4, propane, … or <NA>", ("label",)),
     # the value
-    "value": ("float64", "the measured value as written (for a non-detect: the detection limit, or <NA>)"),
-    "censored": ("bool", "True for a non-detect (<0.5, ND, 未检出); value then holds the limit"),
-    "lod": ("float64", "detection limit in `unit`"),
-    "range": ("float64", "instrument upper range in `unit`"),
-    "unit": ("string", "canonical unit key of value/lod/range: mg/m3, ug/m3, ppmv, ppbv, ppmC, …"),
-    "basis": ("string", "standard-dry | standard-wet | actual-wet"),
-    "std_state": ("string", "normal (273.15 K) | epa (293.15 K), for standard-* bases"),
-    "method": ("string", "measurement method as written, e.g. HJ 38-2017"),
-    "flag": ("string", "HJ 212-2017 data flag of continuous monitoring (N, T, F, M, S, D, C, B) or <NA>"),
+    "value": ("float64", "the measured value as written (for a non-detect: the detection limit, or <NA>)", ()),
+    "censored": ("bool", "True for a non-detect (<0.5, ND, 未检出); value then holds the limit", ()),
+    "lod": ("float64", "detection limit in `unit`", ()),
+    "range": ("float64", "instrument upper range in `unit`", ()),
+    "unit": ("string", "canonical unit key of value/lod/range: mg/m3, ug/m3, ppmv, ppbv, ppmC, …", ("label",)),
+    "basis": ("string", "standard-dry | standard-wet | actual-wet", ("label",)),
+    "std_state": ("string", "normal (273.15 K) | epa (293.15 K), for standard-* bases", ()),
+    "method": ("string", "measurement method as written, e.g. HJ 38-2017", ("label",)),
+    "flag": ("string", "HJ 212-2017 data flag of continuous monitoring (N, T, F, M, S, D, C, B) or <NA>", ("label",)),
     # run-level quantities
-    "o2_pct": ("float64", "measured O2, % by volume, dry"),
-    "h2o_pct": ("float64", "moisture, % by volume"),
-    "temp_c": ("float64", "gas temperature at the sampling point, °C"),
-    "pressure_kpa": ("float64", "absolute gas pressure at the sampling point, kPa"),
-    "flow": ("float64", "gas flow in `flow_unit`"),
-    "flow_unit": ("string", "canonical flow unit key: m3/h, m3/min, m3/s"),
-    "flow_basis": ("string", "standard-dry | standard-wet | actual-wet"),
-    "flow_std_state": ("string", "normal | epa, for standard-* flow bases"),
-    "load_pct": ("float64", "production load, % of design capacity"),
+    "o2_pct": ("float64", "measured O2, % by volume, dry", ("run",)),
+    "h2o_pct": ("float64", "moisture, % by volume", ("run",)),
+    "temp_c": ("float64", "gas temperature at the sampling point, °C", ("run",)),
+    "pressure_kpa": ("float64", "absolute gas pressure at the sampling point, kPa", ("run",)),
+    "flow": ("float64", "gas flow in `flow_unit`", ("run",)),
+    "flow_unit": ("string", "canonical flow unit key: m3/h, m3/min, m3/s", ("label", "run")),
+    "flow_basis": ("string", "standard-dry | standard-wet | actual-wet", ("run",)),
+    "flow_std_state": ("string", "normal | epa, for standard-* flow bases", ("run",)),
+    "load_pct": ("float64", "production load, % of design capacity", ("run",)),
     # cross-checks only, never inputs
-    "value_o2ref": ("float64", "O2-corrected concentration as the lab reported it, in `unit`"),
-    "rate_reported": ("float64", "emission rate as the lab reported it, in kg/h"),
+    "value_o2ref": ("float64", "O2-corrected concentration as the lab reported it, in `unit`", ()),
+    "rate_reported": ("float64", "emission rate as the lab reported it, in kg/h", ()),
     # audit trail
-    "raw": ("string", "the value cell's text exactly as read"),
-    "status": ("string", "accepted | flagged"),
-    "reasons": ("string", "'; '-joined reason codes for a flagged row, <NA> otherwise"),
+    "raw": ("string", "the value cell's text exactly as read", ()),
+    "status": ("string", "accepted | flagged", ()),
+    "reasons": ("string", "'; '-joined reason codes for a flagged row, <NA> otherwise", ()),
 }
 
 #: The canonical text columns (dtype ``"string"``).
-TEXT_COLUMNS = frozenset(name for name, (dtype, _) in CANONICAL_COLUMNS.items() if dtype == "string")
-
-RUN_LEVEL_COLUMNS = ("flow", "flow_unit", "flow_basis", "flow_std_state", "o2_pct", "h2o_pct", "temp_c", "pressure_kpa", "load_pct")
+TEXT_COLUMNS = frozenset(name for name, (dtype, *_) in CANONICAL_COLUMNS.items() if dtype == "string")
+#: The run-level columns (role ``run``), and those of them that are numbers read from a file.
+RUN_LEVEL = tuple(name for name, (_, _, roles) in CANONICAL_COLUMNS.items() if "run" in roles)
+RUN_LEVEL_NUMBERS = tuple(name for name in RUN_LEVEL if CANONICAL_COLUMNS[name][0] == "float64")
+#: The label columns that ``[[file]] defaults`` may fill, by their name in a file (``as``, not ``as_species``).
+LABEL_FIELDS = tuple("as" if name == "as_species" else name for name, (_, _, roles) in CANONICAL_COLUMNS.items() if "label" in roles)
 RUN_KEY = ("source", "position", "phase", "run")
 MEASUREMENT_KEY = ("source", "position", "phase", "run", "sample", "pollutant", "start")
 
 
 def empty_canonical() -> pd.DataFrame:
     """An empty table with the canonical columns and dtypes."""
-    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, (dtype, _) in CANONICAL_COLUMNS.items()})
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, (dtype, *_) in CANONICAL_COLUMNS.items()})
 
 
 def conform(frame: pd.DataFrame) -> pd.DataFrame:
@@ -87,7 +93,7 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"not canonical columns: {sorted(unknown)}")
     out = {}
     n = len(frame)
-    for name, (dtype, _) in CANONICAL_COLUMNS.items():
+    for name, (dtype, *_) in CANONICAL_COLUMNS.items():
         if name in frame.columns:
             out[name] = _as_dtype(frame[name], dtype) if str(frame[name].dtype) != dtype else frame[name]
         else:

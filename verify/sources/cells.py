@@ -487,9 +487,6 @@ def parse_datetime_series(
     arr = raw.to_numpy(dtype=object)
     values = np.full(n, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")  # UTC, naive storage
     kind = np.full(n, "blank", dtype=object)
-    reason = np.full(n, "", dtype=object)
-    notes = np.full(n, "", dtype=object)
-    detail = np.full(n, "", dtype=object)
     all_text = n > 0 and pd.api.types.infer_dtype(arr, skipna=False) == "string"
     if all_text:
         done = (pd.Series(arr, dtype=object) == "").to_numpy(dtype=bool).copy()
@@ -500,63 +497,13 @@ def parse_datetime_series(
         text_cells = types == str
         done[text_cells] = arr[text_cells] == ""
     if n:
-        is_str = np.ones(n, dtype=bool) if all_text else (types == str)
-        is_str &= ~done
+        is_str = (np.ones(n, dtype=bool) if all_text else (types == str)) & ~done
         if is_str.any():
-            idx_str = np.flatnonzero(is_str)
-            strs = pd.Series(arr[is_str], dtype=object)
-            if not date_format:
-                if text is not None and all_text and len(strs) > SMALL and len(text) == n:
-                    sub = text.filter(pa.array(is_str))
-                    match = pc.match_substring_regex(sub, f"^{FAST_DATE_PATTERN}$")  # as _fullmatch does
-                    fast = match.to_numpy(zero_copy_only=False)
-                    has_t = bool(pc.any(pc.match_substring(sub.filter(match), "T")).as_py()) if fast.any() else False
-                else:
-                    fast = _fullmatch(strs, _RE_FAST_DATE)
-                    has_t = None
-                if fast.any():
-                    picked = strs[fast]
-                    if has_t if has_t is not None else _has_t(picked):
-                        picked = picked.str.replace("T", " ", regex=False)
-                    parsed = pd.to_datetime(picked, format="ISO8601", errors="coerce")
-                else:
-                    parsed = None
-            elif "%z" not in date_format and "%Z" not in date_format:
-                # declared format: pandas parses, and only cells that print back to exactly their own
-                # text are taken (anything else — padding, spaces, odd forms — goes to strptime)
-                parsed_all = pd.to_datetime(strs, format=date_format, errors="coerce")
-                ok = parsed_all.notna().to_numpy()
-                fast = np.zeros(len(strs), dtype=bool)
-                if ok.any():
-                    fast[ok] = (parsed_all[ok].dt.strftime(date_format) == strs[ok]).to_numpy(dtype=bool)
-                parsed = parsed_all[fast] if fast.any() else None
-            else:
-                fast, parsed = np.zeros(len(strs), dtype=bool), None
-            if parsed is not None:
-                local = pd.DatetimeIndex(parsed).tz_localize(zone, ambiguous="NaT", nonexistent="NaT").tz_convert("UTC")
-                ok = ~np.asarray(local.isna())
-                idx = idx_str[fast][ok]
-                values[idx] = local[ok].tz_localize(None).as_unit("ns").to_numpy()
-                kind[idx] = "datetime"
-                done[idx] = True
-        # naive datetime objects (Excel cells via calamine): localised column-wise; what does not
-        # exist or is ambiguous in the zone comes out NaT and takes the per-cell path below
-        is_dt = np.zeros(n, dtype=bool)
+            idx, local = _text_datetimes(arr, is_str, date_format, zone, text if all_text and text is not None and len(text) == n else None)
+            _take_local(local, idx, values, kind, done)
         if types is not None:  # text cells are never datetime objects
-            cand = np.flatnonzero(~done & (types == dt.datetime))
-            is_dt[cand] = np.fromiter((v.tzinfo is None for v in arr[cand]), dtype=bool, count=len(cand))
-        if is_dt.any():
-            idx_dt = np.flatnonzero(is_dt)
-            try:
-                naive = pd.DatetimeIndex(list(arr[is_dt]))
-            except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
-                naive = None
-            if naive is not None:
-                local = naive.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").tz_convert("UTC")
-                ok = ~np.asarray(local.isna())
-                values[idx_dt[ok]] = local[ok].tz_localize(None).as_unit("ns").to_numpy()
-                kind[idx_dt[ok]] = "datetime"
-                done[idx_dt[ok]] = True
+            _take_local(*_naive_datetimes(arr, types, done, zone), values, kind, done)
+    reason, notes, detail = (np.full(n, "", dtype=object) for _ in range(3))
     for i in np.flatnonzero(~done):
         out = parse_datetime_cell(arr[i], tz=zone, date_format=date_format, date1904=date1904)
         if out.value is not None:
@@ -564,3 +511,66 @@ def parse_datetime_series(
         kind[i], reason[i], notes[i], detail[i] = out.kind, out.reason, "; ".join(out.notes), out.detail
     values = pd.Series(pd.DatetimeIndex(values).tz_localize("UTC"), index=raw.index)
     return pd.DataFrame({"value": values, "kind": kind, "reason": reason, "notes": notes, "detail": detail}, index=raw.index)
+
+
+def _take_local(local: pd.DatetimeIndex | None, idx: np.ndarray, values: np.ndarray, kind: np.ndarray, done: np.ndarray) -> None:
+    """Store the UTC times of ``local`` (NaT: left to the per-cell path) at the cells ``idx``."""
+    if local is None:
+        return
+    ok = ~np.asarray(local.isna())
+    values[idx[ok]] = local[ok].tz_localize(None).as_unit("ns").to_numpy()
+    kind[idx[ok]] = "datetime"
+    done[idx[ok]] = True
+
+
+def _text_datetimes(arr: np.ndarray, is_str: np.ndarray, date_format: str | None, zone: ZoneInfo,
+                    text: pa.Array | None) -> tuple[np.ndarray, pd.DatetimeIndex | None]:
+    """(cells, their times in UTC) of the text cells the fast path reads: ISO text without a declared
+    format, or text that prints back to exactly itself in the declared format (anything else —
+    padding, spaces, odd forms, a format with a zone — goes to ``strptime`` cell by cell)."""
+    idx_str = np.flatnonzero(is_str)
+    strs = pd.Series(arr[is_str], dtype=object)
+    if not date_format:
+        if text is not None and len(strs) > SMALL:
+            sub = text.filter(pa.array(is_str))
+            match = pc.match_substring_regex(sub, f"^{FAST_DATE_PATTERN}$")  # as _fullmatch does
+            fast = match.to_numpy(zero_copy_only=False)
+            has_t = bool(pc.any(pc.match_substring(sub.filter(match), "T")).as_py()) if fast.any() else False
+        else:
+            fast = _fullmatch(strs, _RE_FAST_DATE)
+            has_t = None
+        if not fast.any():
+            return idx_str, None
+        picked = strs[fast]
+        if has_t if has_t is not None else _has_t(picked):
+            picked = picked.str.replace("T", " ", regex=False)
+        parsed = pd.to_datetime(picked, format="ISO8601", errors="coerce")
+    elif "%z" not in date_format and "%Z" not in date_format:
+        parsed_all = pd.to_datetime(strs, format=date_format, errors="coerce")
+        ok = parsed_all.notna().to_numpy()
+        fast = np.zeros(len(strs), dtype=bool)
+        if ok.any():
+            fast[ok] = (parsed_all[ok].dt.strftime(date_format) == strs[ok]).to_numpy(dtype=bool)
+        if not fast.any():
+            return idx_str, None
+        parsed = parsed_all[fast]
+    else:
+        return idx_str, None
+    local = pd.DatetimeIndex(parsed).tz_localize(zone, ambiguous="NaT", nonexistent="NaT").tz_convert("UTC")
+    return idx_str[fast], local
+
+
+def _naive_datetimes(arr: np.ndarray, types: np.ndarray, done: np.ndarray, zone: ZoneInfo) -> tuple[pd.DatetimeIndex | None, np.ndarray]:
+    """Naive datetime objects (Excel cells via calamine), localised column-wise; what does not exist
+    or is ambiguous in the zone comes out NaT and takes the per-cell path."""
+    is_dt = np.zeros(len(arr), dtype=bool)
+    cand = np.flatnonzero(~done & (types == dt.datetime))
+    is_dt[cand] = np.fromiter((v.tzinfo is None for v in arr[cand]), dtype=bool, count=len(cand))
+    idx_dt = np.flatnonzero(is_dt)
+    if not len(idx_dt):
+        return None, idx_dt
+    try:
+        naive = pd.DatetimeIndex(list(arr[is_dt]))
+    except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        return None, idx_dt
+    return naive.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").tz_convert("UTC"), idx_dt

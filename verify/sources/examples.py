@@ -49,7 +49,7 @@ _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _CELL_RANGE = re.compile(r"^(?:'(?:[^']|'')+'|[^!]+)!\$?[A-Z]{1,3}\$?(\d+):\$?[A-Z]{1,3}\$?(\d+)$")
 
 
-def _cell_text(value: RawValue) -> str:
+def _hash_text(value: RawValue) -> str:
     """One cell as the hash sees it: numbers by value (1 and 1.0 alike), text stripped, blank empty."""
     if value is None:
         return ""
@@ -64,7 +64,7 @@ def _cell_text(value: RawValue) -> str:
 
 def row_hash(values: list[RawValue]) -> str:
     """A 64-bit hash (SHA-256, first 16 hex digits) of a row's values, trailing blanks ignored."""
-    texts = [_cell_text(v) for v in values]
+    texts = [_hash_text(v) for v in values]
     while texts and texts[-1] == "":
         texts.pop()
     return hashlib.sha256("\x1f".join(texts).encode("utf-8")).hexdigest()[:16]
@@ -116,7 +116,7 @@ class ExampleRows:
 
 
 def _blank(row: list[RawValue]) -> bool:
-    return all(_cell_text(v) == "" for v in row)
+    return all(_hash_text(v) == "" for v in row)
 
 
 def find_example_rows(grid: SheetGrid, marks: ExampleMarks, data_start: int) -> ExampleRows:

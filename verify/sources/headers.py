@@ -29,7 +29,7 @@ from verify.sources.aliases import (
     norm,
     pollutant_aliases,
 )
-from verify.sources.canonical import CANONICAL_COLUMNS
+from verify.sources.canonical import CANONICAL_COLUMNS, RUN_LEVEL_NUMBERS
 from verify.sources.cells import clean_text
 from verify.sources.grid import SheetGrid, column_letter, range_address
 from verify.sources.species import SpeciesText, peel_header_species, species_phrase, split_unit_species
@@ -41,8 +41,7 @@ FILE_COLUMNS = {"as_species": "as"}
 #: Fields a pollutant-specific (wide) column can hold.
 POLLUTANT_FIELDS = ("value", "value_o2ref", "rate_reported", "lod", "range")
 #: Fields read as numbers ("quantity columns": their non-blank cells are ledger values).
-NUMERIC_FIELDS = ("value", "lod", "range", "value_o2ref", "rate_reported", "o2_pct", "h2o_pct", "temp_c", "pressure_kpa", "flow", "load_pct")
-RUN_LEVEL_NUMERIC = ("o2_pct", "h2o_pct", "temp_c", "pressure_kpa", "flow", "load_pct")
+NUMERIC_FIELDS = POLLUTANT_FIELDS + RUN_LEVEL_NUMBERS
 #: Unit kinds allowed in a header, per field.
 ALLOWED_UNIT_KINDS = {
     "value": {"mass_conc", "mixing_ratio"},
@@ -94,7 +93,8 @@ class HeaderResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _cell_text(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A header or label cell as text: a whole float without its ".0", cleaned (:func:`verify.sources.cells.clean_text`)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -127,7 +127,7 @@ def joined_headers(grid: SheetGrid, header_rows: list[int] | None) -> tuple[list
     for c in range(ncols):
         parts: list[str] = []
         for r in idx:
-            t = _cell_text(table[r][c])
+            t = cell_text(table[r][c])
             if t and (not parts or parts[-1] != t):
                 parts.append(t)
         texts.append(" ".join(parts))

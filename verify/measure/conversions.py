@@ -19,6 +19,7 @@ import numpy as np
 
 from verify.measure.constants import HJ38_CH4_TO_C, M_C, T0_K, molar_volume_l_per_mol, species, state_tp
 from verify.measure.units import check_dimension, ureg
+from verify.sources.ranges import impossible
 
 
 
@@ -145,10 +146,11 @@ def flow_change_state(flow, from_state: str, to_state: str):
 
 
 def moisture_fraction(h2o_pct) -> np.ndarray:
-    """Bws = H2O[%]/100, the water-vapour volume fraction of the gas; NaN where H2O ∉ [0, 100)
-    (a dry-basis conversion divides by 1 − Bws)."""
-    b = _f(h2o_pct) / 100.0
-    return np.where((b >= 0) & (b < 1), b, np.nan)
+    """Bws = H2O[%]/100, the water-vapour volume fraction of the gas; NaN where H2O is impossible
+    (outside [0, 100) %: the range table, verify/sources/data/ranges.csv, GB/T 16157-1996 dry-gas
+    basis; a dry-basis conversion divides by 1 − Bws)."""
+    h2o = _f(h2o_pct)
+    return np.where(impossible("h2o_pct", h2o), np.nan, h2o / 100.0)
 
 
 def wet_to_dry(conc_wet, h2o_pct):
@@ -179,7 +181,7 @@ def _actual_factor(temp_c, pressure_kpa, state: str) -> np.ndarray:
     t_std, p_std = state_tp(state)
     t_act = _f(temp_c) + T0_K
     p_act = _f(pressure_kpa)
-    ok = (t_act > 0) & (p_act > 0)
+    ok = ~(impossible("temp_c", temp_c) | impossible("pressure_kpa", p_act))  # T > 0 K, P > 0 (ranges.csv)
     return np.where(ok, (t_act / t_std) * (p_std / np.where(ok, p_act, 1.0)), np.nan)
 
 

@@ -54,51 +54,26 @@ CANDIDATE_ENCODINGS = ("utf-8", "gb18030", "cp932")
 DELIMITERS = (",", "\t", ";")
 
 
-def _decode(data: bytes, rel: str, declared: str | None) -> tuple[str, str, list[str]]:
-    """Bytes → (text, encoding used, notes)."""
-    notes: list[str] = []
+def _undecodable(data: bytes, rel: str, declared: str | None) -> InputError:
+    """The error for bytes that :func:`detect_encoding` finds no encoding for: the declared one fails
+    (naming the byte and its line), or none of the candidates decodes them."""
     if declared:
-        enc = _stream_codec(codecs.lookup(declared).name, data)
-        if enc in ("utf-8", "utf-8-sig") and data.startswith(codecs.BOM_UTF8):
-            enc = "utf-8-sig"
         try:
-            return data.decode(enc), enc, notes
+            data.decode(_stream_codec(codecs.lookup(declared).name, data))
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            raise InputError(
+            return InputError(
                 f"file is not valid {declared} text (byte {exc.start}: {exc.reason})",
                 Location(file=rel, row=line),
                 hint="check the [[file]] encoding (utf-8, gb18030/gbk, shift_jis)",
-            ) from None
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data.decode("utf-8-sig"), "utf-8-sig", notes
-        except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("utf-8"), "utf-8", notes
-    except UnicodeDecodeError:
-        pass
-    decoded = {}
-    for enc in CANDIDATE_ENCODINGS[1:]:
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        if _plausible(text):
-            decoded[enc] = text
-    if not decoded:
-        raise InputError(
-            "file is neither UTF-8, GB18030/GBK nor Shift-JIS text",
-            Location(file=rel),
-            hint="declare the encoding in the [[file]] entry or re-save the file as UTF-8",
-        )
-    if len(decoded) == 1:
-        enc = next(iter(decoded))
-    else:
-        enc = max(decoded, key=lambda e: (_recognised_words(decoded[e]), -_halfwidth_kana(decoded[e]), e == "gb18030"))
-        notes.append(f"encoding {enc} chosen: the bytes also decode as {'cp932' if enc == 'gb18030' else 'gb18030'}")
-    return decoded[enc], enc, notes
+            )
+        return InputError(f"file is not valid {declared} text", Location(file=rel),
+                          hint="check the [[file]] encoding (utf-8, gb18030/gbk, shift_jis)")
+    return InputError(
+        "file is neither UTF-8, GB18030/GBK nor Shift-JIS text",
+        Location(file=rel),
+        hint="declare the encoding in the [[file]] entry or re-save the file as UTF-8",
+    )
 
 
 def _plausible(text: str) -> bool:
@@ -270,11 +245,8 @@ def read_csv_grid(path: Path, rel: str, spec: FileSpec) -> SheetGrid:
     data = path.read_bytes()
     if not data:
         raise InputError("empty file", Location(file=rel))
-    _not_a_workbook(data, rel)
-    _first_line_fits(data, rel)
-    text, encoding, notes = _decode(data, rel, spec.encoding)
-    if spec.encoding:
-        _declared_breaks(text, data, spec.encoding, rel)
+    encoding, _, notes = detect_encoding(path, rel, spec.encoding)  # the one encoding detector
+    text = data.decode(encoding)
     delimiter = _delimiter(text)
     if delimiter != ",":
         notes.append(f"delimiter {delimiter!r}")
@@ -325,7 +297,7 @@ def _stream_decode(path: Path, enc: str):
 
 def _decodes_as(path: Path, enc: str, check_plausible: bool = False, rel: str = "") -> tuple[bool, str]:
     """(whole file decodes as ``enc`` [and is plausible], the first part of the text): the streaming
-    counterpart of ``data.decode(enc)`` in :func:`_decode`. The prefix holds at least the first 20000
+    counterpart of ``data.decode(enc)``. The prefix holds at least the first 20000
     characters, 11 lines and one ``\n`` (what :func:`_halfwidth_kana`, :func:`_recognised_words` and
     :func:`_delimiter` look at), or the whole text; it stops growing at 11 lines of
     :data:`MAX_LINE_CHARS`, and a longer stretch without a line break is refused as it streams
@@ -447,9 +419,9 @@ def _stream_codec(enc: str, head: bytes) -> str:
 
 
 def detect_encoding(path: Path, rel: str, declared: str | None) -> tuple[str, str, list[str]]:
-    """(encoding, first part of the text, notes), decided exactly as :func:`_decode` decides for the
-    whole file, but reading the file in blocks. The rare failure paths (undecodable text) read the
-    file whole to give :func:`_decode`'s own message."""
+    """(encoding, first part of the text, notes) of a CSV file, reading it in blocks: the one encoding
+    detector, for whole and chunked reading (module docstring). The rare failure paths (undecodable
+    text) read the file whole to name the byte (:func:`_undecodable`)."""
     with open(path, "rb") as fh:
         head = fh.read(4 * MAX_LINE_CHARS + 5)
     bom = head.startswith(codecs.BOM_UTF8)
@@ -457,11 +429,8 @@ def detect_encoding(path: Path, rel: str, declared: str | None) -> tuple[str, st
     _first_line_fits(head, rel)
 
     def whole_error() -> None:
-        if path.stat().st_size <= MAX_CSV_BYTES:
-            _decode(path.read_bytes(), rel, declared)  # raises the whole-file message
-        raise InputError("file is neither UTF-8, GB18030/GBK nor Shift-JIS text" if not declared else
-                         f"file is not valid {declared} text", Location(file=rel),
-                         hint="declare the encoding in the [[file]] entry or re-save the file as UTF-8")
+        data = path.read_bytes() if path.stat().st_size <= MAX_CSV_BYTES else b""
+        raise _undecodable(data, rel, declared)
 
     if declared:
         enc = _stream_codec(codecs.lookup(declared).name, head)

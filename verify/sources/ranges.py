@@ -5,7 +5,11 @@ A row bounds one quantity — a run-level field (``o2_pct``, ``h2o_pct``, ``temp
 ``upper`` (blank = none; ``*_inclusive`` says whether the bound itself is allowed). ``action`` is
 ``reject`` for the physically impossible (the value is not used; docs/reliability.md, bad inputs 14–18) and
 ``flag`` for the implausible (kept, flagged with ``reason``). The intake applies every row to every
-cell of its quantity (:func:`outside`); nothing else in the package holds a bound of its own.
+cell of its quantity (:func:`Range.outside`, verify.sources.plausibility); the conversions of
+verify.measure take the domain of their formulas from the same rows (:func:`impossible`); nothing
+else in the package holds a bound of its own. The per-value columns are bounded too: a detection
+limit and an instrument range above zero, a lab-reported O2-corrected value or emission rate not
+below zero.
 
 Concentrations: a mixing ratio above the pure gas (10⁶ ppmv) and a mass concentration above 20 kg/m³
 (denser than any pure gas at 0 °C and 101.325 kPa) are impossible. ``ppmC`` has no upper row: a
@@ -71,3 +75,14 @@ def ranges() -> tuple[Range, ...]:
 def ranges_for(quantity: str) -> tuple[Range, ...]:
     """The rows for one quantity (``value`` rows differ by unit key)."""
     return tuple(r for r in ranges() if r.quantity == quantity)
+
+
+def impossible(quantity: str, values) -> np.ndarray:
+    """True where a value of a run-level ``quantity`` is outside a ``reject`` row of the table (NaN
+    never is): the domain of the formulas that use it (verify.measure.conversions)."""
+    v = np.asarray(values, dtype=float)
+    out = np.zeros(v.shape, dtype=bool)
+    for r in ranges_for(quantity):
+        if r.action == "reject":
+            out |= r.outside(v)
+    return out

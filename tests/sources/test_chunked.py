@@ -20,7 +20,9 @@ from hypothesis import strategies as st
 from verify.case import load_case
 from verify.errors import InputError
 from verify.sources import chunk_rows_for, read_inputs
+from verify.sources import csv_reader
 from verify.sources.chunked import _ChunkRows
+from verify.sources.csv_arrow import quote_free
 from verify.sources.csv_reader import iter_csv_chunks
 from verify.sources.ledger import FileTally, merge_tallies
 
@@ -349,3 +351,104 @@ def test_cr_only_newlines_choose_the_whole_file_delimiter(tmp_path):
     case = _make(tmp_path, [(text, "")])
     whole = outcome(case, 0)
     assert_same(whole, outcome(case, 20_000))
+
+
+# ---------------------------------------------------------------- the quote-free fast path
+# The quote-free CSV fast path (verify.sources.csv_arrow) reads exactly the records of the strict
+# reader: the same canonical table, ledger and tallies as with the fast path off, and as reading the
+# file whole — also where the fast path has to stop part-way (a blank line, a ragged record, an
+# over-long field) and the strict reader goes on from there.
+
+FAST_CASE = """
+[case]
+id = "fast"
+title = "fast"
+factory = "fast"
+timezone = "Asia/Shanghai"
+conditions = "CN"
+concentration_basis = "standard-dry"
+
+[[source]]
+id = "S1"
+kind = "stack"
+
+[[period]]
+phase = "before"
+start = 2026-03-01T00:00:00
+end = 2026-03-02T00:00:00
+
+[[period]]
+phase = "after"
+start = 2026-03-02T00:00:00
+end = 2026-03-03T00:00:00
+
+[[file]]
+path = "data/f.csv"
+layout = "long"
+{spec}
+"""
+
+FAST_HEADER = "时间,排放口,监测项目,实测值,单位,数据标记,含氧量(%)"
+
+
+def _fast_rows(n: int, start: int = 0) -> list[str]:
+    pols = ["NMHC", "SO2", "NOx"]
+    out = []
+    for i in range(start, start + n):
+        minute = i // 3
+        day, m = divmod(minute, 24 * 60)
+        out.append(f"2026-03-{1 + day:02d} {m // 60:02d}:{m % 60:02d},S1,{pols[i % 3]},{(i * 7) % 50 / 4},mg/m3,"
+                   f"{'NTMX'[i % 4] if i % 11 else 'N'},{18 + (minute % 5) / 10}")
+    return out
+
+
+FAST_CASES = {
+    "plain": (FAST_HEADER + "\n" + "\n".join(_fast_rows(40)) + "\n", "", "utf-8"),
+    "crlf, no final newline": (FAST_HEADER + "\r\n" + "\r\n".join(_fast_rows(40)), "", "utf-8"),
+    "cr line ends": (FAST_HEADER + "\r" + "\r".join(_fast_rows(40)) + "\r", "", "utf-8"),
+    "title above the header": ("说明：在线监测导出\n" + FAST_HEADER + "\n" + "\n".join(_fast_rows(40)) + "\n", "header_rows = [2]", "utf-8"),
+    "blank line part-way": (FAST_HEADER + "\n" + "\n".join(_fast_rows(20)) + "\n\n" + "\n".join(_fast_rows(20, 20)) + "\n", "", "utf-8"),
+    "ragged record part-way": (FAST_HEADER + "\n" + "\n".join(_fast_rows(25)) + "\n2026-03-01 09:00,S1,NMHC,1.5,mg/m3\n"
+                               + "\n".join(_fast_rows(10, 30)) + "\n", "", "utf-8"),
+    "wider record part-way": (FAST_HEADER + "\n" + "\n".join(_fast_rows(25)) + "\n" + _fast_rows(1, 26)[0] + ",extra\n"
+                              + "\n".join(_fast_rows(10, 30)) + "\n", "", "utf-8"),
+    "delimiter-only rows": (FAST_HEADER + "\n" + "\n".join(_fast_rows(10)) + "\n,,,,,,\n" + " ,,,,,,\n" + "\n".join(_fast_rows(10, 10)) + "\n", "", "utf-8"),
+    "gb18030": (FAST_HEADER + "\n" + "\n".join(_fast_rows(40)) + "\n", "", "gb18030"),
+    "semicolons": ((FAST_HEADER + "\n" + "\n".join(_fast_rows(40)) + "\n").replace(",", ";"), "", "utf-8"),
+    "quotes: strict reader only": (FAST_HEADER + "\n" + "\n".join(_fast_rows(20)) + '\n"2026-03-01 10:00",S1,NMHC,"1.5",mg/m3,N,18\n', "", "utf-8"),
+    "bom": ("\ufeff" + FAST_HEADER + "\n" + "\n".join(_fast_rows(40)) + "\n", "", "utf-8"),
+}
+
+
+def _fast_case(tmp: Path, text: str, spec: str, encoding: str):
+    (tmp / "data").mkdir(parents=True)
+    (tmp / "data" / "f.csv").write_bytes(text.encode(encoding))
+    (tmp / "case.toml").write_text(FAST_CASE.format(spec=spec), encoding="utf-8")
+    return load_case(tmp)
+
+
+@pytest.mark.parametrize("name", list(FAST_CASES))
+@pytest.mark.parametrize("chunk_rows", [1, 4, 1000])
+def test_fast_path_reads_what_the_strict_reader_reads(tmp_path, monkeypatch, name, chunk_rows):
+    text, spec, encoding = FAST_CASES[name]
+    case = _fast_case(tmp_path, text, spec, encoding)
+    fast = outcome(case, chunk_rows)
+    whole = outcome(case, 0)
+    monkeypatch.setattr(csv_reader, "quote_free", lambda *a: False)
+    strict = outcome(case, chunk_rows)
+    assert_same(strict, fast)
+    assert_same(whole, fast)
+    if name == "wider record part-way":  # a cell under no header: the same error from every reader
+        assert fast[0] == "error" and "blank header above data in column H" in fast[2]
+    else:
+        assert not isinstance(fast[0], str) and len(fast[0]) > 10  # a real table, not an error both sides share
+
+
+def test_which_files_take_the_fast_path(tmp_path):
+    f = tmp_path / "f.csv"
+    f.write_bytes("a,b\n1,2\n".encode())
+    assert quote_free(f, "utf-8") and quote_free(f, "gb18030") and not quote_free(f, "utf-16")
+    f.write_bytes(b'a,b\n"1",2\n')
+    assert not quote_free(f, "utf-8")
+    f.write_bytes(b"a,b\n1\x00,2\n")
+    assert not quote_free(f, "utf-8")

@@ -70,3 +70,15 @@ def test_empty_table_writes_the_header(tmp_path, monkeypatch):
     monkeypatch.setattr(export, "CSV_ROWS_PER_WRITE", 2)
     assert write_table(frame, tmp_path / "e.csv").read_bytes() == (
         b'\xef\xbb\xbf"file","row","start","raw","conc","flag","mixed"\n')
+
+
+def test_arrow_timestamps_are_the_iso_text_of_pandas():
+    """_iso_arrow (Arrow's cast, column-wise) gives the text of _iso_text (pandas strftime/isoformat)
+    for whole-second UTC times across pandas' nanosecond range, missing values included."""
+    rng = np.random.default_rng(7)
+    seconds = rng.integers(pd.Timestamp("1677-09-22").value // 10**9, pd.Timestamp("2262-04-11").value // 10**9, 20_000)
+    col = pd.Series(pd.to_datetime(seconds, unit="s", utc=True))
+    col.iloc[::97] = pd.NaT
+    got = export._iso_arrow(col).to_pylist()
+    want = [None if v is pd.NA else v for v in export._iso_text(col).tolist()]
+    assert got == want

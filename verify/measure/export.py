@@ -60,8 +60,10 @@ def _iso_arrow(col: pd.Series) -> pa.Array:
             seconds = ts.cast(pa.timestamp("s", tz="UTC"), safe=True)  # raises when a value has a fraction
         except pa.ArrowInvalid:
             seconds = None
-        if seconds is not None:
-            return pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%S+00:00").cast(pa.large_string())
+        if seconds is not None:  # 'YYYY-MM-DD hh:mm:ss' by Arrow's cast (years 1677–2262 in pandas' ns range)
+            text = pc.cast(seconds.cast(pa.timestamp("s")), pa.large_string())
+            utc, empty = pa.scalar("+00:00", pa.large_string()), pa.scalar("", pa.large_string())
+            return pc.binary_join_element_wise(pc.utf8_replace_slice(text, 10, 11, "T"), utc, empty)
     return pa.array(_iso_text(col), type=pa.large_string(), from_pandas=True)
 
 

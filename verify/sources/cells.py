@@ -484,6 +484,10 @@ def parse_datetime_series(
     """
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     n = len(raw)
+    if text is not None and n > SMALL and len(text) == n:
+        distinct = _distinct_datetimes(raw, text, zone, date_format, date1904)
+        if distinct is not None:
+            return distinct
     arr = raw.to_numpy(dtype=object)
     values = np.full(n, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")  # UTC, naive storage
     kind = np.full(n, "blank", dtype=object)
@@ -511,6 +515,21 @@ def parse_datetime_series(
         kind[i], reason[i], notes[i], detail[i] = out.kind, out.reason, "; ".join(out.notes), out.detail
     values = pd.Series(pd.DatetimeIndex(values).tz_localize("UTC"), index=raw.index)
     return pd.DataFrame({"value": values, "kind": kind, "reason": reason, "notes": notes, "detail": detail}, index=raw.index)
+
+
+def _distinct_datetimes(raw: pd.Series, text: pa.Array, zone: ZoneInfo, date_format: str | None,
+                        date1904: bool) -> pd.DataFrame | None:
+    """:func:`parse_datetime_series` of a text column whose texts repeat (a logger's time stamp on
+    every channel's row), computed once per distinct text; None when most texts are distinct."""
+    encoded = pc.dictionary_encode(text)
+    if 2 * len(encoded.dictionary) >= len(text):
+        return None
+    uniq = encoded.dictionary
+    once = parse_datetime_series(pd.Series(uniq.to_numpy(zero_copy_only=False), dtype=object), tz=zone,
+                                 date_format=date_format, date1904=date1904, text=uniq)
+    out = once.take(encoded.indices.to_numpy(zero_copy_only=False))
+    out.index = raw.index
+    return out
 
 
 def _take_local(local: pd.DatetimeIndex | None, idx: np.ndarray, values: np.ndarray, kind: np.ndarray, done: np.ndarray) -> None:

@@ -84,13 +84,13 @@ def chunk_grid(rel: str, spec: FileSpec, chunk: CsvChunk, encoding: str, notes: 
     last = header_rows[-1]
     if chunk.start == last:  # the first chunk: the file's own first rows, unchanged
         return SheetGrid(file=rel, sheet=None, rows=chunk.head + chunk.data, encoding=encoding, notes=list(notes),
-                         line_spans=chunk.line_spans), spec
+                         line_spans=chunk.line_spans, columns=chunk.columns), spec
     fixed = dict(enumerate(chunk.head))
     fixed[chunk.start - 1] = chunk.head[last - 1]
     moved = spec.model_copy(update={"header_rows": [*header_rows[:-1], chunk.start]})
     rows = _ChunkRows(fixed, chunk.start, chunk.data)
     return SheetGrid(file=rel, sheet=None, rows=rows, encoding=encoding, notes=list(notes),  # type: ignore[arg-type]
-                     line_spans=chunk.line_spans), moved
+                     line_spans=chunk.line_spans, columns=chunk.columns), moved
 
 
 @dataclass
@@ -148,7 +148,7 @@ def parse_csv_chunked(path: Path, spec: FileSpec, ctx: CaseContext, sha256: str,
     for chunk in chunks:
         grid, chunk_spec = chunk_grid(spec.path, spec, chunk, encoding, notes)
         try:
-            parsed = parse_grid(grid, chunk_spec, ctx, sha256)
+            parsed = parse_grid(grid, chunk_spec, ctx, sha256, addresses=False)
         except InputError as exc:
             raise _fix_header_row(exc, chunk.start, last_header) from None
         if slots is None and parsed.tally.layout == "wide":
@@ -158,7 +158,7 @@ def parse_csv_chunked(path: Path, spec: FileSpec, ctx: CaseContext, sha256: str,
         if len(parsed.entries):
             entries.append(parsed.entries)
         if len(parsed.table):
-            part = compact(parsed.table, letters)
+            part = compact(parsed.table, {**letters, **parsed.run_letters})
             letters = part.run_letters
             parts.append(part.table)
         del parsed

@@ -159,10 +159,11 @@ def _is_blank_cell(v: object) -> bool:
     return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
 
 
-def _blank_strings(strs: np.ndarray, text: pa.Array | None = None) -> np.ndarray:
+def _blank_strings(strs: np.ndarray | None, text: pa.Array | None = None) -> np.ndarray:
     """Whitespace-only test of an array of ``str`` (Arrow's trim for long arrays: it strips exactly the
-    characters ``str.strip`` does, checked over all of Unicode); ``text``: ``strs`` in Arrow, if at hand."""
-    if len(strs) > SMALL:
+    characters ``str.strip`` does, checked over all of Unicode); ``text``: ``strs`` in Arrow, if at hand
+    (``strs`` may then be None)."""
+    if len(text if strs is None else strs) > SMALL:
         text = arrow_text(strs) if text is None else text
         return pc.equal(pc.utf8_trim_whitespace(text), "").to_numpy(zero_copy_only=False)
     return np.fromiter((not v.strip() for v in strs), dtype=bool, count=len(strs))
@@ -206,18 +207,39 @@ def blank_array(arr: np.ndarray, types: tuple[str, np.ndarray | None], text: pa.
 
 
 class GridColumn:
-    """One grid column as an object array, with its cell types and blank mask computed once."""
+    """One grid column as an object array, with its cell types and blank mask computed once.
+    A column read into Arrow (the CSV fast path) keeps its Arrow text; its object array is made only
+    when a step asks for it."""
 
-    def __init__(self, arr: np.ndarray):
-        self.arr = arr
+    def __init__(self, arr: np.ndarray | None, arrow: pa.Array | None = None):
+        self._arr = arr
+        self._arrow = arrow  # all-text column as read (CSV fast path), any length
         self._types: tuple[str, np.ndarray | None] | None = None
         self._blank: np.ndarray | None = None
         self._text: pa.Array | None = None
 
+    @classmethod
+    def from_arrow(cls, text: pa.Array) -> "GridColumn":
+        """A column of text cells read into Arrow (the CSV fast path): no conversion back and forth."""
+        out = cls(None, text)
+        out._types = ("string", None) if len(text) else ("empty", None)
+        if len(text) > SMALL:
+            out._text = text
+        return out
+
+    @property
+    def arr(self) -> np.ndarray:
+        if self._arr is None:
+            self._arr = self._arrow.to_numpy(zero_copy_only=False)
+        return self._arr
+
+    def __len__(self) -> int:
+        return len(self._arrow) if self._arr is None else len(self._arr)
+
     @property
     def text(self) -> pa.Array | None:
         """The column in Arrow when every cell is text and it is long enough to be worth it."""
-        if self._text is None and self.types[0] == "string" and len(self.arr) > SMALL:
+        if self._text is None and self.types[0] == "string" and len(self) > SMALL:
             self._text = arrow_text(self.arr)
         return self._text
 
@@ -230,16 +252,28 @@ class GridColumn:
     @property
     def blank(self) -> np.ndarray:
         if self._blank is None:
-            self._blank = blank_array(self.arr, self.types, self.text)
+            if self.types[0] == "string" and self.text is not None:
+                self._blank = _blank_strings(None, self.text)
+            else:
+                self._blank = blank_array(self.arr, self.types, self.text)
         return self._blank
 
+    def raw_at(self, idx: np.ndarray) -> np.ndarray | pa.Array:
+        """The raw texts of the cells at ``idx`` (:func:`raw_texts`), in Arrow for a column read into Arrow."""
+        if self._arrow is not None:
+            return self._arrow.take(pa.array(idx))
+        return raw_texts(self.arr[idx])
+
     def take(self, mask: np.ndarray) -> "GridColumn":
-        out = GridColumn(self.arr[mask])
+        if self._arr is None:
+            out = GridColumn(None, self._arrow.filter(pa.array(mask)))
+        else:
+            out = GridColumn(self._arr[mask])
         if self._types is not None:
             kind, tarr = self._types
             out._types = (kind, None) if kind == "string" else cell_types(out.arr)
-        if self._text is not None and len(out.arr) > SMALL:
-            out._text = self._text.filter(pa.array(mask))
+        if self._text is not None and len(out) > SMALL:
+            out._text = self._text.filter(pa.array(mask)) if self._arrow is None else out._arrow
         if self._blank is not None:
             out._blank = self._blank[mask]
         return out

@@ -33,8 +33,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+
 from verify.case import FileSpec
 from verify.errors import EMPTY_FILE_HINT, HostileFileError, InputError, Location
+from verify.sources.csv_arrow import NotSimple, arrow_records, quote_free
+from verify.sources.csv_arrow import nonblank as arrow_nonblank
 from verify.sources.grid import SheetGrid
 
 #: Refuse CSV files larger than this (bounded memory; reliability.md §1 "Zip bombs / huge sheets").
@@ -284,6 +288,7 @@ class CsvChunk:
     start: int
     data: list[list]
     line_spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # multi-line records of ``data``
+    columns: list | None = None  # the quote-free fast path: the records column-wise (Arrow text), ``data`` empty
 
 
 def _stream_decode(path: Path, enc: str):
@@ -468,6 +473,72 @@ def _nonblank(rows: list[list]) -> bool:
     return any(cell and cell.strip() for r in rows for cell in r)
 
 
+def _take(records: Iterator[list[str]], n: int, spans: LineSpans) -> tuple[list[list], dict[int, tuple[int, int]]]:
+    """The next ``n`` records (fewer at the end), and the line spans of those over several lines."""
+    out: list[list] = []
+    if n > 0:
+        for record in records:
+            out.append(record)
+            if len(out) >= n:
+                break
+    taken, spans.multiline = spans.multiline, {}
+    return out, taken
+
+
+class _Chunking:
+    """Cuts a file's data records into :class:`CsvChunk` objects of ``chunk_rows`` records, from the
+    strict reader (rows) or the quote-free fast path (Arrow columns); skips chunks of blank records."""
+
+    def __init__(self, head: list[list], chunk_rows: int):
+        self.head, self.chunk_rows = head, chunk_rows
+        self.width_head = max((len(r) for r in head), default=0)
+        self.seen_cell, self.seen_data = _nonblank(head), False
+        self.start = len(head)  # record number of the next chunk's first record
+        self.pending: list[list] = []  # Arrow column blocks not given out yet
+
+    def _padded_head(self, width: int) -> list[list]:
+        return [r + [None] * (width - len(r)) for r in self.head]
+
+    def python(self, records: Iterator[list[str]], start: int, spans: LineSpans) -> Iterator[CsvChunk]:
+        self.start = start
+        while True:
+            data, line_spans = _take(records, self.chunk_rows, spans)
+            start, self.start = self.start, self.start + len(data)
+            if not data:
+                return
+            if not _nonblank(data):
+                continue
+            self.seen_cell = self.seen_data = True
+            width = max(self.width_head, max(len(r) for r in data))
+            for r in data:
+                if len(r) < width:
+                    r.extend([None] * (width - len(r)))
+            yield CsvChunk(head=self._padded_head(width), start=start, data=data, line_spans=line_spans)
+
+    def arrow(self, path: Path, encoding: str, delimiter: str, spans: LineSpans) -> Iterator[CsvChunk]:
+        """Chunks from :func:`verify.sources.csv_arrow.arrow_records`; the file's line count at the end."""
+        for block in arrow_records(path, encoding, delimiter, self.start, self.width_head, MAX_FIELDS, MAX_FIELD_CHARS):
+            self.pending.append(block)
+            while sum(len(b[0]) for b in self.pending) >= self.chunk_rows:
+                yield from self._emit(self.chunk_rows)
+        yield from self.flush()
+        spans.lines = self.start
+
+    def flush(self) -> Iterator[CsvChunk]:
+        while self.pending:
+            yield from self._emit(sum(len(b[0]) for b in self.pending))
+
+    def _emit(self, n: int) -> Iterator[CsvChunk]:
+        """The first ``n`` pending records as one chunk (columns concatenated, the rest kept)."""
+        columns = [pa.concat_arrays([b[i] for b in self.pending]) for i in range(len(self.pending[0]))]
+        self.pending = [[c.slice(n) for c in columns]] if len(columns[0]) > n else []
+        columns = [c.slice(0, n) for c in columns]
+        start, self.start = self.start, self.start + n
+        if n and arrow_nonblank(columns):
+            self.seen_cell = self.seen_data = True
+            yield CsvChunk(head=self._padded_head(len(columns)), start=start, data=[], columns=columns)
+
+
 def iter_csv_chunks(path: Path, rel: str, spec: FileSpec, chunk_rows: int, spans: LineSpans | None = None):
     """Read ``path`` in chunks of ``chunk_rows`` data records → (encoding, notes, chunks).
 
@@ -494,42 +565,25 @@ def iter_csv_chunks(path: Path, rel: str, spec: FileSpec, chunk_rows: int, spans
     spans = LineSpans() if spans is None else spans
 
     def chunks():
-        count = 0
-        seen_cell = seen_data = False
         with open(path, "r", encoding=encoding, newline="") as fh:
-            records = csv_records(fh, rel, delimiter, spans, last_header)
-
-            def take(n: int) -> tuple[list[list], dict[int, tuple[int, int]]]:
-                nonlocal count
-                out: list[list] = []
-                for record in records:
-                    out.append(record)
-                    count += 1
-                    if len(out) >= n:
-                        break
-                taken, spans.multiline = spans.multiline, {}
-                return out, taken
-
-            head, _ = take(last_header)
-            seen_cell = _nonblank(head)
-            width_head = max((len(r) for r in head), default=0)
-            while True:
-                start = count
-                data, line_spans = take(chunk_rows)
-                if not data:
-                    break
-                if not _nonblank(data):
-                    continue
-                seen_cell = seen_data = True
-                width = max(width_head, max(len(r) for r in data))
-                for r in data:
-                    if len(r) < width:
-                        r.extend([None] * (width - len(r)))
-                padded_head = [r + [None] * (width - len(r)) for r in head]
-                yield CsvChunk(head=padded_head, start=start, data=data, line_spans=line_spans)
-        if not seen_cell:
+            head, _ = _take(csv_records(fh, rel, delimiter, spans, last_header), last_header, spans)
+        reading = _Chunking(head, chunk_rows)
+        done = len(head)
+        if len(head) == last_header and quote_free(path, encoding):  # pyarrow splits the records
+            try:
+                yield from reading.arrow(path, encoding, delimiter, spans)
+                done = None
+            except NotSimple as exc:
+                done = len(head) + exc.done
+                yield from reading.flush()
+        if done is not None:  # the strict reader reads the rest (from the record the fast path could not)
+            with open(path, "r", encoding=encoding, newline="") as fh:
+                records = csv_records(fh, rel, delimiter, spans, last_header)
+                _take(records, done, spans)
+                yield from reading.python(records, done, spans)
+        if not reading.seen_cell:
             raise InputError("empty file (no cells)", Location(file=rel))
-        if not seen_data:
+        if not reading.seen_data:
             raise InputError("no data rows", Location(file=rel, row=last_header), hint=EMPTY_FILE_HINT)
 
     return encoding, notes, chunks()

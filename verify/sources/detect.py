@@ -157,15 +157,27 @@ class DataRows:
         return [r for (r, c) in self.grid.formulas_without_value if c == col]
 
 
+def _row_columns(grid: SheetGrid, data_start: int) -> list[GridColumn]:
+    """The rows of ``grid`` from ``data_start`` on (lists of cells) as columns."""
+    ncols = grid.n_cols
+    raw_rows = grid.rows[data_start:]
+    if grid.columns is not None:  # rows above the fast path's columns: a header row below data_start
+        raise ValueError("data rows above the columns of the CSV fast path")
+    frame = pd.DataFrame(raw_rows, columns=range(ncols), dtype=object) if raw_rows else pd.DataFrame(columns=range(ncols), dtype=object)
+    return [GridColumn(frame[c].to_numpy(dtype=object)) for c in range(ncols)]
+
+
 def data_rows(grid: SheetGrid, data_start: int) -> DataRows:
     """The grid's rows from ``data_start`` as whole columns, blank rows dropped (a formula without a
     saved value is not blank); InputError "no data rows" when none is left."""
-    ncols = grid.n_cols
-    raw_rows = grid.rows[data_start:]
-    frame = pd.DataFrame(raw_rows, columns=range(ncols), dtype=object) if raw_rows else pd.DataFrame(columns=range(ncols), dtype=object)
-    all_rows = np.arange(data_start, data_start + len(frame))
-    columns = [GridColumn(frame[c].to_numpy(dtype=object)) for c in range(ncols)]
-    del frame, raw_rows
+    if grid.columns is not None and data_start == len(grid.rows):  # the quote-free CSV fast path: columns already
+        n = len(grid.columns[0])
+        columns = [GridColumn.from_arrow(c) for c in grid.columns]
+        columns += [GridColumn(np.full(n, None, dtype=object)) for _ in range(len(columns), grid.n_cols)]
+    else:
+        columns = _row_columns(grid, data_start)
+        n = len(columns[0].arr) if columns else 0
+    all_rows = np.arange(data_start, data_start + n)
     nonblank = np.zeros(len(all_rows), dtype=bool)
     for column in columns:
         nonblank |= ~column.blank

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from verify.sources.canonical import RUN_LEVEL_NUMBERS, TEXT_COLUMNS, arrow_text_array
 from verify.sources.classify import RunLevel, Slot, is_standard
@@ -135,11 +136,11 @@ def _line_span_notes(rows: DataRows) -> pd.DataFrame:
 class _CellRefs:
     """'file [sheet] D7' addresses of a grid's cells, for the messages of the checks across rows."""
 
-    def __init__(self, rows: DataRows, run: RunLevel, many_slots: bool):
+    def __init__(self, rows: DataRows, run: RunLevel, many_slots: bool, wanted: bool = True):
         grid = rows.grid
         self.row_text = rows.row1.astype(str).astype(object)  # '7' for grid row 6
         self.prefix = f"{grid.file}" + (f" [{grid.sheet}]" if grid.sheet else "") + " "
-        self.run, self.many_slots = run, many_slots
+        self.run, self.many_slots, self.wanted = run, many_slots, wanted
         self._run_refs: dict[str, np.ndarray | None] = {}  # a run-level cell is the same for every slot of its row
 
     def at(self, col: int, idx: np.ndarray) -> np.ndarray:
@@ -154,19 +155,20 @@ class _CellRefs:
 
 
 def canonical_rows(rows: DataRows, ident: Identity, run: RunLevel, slots: list[Slot], rejected: np.ndarray,
-                   concentration_basis: str, input_state: str) -> pd.DataFrame:
-    """The canonical rows of all pollutant slots as one frame (module docstring)."""
+                   bases: tuple[str, str], addresses: bool = True) -> pd.DataFrame:
+    """The canonical rows of all pollutant slots as one frame (module docstring); ``bases``: the
+    case's concentration basis and input standard state; ``addresses``: with the ``_cell_*`` columns."""
     n = rows.n
     run_reasons = np.full(n, "", dtype=object)
     for cells in run.cells.values():
         tag_reasons(run_reasons, cells, np.ones(n, dtype=bool))
-    refs = _CellRefs(rows, run, len(slots) > 1)
+    refs = _CellRefs(rows, run, len(slots) > 1, addresses)
     columns_out: dict[str, list] = {}
     for slot in slots:
         keep = slot.cells.usable & ~rejected
         if not keep.any():
             continue
-        t = _slot_rows(rows, ident, run, slot, keep, run_reasons, refs, (concentration_basis, input_state))
+        t = _slot_rows(rows, ident, run, slot, keep, run_reasons, refs, bases)
         for k, v in t.items():
             columns_out.setdefault(k, []).append(v)
     return _table(columns_out, rows.grid.file, rows.grid.sheet)
@@ -187,7 +189,7 @@ def _slot_rows(rows: DataRows, ident: Identity, run: RunLevel, slot: Slot, keep:
     status = np.full(len(idx), "accepted", dtype=object)
     status[allr != ""] = "flagged"
     t = {
-        "file": None, "sheet": None, "row": rows.row1[idx], "cell": column_letter(vcells.role.col) + refs.row_text[idx],
+        "file": None, "sheet": None, "row": rows.row1[idx], "cell": _addresses_arrow(vcells.role.col, rows.row1[idx]),
         "source": ident.source[idx], "position": ident.position[idx], "phase": ident.phase[idx], "run": ident.run[idx],
         "sample": ident.sample[idx],
         "start": ident.starts.array[idx] if ident.starts is not None else None,
@@ -198,20 +200,22 @@ def _slot_rows(rows: DataRows, ident: Identity, run: RunLevel, slot: Slot, keep:
         "method": ident.method[idx] if ident.method is not None else None,
         "flag": slot.flag[idx],
         "value_o2ref": slot.aux_values("value_o2ref", n)[idx], "rate_reported": slot.aux_values("rate_reported", n)[idx],
-        "raw": raw_texts(rows.columns[vcells.role.col].arr[idx]),
+        "raw": rows.columns[vcells.role.col].raw_at(idx),
         "status": status,
         "reasons": np.where(allr != "", allr, None),
     }
     for field in RUN_LEVEL_NUMBERS:
         if field in run.values:
             t[field] = run.values[field][idx]
-            t[f"_cell_{field}"] = refs.run_level(field, idx)
+            if refs.wanted:
+                t[f"_cell_{field}"] = refs.run_level(field, idx)
     if run.flow_unit is not None:
         fl_ok = ~np.isnan(run.values["flow"][idx])
         t["flow_unit"] = np.where(fl_ok, run.flow_unit[idx], None)
         t["flow_basis"] = np.where(fl_ok, run.flow_basis[idx], None)
         t["flow_std_state"] = np.where(fl_ok, run.flow_state[idx], None)
-    t["_cell_value"] = refs.at(vcells.role.col, idx)
+    if refs.wanted:
+        t["_cell_value"] = refs.at(vcells.role.col, idx)
     return t
 
 
@@ -230,15 +234,21 @@ def _value_basis(row_basis: np.ndarray, slot: Slot, idx: np.ndarray, concentrati
     return basis, std_state
 
 
+def _addresses_arrow(col: int, row1: np.ndarray) -> pa.Array:
+    """'D7' … of column ``col`` at the 1-based rows ``row1``, in Arrow."""
+    letter, empty = pa.scalar(column_letter(col), pa.large_string()), pa.scalar("", pa.large_string())
+    return pc.binary_join_element_wise(letter, pc.cast(pa.array(row1, type=pa.int64()), pa.large_string()), empty)
+
+
 def _arrow_text_column(pieces: list) -> pd.Series | None:
-    """Object arrays of ``str`` and missing values, one per pollutant slot, as one canonical
-    ``"string"`` column (Arrow chunks, no concatenation of object arrays, no conversion left
-    for ``conform``); ``None`` when a piece holds anything else (the caller keeps the objects)."""
-    if not all(isinstance(p, np.ndarray) and p.dtype == object for p in pieces):
+    """Object arrays of ``str`` and missing values (or Arrow text arrays), one per pollutant slot, as
+    one canonical ``"string"`` column (Arrow chunks, no concatenation of object arrays, no conversion
+    left for ``conform``); ``None`` when a piece holds anything else (the caller keeps the objects)."""
+    if not all(isinstance(p, pa.Array) or (isinstance(p, np.ndarray) and p.dtype == object) for p in pieces):
         return None
     try:
-        chunks = [arrow_text_array(p) for p in pieces]
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        chunks = [p.cast(pa.large_string()) if isinstance(p, pa.Array) else arrow_text_array(p) for p in pieces]
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return None
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.large_string())), copy=False)
 
@@ -255,7 +265,7 @@ def _table(parts: dict[str, list], file: str, sheet: str | None) -> pd.DataFrame
             continue
         if all(p is None for p in pieces):
             data[k] = None
-        elif isinstance(pieces[0], np.ndarray):
+        elif isinstance(pieces[0], (np.ndarray, pa.Array)):
             text = _arrow_text_column(pieces) if k in TEXT_COLUMNS else None
             if text is not None:  # already what conform() makes of it
                 data[k] = text

@@ -33,14 +33,27 @@ class SheetGrid:
     notes: list[str] = field(default_factory=list)  # e.g. "workbook contains macros (not executed)"
     lines: int | None = None  # CSV: physical lines of the file (records may span several)
     line_spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # CSV: row → (first, last) line, multi-line records only
+    #: CSV read by the quote-free fast path (verify.sources.csv_arrow): the rows below ``rows``
+    #: column by column, as Arrow text arrays; ``rows`` then holds only the rows above them.
+    columns: list | None = None
 
     @property
     def n_rows(self) -> int:
-        return len(self.rows)
+        return len(self.rows) + (len(self.columns[0]) if self.columns else 0)
 
     @property
     def n_cols(self) -> int:
-        return max(map(len, self.rows), default=0)
+        return max(max(map(len, self.rows), default=0), len(self.columns or ()))
+
+    def column_has_data(self, col: int, start: int) -> bool:
+        """Whether column ``col`` holds a non-blank cell in a row from ``start`` (0-based) on."""
+        if any(col < len(r) and r[col] is not None and (not isinstance(r[col], str) or r[col].strip()) for r in self.rows[start:]):
+            return True
+        if self.columns and col < len(self.columns) and start <= len(self.rows):
+            import pyarrow.compute as pc
+
+            return bool(pc.any(pc.not_equal(pc.utf8_trim_whitespace(self.columns[col]), "")).as_py())
+        return False
 
 
 def column_letter(col: int) -> str:

@@ -264,9 +264,8 @@ def read_headers(grid: SheetGrid, spec: FileSpec, pollutants: dict[str, str] | N
     for c, text in enumerate(texts):
         loc = Location(file=grid.file, sheet=grid.sheet, row=data_start, column=column_letter(c))
         if not text:
-            has_data = any(
-                c < len(r) and r[c] is not None and (not isinstance(r[c], str) or r[c].strip()) for r in grid.rows[data_start:]
-            ) or any(rc[1] == c and rc[0] >= data_start for rc in grid.formulas_without_value)
+            has_data = grid.column_has_data(c, data_start) or any(
+                rc[1] == c and rc[0] >= data_start for rc in grid.formulas_without_value)
             if has_data:
                 raise InputError(f"blank header above data in column {column_letter(c)}", loc)
             continue

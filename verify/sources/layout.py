@@ -26,7 +26,7 @@ declared in ``verify/data/reasons.csv``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -88,10 +88,13 @@ class ParsedSheet:
     table: pd.DataFrame  # canonical columns plus internal "_cell_*" columns (cell addresses)
     entries: pd.DataFrame
     tally: FileTally
+    run_letters: dict[str, str] = field(default_factory=dict)  # run-level field → its column letter
 
 
-def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = "") -> ParsedSheet:
-    """Parse one grid into canonical rows (accepted/flagged), ledger entries and the file tally."""
+def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = "", addresses: bool = True) -> ParsedSheet:
+    """Parse one grid into canonical rows (accepted/flagged), ledger entries and the file tally.
+    ``addresses=False``: without the internal ``_cell_*`` columns (the chunked intake rebuilds them
+    from ``run_letters`` only when a message needs them, verify.sources.chunked)."""
     layout = detect_layout(grid, spec, ctx.pollutant_table)                      # 1. layout and header
     rows = data_rows(grid, layout.data_start)
     verdicts = RowVerdicts(rows.n)
@@ -112,5 +115,5 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
     rejected, flagged = row_outcomes(slots, all_cells, verdicts)                # 6. outcomes, ledger, rows
     tally = file_tally(layout, rows, all_cells, rejected, flagged, sha256)
     entries = ledger_entries(rows, all_cells, verdicts, notes)
-    table = canonical_rows(rows, ident, run, slots, rejected, ctx.concentration_basis, ctx.input_std_state)
-    return ParsedSheet(table, entries, tally)
+    table = canonical_rows(rows, ident, run, slots, rejected, (ctx.concentration_basis, ctx.input_std_state), addresses)
+    return ParsedSheet(table, entries, tally, {f: cells.role.letter for f, cells in run.cells.items()})

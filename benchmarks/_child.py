@@ -159,9 +159,9 @@ def _verify_timer(extra: list[tuple[str, str, str]] = (), hold_results: bool = T
     intake_summary = None if hold_results else (lambda intake, _: _ledger_info(intake))
     if not timer.try_wrap("verify.sources", "read_inputs", "read_inputs", keep_result=True, summarize=intake_summary):
         raise NotAvailable("verify.sources.read_inputs does not exist yet")
-    # the intake's own steps, where they exist (names as in verify/sources/__init__.py)
-    for attr in ("read_grid", "parse_grid", "_check_duplicates", "_run_level", "conform"):
-        timer.try_wrap("verify.sources", attr, f"read_inputs:{attr}")
+    # the intake's own steps, where they exist: the checks across rows (verify.sources.agreement)
+    for attr in ("check_duplicates", "run_level"):
+        timer.try_wrap("verify.sources.agreement", attr, f"read_inputs:{attr}")
     for module, attr, name in extra:
         summary = None
         if name == "normalize" and not hold_results:  # bytes summed over the slices pipeline._normalize makes
@@ -173,93 +173,85 @@ def _verify_timer(extra: list[tuple[str, str, str]] = (), hold_results: bool = T
 def task_normalize(args: dict) -> dict:
     """``verify normalize CASE -o OUT.csv`` through :func:`verify.pipeline.normalize_to_file`."""
     timer = _verify_timer([("verify.measure.normalize", "normalize", "normalize"),
-                           ("verify.measure.export", "write_table", "write_table"),
-                           ("verify.measure.export", "spreadsheet_safe", "write_table:spreadsheet_safe"),
-                           ("verify.pipeline", "load_case", "load_case")])
+                           ("verify.measure.export", "write_csv_slices", "write_csv"),
+                           ("verify.measure.export", "arrow_csv_table", "write_csv:arrow_csv_table"),
+                           ("verify.pipeline", "load_case", "load_case")], hold_results=False)
     _import(["verify.cli", "verify.pipeline", "pandas", "numpy"])
     from verify import pipeline
     import_s = time.perf_counter() - T_START
+    cpus = _set_cpu_count(args)
     rss_after_import = _rss_bytes()
     t0, c0 = time.perf_counter(), time.process_time()
     _call(lambda: pipeline.normalize_to_file(Path(args["case"]), Path(args["out"]), allow_rejected=True))
     work_s, work_cpu_s = time.perf_counter() - t0, time.process_time() - c0
-    info = {"rss_after_import": rss_after_import, "peak_after": timer.peak_after, "rss_after": timer.rss_after}
+    info = {"rss_after_import": rss_after_import, "peak_after": timer.peak_after, "rss_after": timer.rss_after,
+            "cpu_count": cpus}
     if "read_inputs" in timer.results:
-        info.update(_ledger_info(timer.results["read_inputs"]))
-    norm = timer.results.get("normalize")
-    if norm is not None:
-        info["normalized_rows"] = int(len(norm))
-        info["normalized_columns"] = int(norm.shape[1])
+        info.update(timer.results["read_inputs"])  # _ledger_info, taken when read_inputs returned
+    if "normalize" in timer.results:
+        info["normalized_bytes"] = timer.results["normalize"]  # summed over the slices written one by one
     return {"import_s": import_s, "work_s": work_s, "work_cpu_s": work_cpu_s, "stages": timer.stages,
             "stages_cpu": timer.stages_cpu, "info": info}
 
 
-def _output_frame(shape: dict, n_rows: int):
-    """A frame with the verify output's columns, dtypes and typical values, ``n_rows`` long.
+def _set_cpu_count(args: dict) -> int:
+    """``pyarrow.set_cpu_count`` from the harness (the same on both sides of a comparison)."""
+    import pyarrow as pa
 
-    ``shape['sample']`` is the path of the verify output; its first rows are read as text,
-    each column converted to what it holds (number, timestamp, bool, text) and tiled.
-    """
-    import numpy as np
-    import pandas as pd
-
-    sample = pd.read_csv(shape["sample"], dtype=str, keep_default_na=False, nrows=5000, encoding="utf-8-sig")
-    out = {}
-    for name in sample.columns:
-        text = sample[name]
-        kind = shape["kinds"].get(name, "string")
-        if kind == "float":
-            col = pd.to_numeric(text.replace("", np.nan)).to_numpy(dtype=float)
-        elif kind == "int":
-            col = pd.to_numeric(text).to_numpy(dtype="int64")
-        elif kind == "bool":
-            col = text.map({"True": True, "False": False}).to_numpy(dtype=object)
-        elif kind == "datetime":
-            col = pd.to_datetime(text.replace("", None), utc=True).to_numpy()
-        else:
-            col = text.to_numpy(dtype=object)
-        out[name] = np.resize(col, n_rows)
-    frame = pd.DataFrame(out)
-    for name in sample.columns:
-        if shape["kinds"].get(name) == "datetime":
-            frame[name] = pd.to_datetime(frame[name], utc=True)
-    return frame
+    n = int(args.get("cpu_count") or pa.cpu_count())
+    pa.set_cpu_count(n)
+    return n
 
 
 def task_normalize_baseline(args: dict) -> dict:
-    """The bare-library process doing the same I/O as ``verify normalize``.
+    """The pyarrow I/O floor of ``verify normalize``: ``pyarrow.csv.read_csv`` of the input, plus
+    ``pyarrow.csv.write_csv`` of verify's own normalized table with the options verify writes it
+    with (UTF-8 BOM, ``quoting_style="needed"``, ``\n``), the same ``pyarrow.set_cpu_count``.
 
-    ``pandas.read_csv(dtype=str, keep_default_na=False)`` of the input, then writing a frame of the
-    output's shape (same rows, columns and dtypes; values tiled from the verify output) with the
-    same ``to_csv`` arguments as ``verify.pipeline.write_table``. Building that frame is timed
-    apart (``build_s``) and not counted in ``work_s``.
+    The normalized table is verify's output ``normalized.csv`` read back by pyarrow (text columns,
+    time stamps as text, numbers and booleans typed: the table verify hands to the same writer);
+    reading it back is timed apart (``build_s``) and not counted in ``work_s``.
     """
-    _import(["pandas", "numpy"])
-    import pandas as pd
+    _import(["pyarrow", "pyarrow.csv"])
+    import codecs
+
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
 
     import_s = time.perf_counter() - T_START
-    stages = {}
+    cpus = _set_cpu_count(args)
+    stages, stages_cpu = {}, {}
     t0, c0 = time.perf_counter(), time.process_time()
-    frame = pd.read_csv(args["input"], dtype=str, keep_default_na=False)
-    stages["read_csv"] = time.perf_counter() - t0
-    cpu = time.process_time() - c0
-    stages_cpu = {"read_csv": cpu}
-    shape = args.get("shape")
+    table_in = pcsv.read_csv(args["input"])
+    stages["read_csv"], stages_cpu["read_csv"] = time.perf_counter() - t0, time.process_time() - c0
     t1 = time.perf_counter()
-    if shape:
-        out = _output_frame(shape, int(shape["rows"]))
-    else:
-        out = frame  # verify's output shape unknown: write the input's own shape
+    out = _verify_output_table(args.get("sample"), table_in)
     build_s = time.perf_counter() - t1
     t2, c2 = time.perf_counter(), time.process_time()
-    out.to_csv(args["out"], index=False, encoding="utf-8-sig", lineterminator="\n")
-    stages["to_csv"] = time.perf_counter() - t2
-    stages_cpu["to_csv"] = time.process_time() - c2
-    cpu += stages_cpu["to_csv"]
-    return {"import_s": import_s, "work_s": stages["read_csv"] + stages["to_csv"], "work_cpu_s": cpu, "stages": stages,
-            "stages_cpu": stages_cpu,
-            "info": {"build_s": build_s, "rows_in": int(len(frame)), "rows_out": int(len(out)),
-                     "columns_out": int(out.shape[1]), "shape": "verify output" if shape else "input (verify output unknown)"}}
+    with open(args["out"], "wb") as fh:
+        fh.write(codecs.BOM_UTF8)
+        pcsv.write_csv(out, fh, pcsv.WriteOptions(quoting_style="needed", eol="\n"))
+    stages["write_csv"], stages_cpu["write_csv"] = time.perf_counter() - t2, time.process_time() - c2
+    return {"import_s": import_s, "work_s": stages["read_csv"] + stages["write_csv"],
+            "work_cpu_s": stages_cpu["read_csv"] + stages_cpu["write_csv"], "stages": stages, "stages_cpu": stages_cpu,
+            "info": {"build_s": build_s, "rows_in": table_in.num_rows, "rows_out": out.num_rows, "columns_out": out.num_columns,
+                     "cpu_count": cpus, "pyarrow": pa.__version__,
+                     "shape": "verify output" if args.get("sample") else "input (verify output unknown)"}}
+
+
+def _verify_output_table(sample: str | None, fallback):
+    """verify's normalized table as pyarrow reads it back from ``normalized.csv``: text columns as
+    text (the time stamps too, as verify writes them), numbers and booleans typed."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    if not sample or not Path(sample).is_file():
+        return fallback
+    head = pcsv.read_csv(sample, read_options=pcsv.ReadOptions(block_size=1 << 20)).schema
+    text = {f.name: pa.large_string() for f in head if not (pa.types.is_floating(f.type) or pa.types.is_integer(f.type)
+                                                            or pa.types.is_boolean(f.type) or pa.types.is_null(f.type))}
+    convert = pcsv.ConvertOptions(column_types=text, strings_can_be_null=True, quoted_strings_can_be_null=False)
+    return pcsv.read_csv(sample, convert_options=convert)
 
 
 def task_intake(args: dict) -> dict:
@@ -460,6 +452,7 @@ def task_analyze(args: dict) -> dict:
 
     timer.try_wrap("verify.pipeline", "load_case", "load_case")
     import_s = time.perf_counter() - T_START
+    _set_cpu_count(args)
     rss_after_import = _rss_bytes()
     t0, c0 = time.perf_counter(), time.process_time()
     _call(lambda: pipeline.analyze_to_file(Path(args["case"]), Path(args["out"]), allow_rejected=True))

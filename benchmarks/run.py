@@ -56,13 +56,14 @@ TEXTILE_CASE = ROOT / "case_studies" / "jiangsu-textile-dyeing"
 FULL = {"long_rows": 1_000_000, "xlsx_rows": 190_000, "units_n": 1_000_000, "repeats": 3}
 QUICK = {"long_rows": 40_000, "xlsx_rows": 5_000, "units_n": 100_000, "repeats": 1}
 
-# targets (the issue "Performance"); "few seconds" and "well under a minute" made concrete here
-TARGET_NORMALIZE_RATIO = 3.0
+# targets: issue 19 (the pyarrow I/O floor), the earlier issue "Performance" for b, c and memory
+TARGET_NORMALIZE_RATIO = 5.0  # verify normalize ≤ 5× the floor (stretch: STRETCH_NORMALIZE_RATIO)
+STRETCH_NORMALIZE_RATIO = 3.0
 TARGET_INTAKE_RATIO = 1.5
 TARGET_UNITS_RATIO = 1.5
-TARGET_ANALYZE_S = 60.0
+TARGET_ANALYZE_RATIO = 5.0  # verify analyze ≤ 5× the same floor
 TARGET_ANALYZE_MEMORY_RATIO = 3.0
-TARGET_RUN_S = 10.0
+TARGET_RUN_RATIO = 2.5  # verify run of the textile case ≤ 2.5× the import floor of its libraries
 
 
 @dataclass
@@ -194,35 +195,6 @@ def median_sample(samples: list[Sample]) -> dict:
     }
 
 
-# --------------------------------------------------------------------------- output shape
-
-
-def output_shape(path: Path) -> dict | None:
-    """Rows and column kinds of the verify normalize output, for the baseline's frame."""
-    if not path.is_file() or path.stat().st_size == 0:
-        return None
-    import pandas as pd
-
-    sample = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=5000, encoding="utf-8-sig")
-    kinds = {}
-    for name in sample.columns:
-        text = sample[name]
-        filled = text[text != ""]
-        if filled.empty:
-            kinds[name] = "string"
-        elif filled.isin(["True", "False"]).all():
-            kinds[name] = "bool"
-        elif pd.to_numeric(filled, errors="coerce").notna().all():
-            kinds[name] = "int" if (filled.str.fullmatch(r"-?\d+").all() and len(filled) == len(text)) else "float"
-        elif filled.str.fullmatch(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d.*").all():
-            kinds[name] = "datetime"
-        else:
-            kinds[name] = "string"
-    with path.open("rb") as fh:
-        rows = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b"")) - 1
-    return {"sample": str(path), "rows": rows, "kinds": kinds}
-
-
 # --------------------------------------------------------------------------- comparisons
 
 
@@ -261,7 +233,11 @@ def comparisons(med: dict[str, dict]) -> list[dict]:
                      "verify_import_s": get(ours, "import_s"), "baseline_import_s": get(base, "import_s"),
                      "status": status(ours, base)})
 
-    pair("a", "verify normalize, long CSV (work; imports apart)", "normalize", "normalize-baseline", TARGET_NORMALIZE_RATIO)
+    pair("a", "verify normalize, long CSV, vs the pyarrow I/O floor (work; imports apart)", "normalize", "normalize-baseline",
+         TARGET_NORMALIZE_RATIO)
+    rows[-1]["stretch"] = f"<= {STRETCH_NORMALIZE_RATIO}x"
+    rows[-1]["met_stretch"] = None if rows[-1]["ratio"] is None else all(
+        r is not None and r <= STRETCH_NORMALIZE_RATIO for r in (rows[-1]["ratio"], rows[-1]["cpu_ratio"], rows[-1]["best"]))
     pair("b", "Excel intake, wide xlsx (load_case + read_inputs)", "intake", "intake-baseline", TARGET_INTAKE_RATIO)
     units = med.get("units") or {}
     if units.get("status") == "ok":
@@ -278,13 +254,8 @@ def comparisons(med: dict[str, dict]) -> list[dict]:
                      "cpu_ratio": None, "target": f"<= {TARGET_UNITS_RATIO}x", "met": None, "met_cpu": None,
                      "status": status("units")})
     an = med.get("analyze") or {}
-    v, vc = get("analyze"), get("analyze", "work_cpu_s")
-    vb = get("analyze", "work_cpu_s_min")
-    rows.append({"id": "d", "what": "verify analyze, long CSV case (work; imports apart)", "verify_s": v, "baseline_s": None,
-                 "ratio": None, "cpu_ratio": None, "verify_cpu_s": vc, "target": f"< {TARGET_ANALYZE_S:.0f} s",
-                 "met": None if v is None else v < TARGET_ANALYZE_S, "met_cpu": None if vc is None else vc < TARGET_ANALYZE_S,
-                 "best": vb, "met_best": None if vb is None else vb < TARGET_ANALYZE_S,
-                 "wall_s": get("analyze", "wall_s"), "verify_import_s": get("analyze", "import_s"), "status": status("analyze")})
+    pair("d", "verify analyze, long CSV case, vs the same pyarrow I/O floor (work; imports apart)", "analyze",
+         "normalize-baseline", TARGET_ANALYZE_RATIO)
     table_bytes = (an.get("info") or {}).get("table_bytes")
     rss0 = (an.get("info") or {}).get("rss_after_import")
     peak = an.get("maxrss")
@@ -295,11 +266,12 @@ def comparisons(med: dict[str, dict]) -> list[dict]:
                  "peak_rss": peak, "rss_after_import": rss0, "table_bytes": table_bytes, "status": status("analyze")})
     v, vc = get("run-cli", "wall_s"), get("run-cli", "cpu_s")
     floor, floor_c = get("import-floor", "wall_s"), get("import-floor", "cpu_s")
-    rows.append({"id": "e", "what": "verify run jiangsu-textile-dyeing, CLI process (PDF included)", "verify_s": v,
-                 "baseline_s": floor, "ratio": _ratio(v, floor), "verify_cpu_s": vc, "baseline_cpu_s": floor_c,
-                 "cpu_ratio": _ratio(vc, floor_c), "target": f"<= {TARGET_RUN_S:.0f} s",
-                 "best": get("run-cli", "wall_s_min"), "met": le(v, TARGET_RUN_S), "met_cpu": le(vc, TARGET_RUN_S),
-                 "met_best": le(get("run-cli", "wall_s_min"), TARGET_RUN_S), "status": status("run-cli")})
+    best = _ratio(get("run-cli", "wall_s_min"), get("import-floor", "wall_s_min"))
+    rows.append({"id": "e", "what": "verify run jiangsu-textile-dyeing, CLI process (PDF included), vs the import floor",
+                 "verify_s": v, "baseline_s": floor, "ratio": _ratio(v, floor), "verify_cpu_s": vc, "baseline_cpu_s": floor_c,
+                 "cpu_ratio": _ratio(vc, floor_c), "target": f"<= {TARGET_RUN_RATIO}x", "best": best,
+                 "met": le(_ratio(v, floor), TARGET_RUN_RATIO), "met_cpu": le(_ratio(vc, floor_c), TARGET_RUN_RATIO),
+                 "met_best": le(best, TARGET_RUN_RATIO), "status": status("run-cli", "import-floor")})
     return rows
 
 
@@ -341,7 +313,7 @@ def format_tables(med: dict[str, dict], comps: list[dict]) -> str:
         word = {True: "yes", False: "NO", None: "—"}
         met = f"{word[c['met']]}/{word[c.get('met_cpu')]}/{word[c.get('met_best')]}"
         ratio = "—" if c["ratio"] is None else f"{c['ratio']:.2f}"
-        best = "—" if c.get("best") is None else (f"{c['best']:.2f}" if c["id"] in "abc" else _fmt_s(c["best"]))
+        best = "—" if c.get("best") is None else f"{c['best']:.2f}"
         cpu_ratio = "—" if c.get("cpu_ratio") is None else f"{c['cpu_ratio']:.2f}"
         extra = "" if c["status"] == "ok" else f"  ({c['status'][:80]})"
         lines.append(f"{c['id']:2} {c['what'][:62]:62} {_fmt_s(c['verify_s']):>8} {_fmt_s(c['baseline_s']):>8} "
@@ -371,7 +343,7 @@ def format_markdown(report: dict) -> str:
         ratio = "—" if c["ratio"] is None else f"{c['ratio']:.2f}"
         cpu_ratio = "—" if c.get("cpu_ratio") is None else f"{c['cpu_ratio']:.2f}"
         status = "" if c["status"] == "ok" else f" ({c['status']})"
-        best = "—" if c.get("best") is None else f(c["best"])
+        best = "—" if c.get("best") is None else f"{c['best']:.2f}"
         lines.append(f"| {c['id']} | {c['what']}{status} | {f(c['verify_s'])} | {f(c['baseline_s'])} | {ratio} | "
                      f"{f(c.get('verify_cpu_s'))} | {f(c.get('baseline_cpu_s'))} | {cpu_ratio} | {best} | {c['target']} | "
                      f"{word[c['met']]} / {word[c.get('met_cpu')]} / {word[c.get('met_best')]} |")
@@ -444,12 +416,13 @@ def build_jobs(sizes: dict, work: Path, only: set[str] | None) -> tuple[list[Job
         cases["long_csv"] = str(long_case)
         print(f"case {long_case.name} ready ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
         data = long_case / "data" / "cems_long.csv"
-        if want("a"):
-            jobs.append(Job("normalize", "normalize", {"case": str(long_case), "out": str(work / "normalized.csv")}))
-            jobs.append(Job("normalize-baseline", "normalize-baseline",
-                            {"input": str(data), "out": str(work / "baseline.csv"), "shape": None}))
+        # (d) is judged against the same floor, which writes the normalized table verify writes in (a)
+        cpus = sizes.get("cpu_count") or os.cpu_count()  # pyarrow.set_cpu_count, the same on both sides
+        jobs.append(Job("normalize", "normalize", {"case": str(long_case), "out": str(work / "normalized.csv"), "cpu_count": cpus}))
+        jobs.append(Job("normalize-baseline", "normalize-baseline",
+                        {"input": str(data), "out": str(work / "baseline.csv"), "sample": None, "cpu_count": cpus}))
         if want("d"):
-            jobs.append(Job("analyze", "analyze", {"case": str(long_case), "out": str(work / "results.json")}))
+            jobs.append(Job("analyze", "analyze", {"case": str(long_case), "out": str(work / "results.json"), "cpu_count": cpus}))
     if want("b"):
         t0 = time.perf_counter()
         xlsx_case = generate.cached_case(generate.Spec(rows=sizes["xlsx_rows"], layout="wide", fmt="xlsx"))
@@ -490,8 +463,9 @@ def run_benchmarks(sizes: dict, repeats: int, seed: int, work: Path, only: set[s
     samples: dict[str, list[Sample]] = {j.name: [] for j in jobs}
 
     def one(job: Job, label: str) -> Sample:
-        if job.name == "normalize-baseline":
-            job.args["shape"] = output_shape(work / "normalized.csv")
+        if job.name == "normalize-baseline":  # the floor writes verify's own normalized table
+            sample = work / "normalized.csv"
+            job.args["sample"] = str(sample) if sample.is_file() and sample.stat().st_size else None
         if job.name in ("run-cli", "run-stages"):
             shutil.rmtree(work / "run-out", ignore_errors=True)
             shutil.rmtree(work / "run-stages-out", ignore_errors=True)

@@ -121,7 +121,7 @@ def test_peak_memory_is_the_childs_own_not_the_parents():
 
 def test_comparisons_ratios_and_missing_stages():
     def ok(work, **extra):
-        return {"status": "ok", "work_s": work, "work_cpu_s": work, "import_s": 1.0, "wall_s": work + 1,
+        return {"status": "ok", "work_s": work, "work_cpu_s": work, "work_cpu_s_min": work, "import_s": 1.0, "wall_s": work + 1,
                 "maxrss": 400 * 2**20, "stages": {}, "info": extra}
 
     med = {
@@ -131,7 +131,10 @@ def test_comparisons_ratios_and_missing_stages():
     }
     comps = {c["what"].split(",")[0]: c for c in bench_run.comparisons(med)}
     a = comps["verify normalize"]
-    assert a["ratio"] == pytest.approx(3.0) and a["met"] is True  # 6/2 = 3, target <= 3
+    assert a["ratio"] == pytest.approx(3.0) and a["met"] is True  # 6/2 = 3, target <= 5
+    assert a["met_stretch"] is True  # stretch <= 3
+    d = comps["verify analyze"]
+    assert d["ratio"] == pytest.approx(10.0) and d["met"] is False  # 20/2 = 10 against the same floor, target <= 5
     b = comps["Excel intake"]
     assert b["ratio"] is None and b["met"] is None and "not available" in b["status"]
     mem = comps["verify analyze: (peak RSS - RSS after imports) / loaded table"]

@@ -85,6 +85,9 @@ Lang = Annotated[str, typer.Option("--lang", help=_("Report language: ja,zh (bot
 def _set_debug(value: bool) -> None:
     if value:
         _state["debug"] = True
+        from verify.sources import schema
+
+        schema.enable()  # the canonical table is checked against its pandera schema
 
 
 DEBUG_HELP = _("Show Python tracebacks on errors (may print data); the exit status stays the same.")
@@ -123,6 +126,7 @@ def _main(
     ] = None,
 ) -> None:
     _state["debug"] = debug
+    _set_debug(debug)
 
 
 def _fail(exc: BaseException) -> None:

@@ -24,7 +24,7 @@ from verify.case import Case, FileSpec
 from verify.errors import HostileFileError, InputError, Location
 from verify.fsutil import file_sha256
 from verify.gcpause import gc_paused
-from verify.sources import agreement
+from verify.sources import agreement, schema
 from verify.sources.canonical import conform, empty_canonical
 from verify.sources.csv_reader import read_csv_grid
 from verify.sources.examples import parse_sheet, require_measurements
@@ -88,10 +88,14 @@ def read_inputs(case: Case, chunk_rows: int | None = None) -> Intake:
     """Read every ``[[file]]`` of ``case`` → :class:`Intake` (canonical table + ledger).
 
     ``chunk_rows`` chooses whole or chunked reading of CSV files (:func:`chunk_rows_for`); the
-    outcome is the same either way (verify.sources.chunked).
+    outcome is the same either way (verify.sources.chunked). With ``--debug`` the table is checked
+    against its pandera schema (:mod:`verify.sources.schema`).
     """
     with gc_paused():
-        return _read_inputs(case, chunk_rows)
+        intake = _read_inputs(case, chunk_rows)
+    if schema.enabled():
+        schema.validate(intake.table)
+    return intake
 
 
 def _read_inputs(case: Case, chunk_rows: int | None) -> Intake:

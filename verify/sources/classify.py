@@ -27,8 +27,8 @@ from verify.errors import InputError
 from verify.sources.aliases import UnitInfo, lookup_unit, norm, units_agree
 from verify.sources.canonical import RUN_LEVEL_NUMBERS
 from verify.sources.cells import parse_number_array
-from verify.sources.columns import (ACCEPTED, BLANK, FLAGGED, REJECTED, CellStates, RowVerdicts, UnitCodes, addresses, map_codes,
-                                    map_distinct, raw_texts)
+from verify.sources.columns import (ACCEPTED, BLANK, FLAGGED, REJECTED, CellStates, CodedLabels, RowVerdicts, UnitCodes,
+                                    addresses, map_codes, raw_texts)
 from verify.sources.detect import AUX_FIELDS, DataRows, Layout
 from verify.sources.headers import ColumnRole
 from verify.sources.identity import Identity, label_column
@@ -79,7 +79,7 @@ class Reader:
                 self._units[text] = exc.message
         return self._units[text]
 
-    def label_column(self, field: str) -> pd.Series | None:
+    def label_column(self, field: str) -> CodedLabels | None:
         return label_column(self.layout, self.rows, field)
 
 
@@ -136,7 +136,7 @@ def _flow_units(reader: Reader, cells: CellStates, role: ColumnRole) -> tuple[np
         units = UnitCodes.constant(n, role.unit)
     else:
         fu = reader.label_column("flow_unit")
-        units = UnitCodes.constant(n, "no unit") if fu is None else UnitCodes.from_texts(fu, reader.unit_of)
+        units = UnitCodes.constant(n, "no unit") if fu is None else UnitCodes.from_labels(fu, reader.unit_of)
     is_info = units.attr(lambda u: isinstance(u, UnitInfo)).astype(bool)
     declared = role.unit is not None or "flow_unit" in reader.layout.generic or "flow_unit" in reader.layout.defaults
     cells.mark(~is_info, REJECTED, "unknown_unit" if declared else "no_unit", units.attr(lambda u: u if isinstance(u, str) else "").astype(object))
@@ -212,16 +212,15 @@ def _pollutant_keys(reader: Reader, vcells: CellStates, verdicts: RowVerdicts) -
     rejects the value, a blank one (or a blank value) the row."""
     ptext = reader.label_column("pollutant")
     table = reader.ctx.pollutant_table
-    pkeys = map_distinct(ptext, lambda v: None if v is None else table.get(norm(v))).to_numpy(dtype=object)
-    texts = ptext.to_numpy(dtype=object)
-    unknown = (texts != None) & (pkeys == None)  # noqa: E711
-    vcells.mark(unknown, REJECTED, "unknown_pollutant", map_distinct(ptext, lambda v: f"unknown pollutant {v!r}" if v else "").to_numpy(dtype=object))
-    verdicts.reject((texts == None) & (vcells.status != BLANK), "no_pollutant", "blank pollutant cell", reader.layout.col_of("pollutant"))  # noqa: E711
+    pkeys = ptext.map(lambda v: None if v is None else table.get(norm(v)))
+    blank = ptext.map(lambda v: v is None).astype(bool)
+    vcells.mark(~blank & (pkeys == None), REJECTED, "unknown_pollutant", ptext.map(lambda v: f"unknown pollutant {v!r}" if v else ""))  # noqa: E711
+    verdicts.reject(blank & (vcells.status != BLANK), "no_pollutant", "blank pollutant cell", reader.layout.col_of("pollutant"))
     verdicts.reject(vcells.status == BLANK, "blank_value", "blank value cell in a long file", reader.layout.col_of("value"))
     return pkeys
 
 
-def _value_units(reader: Reader, vcells: CellStates, vrole: ColumnRole, unit_col: pd.Series | None, pkeys: np.ndarray) -> UnitCodes:
+def _value_units(reader: Reader, vcells: CellStates, vrole: ColumnRole, unit_col: CodedLabels | None, pkeys: np.ndarray) -> UnitCodes:
     """The unit of each value: the header's (a unit column that disagrees rejects the value), else the
     unit column's or default; it must be a concentration or a mixing ratio, and ppm/ppb of particulate
     matter is rejected (no molar mass: never converted or guessed, reliability.md §4 #7)."""
@@ -229,11 +228,11 @@ def _value_units(reader: Reader, vcells: CellStates, vrole: ColumnRole, unit_col
     if vrole.unit is not None or vrole.unit_error:
         units = UnitCodes.constant(n, vrole.unit or vrole.unit_error)
         if vrole.unit is not None and "unit" in reader.layout.generic:
-            col_units = UnitCodes.from_texts(unit_col, reader.unit_of)
+            col_units = UnitCodes.from_labels(unit_col, reader.unit_of)
             differs = col_units.attr(lambda u: isinstance(u, UnitInfo) and not units_agree(u, vrole.unit)).astype(bool)
             vcells.mark(differs, REJECTED, "unit_conflict", f"the unit column disagrees with the header unit {vrole.unit_text!r}")
     elif unit_col is not None:
-        units = UnitCodes.from_texts(unit_col, reader.unit_of)
+        units = UnitCodes.from_labels(unit_col, reader.unit_of)
     else:
         units = UnitCodes.constant(n, "no unit")
     is_info = units.attr(lambda u: isinstance(u, UnitInfo)).astype(bool)

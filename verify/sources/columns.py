@@ -103,6 +103,50 @@ class RowVerdicts:
         return self.reason != ""
 
 
+class CodedLabels:
+    """A label column as one code per row into its distinct cleaned texts (None: blank): every
+    function of a label is computed once per distinct text and spread by the codes."""
+
+    def __init__(self, codes: np.ndarray, uniques: list):
+        self.codes, self.uniques = codes, uniques
+
+    @classmethod
+    def constant(cls, n: int, text: object) -> "CodedLabels":
+        return cls(np.zeros(n, dtype=np.intp), [text])
+
+    @classmethod
+    def of_column(cls, column: "GridColumn") -> "CodedLabels":
+        """The cleaned label texts (:func:`label_text`) of a grid column, once per distinct cell."""
+        if column.text is not None:  # a long all-text column: Arrow's dictionary encoding
+            encoded = pc.dictionary_encode(column.text)
+            uniques = [label_text(u) for u in encoded.dictionary.to_pylist()]
+            return cls(encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp), uniques)
+        texts = map_distinct(pd.Series(column.arr, dtype=object), label_text).to_numpy(dtype=object)
+        codes, uniq = pd.factorize(texts, use_na_sentinel=True)
+        return cls(np.where(codes < 0, len(uniq), codes).astype(np.intp), [*uniq, None])
+
+    def map(self, fn) -> np.ndarray:
+        """``fn`` of each row's text (an object array), called once per distinct text."""
+        table = np.empty(len(self.uniques), dtype=object)
+        for i, u in enumerate(self.uniques):
+            table[i] = fn(u)
+        return table[self.codes]
+
+    def values(self) -> np.ndarray:
+        return self.map(lambda u: u)
+
+    def where(self, predicate, rows: np.ndarray | None = None) -> list:
+        """The distinct texts for which ``predicate(text)`` holds, among the rows ``rows`` (a mask) if given."""
+        present = np.ones(len(self.uniques), dtype=bool) if rows is None else \
+            np.bincount(self.codes[rows], minlength=len(self.uniques)) > 0
+        return [u for i, u in enumerate(self.uniques) if present[i] and predicate(u)]
+
+    def rows_with(self, texts) -> np.ndarray:
+        """Mask of the rows whose text is one of ``texts``."""
+        hit = np.array([u in texts for u in self.uniques], dtype=bool)
+        return hit[self.codes]
+
+
 def label_text(value: object) -> object:
     """A label cell → cleaned text, or None when blank."""
     if value is None:
@@ -298,6 +342,10 @@ class UnitCodes:
     @classmethod
     def constant(cls, n: int, info: object) -> "UnitCodes":
         return cls(np.zeros(n, dtype=np.intp), [info])
+
+    @classmethod
+    def from_labels(cls, labels: CodedLabels, lookup) -> "UnitCodes":
+        return cls(labels.codes, [lookup(u) for u in labels.uniques])
 
     @classmethod
     def from_texts(cls, texts: pd.Series, lookup) -> "UnitCodes":

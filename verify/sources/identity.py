@@ -3,7 +3,7 @@
 ``source`` (case source ids and ``aliases``, compared by :func:`verify.case.normalise_label`),
 ``phase`` (``labels.csv``; else the ``[[period]]`` that holds ``start``), ``position``, ``basis``,
 ``run``, ``sample``, ``start``/``end``, ``method``, the HJ 212 ``flag`` and the reporting species
-``as``. Each label column is resolved once per distinct text (:func:`verify.sources.columns.map_distinct`).
+``as``. Each label column is read once per distinct text (:class:`verify.sources.columns.CodedLabels`).
 Unknown source, phase, position, basis or species labels are an :class:`~verify.errors.InputError`
 listing them (they are a case.toml matter, not a cell's); a blank one rejects the row. Summary rows
 (a run or sample called 均值/平均値/mean/max …) are rejected: a mean is not a run. A row without any
@@ -22,7 +22,7 @@ from verify.errors import InputError, Location
 from verify.sources.aliases import labels, norm
 from verify.sources.canonical import LABEL_FIELDS
 from verify.sources.cells import parse_datetime_series
-from verify.sources.columns import RowVerdicts, label_text, map_distinct
+from verify.sources.columns import CodedLabels, RowVerdicts
 from verify.sources.detect import DataRows, Layout
 from verify.sources.headers import NUMERIC_FIELDS
 from verify.sources.species import known_species, label_species
@@ -58,26 +58,24 @@ class _Labels:
         self.layout, self.rows = layout, rows
         self.has_value = _rows_with_quantity(layout, rows)
 
-    def text(self, field: str) -> pd.Series | None:
+    def text(self, field: str) -> CodedLabels | None:
         return label_column(self.layout, self.rows, field)
 
     def none(self) -> np.ndarray:
         return np.full(self.rows.n, None, dtype=object)
 
-    def resolve(self, field: str, table: dict[str, str], hint: str, texts: pd.Series | None = None) -> np.ndarray | None:
+    def resolve(self, field: str, table: dict[str, str], hint: str) -> np.ndarray | None:
         """The column's texts mapped through ``table`` (normalised keys); unknown labels are an error."""
-        texts = self.text(field) if texts is None else texts
+        texts = self.text(field)
         if texts is None:
             return None
-        resolved = map_distinct(texts, lambda v: None if v is None else table.get(norm(v))).to_numpy(dtype=object)
-        t_arr = texts.to_numpy(dtype=object)
-        unknown = sorted(set(t_arr[(t_arr != None) & (resolved == None) & self.has_value]))  # noqa: E711
+        unknown = sorted(set(texts.where(lambda u: u is not None and table.get(norm(u)) is None, self.has_value)))
         if unknown:
-            self.unknown_error(field, unknown, t_arr, hint)
-        return resolved
+            self.unknown_error(field, unknown, texts, hint)
+        return texts.map(lambda u: None if u is None else table.get(norm(u)))
 
-    def unknown_error(self, field: str, unknown: list[str], texts: np.ndarray, hint: str) -> None:
-        first = int(self.rows.row1[np.flatnonzero(np.isin(texts, unknown) & self.has_value)[0]])
+    def unknown_error(self, field: str, unknown: list[str], texts: CodedLabels, hint: str) -> None:
+        first = int(self.rows.row1[np.flatnonzero(texts.rows_with(set(unknown)) & self.has_value)[0]])
         raise InputError(
             f"unknown {field} label(s): {', '.join(repr(u) for u in unknown[:10])}" + (" …" if len(unknown) > 10 else ""),
             Location(file=self.rows.grid.file, sheet=self.rows.grid.sheet, row=first, column=self.layout.letter_of(field)),
@@ -85,13 +83,12 @@ class _Labels:
         )
 
 
-def label_column(layout: Layout, rows: DataRows, field: str) -> pd.Series | None:
+def label_column(layout: Layout, rows: DataRows, field: str) -> CodedLabels | None:
     """The cleaned texts of a label column (None where blank), or the file's default for it, or None."""
     if field in layout.generic:
-        col = layout.generic[field].col
-        return map_distinct(rows.cells(col), label_text, rows.columns[col].text)
+        return CodedLabels.of_column(rows.columns[layout.generic[field].col])
     if field in layout.defaults:
-        return pd.Series([layout.defaults[field]] * rows.n, index=rows.index, dtype=object)
+        return CodedLabels.constant(rows.n, layout.defaults[field])
     return None
 
 
@@ -123,9 +120,9 @@ def resolve_identity(layout: Layout, rows: DataRows, spec, ctx, verdicts: RowVer
     basis = lab.resolve("basis", labels("basis"), "use standard-dry, standard-wet or actual-wet")
     run, sample = _run_and_sample(lab, starts, verdicts)
     method, flag = lab.text("method"), lab.text("flag")
-    flag_up = None if flag is None else map_distinct(flag, lambda v: None if v is None else str(v).upper()).to_numpy(dtype=object)
+    flag_up = None if flag is None else flag.map(lambda v: None if v is None else str(v).upper())
     return Identity(source, phase, lab.none() if position is None else position, lab.none() if basis is None else basis,
-                    run, sample, starts, ends, None if method is None else method.to_numpy(dtype=object), flag_up,
+                    run, sample, starts, ends, None if method is None else method.values(), flag_up,
                     _as_keys(lab), lab.has_value)
 
 
@@ -192,18 +189,15 @@ def _phase(lab: _Labels, starts: pd.Series | None, ctx, verdicts: RowVerdicts) -
 
 def _run_and_sample(lab: _Labels, starts: pd.Series | None, verdicts: RowVerdicts) -> tuple[np.ndarray, np.ndarray]:
     """Run and sample texts; a summary row is rejected, and so is a row that neither run nor start identifies."""
-    out = []
-    for field in ("run", "sample"):
-        texts = lab.text(field)
-        texts = pd.Series(lab.none(), index=lab.rows.index, dtype=object) if texts is None else texts
-        out.append(texts)
-    for texts, field in zip(out, ("run", "sample")):
-        summary = map_distinct(texts, lambda v: v is not None and norm(v) in SUMMARY_LABELS).to_numpy(dtype=bool)
-        verdicts.reject(summary, "summary_row", "a mean/max/total row is not a measurement", lab.layout.col_of(field))
+    coded = {field: lab.text(field) for field in ("run", "sample")}
+    for field, texts in coded.items():
+        if texts is not None:
+            summary = texts.map(lambda v: v is not None and norm(v) in SUMMARY_LABELS).astype(bool)
+            verdicts.reject(summary, "summary_row", "a mean/max/total row is not a measurement", lab.layout.col_of(field))
+    run, sample = (lab.none() if texts is None else texts.values() for texts in coded.values())
     no_start = np.ones(lab.rows.n, dtype=bool) if starts is None else starts.isna().to_numpy()
-    run = out[0].to_numpy(dtype=object)
     verdicts.reject(pd.isna(run) & no_start, "no_run", "neither run nor start identifies the reading", lab.layout.col_of("run"))
-    return run, out[1].to_numpy(dtype=object)
+    return run, sample
 
 
 def _as_keys(lab: _Labels) -> np.ndarray | None:
@@ -211,8 +205,7 @@ def _as_keys(lab: _Labels) -> np.ndarray | None:
     as_text = lab.text("as")
     if as_text is None:
         return None
-    t_arr = as_text.to_numpy(dtype=object)
-    keys, unknown = label_species(t_arr, lab.has_value)
+    keys, unknown = label_species(as_text.values(), lab.has_value)
     if unknown:
-        lab.unknown_error("as", unknown, t_arr, f"name a reporting species: {', '.join(known_species())} (or 以丙烷计, プロパン換算, as C3H8)")
+        lab.unknown_error("as", unknown, as_text, f"name a reporting species: {', '.join(known_species())} (or 以丙烷计, プロパン換算, as C3H8)")
     return keys

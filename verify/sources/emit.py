@@ -138,10 +138,18 @@ class _CellRefs:
 
     def __init__(self, rows: DataRows, run: RunLevel, many_slots: bool, wanted: bool = True):
         grid = rows.grid
-        self.row_text = rows.row1.astype(str).astype(object)  # '7' for grid row 6
+        self.rows = rows
         self.prefix = f"{grid.file}" + (f" [{grid.sheet}]" if grid.sheet else "") + " "
         self.run, self.many_slots, self.wanted = run, many_slots, wanted
+        self._row_text: np.ndarray | None = None
         self._run_refs: dict[str, np.ndarray | None] = {}  # a run-level cell is the same for every slot of its row
+
+    @property
+    def row_text(self) -> np.ndarray:
+        """'7' for grid row 6 (made only when an address is asked for)."""
+        if self._row_text is None:
+            self._row_text = self.rows.row1.astype(str).astype(object)
+        return self._row_text
 
     def at(self, col: int, idx: np.ndarray) -> np.ndarray:
         return (self.prefix + column_letter(col)) + self.row_text[idx]

@@ -58,20 +58,33 @@ if "_verify_reference_cells" not in _sys.modules:
     _mod = _ilu.module_from_spec(_spec)
     _sys.modules["_verify_reference_cells"] = _mod
     _spec.loader.exec_module(_mod)
-if "_verify_reference_layout_helpers" not in _sys.modules:
-    _spec = _ilu.spec_from_file_location("_verify_reference_layout_helpers", _Path(__file__).with_name("reference_layout_helpers.py"))
-    _mod = _ilu.module_from_spec(_spec)
-    _sys.modules["_verify_reference_layout_helpers"] = _mod
-    _spec.loader.exec_module(_mod)
 parse_datetime_series = _sys.modules["_verify_reference_cells"].parse_datetime_series
 parse_number_series = _sys.modules["_verify_reference_cells"].parse_number_series
 from verify.sources.grid import SheetGrid, column_letter
 from verify.sources.headers import FILE_COLUMNS, NUMERIC_FIELDS, ColumnRole, read_headers
 from verify.sources.aliases import units_agree  # issue 15
-_slot_species = _sys.modules["_verify_reference_layout_helpers"]._slot_species  # issue 15
+from verify.sources.classify import _slot_species  # issue 15
 from verify.sources.species import known_species, label_species  # issue 15
-_helpers = _sys.modules["_verify_reference_layout_helpers"]  # issue 17 (frozen with the layout of issue 19)
-_Column, _check_ranges, _deciding_cells, _formula_labels = _helpers._Column, _helpers._check_ranges, _helpers._deciding_cells, _helpers._formula_labels
+# issue 17 helpers, from the live intake (issue 19 moved them into its step modules; thin adapters keep
+# the call signatures this frozen copy was written against)
+from types import SimpleNamespace as _NS
+
+from verify.sources import classify as _classify, emit as _emit, identity as _identity
+from verify.sources.columns import GridColumn as _Column
+from verify.sources.detect import DataRows as _DataRows
+from verify.sources.plausibility import check_ranges as _check_ranges
+
+
+def _formula_labels(grid, generic, grid_rows):
+    return _identity.formula_labels(_DataRows(grid, [], grid_rows), generic)
+
+
+def _deciding_cells(cols, idx, columns, grid_rows):
+    return _emit._deciding_cells(cols, idx, _DataRows(None, columns, grid_rows))
+
+
+def _unread_columns(roles, columns, grid, grid_rows, spec):
+    return _classify.unread_columns(_classify.Reader(_NS(roles=roles), _DataRows(grid, columns, grid_rows), spec, None))
 from verify.sources.ledger import FileTally, entries_frame
 
 ACCEPTED, FLAGGED, REJECTED, BLANK = 0, 1, 2, -1
@@ -650,7 +663,6 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         slots.append((vcells, pkeys, aux, ukey, units, species_of_slot))
         all_cells.append(vcells)
     # issue 17: the columns no alias names (the helper of the new code; tested end to end on its own)
-    _unread_columns = _helpers._unread_columns
     unread_cells, unread_notes = _unread_columns(hdr.roles, [_Column(frame[c].to_numpy(dtype=object)) for c in range(ncols)],
                                                  grid, grid_rows, spec)
     all_cells.extend(unread_cells)

@@ -359,35 +359,6 @@ def test_cr_only_newlines_choose_the_whole_file_delimiter(tmp_path):
 # file whole — also where the fast path has to stop part-way (a blank line, a ragged record, an
 # over-long field) and the strict reader goes on from there.
 
-FAST_CASE = """
-[case]
-id = "fast"
-title = "fast"
-factory = "fast"
-timezone = "Asia/Shanghai"
-conditions = "CN"
-concentration_basis = "standard-dry"
-
-[[source]]
-id = "S1"
-kind = "stack"
-
-[[period]]
-phase = "before"
-start = 2026-03-01T00:00:00
-end = 2026-03-02T00:00:00
-
-[[period]]
-phase = "after"
-start = 2026-03-02T00:00:00
-end = 2026-03-03T00:00:00
-
-[[file]]
-path = "data/f.csv"
-layout = "long"
-{spec}
-"""
-
 FAST_HEADER = "时间,排放口,监测项目,实测值,单位,数据标记,含氧量(%)"
 
 
@@ -423,7 +394,7 @@ FAST_CASES = {
 def _fast_case(tmp: Path, text: str, spec: str, encoding: str):
     (tmp / "data").mkdir(parents=True)
     (tmp / "data" / "f.csv").write_bytes(text.encode(encoding))
-    (tmp / "case.toml").write_text(FAST_CASE.format(spec=spec), encoding="utf-8")
+    (tmp / "case.toml").write_text(CASE.format(files=f'[[file]]\npath = "data/f.csv"\nlayout = "long"\n{spec}'), encoding="utf-8")
     return load_case(tmp)
 
 

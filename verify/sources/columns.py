@@ -333,31 +333,17 @@ def addresses(col: int, rows0: np.ndarray, prefix: str = "") -> np.ndarray:
     return (head + pd.Series(rows0 + 1, dtype="int64").astype(str)).to_numpy(dtype=object)
 
 
-class UnitCodes:
-    """Per-row unit meanings stored as codes into a short list (one lookup per distinct text)."""
-
-    def __init__(self, codes: np.ndarray, infos: list):
-        self.codes, self.infos = codes, infos
-
-    @classmethod
-    def constant(cls, n: int, info: object) -> "UnitCodes":
-        return cls(np.zeros(n, dtype=np.intp), [info])
+class UnitCodes(CodedLabels):
+    """Per-row unit meanings (:class:`~verify.sources.aliases.UnitInfo` or the message why a text
+    names none) stored as codes into a short list: one lookup per distinct text."""
 
     @classmethod
     def from_labels(cls, labels: CodedLabels, lookup) -> "UnitCodes":
         return cls(labels.codes, [lookup(u) for u in labels.uniques])
 
-    @classmethod
-    def from_texts(cls, texts: pd.Series, lookup) -> "UnitCodes":
-        codes, uniques = pd.factorize(texts.to_numpy(dtype=object), use_na_sentinel=True)
-        infos = [lookup(u) for u in uniques] + [lookup(None)]
-        return cls(np.where(codes < 0, len(infos) - 1, codes), infos)
-
     def attr(self, fn) -> np.ndarray:
-        table = np.empty(len(self.infos), dtype=object)
-        for i, info in enumerate(self.infos):
-            table[i] = fn(info)
-        return table[self.codes]
+        """``fn`` of each row's unit meaning, called once per distinct meaning."""
+        return self.map(fn)
 
 
 def tag_reasons(target: np.ndarray, cells: CellStates, where: np.ndarray) -> None:

@@ -475,11 +475,11 @@ def task_run(args: dict) -> dict:
     stages: dict[str, float] = {}
     state = {"name": None, "t": time.perf_counter()}
 
-    def step(name: str) -> None:
+    def step(name) -> None:  # the pipeline names its steps as messages (verify.i18n.Msg): keyed by their English
         now = time.perf_counter()
         if state["name"] is not None:
             stages[state["name"]] = now - state["t"]
-        state.update(name=name, t=now)
+        state.update(name=name.render() if hasattr(name, "render") else str(name), t=now)
 
     t0, c0 = time.perf_counter(), time.process_time()
     _call(lambda: pipeline.run(Path(args["case"]), Path(args["out"]), allow_rejected=bool(args.get("allow_rejected")),

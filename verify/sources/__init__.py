@@ -1,8 +1,9 @@
 """Intake: the files of a case → the canonical long table and the intake ledger.
 
 ``read_inputs(case) -> Intake`` reads every ``[[file]]`` (CSV via :mod:`verify.sources.csv_reader`,
-.xlsx/.xlsm via :mod:`verify.sources.xlsx`), parses its layout (:mod:`verify.sources.layout`), and
-then checks across files (case-format.md):
+.xlsx/.xlsm via :mod:`verify.sources.xlsx`), runs the intake's named steps on it
+(:func:`verify.sources.layout.parse_grid`), and then checks across files
+(:mod:`verify.sources.agreement`, case-format.md):
 
 * run-level quantities (``flow``, ``o2_pct``, ``h2o_pct``, ``temp_c``, ``pressure_kpa``,
   ``load_pct``) agree within (source, position, phase, run) — else :class:`InputError` naming both

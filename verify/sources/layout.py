@@ -20,8 +20,8 @@ pandas' C factorisation, Arrow compute), each in its own module:
    (:mod:`verify.sources.emit`).
 
 Values follow case-format.md "What every row becomes" and reliability.md §4 (see
-:mod:`verify.sources.ledger` for the counting rules). Reason codes are stable strings, each
-declared in ``verify/data/reasons.csv``.
+:mod:`verify.sources.ledger` for the counting rules). Reason codes are stable strings (the
+reason-code catalogue of the report, ``verify/data/reasons.csv``, declares each).
 """
 
 from __future__ import annotations

@@ -199,7 +199,7 @@ def grids(draw):
         rows.append(row)
     tile = draw(st.sampled_from([None, None, 2100, 2600]))
     if tile:
-        # beyond cells.SMALL / layout.SMALL: the Arrow and vectorised paths; unique times keep it mostly valid
+        # beyond cells.SMALL: the Arrow and vectorised paths; unique times keep it mostly valid
         rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
         picks = rng.integers(0, len(rows), size=tile)
         tiled = []

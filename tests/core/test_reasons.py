@@ -18,7 +18,7 @@ import pytest
 
 import verify
 from verify.reasons import LANGS, catalogue, reason_text, split_codes, unknown_codes
-from verify.sources.layout import HJ212_INVALID
+from verify.sources.plausibility import HJ212_INVALID
 
 ROOT = Path(verify.__file__).parent
 #: The stages whose codes reach the ledger, the QA list and the caveats.
@@ -26,9 +26,9 @@ SCANNED = ("sources", "measure", "stats")
 
 #: Functions that record a code: name → (position of the code argument, keyword of it).
 EMITTERS = {
-    "mark": (2, "reason"),          # _Cells.mark(mask, outcome, code, detail): value flags and rejections
-    "recode": (2, "new"),           # _Cells.recode(mask, old, new): a more specific code for some cells
-    "reject_rows": (1, "code"),     # row rejections in parse_grid
+    "mark": (2, "reason"),          # CellStates.mark(mask, outcome, code, detail): value flags and rejections
+    "recode": (2, "new"),           # CellStates.recode(mask, old, new): a more specific code for some cells
+    "reject": (1, "code"),          # RowVerdicts.reject(mask, code, detail, col): row rejections of the intake's steps
     "CellOutcome": (4, "reason"),   # the cell converter's verdict on a value cell
     "DateOutcome": (2, "reason"),   # the cell converter's verdict on a date cell
     "caveat": (0, "code"),          # statistical caveats
@@ -38,13 +38,13 @@ EMITTERS = {
 FSTRING_CODES = {"flag_": sorted(HJ212_INVALID)}
 #: Code arguments that are names bound by a call, with the functions whose codes reach them (scanned
 #: below as ``return None, <code>, …`` tuples of the modules in RETURNS_CODES).
-PASSED_ON = {("cells.py", "reason"), ("layout.py", "c")}
+PASSED_ON = {("cells.py", "reason"), ("classify.py", "c")}
 #: Modules whose ``return None, <code>, <detail>`` tuples hand a reason code to the caller
 #: (cells.py: the number and date converters; species.py: the reporting-species rules).
 RETURNS_CODES = {"cells.py", "species.py"}
 #: Code arguments read from a data file's rows: (module, expression) → the file and its code column
-#: (layout.py applies verify/sources/data/ranges.csv: each row rejects or flags with its ``reason``).
-DATA_CODES = {("layout.py", "r.reason"): ("sources/data/ranges.csv", "reason")}
+#: (plausibility.py applies verify/sources/data/ranges.csv: each row rejects or flags with its ``reason``).
+DATA_CODES = {("plausibility.py", "r.reason"): ("sources/data/ranges.csv", "reason")}
 
 
 def _data_codes(path: str, column: str) -> set[str]:
@@ -107,12 +107,14 @@ def _resolve(expr: ast.AST, func: ast.AST | None, where: str, unresolved: list[s
 
 def _where_codes(expr: ast.AST, func, where: str, unresolved: list[str]) -> set[str]:
     """Codes assigned to a whole column's cells: ``cells.reason = np.where(mask, "code", "")``
-    (``.astype(...)`` around it); ``nf["reason"]`` is the number converter's array (cells.py's codes,
-    scanned as its returns)."""
+    (``.astype(...)`` around it) or ``np.full(n, "code")``; ``nf["reason"]`` is the number
+    converter's array (cells.py's codes, scanned as its returns)."""
     if isinstance(expr, ast.Subscript):
         return set()
     if isinstance(expr, ast.Call) and _call_name(expr) == "astype" and isinstance(expr.func, ast.Attribute):
         expr = expr.func.value
+    if isinstance(expr, ast.Call) and _call_name(expr) == "full" and len(expr.args) >= 2:  # every cell one code ("" = none)
+        return _resolve(expr.args[1], func, where, unresolved)
     if isinstance(expr, ast.Call) and _call_name(expr) == "where" and len(expr.args) == 3:
         return _resolve(expr.args[1], func, where, unresolved) | _resolve(expr.args[2], func, where, unresolved)
     unresolved.append(f"{where}: {ast.unparse(expr)}")

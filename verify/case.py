@@ -148,7 +148,8 @@ class Signature(_Model):
     """One line of the statement's sign-off block."""
 
     role: Literal["verifier", "reviewer", "approver"]
-    name: Annotated[str, Field(min_length=1, max_length=60)]
+    # one spelling for both languages, or {ja, zh}: a Chinese name in its Japanese kanji form (李華 / 李华)
+    name: NameText
     title: NameText | None = None  # position, e.g. { ja = "実証責任者", zh = "验证负责人" }
     date: dt.date | None = None
 
@@ -163,6 +164,9 @@ class Verification(_Model):
     supersedes_statement_id: StatementId | None = None
     laboratory: Laboratory | None = None
     signature: Annotated[list[Signature], Field(max_length=6)] = []
+    #: the language version that prevails where the Japanese and the Chinese texts differ (extension;
+    #: printed in the statement; absent: the statement says that neither version prevails)
+    prevailing_language: Literal["ja", "zh"] | None = None
 
     @model_validator(mode="after")
     def _reissue_is_traceable(self) -> "Verification":

@@ -179,11 +179,12 @@ def verification_block(case: Case) -> dict | None:
             "report_numbers": list(v.laboratory.report_numbers),
         },
         "signature": [
-            {"role": sig.role, "name": sig.name,
+            {"role": sig.role, "name": {"ja": sig.name.ja, "zh": sig.name.zh},
              "title": None if sig.title is None else {"ja": sig.title.ja, "zh": sig.title.zh},
              "date": sig.date.isoformat() if sig.date else None}
             for sig in v.signature
         ],
+        "prevailing_language": v.prevailing_language,
     }
 
 

@@ -13,10 +13,10 @@ from verify.report.figures import chart_img
 
 LABELS = {"before": "対策前", "after": "対策後", "measured": "測定値", "nondetect": "不検出", "mean": "平均",
           "limit": "基準値", "benchmark": "参照値", "hourly": "1時間値", "date": "月-日", "estimate": "推定値",
-          "ci": "95%信頼区間", "claimed": "主張値", "xlabel": "削減率（%）"}
+          "ci": "95%信頼区間", "claimed": "主張値", "bound": "片側95%信頼下限", "xlabel": "削減率（%）"}
 LABELS_ZH = {"before": "治理前", "after": "治理后", "measured": "监测值", "nondetect": "未检出", "mean": "均值",
              "limit": "限值", "benchmark": "参照值", "hourly": "小时均值", "date": "月-日", "estimate": "估计值",
-             "ci": "95%置信区间", "claimed": "声明值", "xlabel": "削减率（%）"}
+             "ci": "95%置信区间", "claimed": "声明值", "bound": "单侧95%置信下限", "xlabel": "削减率（%）"}
 PANEL = {"title": "濃度", "unit": "mg/m³N", "before": [62.4, 71.8, 55.3], "after": [31.6, 27.9, 36.2],
          "censored_after": [False, True, False], "limits": [{"value": 60, "label": "GB 16297-1996 60 mg/m³N", "binding": True}]}
 
@@ -41,8 +41,11 @@ def test_run_chart_is_deterministic_png_without_tool_metadata():
     assert kinds[0] == b"IHDR" and kinds[-1] == b"IEND"
     assert b"tEXt" not in kinds and b"iTXt" not in kinds and b"tIME" not in kinds  # no Software/date
     # printed at the size it was drawn: figure inches = pixels / DPI
-    assert a.width_in == pytest.approx(2.3 + 0.4) and a.height_in == pytest.approx(2.5)
-    assert charts.png_size(a.png) == (round(2.7 * charts.DPI), round(2.5 * charts.DPI))
+    # one panel: y-axis room 0.55 in + axis 1.9 in + the limit labels' margin 1.0 in; 1.75 in of axes,
+    # 0.42 in above and 0.42 + 0.16 in per legend row below (5 legend entries: two rows of four)
+    width, height = 0.55 + 1.9 + charts.LABEL_W_IN, 0.42 + 0.16 * 2 + 1.75 + 0.42
+    assert a.width_in == pytest.approx(width) and a.height_in == pytest.approx(height)
+    assert charts.png_size(a.png) == (round(width * charts.DPI), round(height * charts.DPI))
 
 
 def test_charts_never_grow_past_the_a4_text_column():
@@ -109,9 +112,28 @@ def test_timeseries_and_reduction_charts():
         timezone="Asia/Shanghai")
     # the hours are drawn in local time: 16:00 UTC is midnight in Shanghai (UTC+8)
     assert charts._local_hours(["2026-03-01T16:00:00+00:00"], charts.ZoneInfo("Asia/Shanghai"))[0].hour == 0
-    red = charts.reduction_chart([{"label": "A", "estimate": 48.9, "ci": [25.6, 65.6], "claimed": 40},
+    red = charts.reduction_chart([{"label": "A", "estimate": 48.9, "ci": [25.6, 65.6], "claimed": 40, "bound": 30.1},
                                   {"label": "B", "estimate": 3.7, "ci": [-17.4, 19.7], "claimed": None}],
                                  LABELS, "ja")
     # tight bounding box: the printed size follows the labels, still at the fixed resolution
     w, h = charts.png_size(red.png)
     assert red.width_in == pytest.approx(w / charts.DPI) and 3 < red.width_in < 7.5
+
+
+def test_wrap_label_shows_a_label_whole_and_cuts_only_a_hostile_one():
+    label = "2#熱媒ボイラー排気筒（石炭焚き） 二酸化硫黄（SO₂） 酸素換算濃度（標準酸素濃度9%）"
+    wrapped = charts.wrap_label(label, 34, 3)
+    assert wrapped.replace("\n", " ").replace("  ", " ") == label or wrapped.replace("\n", "") == label.replace(" ", "", 0)
+    assert "…" not in wrapped and all(sum(charts._cells(c) for c in line) <= 34 for line in wrapped.split("\n"))
+    # a break falls after a space where one is near the end of the line
+    assert charts.wrap_label("GB 16297-1996 120 mg/m³N", 16, 3) == "GB 16297-1996\n120 mg/m³N"
+    assert charts.wrap_label("长" * 5000, 20, 2) == "长" * 10 + "\n" + "长" * 9 + "…"
+
+
+def test_limit_labels_are_spread_apart_and_stay_in_order():
+    placed = charts._spread([0.10, 0.11, 0.12, 0.80], 0.08, 1.05)
+    assert placed == pytest.approx([0.10, 0.18, 0.26, 0.80])
+    assert all(b - a >= 0.08 - 1e-12 for a, b in zip(placed, placed[1:]))
+    # near the top they are pushed down instead of out of the chart
+    top = charts._spread([0.9, 0.95, 1.0], 0.1, 1.05)
+    assert top[-1] <= 1.05 + 1e-12 and all(b - a >= 0.1 - 1e-12 for a, b in zip(top, top[1:]))

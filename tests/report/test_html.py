@@ -125,15 +125,68 @@ def test_draft_marking_every_language(results):
         assert 'class="banner draft"' in block
 
 
+SIGNED = [{"role": "verifier", "name": "山田太郎", "title": None, "date": "2026-11-18"},
+          {"role": "approver", "name": {"ja": "李華", "zh": "李华"}, "title": None, "date": "2026-11-20"}]
+
+
+def _verification(**extra) -> dict:
+    return {"statement_id": "ETV-JS-2026-007", "verifier": {"ja": "検証機関A", "zh": "验证机构A"},
+            "technology": {"ja": "湿式電気集じん", "zh": "湿式静电除尘"}, "issued": "2026-11-20",
+            "valid_until": "2029-11-20", "supersedes": None, **extra}
+
+
 def test_issued_statement_not_draft(results):
-    results["verification"] = {"statement_id": "ETV-JS-2026-007",
-                               "verifier": {"ja": "検証機関A", "zh": "验证机构A"},
-                               "technology": {"ja": "湿式電気集じん", "zh": "湿式静电除尘"},
-                               "issued": "2026-11-20", "valid_until": "2029-11-20", "supersedes": None}
+    results["verification"] = _verification(signature=SIGNED)
     html = render_html(results, charts=False)
     assert "DRAFT" not in html and "草案" not in html and "草稿" not in html
+    assert "署名前の案" not in html and "待签署稿" not in html
     assert html.count("ETV-JS-2026-007") >= 4
     assert "2026年11月20日" in html and "2029年11月20日" in html
+    blocks = _blocks(html)
+    # a Chinese name in its Japanese kanji form in the ja half, as written in the zh half
+    assert "李華" in blocks["ja"] and "李华" not in blocks["ja"] and "李华" in blocks["zh"]
+
+
+@pytest.mark.parametrize("signature", [[], [{**SIGNED[0], "date": None}, SIGNED[1]]])
+def test_unsigned_statement_is_a_draft_awaiting_signature_never_issued(results, signature):
+    """With a sign-off line lacking its name or date, the statement is 署名前の案 / 待签署稿: in the
+    running header, the statement and the cover, and no issue date is printed."""
+    results["verification"] = _verification(signature=signature)
+    blocks = _blocks(render_html(results, charts=False))
+    for lang, word, issued, unissued in (("ja", "署名前の案", "発行日 2026年11月20日", "未発行（署名前の案）"),
+                                         ("zh", "待签署稿", "签发日期 2026年11月20日", "未签发（待签署稿）")):
+        block = blocks[lang]
+        header = re.search(r'<span class="hdr-status"[^>]*>(.*?)</span>\s*<', block, re.S).group(1)
+        assert word in header and word in block.split('class="stmt-sub"')[1].split("</p>")[0]
+        assert unissued in block and issued not in block
+        if not signature:  # the issue date appears nowhere (the approver's own signing date may)
+            assert "2026年11月20日" not in block
+
+
+def test_illustrative_statement_says_it_cannot_be_signed(results):
+    results["verification"] = _verification(signature=SIGNED)
+    blocks = _blocks(render_html(results, charts=False))
+    for lang, word in (("ja", "例示（署名不可）"), ("zh", "示例（不可签署）")):
+        statement = blocks[lang].split('class="cover"')[0]
+        title = statement.split('class="stmt-title"')[1].split("</h1>")[0]
+        assert word in title
+        signoff = statement.split('class="signoff')[1]
+        assert signoff.count(word) == 3  # the verifier's, the approver's and the seal's cell
+    results["case"]["illustrative"] = False
+    html = render_html(results, charts=False)
+    assert "例示（署名不可）" not in html and "示例（不可签署）" not in html
+
+
+@pytest.mark.parametrize("prevailing, ja, zh", [
+    ("zh", "日本語版と中国語版に相違がある場合は、中国語版を正とする。", "日文版与中文版内容不一致时，以中文版为准。"),
+    ("ja", "日本語版と中国語版に相違がある場合は、日本語版を正とする。", "日文版与中文版内容不一致时，以日文版为准。"),
+    (None, "日本語版と中国語版に相違がある場合にどちらを正とするかは定めていない。", "未约定日文版与中文版内容不一致时以何版为准。")])
+def test_prevailing_language_is_printed_in_the_statement_and_the_cover(results, prevailing, ja, zh):
+    results["verification"] = _verification(signature=SIGNED, prevailing_language=prevailing)
+    blocks = _blocks(render_html(results, charts=False))
+    for lang, text in (("ja", ja), ("zh", zh)):
+        statement, rest = blocks[lang].split('class="cover"', 1)
+        assert text in statement and text in rest.split("</section>")[0]
 
 
 def test_illustrative_marking_toggles(results):

@@ -126,7 +126,7 @@ def test_pdf_text_has_both_languages(report_pdf):
     text = report_pdf.text
     for phrase in ("実証は認証ではない", "実証結果の概要", "対策前", "対策後", "非メタン炭化水素",
                    "验证不等于认证", "验证声明", "治理前", "治理后", "非甲烷总烃", "草案", "草稿",
-                   "例示データ", "示例数据", "mg/m³N", "O₂"):
+                   "例示（署名不可）", "示例（不可签署）", "mg/m³N", "O₂"):
         assert phrase in text, phrase
     assert text.index("実証結果の概要") < text.index("验证声明")
 
@@ -168,8 +168,8 @@ def test_every_page_marked_draft_and_illustrative(report_pdf):
     pages = report_pdf.pages
     assert len(pages) >= 10
     for i, page in enumerate(pages, start=1):
-        ja = "草案（署名前）" in page and "例示データ" in page
-        zh = "草稿（未签发）" in page and "示例数据" in page
+        ja = "草案（署名前）" in page and "例示（署名不可）" in page
+        zh = "草稿（未签发）" in page and "示例（不可签署）" in page
         assert ja or zh, f"page {i} lacks the DRAFT / illustrative marking"
         assert f"{i}/{len(pages)}" in page  # page number / total in the footer
 

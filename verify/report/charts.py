@@ -28,6 +28,7 @@ from __future__ import annotations
 import io
 import re
 import struct
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -59,6 +60,9 @@ LIMIT_COLOUR = "#333333"
 #: behind a limit label: the label stays legible, the points and means (drawn above it) stay visible
 LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
 BENCHMARK_COLOUR = "#7a7a7a"
+#: the one-sided 95 % lower bound a claim's verdict uses: a right-pointing caret (the claim holds to its right)
+BOUND_COLOUR = "#1d6b2f"
+BOUND_MARKER = 5  # matplotlib CARETRIGHT
 MAX_POINTS = 400  # per phase in a time series; more are decimated by a fixed stride
 #: The A4 text column is 178 mm (report.css margins) = 7.0 in; charts stay inside it.
 MAX_WIDTH_IN = 6.8
@@ -135,61 +139,117 @@ def short(text, limit: int = MAX_LABEL) -> str:
 
 def _legend(fig: Figure, handles: list, labels: list[str]) -> None:
     if handles:
-        fig.legend(handles, [short(lab, 40) for lab in labels], loc="lower center", ncol=min(len(handles), 4),
+        fig.legend(handles, [wrap_label(lab, 44, 2) for lab in labels], loc="lower center", ncol=min(len(handles), 4),
                    fontsize=6.8, handlelength=1.8, columnspacing=1.2, bbox_to_anchor=(0.5, 0.0))
 
 
+#: Room to the right of a panel for its limit labels (two lines: standard, value and unit).
+LABEL_W_IN = 1.0
+LABEL_FONT = 6.3
+
+
+def _spread(wanted: list[float], gap: float, top: float) -> list[float]:
+    """Label positions (axes fraction) near ``wanted`` (ascending), at least ``gap`` apart, pushed
+    up and, where they would pass ``top``, down again (labels of close limit values never overlap)."""
+    placed: list[float] = []
+    for w in wanted:
+        placed.append(max(w, placed[-1] + gap) if placed else w)
+    over = (placed[-1] - top) if placed else 0.0
+    if over > 0:
+        placed = [p - over for p in placed]
+        for i in range(len(placed) - 2, -1, -1):
+            placed[i] = min(placed[i], placed[i + 1] - gap)
+    return placed
+
+
+def _limit_labels(ax, limits: list[dict], ylim: float, axes_h_in: float, cells: int) -> None:
+    """Each limit line's label in the margin right of the panel, beside its line (a thin leader where
+    labels had to be moved apart), so it never covers a point or a mean."""
+    if not limits:
+        return
+    texts = [wrap_label(lim["label"], cells, 3) for lim in limits]
+    lines = max(t.count("\n") + 1 for t in texts)
+    gap = (lines * LABEL_FONT * 1.1 + 3) / 72 / axes_h_in
+    wanted = [lim["value"] / ylim for lim in limits]
+    for lim, text, want, at in zip(limits, texts, wanted, _spread(wanted, gap, 1.05)):
+        colour = LIMIT_COLOUR if lim.get("binding", True) else "#555555"
+        ax.annotate(text, xy=(1.0, want), xycoords="axes fraction", xytext=(1.05, at), textcoords="axes fraction",
+                    fontsize=LABEL_FONT, ha="left", va="center", color=colour, linespacing=1.1,
+                    annotation_clip=False, arrowprops=None if abs(at - want) < 1e-9 else
+                    {"arrowstyle": "-", "color": "#999999", "linewidth": 0.5, "shrinkA": 0, "shrinkB": 1})
+
+
+def _draw_phases(ax, panel: dict, seen: dict) -> float:
+    """The points and phase means of one panel; returns the largest value drawn."""
+    ymax = 0.0
+    for x, phase, colour in ((0, "before", BEFORE_COLOUR), (1, "after", AFTER_COLOUR)):
+        vals = list(panel.get(phase) or [])
+        cens = list(panel.get(f"censored_{phase}") or []) + [False] * len(vals)
+        pairs = [(v, c) for v, c in zip(vals, cens) if v is not None]
+        if not pairs:
+            continue
+        k = len(pairs)
+        xs = [x + (i - (k - 1) / 2) * min(0.08, 0.5 / k) for i in range(k)]
+        for xi, (v, c) in zip(xs, pairs):
+            ax.scatter([xi], [v], s=16, zorder=3, linewidths=0.9, facecolors="white" if c else colour,
+                       edgecolors=colour)
+            seen["nd"] |= bool(c)
+        ax.hlines(sum(v for v, _ in pairs) / k, x - 0.25, x + 0.25, color=colour, linewidth=1.2, zorder=3)
+        ymax = max(ymax, max(v for v, _ in pairs))
+    return ymax
+
+
 def run_values_chart(panels: list[dict], labels: dict, lang: str) -> Chart:
-    """Per-run values before and after, one panel per metric.
+    """Per-run values before and after, one panel per metric; each limit line labelled (standard,
+    value and unit) in the margin right of its panel.
 
     ``panels``: ``[{"title": str, "unit": str, "before": [float|None], "after": [float|None],
     "censored_before": [bool], "censored_after": [bool], "limits": [{"value", "label", "binding"}]}]``;
     ``labels``: ``before``, ``after``, ``measured``, ``nondetect``, ``mean``, ``limit``, ``benchmark``.
     """
     n = max(len(panels), 1)
-    panel_w = min(2.3, (MAX_WIDTH_IN - 0.4) / n)
-    width, height = panel_w * n + 0.4, 2.5
+    left_in = 0.55  # the y axis label and ticks of each panel
+    label_w = LABEL_W_IN
+    with_limits = sum(1 for p in panels if p.get("limits"))
+    if with_limits and (MAX_WIDTH_IN - n * left_in - with_limits * label_w - 0.15 * (n - with_limits)) / n < 1.1:
+        label_w = 0.75  # three panels with limits: narrower labels, wrapped shorter
+    margins = [label_w if p.get("limits") else 0.15 for p in panels] or [0.15]
+    # never narrower than 0.6 in: more panels than the column holds make a wider figure, printed smaller
+    axis_w = max(0.6, min(1.9, (MAX_WIDTH_IN - n * left_in - sum(margins)) / n))
+    width = n * (left_in + axis_w) + sum(margins)
     seen = {"nd": False, "bind": False, "bench": False}
     with rc_context(_rc(lang)):
+        handles = [Line2D([], [], marker="o", linestyle="", color=BEFORE_COLOUR, markersize=4),
+                   Line2D([], [], marker="o", linestyle="", color=AFTER_COLOUR, markersize=4),
+                   Line2D([], [], color="#555555", linewidth=1.2)]
+        kinds = {"bind" if lim.get("binding", True) else "bench" for p in panels for lim in p.get("limits") or []}
+        legend_n = len(handles) + len(kinds) + any(any(p.get(f"censored_{ph}") or []) for p in panels
+                                                     for ph in ("before", "after"))
+        rows = 1 + (legend_n - 1) // 4
+        bottom_in, top_in, axes_h = 0.42 + 0.16 * rows, 0.42, 1.75
+        height = bottom_in + axes_h + top_in
         fig = Figure(figsize=(width, height))
-        axes = fig.subplots(1, n, squeeze=False)[0]
-        for ax, panel in zip(axes, panels):
-            ymax = 0.0
-            for x, phase, colour in ((0, "before", BEFORE_COLOUR), (1, "after", AFTER_COLOUR)):
-                vals = list(panel.get(phase) or [])
-                cens = list(panel.get(f"censored_{phase}") or []) + [False] * len(vals)
-                pairs = [(v, c) for v, c in zip(vals, cens) if v is not None]
-                if not pairs:
-                    continue
-                k = len(pairs)
-                xs = [x + (i - (k - 1) / 2) * min(0.08, 0.5 / k) for i in range(k)]
-                for xi, (v, c) in zip(xs, pairs):
-                    ax.scatter([xi], [v], s=16, zorder=3, linewidths=0.9,
-                               facecolors="white" if c else colour, edgecolors=colour)
-                    seen["nd"] |= bool(c)
-                mean = sum(v for v, _ in pairs) / k
-                ax.hlines(mean, x - 0.25, x + 0.25, color=colour, linewidth=1.2, zorder=3)
-                ymax = max(ymax, max(v for v, _ in pairs))
+        x0 = 0.0
+        for panel, margin in zip(panels, margins):
+            ax = fig.add_axes(((x0 + left_in) / width, bottom_in / height, axis_w / width, axes_h / height))
+            x0 += left_in + axis_w + margin
+            ymax = _draw_phases(ax, panel, seen)
             limits = sorted(panel.get("limits") or [], key=lambda lim: lim["value"])
-            for i, lim in enumerate(limits):
+            for lim in limits:
                 kind = "bind" if lim.get("binding", True) else "bench"
                 seen[kind] = True
                 ax.axhline(lim["value"], color=LIMIT_COLOUR if kind == "bind" else BENCHMARK_COLOUR,
                            linestyle="--" if kind == "bind" else ":", linewidth=0.8)
-                close = i > 0 and abs(lim["value"] - limits[i - 1]["value"]) < 0.06 * max(ymax, lim["value"])
-                ax.annotate(short(lim["label"], 34), (2.05, lim["value"]), xycoords="data",
-                            xytext=(0, -7.5 if close else 1.5), textcoords="offset points", fontsize=5.5,
-                            ha="right", va="bottom", color=LIMIT_COLOUR, zorder=2.5, bbox=LABEL_BOX)
                 ymax = max(ymax, lim["value"])
-            ax.set_xlim(-0.6, 2.1)
-            ax.set_ylim(0, ymax * 1.18 if ymax > 0 else 1)
+            ylim = ymax * 1.15 if ymax > 0 else 1
+            ax.set_xlim(-0.6, 1.6)
+            ax.set_ylim(0, ylim)
             ax.set_xticks([0, 1], [labels["before"], labels["after"]])
             # a text, not set_title: the title's automatic placement measures every axis (~0.03 s a panel)
-            ax.text(0.5, 1.03, short(panel["title"], 22), transform=ax.transAxes, ha="center", va="bottom", fontsize=8)
+            ax.text(0.5, 1.03, wrap_label(panel["title"], int(axis_w * 11), 2), transform=ax.transAxes,
+                    ha="center", va="bottom", fontsize=7.5, linespacing=1.1)
             ax.set_ylabel(panel["unit"])
-        handles = [Line2D([], [], marker="o", linestyle="", color=BEFORE_COLOUR, markersize=4),
-                   Line2D([], [], marker="o", linestyle="", color=AFTER_COLOUR, markersize=4),
-                   Line2D([], [], color="#555555", linewidth=1.2)]
+            _limit_labels(ax, limits, ylim, axes_h, int(label_w * 72 / LABEL_FONT * 1.9))
         names = [f"{labels['before']}（{labels['measured']}）", f"{labels['after']}（{labels['measured']}）",
                  labels["mean"]]
         if seen["nd"]:
@@ -202,54 +262,95 @@ def run_values_chart(panels: list[dict], labels: dict, lang: str) -> Chart:
         if seen["bench"]:
             handles.append(Line2D([], [], color=BENCHMARK_COLOUR, linestyle=":", linewidth=0.8))
             names.append(labels["benchmark"])
-        rows = 1 + (len(handles) - 1) // 4
-        bottom = (0.42 + 0.16 * rows) / height
         _legend(fig, handles, names)
-        fig.subplots_adjust(left=0.5 / width * (1 if n > 1 else 1.3), right=0.98, bottom=bottom,
-                            top=1 - 0.3 / height, wspace=0.55)
         return _to_png(fig)
 
 
-def reduction_chart(rows: list[dict], labels: dict, lang: str) -> Chart:
-    """Forest plot: reduction estimate (%) with its 95 % interval per endpoint, and the claimed
-    value where a claim is made on that endpoint.
+def _cells(ch: str) -> int:
+    """Display width of a character: 2 for CJK and full-width forms, 1 otherwise."""
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
-    ``rows``: ``[{"label": str, "estimate": float, "ci": [lo, hi] | None, "claimed": float | None}]``;
-    ``labels``: ``xlabel``, ``estimate``, ``ci``, ``claimed``.
+
+def _wrap_line(text: str, width: int) -> list[str]:
+    lines, line, used, last_space = [], "", 0, -1
+    for ch in text:
+        if used + _cells(ch) > width and line:
+            if last_space > len(line) // 2:  # break after the last space of the line
+                lines.append(line[:last_space].rstrip())
+                line = line[last_space + 1:]
+            else:
+                lines.append(line)
+                line = ""
+            used, last_space = sum(_cells(c) for c in line), line.rfind(" ")
+        line += ch
+        used += _cells(ch)
+        if ch == " ":
+            last_space = len(line) - 1
+    return lines + [line]
+
+
+def wrap_label(text, width: int = 40, max_lines: int = 3) -> str:
+    """``text`` in lines of at most ``width`` cells (a CJK character is two), broken after a space
+    where one is near the end of a line (and at the text's own line breaks), so a label is shown
+    whole; a text longer than ``max_lines`` lines (a hostile name, not a plant's) ends with "…"."""
+    lines = [x for part in str(text).split("\n") for x in _wrap_line(part, width) if x]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][:-1] + "…"
+    return "\n".join(lines)
+
+
+def reduction_chart(rows: list[dict], labels: dict, lang: str) -> Chart:
+    """Forest plot: reduction estimate (%) with its two-sided 95 % interval per endpoint; where a
+    claim is made on the endpoint, the claimed value and the one-sided 95 % lower bound the verdict
+    uses (the lower end of the two-sided 90 % interval). Row labels are wrapped, never cut.
+
+    ``rows``: ``[{"label": str, "estimate": float, "ci": [lo, hi] | None, "claimed": float | None,
+    "bound": float | None}]``; ``labels``: ``xlabel``, ``estimate``, ``ci``, ``claimed``, ``bound``.
     """
     rows = [r for r in rows if r.get("estimate") is not None]
     room = MAX_HEIGHT_IN - 1.2
     if len(rows) > int(room / 0.09):  # more rows than A4 holds legibly: the claims' rows first, then the others
         rows = sorted(rows, key=lambda r: r.get("claimed") is None)[: int(room / 0.09)]
-    row_h = max(0.09, min(0.3, room / max(len(rows), 1)))
+    texts = [wrap_label(r["label"], 34 if len(rows) <= 24 else 60, 3 if len(rows) <= 24 else 1) for r in rows]
+    lines = max((t.count("\n") + 1 for t in texts), default=1)
+    row_h = max(0.09, min(0.13 * lines + 0.06, room / max(len(rows), 1)))
+    size = 6.8 if row_h >= 0.13 * lines + 0.06 else max(4.5, 6.8 * row_h / (0.13 * lines + 0.06))
     with rc_context(_rc(lang)):
-        fig = Figure(figsize=(6.4, row_h * max(len(rows), 1) + 1.1))
+        fig = Figure(figsize=(6.6, row_h * max(len(rows), 1) + 1.1))
         ax = fig.subplots()
-        claimed_seen = False
+        seen = {"claimed": False, "bound": False}
         for i, row in enumerate(rows):
             y = len(rows) - 1 - i
             ci = row.get("ci")
             if ci and None not in ci:
                 ax.hlines(y, ci[0], ci[1], color=AFTER_COLOUR, linewidth=1.4)
-            ax.plot([row["estimate"]], [y], "o", color=AFTER_COLOUR, markersize=4)
+            ax.plot([row["estimate"]], [y], "o", color=AFTER_COLOUR, markersize=4, zorder=3)
             if row.get("claimed") is not None:
-                claimed_seen = True
-                ax.plot([row["claimed"]], [y], "|", color=BEFORE_COLOUR, markersize=10, markeredgewidth=1.5)
+                seen["claimed"] = True
+                ax.plot([row["claimed"]], [y], "|", color=BEFORE_COLOUR, markersize=11, markeredgewidth=1.6, zorder=4)
+            if row.get("bound") is not None:
+                seen["bound"] = True
+                ax.plot([row["bound"]], [y], marker=BOUND_MARKER, linestyle="", color=BOUND_COLOUR, markersize=7,
+                        zorder=5)
         ax.axvline(0, color=LIMIT_COLOUR, linewidth=0.7)
-        ax.set_yticks(range(len(rows)), [short(r["label"], 44) for r in reversed(rows)],
-                      fontsize=7 if row_h >= 0.24 else (6 if row_h >= 0.15 else 4.5))
+        ax.set_yticks(range(len(rows)), list(reversed(texts)), fontsize=size, linespacing=1.1)
+        ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.set_xlabel(labels["xlabel"])
-        ax.set_xlim(min([-20, *_reduction_lows(rows)]) - 5, 105)
+        ax.set_xlim(min([-5, *_reduction_lows(rows)]) - 5, 105)
         ax.grid(axis="x", linewidth=0.3, color="#cccccc")
         handles = [Line2D([], [], marker="o", linestyle="", color=AFTER_COLOUR, markersize=4),
                    Line2D([], [], color=AFTER_COLOUR, linewidth=1.4)]
         names = [labels["estimate"], labels["ci"]]
-        if claimed_seen:
-            handles.append(Line2D([], [], marker="|", linestyle="", color=BEFORE_COLOUR, markersize=10,
-                                  markeredgewidth=1.5))
+        if seen["claimed"]:
+            handles.append(Line2D([], [], marker="|", linestyle="", color=BEFORE_COLOUR, markersize=11,
+                                  markeredgewidth=1.6))
             names.append(labels["claimed"])
+        if seen["bound"]:
+            handles.append(Line2D([], [], marker=BOUND_MARKER, linestyle="", color=BOUND_COLOUR, markersize=7))
+            names.append(labels["bound"])
         ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.25 / fig.get_figheight()),
-                  ncol=3, fontsize=6.8)
+                  ncol=min(len(handles), 4), fontsize=6.8)
         return _to_png(fig, tight=True)  # row labels vary in length
 
 
@@ -306,10 +407,12 @@ def timeseries_chart(before: dict, after: dict, limit: dict | None, labels: dict
             ax.tick_params(axis="x", labelsize=6.5)
             ax.set_xlabel(labels["date"], fontsize=6.8)
         axes[0].set_ylabel(unit)
-        axes[0].set_ylim(0, ymax * 1.12 if ymax > 0 else 1)
-        if limit is not None:
-            axes[1].annotate(short(limit["label"], 30), (1.0, limit["value"]), xycoords=("axes fraction", "data"),
-                             xytext=(0, 1.5), textcoords="offset points", fontsize=5.8, ha="right", va="bottom")
+        axes[0].set_ylim(0, ymax * 1.22 if ymax > 0 else 1)
+        if limit is not None:  # each panel's line labelled (standard, value and unit), above its right end
+            for ax in axes:
+                ax.annotate(wrap_label(limit["label"], 30, 2), (1.0, limit["value"]), xycoords=("axes fraction", "data"),
+                            xytext=(-2, 2), textcoords="offset points", fontsize=LABEL_FONT, ha="right", va="bottom",
+                            linespacing=1.1, color=LIMIT_COLOUR, bbox=LABEL_BOX)
         handles = [Line2D([], [], color=BEFORE_COLOUR, linewidth=0.9), Line2D([], [], color=AFTER_COLOUR, linewidth=0.9)]
         names = [f"{labels['before']}（{labels['hourly']}）", f"{labels['after']}（{labels['hourly']}）"]
         if limit is not None:

@@ -28,12 +28,12 @@ def chart_img(chart) -> Markup:
 def _labels(L: Lang) -> dict:
     return {key: L.t(f"chart.{key}") for key in ("before", "after", "measured", "nondetect", "mean", "limit",
                                                  "benchmark", "hourly", "date", "estimate", "ci", "claimed",
-                                                 "xlabel")}
+                                                 "bound", "xlabel")}
 
 
 def limit_label(lim: dict, L: Lang) -> str:
-    """A limit line's label: the standard's number and the value with its unit."""
-    return f"{standard_number(lim.get('standard'))} {lim['value']} {L.unit(lim.get('unit'))}".strip()
+    """A limit line's label: the standard's number, and on a second line the value with its unit."""
+    return f"{standard_number(lim.get('standard'))}\n{lim['value']} {L.unit(lim.get('unit'))}".strip()
 
 
 def _panels(endpoints: list[dict], L: Lang, by_key: dict) -> list[dict]:
@@ -81,9 +81,12 @@ def language_charts(view: dict, L: Lang, results: dict) -> dict:
                 timezone=view["case"].get("timezone")))
     if view["fugitive"]:
         out["fugitive"] = chart_img(charts.run_values_chart(_panels(view["fugitive"], L, by_key), labels, L.code))
-    claimed = {c["key"]: c["raw"].get("claimed") for c in view["claims"] if c["kind"] == "reduction"}
+    claims = {c["key"]: c for c in view["claims"] if c["kind"] == "reduction"}
     rows = [{"label": L.what(ev["raw"]), "estimate": get(by_key, ev["key"], "reduction_pct"),
-             "ci": get(by_key, ev["key"], "reduction_ci95"), "claimed": claimed.get(ev["key"])}
+             "ci": get(by_key, ev["key"], "reduction_ci95"),
+             "claimed": get(claims, ev["key"], "raw", "claimed"),
+             # the one-sided 95 % lower bound the claim's verdict uses (the same Fieller interval, one-sided)
+             "bound": get(claims, ev["key"], "bound_value")}
             for ev in view["run_endpoints"] + view["fugitive"]]
     if any(r["estimate"] is not None for r in rows):
         out["reduction"] = chart_img(charts.reduction_chart(rows, labels, L.code))

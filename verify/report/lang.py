@@ -61,6 +61,10 @@ MAX_NAME = 100
 #: A space between a number and its unit in a free text ("40 %", "200 mg/m³"): kept as a no-break
 #: space, so that a line never ends with the number and starts with its unit.
 _NUMBER_SPACE_UNIT = re.compile(r"(?<=\d)[ \u3000](?=[%％a-zA-Zµμ°℃])")
+#: A claimed quantity in a claim's description ("40%以上", "削减25%以上", "200 mg/m³N以下", "不高于200 mg/m³"):
+#: kept on one line, so a title never breaks inside "以上" or between a number and its unit.
+_CLAIMED_QUANTITY = re.compile(r"(?:削减|削減|不高于|不低于|低于|高于)?[≥≤]?\d[\d.,]*(?:[\u00a0 ]?(?:%|％|[a-zA-Zµμ]+(?:/[a-zA-Z]+)?(?:[³²]N?)?))?"
+                               r"(?:以上|以下|未満|以内)?")
 
 
 class Lang:
@@ -120,6 +124,15 @@ class Lang:
             text = str(obj)
         text = _NUMBER_SPACE_UNIT.sub(NBSP, text)
         return text if len(text) <= limit else text[: limit - 1] + "…"
+
+    def title(self, obj, limit: int = MAX_TEXT) -> Markup:
+        """A claim's description (:meth:`text`) with each claimed quantity kept on one line."""
+        escaped = str(escape(self.text(obj, limit)))
+        def keep(m: re.Match) -> str:  # a number with a unit, a bound word or a verb; a bare number as it is
+            text = m.group(0)
+            return f'<span class="q">{text}</span>' if re.search(r"[^\d.,]", text) else text
+
+        return Markup(_CLAIMED_QUANTITY.sub(keep, escaped))
 
     # ---------------------------------------------------------------- quantities
     def unit(self, unit, standard: bool | None = None) -> str:

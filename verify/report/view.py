@@ -125,6 +125,15 @@ def _limit_view(lim: dict) -> dict:
     }
 
 
+def _as_reduction(effect_pct, ci) -> tuple[str, str]:
+    """A regression's change (results.json ``effect_pct`` = 100 × (exp(β) − 1), negative for a
+    fall) printed as the report prints every reduction: positive for a fall, 100 × (1 − exp(β)),
+    with its interval [−hi, −lo]."""
+    red = None if effect_pct is None else -effect_pct
+    interval = None if not ci or None in ci else [-ci[1], -ci[0]]
+    return fmt_pct(red), fmt_interval(interval)
+
+
 def _excludes_zero(ci) -> bool:
     return bool(ci and None not in ci and (ci[0] > 0 or ci[1] < 0))
 
@@ -159,12 +168,12 @@ def _endpoint_view(ep: dict) -> dict:
         "limits": [_limit_view(lim) for lim in ep.get("limits") or [] if isinstance(lim, dict)],
         "caveats": [c for c in ep.get("caveats") or [] if isinstance(c, dict)],
         "hac": None if not hac else {
-            "eff": fmt_pct(hac.get("effect_pct")), "ci": fmt_interval(hac.get("ci95")),
+            **dict(zip(("eff", "ci"), _as_reduction(hac.get("effect_pct"), hac.get("ci95")))),
             "maxlags": fmt_int(hac.get("maxlags")), "n_hours": fmt_int(hac.get("n_hours")),
             "covariates": list(hac.get("covariates") or []),
             "excludes_zero": _excludes_zero(hac.get("ci95"))},
         "sarimax": None if not sar else {
-            "eff": fmt_pct(sar.get("effect_pct")), "ci": fmt_interval(sar.get("ci95")),
+            **dict(zip(("eff", "ci"), _as_reduction(sar.get("effect_pct"), sar.get("ci95")))),
             "order": ",".join(str(o) for o in sar.get("order") or []) or DASH,
             "converged": sar.get("converged")},
     }
@@ -274,6 +283,24 @@ def _groups(results: dict, endpoints: list[dict]) -> list[dict]:
 # --------------------------------------------------------------------------------------------
 # Claims
 # --------------------------------------------------------------------------------------------
+def _mean_text(ph: dict | None) -> str:
+    """A phase's mean as the results tables print it (three significant figures; "≥" for a lower
+    bound)."""
+    ph = ph or {}
+    if ph.get("mean") is None:
+        return DASH
+    return ("≥" if ph.get("mean_bound") == "lower" else "") + fmt_num(ph.get("mean"))
+
+
+def _estimator(c: dict, kind: str) -> str:
+    """Which estimate a claim's verdict uses: ``arithmetic`` (ratio of the phases' arithmetic means,
+    Fieller), ``hac`` (step of log hourly means, load-adjusted: a ratio of geometric means),
+    ``efficiency`` or ``level``."""
+    if kind != "reduction":
+        return kind
+    return "hac" if c.get("method") == "hac_ols" else "arithmetic"
+
+
 def _claim_view(c: dict, declared: dict | None, endpoint: dict | None) -> dict:
     kind = c.get("kind") or "reduction"
     percent = kind in ("reduction", "efficiency")
@@ -296,6 +323,7 @@ def _claim_view(c: dict, declared: dict | None, endpoint: dict | None) -> dict:
         "kind": kind,
         "percent": percent,
         "unit": None if percent else (ep.get("unit") or c.get("unit")),
+        "endpoint_unit": ep.get("unit") or c.get("unit"),
         "as": ep.get("as"),
         "description": declared.get("description"),
         # the claimed value as declared in case.toml (40 stays 40, not 40.0)
@@ -304,9 +332,13 @@ def _claim_view(c: dict, declared: dict | None, endpoint: dict | None) -> dict:
         "estimate_censored": bool(c.get("estimate_censored")),
         "bound_kind": "upper" if upper else "lower",
         "bound": num(bound),
+        "bound_value": bound if isinstance(bound, (int, float)) else None,
         "p": fmt_p(c.get("p_value")),
         "verdict": c.get("verdict") or "insufficient_data",
         "method": c.get("method"),
+        "estimator": _estimator(c, kind),
+        "mean_before": _mean_text(ep.get("before")),
+        "mean_after": _mean_text(ep.get("after")),
         "n_before": fmt_int(get(ep, "before", "n")),
         "n_after": fmt_int(get(ep, "after", "n")),
         "design": ep.get("design"),
@@ -402,7 +434,7 @@ _QA_KEYS = ("check", "source", "position", "pollutant", "phase", "passed", "deta
 _CASE_KEYS = ("id", "title", "factory", "location", "process", "timezone", "conditions",
               "input_conditions", "concentration_basis", "illustrative", "reporting_state", "measures")
 _VERIFICATION_KEYS = ("statement_id", "verifier", "technology", "issued", "valid_until", "supersedes",
-                      "supersedes_statement_id", "laboratory", "signature")
+                      "supersedes_statement_id", "laboratory", "signature", "prevailing_language")
 _SOURCE_KEYS = ("id", "kind", "role", "name", "height_m", "regime", "reference_o2_pct")
 _INPUT_KEYS = ("file", "sheet", "sha256", "rows", "accepted", "flagged", "rejected", "values",
                "values_flagged", "values_rejected", "layout", "encoding", "notes")
@@ -425,6 +457,18 @@ def _verification(results: dict) -> dict | None:
     order = {"verifier": 0, "reviewer": 1, "approver": 2}
     v["signature"] = sorted(signatures, key=lambda s: order.get(s["role"], 9))
     return v
+
+
+def _status(verification: dict | None) -> str:
+    """The statement's state: ``draft`` (no ``[verification]``), ``unsigned`` (a sign-off line lacks
+    its name or its date: a draft awaiting signature, never printed as issued), ``issued``."""
+    if verification is None:
+        return "draft"
+    def named(name) -> bool:
+        return any(str(t).strip() for t in (name.values() if isinstance(name, dict) else [name]) if t)
+
+    signed = all(named(s.get("name")) and s.get("date") for s in verification["signature"])
+    return "issued" if signed else "unsigned"
 
 
 def _campaign(results: dict) -> dict:
@@ -479,6 +523,8 @@ def build_view(results: dict) -> dict:
         "illustrative": bool(case.get("illustrative")),
         "verification": verification,
         "draft": verification is None,
+        "status": _status(verification),
+        "prevailing": get(verification, "prevailing_language"),
         "issued": get(verification, "issued"),
         "valid_until": get(verification, "valid_until"),
         "state": {"t": fmt_num(state.get("temperature_k"), decimals=2),

@@ -121,7 +121,8 @@ def test_censored_endpoint():
     assert out["tests"]["censored"]["relabelings"] == 35
     cav = next(c for c in out["caveats"] if c["code"] == "censored_values")
     assert "対策前第2回 <2" in cav["text"]["ja"] and "治理后第1次 <0.5" in cav["text"]["zh"]  # runs in words
-    assert "対策前第2回 <2、対策後第1回 <0.5、対策後第3回 <0.5" in cav["text"]["ja"]  # listed with 、
+    # listed with 、, each with its unit (a mass rate: three significant figures of the derived value)
+    assert "対策前第2回 <2\u00a0kg/h、対策後第1回 <0.5\u00a0kg/h、対策後第3回 <0.5\u00a0kg/h" in cav["text"]["ja"]
     _no_nan(out)
 
 
@@ -202,3 +203,14 @@ def test_excluded_runs_caveat():
     assert out["before"]["n"] == 2
     cav = next(c for c in out["caveats"] if c["code"] == "excluded_runs")
     assert "対策前第2回" in cav["text"]["ja"] and "治理前第2次" in cav["text"]["zh"]
+
+
+def test_censored_concentration_names_its_unit_per_language():
+    # a concentration at the standard state: the detection limit as the lab wrote it (1.0, not 1),
+    # mg/m³N in Japanese (大気汚染防止法施行規則), mg/m³ in Chinese (review item 18: "<1" → "<1.0 mg/m³")
+    data = EndpointData("S1", None, "PM", "concentration", "before-after", "mg/m3", "C",
+                        before=runs([32.1, 30.5, 33.0]), after=runs([4.2, 2.6, 1.0], [False, False, True]),
+                        normal_state=True)
+    cav = next(c for c in analyse_endpoint(data).to_dict()["caveats"] if c["code"] == "censored_values")
+    assert "対策後第3回 <1.0\u00a0mg/m³N" in cav["text"]["ja"]
+    assert "治理后第3次 <1.0\u00a0mg/m³" in cav["text"]["zh"] and "m³N" not in cav["text"]["zh"]

@@ -40,6 +40,7 @@ Rules
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -376,7 +377,8 @@ def build_endpoints(normalized: pd.DataFrame, case: Case) -> list[EndpointData]:
         ep = _boundary(rows, case, str(pollutant), tz)
         if ep is not None:
             endpoints.append(ep)
-    endpoints.sort(key=lambda e: e.key)
+    normal = case.manifest.case.conditions in ("CN", "JP")  # 273.15 K, 101.325 kPa, dry (verify.results)
+    endpoints = sorted((replace(e, normal_state=normal) for e in endpoints), key=lambda e: e.key)
     keys = [e.key for e in endpoints]
     if len(set(keys)) != len(keys):
         dup = sorted({k for k in keys if keys.count(k) > 1})

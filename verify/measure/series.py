@@ -104,6 +104,8 @@ class EndpointData:
     readings: pd.DataFrame | None = None
     rule: str | None = None  # fugitive: max_downwind | downwind_minus_upwind | inplant_1h
     timezone: str | None = None  # IANA zone of the case, for hourly aggregation of readings
+    # values at 0 °C, 101.325 kPa, dry (case conditions CN/JP): a caveat names mg/m³ as mg/m³N in Japanese
+    normal_state: bool = False
     # before-after endpoints: each phase's individual samples, for limits with rule "each_reading"
     samples: dict[str, Readings] = field(default_factory=dict)
 

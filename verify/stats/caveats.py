@@ -44,14 +44,19 @@ class Caveat:
     params: tuple[tuple[str, str], ...] = field(default=())
 
     def text(self) -> dict[str, str]:
+        """The texts; a value given per language (``values_ja``, ``values_zh`` beside ``values``) fills
+        its placeholder in that language (units: mg/m³N in Japanese, mg/m³ in Chinese)."""
         entry = catalogue()[self.code]
         values = dict(self.params)
         phase = values.get("phase")
         if phase in PHASE_NAMES:
             values.setdefault("phase_ja", PHASE_NAMES[phase]["ja"])
             values.setdefault("phase_zh", PHASE_NAMES[phase]["zh"])
-        return {lang: entry[lang].format_map({k: _runs_in_words(v, lang) for k, v in values.items()})
-                for lang in ("ja", "zh")}
+        out = {}
+        for lang in ("ja", "zh"):
+            own = {k: values.get(f"{k}_{lang}", v) for k, v in values.items()}
+            out[lang] = entry[lang].format_map({k: _runs_in_words(v, lang) for k, v in own.items()})
+        return out
 
     def to_dict(self) -> dict:
         return {"code": self.code, "text": self.text()}

@@ -33,7 +33,7 @@ from verify.stats import ratio as rt
 from verify.stats import twosample as ts
 from verify.stats.caveats import Caveat, caveat
 from verify.stats.spread import common_scale, unscale
-from verify.stats.text import fmt, fmt_p, fmt_sig
+from verify.stats.text import fmt, fmt_limit_value, fmt_p, unit_text
 
 PHASES = ("before", "after")
 
@@ -236,9 +236,13 @@ def _run_based(data: EndpointData, alpha: float, power: float) -> tuple[dict, li
         notes.append(caveat("small_n", n_before=nb, n_after=na))
     b, a = np.asarray(before.values), np.asarray(after.values)
     if any_cens:
-        listed = [f"{ph}:{r} <{fmt_sig(v)}" for ph, p in (("before", before), ("after", after))
+        measured = data.metric in ("concentration", "fugitive")
+        listed = [(f"{ph}:{r}", f"<{fmt_limit_value(v, measured)}") for ph, p in (("before", before), ("after", after))
                   for r, v, c in zip(p.runs, p.values, p.censored) if c]
-        notes.append(caveat("censored_values", values=", ".join(listed)))
+        per_lang = {lang: ", ".join(f"{run} {value}\u00a0{unit_text(data.unit, lang, data.normal_state)}"
+                                    for run, value in listed) for lang in ("ja", "zh")}
+        notes.append(caveat("censored_values", values=per_lang["zh"], values_ja=per_lang["ja"],
+                            values_zh=per_lang["zh"]))
         for ph, p in (("before", before), ("after", after)):
             if all(p.censored):
                 notes.append(caveat("all_censored", phase=ph))

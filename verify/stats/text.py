@@ -21,6 +21,28 @@ def fmt(value: float | int | None, digits: int = 1) -> str:
     return text
 
 
+#: A unit key of the endpoints (verify.measure.series) as each language writes it; at the standard
+#: state (0 °C, 101.325 kPa, dry) Japanese writes m³N (大気汚染防止法施行規則), Chinese mg/m³.
+UNIT_TEXT = {"mg/m3": ("mg/m³", "mg/m³N"), "mgc/m3": ("mgC/m³", "mgC/m³N"), "kg/h": ("kg/h", "kg/h"),
+             "ppmc": ("ppmC", "ppmC"), "%": ("%", "%")}
+
+
+def unit_text(unit: str | None, lang: str, normal_state: bool) -> str:
+    """``mg/m3`` → ``mg/m³`` (zh) or ``mg/m³N`` (ja, at the standard state); an unknown unit as given."""
+    plain, normal = UNIT_TEXT.get(str(unit or "").lower(), (str(unit or ""), str(unit or "")))
+    return normal if lang == "ja" and normal_state else plain
+
+
+def fmt_limit_value(value: float, measured: bool) -> str:
+    """A detection limit: as a laboratory writes it (the shortest decimal form, at least one decimal:
+    1.0, 0.5, 0.05) for a measured concentration; three significant figures for a derived value (a
+    mass rate at the detection limit)."""
+    if not measured:
+        return fmt_sig(value)
+    text = repr(float(value))
+    return text if "e" not in text else fmt_sig(value)
+
+
 def fmt_p(p: float | None) -> str:
     """A p-value: two significant digits, "<0.001" below 0.001, "–" when missing (the one p-value
     format of the report, verify.report.fmt.fmt_p)."""

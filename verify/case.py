@@ -114,6 +114,9 @@ class CaseInfo(_Model):
     process: LongText | None = None
     measures: Annotated[list[LongText], Field(max_length=20)] = []
     illustrative: bool = False  # data are illustrative (case studies), printed on every page
+    # what the production load (load_pct) of the data is a percentage of (e.g. rated capacity), and
+    # from which record: printed under the report's table of measurement points
+    load_definition: LongText | None = None
 
     @field_validator("location_code", mode="before")
     @classmethod

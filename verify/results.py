@@ -144,6 +144,7 @@ def case_block(case: Case) -> dict:
         "process": text(info.process),
         "measures": [text(m) for m in info.measures],
         "illustrative": info.illustrative,
+        "load_definition": text(info.load_definition),
         "reporting_state": REPORTING_STATES[info.conditions],
         "pollutants": pollutants_block(case),
     }

@@ -39,6 +39,8 @@ def test_welch_tost_of_one_source_hand_worked():
     assert res["ci90"][1] > 8.5 and res["equivalent"] is False
     block = comp.describe("S1", res)
     assert block["verdict"] == "not_shown_comparable"
+    # each phase's range of loads, printed in the report's table of measurement points (item 20)
+    assert res["range_before"] == [80.0, 90.0] and res["range_after"] == [84.0, 88.0]
     assert "検出力が低い" in block["statement"]["ja"] and "3回" in block["statement"]["ja"]
     assert "检验功效低" in block["statement"]["zh"] and "3次" in block["statement"]["zh"]
 

@@ -432,7 +432,8 @@ def _caveat_groups(endpoints: list[dict]) -> list[dict]:
 
 _QA_KEYS = ("check", "source", "position", "pollutant", "phase", "passed", "detail")
 _CASE_KEYS = ("id", "title", "factory", "location", "process", "timezone", "conditions",
-              "input_conditions", "concentration_basis", "illustrative", "reporting_state", "measures")
+              "input_conditions", "concentration_basis", "illustrative", "reporting_state", "measures",
+              "load_definition")
 _VERIFICATION_KEYS = ("statement_id", "verifier", "technology", "issued", "valid_until", "supersedes",
                       "supersedes_statement_id", "laboratory", "signature", "prevailing_language")
 _SOURCE_KEYS = ("id", "kind", "role", "name", "height_m", "regime", "reference_o2_pct")
@@ -483,6 +484,8 @@ def _load_view(item: dict) -> dict:
     ci = item.get("ci90")
     bounds = item.get("bounds")
     return {"source": item.get("source"), "verdict": item.get("verdict"), "equivalent": item.get("equivalent"),
+            "mean_before_pct": fmt_num(item.get("mean_before"), decimals=1),
+            "mean_after_pct": fmt_num(item.get("mean_after"), decimals=1),
             "unit_of_n": item.get("unit_of_n"), "n_before": fmt_int(item.get("n_before")),
             "n_after": fmt_int(item.get("n_after")), "mean_before": fmt_num(item.get("mean_before")),
             "mean_after": fmt_num(item.get("mean_after")), "difference": fmt_num(item.get("difference"), decimals=1),
@@ -491,11 +494,20 @@ def _load_view(item: dict) -> dict:
 
 
 def _loads(results: dict) -> dict:
+    """Each source's production-load range over both phases (percent, whole numbers): from the
+    comparison of loads (runs, or valid hourly means of continuous monitoring), else from the runs."""
+    compared = [i for i in get(results, "comparability", "load_by_source", default=[]) or [] if isinstance(i, dict)]
     loads: dict[str, list[float]] = {}
+    for item in compared:
+        for key in ("range_before", "range_after"):
+            if isinstance(item.get(key), list):
+                loads.setdefault(item.get("source"), []).extend(v for v in item[key] if v is not None)
+    from_comparison = set(loads)
     for r in _items(results, "runs"):
-        if r.get("load_pct") is not None:
+        if r.get("load_pct") is not None and r.get("source") not in from_comparison:
             loads.setdefault(r.get("source"), []).append(r["load_pct"])
-    return {sid: {"min": fmt_num(min(v), decimals=0), "max": fmt_num(max(v), decimals=0)} for sid, v in loads.items()}
+    return {sid: {"min": fmt_num(min(v), decimals=0), "max": fmt_num(max(v), decimals=0)}
+            for sid, v in loads.items() if v}
 
 
 def build_view(results: dict) -> dict:

@@ -63,7 +63,10 @@ def _base(b: np.ndarray, a: np.ndarray, margin_pct: float, alpha: float, method:
     out = {"margin_pct": float(margin_pct), "p_value": None, "equivalent": None, "alpha": alpha,
            "n_before": len(b), "n_after": len(a), "unit_of_n": unit_of_n,
            "mean_before": float(b.mean()) if len(b) else None, "mean_after": float(a.mean()) if len(a) else None,
-           "difference": None, "difference_pct": None, "ci90": None, "bounds": None, "method": method}
+           "difference": None, "difference_pct": None, "ci90": None, "bounds": None, "method": method,
+           # the loads' range per phase (runs, or valid hourly means): what the report prints beside the mean
+           "range_before": [float(b.min()), float(b.max())] if len(b) else None,
+           "range_after": [float(a.min()), float(a.max())] if len(a) else None}
     if len(b) and len(a):
         out["difference"] = float(a.mean() - b.mean())
         if b.mean() != 0:

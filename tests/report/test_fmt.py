@@ -82,3 +82,23 @@ def test_units_at_the_standard_state_in_each_language():
     assert fmt_unit("m3/h", "ja") == "m³N/h" and fmt_unit("m3/h", "zh") == "m³/h（标干）"
     assert fmt_unit("kg/h", "ja") == "kg/h" and fmt_unit("%", "zh") == "%"
     assert fmt_unit("mg/m3", "ja", standard=False) == "mg/m³"   # e.g. a value as measured, wet
+
+
+def test_whole_rounds_integer_digits_for_values_on_unconfirmed_factors():
+    # review item 19: 17,801.1 t-CO₂/a rests on a default factor: three significant figures → 17,800
+    from verify.report.fmt import MINUS
+
+    assert fmt_num(17801.1, whole=True) == "17,800" and fmt_num(17658.66, whole=True) == "17,700"
+    assert fmt_num(-142.41, whole=True) == f"{MINUS}142" and fmt_num(262.72, whole=True) == "263"
+    assert fmt_num(0.5166, whole=True) == "0.517"  # below 100 the same as without whole
+    assert fmt_num(17850.0, whole=True) == "17,800"  # half to even on the decimal value (178|50 → 178)
+
+
+def test_to_places_of_the_coarsest_printed_term():
+    from verify.report.fmt import DASH, fmt_to_places_of
+
+    # 1.35346 − 0.64216 = 0.7113, beside 1.35 (two places) and 0.642 (three) → two places
+    assert fmt_to_places_of(0.7113, ["1.35", "0.642"]) == "0.71"
+    assert fmt_to_places_of(120.31, ["\u2212142", "263"]) == "120"
+    assert fmt_to_places_of(1234.5, ["1,500", "265.1"]) == "1,234"  # 1,234.5 → 1,234 (half to even)
+    assert fmt_to_places_of(None, ["1.35"]) == DASH and fmt_to_places_of(0.7, [DASH, "1"]) == DASH

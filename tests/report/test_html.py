@@ -358,13 +358,18 @@ def test_cobenefits_tables_add_up_and_name_their_sources(results):
     }
     html = render_html(results, ("ja",), charts=False)
     sec = html[html.index('id="ja-cobenefits"'):html.index('id="ja-annex-runs"')]
-    # 1.35346 − 0.64216 = 0.7113: at 3 decimals 1.353 − 0.642 = 0.711, the printed parts add up
-    assert ">1.353<" in sec and ">0.642<" in sec and ">0.711<" in sec and ">5.12<" in sec
-    assert ">2.18<" in sec and ">1.00<" in sec
+    # every figure at three significant figures, as in the results table: 1.35346 → 1.35, 0.64216 → 0.642;
+    # the reduction 0.7113 (computed unrounded) to the coarsest printed term's last place (1.35: two) → 0.71
+    assert ">1.35<" in sec and ">0.642<" in sec and ">0.71<" in sec and ">5.12<" in sec
+    assert ">1.353<" not in sec and ">0.711<" not in sec
+    assert ">2.18<" in sec and ">1.00<" in sec and "kg/t-製品" in sec
     assert "20.908" in sec and "94,600" in sec and "7,200" in sec and "瀝青炭" in sec   # declared inputs as given
-    # 17658.7 − 17801.1 = −142.4; −142.4 + 262.7 = 120.3: one decimal makes every printed sum hold
-    assert ">17,801.1<" in sec and ">17,658.7<" in sec and ">\u2212142.4<" in sec and ">262.7<" in sec and ">120.3<" in sec
-    assert "本実証で設定（出典は下記）" in sec and "IPCC 2006年ガイドライン 表2.2" in sec and "生態環境部 2024年公告" in sec
+    # CO₂ rests on default factors: three significant figures, integer digits included:
+    # 17801.07 → 17,800; 17658.66 → 17,700; −142.41 → −142; 262.72 → 263; the net 120.31 to the
+    # coarsest printed term's last place (units) → 120 (−142 + 263 = 121: the rounding note says so)
+    assert ">17,800<" in sec and ">17,700<" in sec and ">\u2212142<" in sec and ">263<" in sec and ">120<" in sec
+    assert "17,801" not in sec and "四捨五入の関係で" in sec
+    assert "本実証で指定（出典は下記）" in sec and "IPCC 2006年ガイドライン 表2.2" in sec and "生態環境部 2024年公告" in sec
     assert "[K]" not in sec and "co2_" not in sec
     results["cobenefits"] = {"available": False}
     assert "コベネフィットの計算はない" in render_html(results, ("ja",), charts=False)
@@ -435,3 +440,22 @@ def test_per_run_tables_are_in_the_annex_with_the_measured_gas_state(results):
     assert annex.count('class="grid runs fixed"') >= 2
     assert "測定値（記録どおり）" in annex and "乾き排出ガス量" in annex
     assert "監測値" not in zh and "监测值（按原记录）" in zh and "标干流量" in zh
+
+
+def test_points_table_gives_the_load_range_and_its_definition(results):
+    # review item 20: the load column shows each source's range (runs: 86–92 and 80–85 in the fixture,
+    # LOAD of make_results_textile.py) and the note says what the load is a percentage of
+    html = render_html(results, ("zh",), charts=False)
+    design = html[html.index('id="zh-design"'):]
+    assert ">86–92<" in design and ">80–85<" in design and "生产负荷（%）" in design
+    assert "未提供生产负荷的定义" in design
+    # a continuous source: the range of its valid hourly means (comparability's range_before/after)
+    results["comparability"]["load_by_source"] = [
+        {"source": "S1", "unit_of_n": "hours", "verdict": "comparable", "n_before": 300, "n_after": 280,
+         "mean_before": 78.2, "mean_after": 77.6, "range_before": [61.4, 95.2], "range_after": [64.0, 93.9],
+         "difference": -0.6, "ci90": [-1.5, 0.3], "bounds": [-7.8, 7.8], "margin_pct": 10, "p_value": 0.001}]
+    results["case"]["load_definition"] = {"ja": "定格処理量に対する割合", "zh": "相对额定处理量的百分比"}
+    html = render_html(results, ("zh",), charts=False)
+    design = html[html.index('id="zh-design"'):]
+    assert ">61–95<" in design and "生产负荷：相对额定处理量的百分比" in design
+    assert "均值 78.2% → 77.6%" in design

@@ -29,7 +29,7 @@ SKIP_CLASSES = {"mono", "hash", "trace", "cmd"}
 ALLOWED_WORDS = {
     # units and quantities
     "mg", "kg", "kPa", "Pa", "K", "h", "t", "a", "m", "N", "kW", "kWh", "MWh", "GJ", "TJ", "ppm", "ppmC", "mgC", "min",
-    "kJ", "kgCO", "n", "p", "exp", "tabular",
+    "kJ", "kgCO", "tCO", "n", "p", "exp", "tabular",
     # standards, programmes, organisations
     "GB", "HJ", "DB", "ISO", "JIS", "IPCC", "CMA", "CNAS", "UTC", "SHA", "T",
     # pollutants and equipment

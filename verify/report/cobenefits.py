@@ -1,20 +1,20 @@
 """Co-benefits: the ``cobenefits`` block of results.json as two tables (pollutant reductions, CO₂),
 language-neutral; the template (``cobenefits.html.j2``) labels them.
 
-Totals add up as printed: the figures of one identity (before − after = reduction; fuel CO₂ after −
-before = change; change + electricity = net) are printed with the same decimals, the fewest (from three
-significant figures of the smallest, at most one more) at which the rounded parts give the rounded
-total (:func:`consistent_decimals`); where no such number of decimals exists, the total is printed as
-the sum of the printed parts (at most one unit of its last digit from the rounded total; the table's
-note says so). Declared inputs (hours, fuel use, heating value, factors, kW) print as given
-(:func:`verify.report.fmt.fmt_plain`).
+Digits follow the report's one rule (:mod:`verify.report.fmt`): every figure at three significant
+figures, the same as in the other tables (the phase means 1.35 and 0.642 kg/h as in the results
+table); a reduction or a net change shown beside its terms is computed from the unrounded values and
+printed to the last decimal place of its coarsest printed term (1.3533 − 0.6417 → 0.71), so every
+figure is right at its own precision and the printed terms add up within one unit of the last digit
+(the table's note says so). Declared inputs (hours, fuel use, heating value, factors, kW) print as
+given (:func:`verify.report.fmt.fmt_plain`).
 """
 
 from __future__ import annotations
 
 import math
 
-from verify.report.fmt import DASH, fmt_num, fmt_plain, round_half_even
+from verify.report.fmt import DASH, fmt_num, fmt_plain, fmt_to_places_of
 from verify.report.view import get
 
 
@@ -24,52 +24,17 @@ def _value(q):
     return v if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
 
 
-def consistent_decimals(identities: list[tuple[list[tuple[int, float]], float]], extra: int = 1) -> int:
-    """The fewest decimals at which every identity ``Σ sign·part = total`` holds on the rounded
-    figures, from three significant figures of the smallest non-zero figure to ``extra`` more; the
-    last of these when none works (the totals are then printed as sums: :func:`printed_total`)."""
-    numbers = [abs(v) for parts, total in identities for _, v in parts + [(1, total)] if v]
-    if not numbers:
-        return 0
-    start = max(0, 2 - math.floor(math.log10(min(numbers))))
-    for d in range(start, start + extra + 1):
-        if all(sum(sign * round_half_even(v, d) for sign, v in parts) == round_half_even(total, d)
-               for parts, total in identities):
-            return d
-    return start + extra
-
-
-def printed_total(parts: list[tuple[int, float]], d: int) -> float:
-    """The total of printed parts: Σ sign·round(part, d), exact in decimal arithmetic."""
-    return float(sum(sign * round_half_even(v, d) for sign, v in parts))
-
-
-def _sig3(v) -> int:
-    """The decimals of three significant figures of ``v`` (0 for large values)."""
-    return 0 if not v else max(0, 2 - math.floor(math.log10(abs(v))))
-
-
-def _fmt(v, d: int) -> str:
-    return DASH if v is None else fmt_num(v, decimals=d)
-
-
 def pollutant_rows(cob: dict) -> list[dict]:
     rows = []
     for item in cob.get("pollutants") or []:
         if not isinstance(item, dict):
             continue
         b, a = get(item, "reduction_kg_h", "inputs", "E_before"), get(item, "reduction_kg_h", "inputs", "E_after")
-        red = _value(item.get("reduction_kg_h"))
-        d = 3
-        if None not in (a, b, red):
-            # three significant figures of the smallest figure; the reduction is the difference of the
-            # printed figures (one more decimal only to make the rounded identity exact would print
-            # five decimals for 0.517 − 0.0283)
-            d = consistent_decimals([([(1, b), (-1, a)], red)], extra=0)
-            red = printed_total([(1, b), (-1, a)], d)
+        before, after = fmt_num(b), fmt_num(a)
         rows.append({
             "source": item.get("source"), "pollutant": item.get("pollutant"),
-            "before": _fmt(b, d), "after": _fmt(a, d), "reduction": _fmt(red, d),
+            "before": before, "after": after,
+            "reduction": fmt_to_places_of(_value(item.get("reduction_kg_h")), [before, after]),
             "t_a": fmt_num(_value(item.get("reduction_t_a"))),
             "int_before": fmt_num(_value(get(item, "intensity_kg_per_t", "before"))),
             "int_after": fmt_num(_value(get(item, "intensity_kg_per_t", "after"))),
@@ -84,17 +49,10 @@ def co2_view(cob: dict) -> dict | None:
     net = _value(cob.get("net_co2_change_t_a"))
     if not fuels and elec is None and net is None:
         return None
-    identities = []
-    if None not in (before, after, change):
-        identities.append(([(1, after), (-1, before)], change))
-    parts = [(1, x) for x in (change, elec) if x is not None]
-    if net is not None and parts:
-        identities.append((parts, net))
-    d = consistent_decimals(identities) if identities else _sig3(net)
-    if None not in (before, after, change):
-        change = printed_total([(1, after), (-1, before)], d)
-    if net is not None and parts:
-        net = printed_total([(1, change if change is not None else 0.0), *[(1, x) for x in (elec,) if x is not None]], d)
+    # three significant figures, integer digits included: the factors are defaults of unconfirmed status
+    co2 = lambda v: fmt_num(v, whole=True)  # noqa: E731
+    change_text, elec_text = co2(change), co2(elec)
+    net_terms = [t for t, v in ((change_text, change), (elec_text, elec)) if v is not None]
     elec_inputs = get(cob, "electricity_co2_t_a", "inputs", default={}) or {}
     return {
         "hours": fmt_plain(cob.get("operating_hours_per_year")),
@@ -110,14 +68,13 @@ def co2_view(cob: dict) -> dict | None:
             "co2_before": fmt_num(_value(f.get("co2_t_h_before"))),
             "co2_after": fmt_num(_value(f.get("co2_t_h_after"))),
         } for f in fuels],
-        "fuel_before": _fmt(before, d), "fuel_after": _fmt(after, d), "fuel_change": _fmt(change, d),
+        "fuel_before": co2(before), "fuel_after": co2(after), "fuel_change": change_text,
         "kw": fmt_plain(elec_inputs.get("electricity_added_kw")),
         "grid": fmt_plain(elec_inputs.get("grid_factor_t_per_mwh")),
         "grid_source": cob.get("grid_factor_source"),
-        "electricity": _fmt(elec, d),
-        "net": _fmt(net, d),
+        "electricity": elec_text,
+        "net": fmt_to_places_of(net, net_terms) if net_terms else fmt_num(net),
         "net_saving": net is not None and net < 0,
-        "decimals": d,
     }
 
 

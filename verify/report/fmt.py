@@ -3,18 +3,30 @@
 Every number in the report (both languages, HTML, PDF) passes through :func:`fmt_num` or one of
 the functions below, so the Japanese and the Chinese text carry exactly the same digits.
 
-Rules:
+Rules (the one statement of the report's digits):
 - **Rounding** is half to even on the decimal value (GB/T 8170-2008 §3.2 进舍规则; JIS Z 8401:2019
   規則A): 0.35 → 0.4, 1.050 → 1.0, 2.675 → 2.68 (the decimal value, not the binary one). Only
   presentation rounds: results.json keeps every digit.
 - **Measured values** print with the decimals they were written with (results.json ``decimals``):
-  ``2.6`` stays ``2.6``, ``<1.0`` stays ``<1.0`` (:func:`fmt_measured`).
+  ``2.6`` stays ``2.6``, ``<1.0`` stays ``<1.0`` (:func:`fmt_measured`); so does a concentration at
+  the standard state that needed no conversion (it *is* the measured value).
 - **Derived values** (conversions to the standard state, O₂ correction, mass rates, means, standard
-  deviations, co-benefit figures): three significant figures, never fewer integer digits than the
-  value has (a convention of this report; GB/T 16157-1996 and JIS Z 8808 set no digits for
-  derived values).
-- Percentages (reductions, removal efficiencies, their intervals and bounds): one decimal.
+  deviations, intensities, CO₂ from fuel or electricity): three significant figures, never fewer
+  integer digits than the value has (:data:`SIG`; a convention of this report: GB/T 16157-1996 and
+  JIS Z 8808 set no digits for derived values). A figure printed in two tables is printed the same
+  in both. Three figures also for values resting on a default factor of unconfirmed status (17,801.1
+  t CO₂/a prints 17,800): more digits would claim a precision the factor does not have.
+- **Sums and differences** shown beside their terms (a co-benefit table's reduction = before − after,
+  a net change = change + electricity) are computed from the unrounded values and printed to the last
+  decimal place of their coarsest printed term (:func:`fmt_to_places_of`): 1.3533 − 0.6417 = 0.7116
+  prints 0.71 beside 1.35 and 0.642. Every figure is then right at its own precision, and the printed
+  terms add up to the printed total within one unit of its last digit (rounding; the tables say so,
+  as official statistics do: 四捨五入の関係で合計が一致しないことがある / 因四舍五入，合计与分项之和可能略有出入).
+- Percentages (reductions, removal efficiencies, their intervals and bounds) and differences of
+  production load (percentage points): one decimal.
 - p-values: one format in the whole report: two significant figures, ``<0.001`` below 0.001.
+- Declared inputs (limit values, operating hours, factors, kW, reference O₂) print as given
+  (:func:`fmt_plain`).
 - Thousands are grouped with a comma; negative numbers use the typographic minus U+2212.
 - Units follow each language's regulations: at the standard state (0 °C, 101.325 kPa, dry) Japanese
   writes ``mg/m³N`` and ``m³N/h`` (大気汚染防止法施行規則), Chinese ``mg/m³`` and ``m³/h（标干）``
@@ -28,6 +40,7 @@ import re
 from decimal import ROUND_HALF_EVEN, Decimal
 
 MINUS = "\u2212"
+SIG = 3  # significant figures of a derived value
 DASH = "—"  # shown for a missing (null) value
 NBSP = "\u00a0"
 
@@ -82,14 +95,20 @@ def _decimals_for(x: float, sig: int) -> int:
     return decimals
 
 
-def fmt_num(x, sig: int = 3, decimals: int | None = None) -> str:
-    """A number: ``sig`` significant figures (or fixed ``decimals``), half to even.
+def fmt_num(x, sig: int = 3, decimals: int | None = None, whole: bool = False) -> str:
+    """A number: ``sig`` significant figures (or fixed ``decimals``), half to even. ``whole``: round
+    the integer digits too (17,801.1 → 17,800), for a value resting on a factor of unconfirmed status.
 
-    >>> fmt_num(62.43), fmt_num(0.92352), fmt_num(15600), fmt_num(-13.43, decimals=1)
-    ('62.4', '0.924', '15,600', '−13.4')
+    >>> fmt_num(62.43), fmt_num(0.92352), fmt_num(15600), fmt_num(-13.43, decimals=1), fmt_num(17801.1, whole=True)
+    ('62.4', '0.924', '15,600', '−13.4', '17,800')
     """
     if _is_missing(x):
         return DASH
+    if whole and decimals is None and x != 0:
+        places = sig - 1 - math.floor(math.log10(abs(x)))
+        if places < 0:
+            value = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+            return _minus(f"{int(value):,}")
     if decimals is None:
         decimals = _decimals_for(x, sig)
     value = round_half_even(x, decimals)
@@ -196,3 +215,21 @@ def fmt_date(iso) -> str:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text[:10]):
         return text
     return text[:10]
+
+
+def _decimal(text: str) -> Decimal:
+    """A number as printed by this module (thousands commas, typographic minus) back as a Decimal."""
+    return Decimal(str(text).replace(",", "").replace(MINUS, "-"))
+
+
+def _places(text: str) -> int:
+    """Decimal places of a printed number: ``0.642`` → 3, ``1,500`` → 0."""
+    return -_decimal(text).as_tuple().exponent if "." in str(text) else 0
+
+
+def fmt_to_places_of(value, terms: list[str]) -> str:
+    """``value`` (unrounded) to the last decimal place of the coarsest of the printed ``terms``:
+    ``fmt_to_places_of(0.7116, ["1.35", "0.642"])`` → ``'0.71'``; a missing value or term → dash."""
+    if _is_missing(value) or not terms or any(t in (None, DASH) for t in terms):
+        return DASH
+    return fmt_num(value, decimals=min(_places(t) for t in terms))

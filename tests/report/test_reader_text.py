@@ -140,3 +140,24 @@ def test_glossary_terms_are_the_ones_the_report_prints(halves):
         terms = {row["key"]: row[lang] for row in _glossary()}
         for key in ("statement", "verification_body", "laboratory", "claim", "p_value", "reduction"):
             assert terms[key] in text, (lang, key)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_machine_identifiers_only_in_the_traceability_annex(case):
+    """Review item 29: endpoint keys (S1 / NMHC / mass_rate), limit ids (GB16297-1996:NMHC:conc:new),
+    the schema name, the package list and the command line appear only in the traceability annex,
+    which says it holds machine identifiers."""
+    results = json.loads((ROOT / "case_studies" / case / "expected" / "results.json").read_text(encoding="utf-8"))
+    html = render_html(results, charts=False)
+    keys = [re.escape(f"{c['source']} / {c['pollutant']} / {c['metric']}") for c in results["claims"]]
+    keys += [re.escape(lim["id"]) for e in results["endpoints"] for lim in e.get("limits") or []]
+    keys += [re.escape("verify.results/1"), r"verify run \S+ -o", r"\bjinja2 \d", r"\bnumpy \d"]
+    assert len(keys) >= 6
+    blocks = re.split(r'(?=<div class="lang-block lang-(?:ja|zh)")', html)
+    for lang, intro in (("ja", "機械処理用の表記"), ("zh", "供机器处理的写法")):
+        block = next(b for b in blocks if b.startswith(f'<div class="lang-block lang-{lang}"'))
+        start = block.index(f'id="{lang}-annex-trace"')
+        end = block.index("</section>", start)
+        annex, outside = block[start:end], block[:start] + block[end:]
+        assert intro in annex and all(re.search(k, annex) for k in keys), lang
+        assert [k for k in keys if re.search(k, outside)] == [], lang

@@ -459,3 +459,18 @@ def test_points_table_gives_the_load_range_and_its_definition(results):
     design = html[html.index('id="zh-design"'):]
     assert ">61–95<" in design and "生产负荷：相对额定处理量的百分比" in design
     assert "均值 78.2% → 77.6%" in design
+
+
+@pytest.mark.parametrize("p, significant", [(0.05, False), (0.0143, True)])
+def test_censored_endpoint_without_interval_says_why(results, p, significant):
+    # review item 30 (J: "（95%置信区间—）"): with non-detects no interval is computed; the sentence says
+    # so and names the Gehan test, significant only when its p is below 0.05
+    ep = next(e for e in results["endpoints"] if e["source"] == "boundary")
+    ep["after"]["censored"] = [True, False, False, False]
+    ep.update(reduction_ci95=None, mdr_pct=None)
+    ep["tests"]["censored"] = {"statistic": -14.0, "p_value": p, "method": "exact"}
+    html = render_html(results, ("zh",), charts=False)
+    stats = html[html.index('id="zh-stats"'):html.index('id="zh-compliance"')]
+    item = next(li for li in stats.split("<li") if "因含未检出数据，未计算置信区间，改用 Gehan 检验" in li)
+    assert "（95%置信区间—）" not in stats
+    assert ("削减在统计学上显著" in item) is significant and ("不显著" in item) is not significant

@@ -221,10 +221,12 @@ def _run_view(run: dict) -> dict:
     }
 
 
-#: Relative widths of the annex's per-run table columns (fixed layout; scaled to 100 %).
-_RUN_COLS = (("phase", 5), ("run", 4), ("samples", 4), ("raw", 8), ("value", 12), ("flow", 12), ("temp", 5),
-             ("h2o", 5), ("pressure", 5), ("o2", 4), ("flow_sd", 9), ("conc", 9), ("conc_o2", 9), ("rate", 8),
-             ("load", 5), ("flags", 8))
+#: Relative widths of the annex's per-run table columns (fixed layout; scaled to 100 %): headers of
+#: up to four CJK characters (測定回, 烟气压力, 生产负荷) on one line, parenthesised parts on a line of
+#: their own (templates/annex.html.j2 paren_line), 不検出、注記あり unbroken.
+_RUN_COLS = (("phase", 5), ("run", 5), ("samples", 5), ("raw", 7), ("value", 10), ("flow", 10), ("temp", 5),
+             ("h2o", 5), ("pressure", 6), ("o2", 4), ("flow_sd", 9), ("conc", 11), ("conc_o2", 8), ("rate", 10),
+             ("load", 6), ("flags", 10))
 
 
 def _run_columns(g: dict) -> list[float]:

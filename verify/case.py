@@ -245,6 +245,11 @@ class Source(_Model):
     #: a second concentration endpoint in ppmC (metric concentration_ppmc) beside the mgC/m3 one,
     #: for ppmC limits (大気汚染防止法施行規則 別表第五の二); docs/case-format.md
     report_ppmc: bool = False
+    #: the pollutant discharge permit (排污许可证编号, e.g. 91320281MA1XXXXX0X001V) and the outlet's
+    #: number in it (排放口编号, e.g. DA001; HJ 608-2017 排污单位编码规则 gives the form) [K]; printed in
+    #: the statement and the table of measurement points (extension)
+    permit_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]*$", max_length=40)] | None = None
+    outlet_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]*$", max_length=20)] | None = None
 
     @model_validator(mode="after")
     def _fugitive_has_role(self) -> "Source":

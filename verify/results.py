@@ -198,6 +198,7 @@ def sources_block(case: Case) -> list[dict]:
             "height_m": s.height_m, "regime": s.regime, "special_limits": s.special_limits,
             "reference_o2_pct": s.reference_o2_pct, "o2_ambient_pct": s.o2_ambient_pct,
             "o2_cap_pct": s.o2_cap_pct, "limits": list(s.limits),
+            "permit_id": s.permit_id, "outlet_id": s.outlet_id,
         })
     return out
 

@@ -313,3 +313,13 @@ name = "佐藤 一郎"
     assert [s.role for s in v.signature] == ["verifier", "approver"] and v.signature[1].date is None
     with pytest.raises(CaseError, match=r"signature.*role"):
         load_case(make_case(tmp_path, toml.replace('role = "approver"', 'role = "boss"')))
+
+
+def test_permit_and_outlet_ids_are_read_and_checked(tmp_path):
+    # review item 26: 排污许可证编号 and 排放口编号 of a source (optional)
+    toml = MINIMAL.replace('kind = "stack"\n', 'kind = "stack"\npermit_id = "91320281MA1TEST001V"\noutlet_id = "DA001"\n')
+    case = load_case(make_case(tmp_path, toml))
+    assert case.sources["S1"].permit_id == "91320281MA1TEST001V" and case.sources["S1"].outlet_id == "DA001"
+    assert load_case(make_case(tmp_path)).sources["S1"].outlet_id is None
+    with pytest.raises(CaseError, match=r"\[\[source\]\] #1 \(id 'S1'\)\.outlet_id"):
+        load_case(make_case(tmp_path, toml.replace('"DA001"', '"DA 001<script>"')))

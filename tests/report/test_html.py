@@ -474,3 +474,18 @@ def test_censored_endpoint_without_interval_says_why(results, p, significant):
     item = next(li for li in stats.split("<li") if "因含未检出数据，未计算置信区间，改用 Gehan 检验" in li)
     assert "（95%置信区间—）" not in stats
     assert ("削减在统计学上显著" in item) is significant and ("不显著" in item) is not significant
+
+
+def test_permit_and_outlet_numbers_in_the_statement_and_the_points_table(results):
+    # review item 26: the statement's plant row and the table of measurement points name them
+    results["sources"][0].update(permit_id="91320281MA1TEST001V", outlet_id="DA001")
+    results["sources"][1].update(permit_id="91320281MA1TEST001V", outlet_id="DA002")
+    html = render_html(results, ("zh",), charts=False)
+    statement = html[html.index('id="zh-statement"'):html.index('id="zh-cover"')]
+    assert statement.count("91320281MA1TEST001V") == 1 and "排污许可证编号" in statement  # one permit, once
+    assert "排放口编号：1# 定型机排气筒 <span class=\"mono\">DA001</span>" in statement and "DA002" in statement
+    design = html[html.index('id="zh-design"'):html.index('id="zh-quality"')]
+    assert "DA001" in design and "DA002" in design
+    results["sources"][0].update(permit_id=None, outlet_id=None)
+    results["sources"][1].update(permit_id=None, outlet_id=None)
+    assert "排污许可证编号" not in render_html(results, ("zh",), charts=False)

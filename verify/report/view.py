@@ -438,7 +438,7 @@ _CASE_KEYS = ("id", "title", "factory", "location", "process", "timezone", "cond
               "load_definition")
 _VERIFICATION_KEYS = ("statement_id", "verifier", "technology", "issued", "valid_until", "supersedes",
                       "supersedes_statement_id", "laboratory", "signature", "prevailing_language")
-_SOURCE_KEYS = ("id", "kind", "role", "name", "height_m", "regime", "reference_o2_pct")
+_SOURCE_KEYS = ("id", "kind", "role", "name", "height_m", "regime", "reference_o2_pct", "permit_id", "outlet_id")
 _INPUT_KEYS = ("file", "sheet", "sha256", "rows", "accepted", "flagged", "rejected", "values",
                "values_flagged", "values_rejected", "layout", "encoding", "notes")
 

@@ -489,3 +489,14 @@ def test_permit_and_outlet_numbers_in_the_statement_and_the_points_table(results
     results["sources"][0].update(permit_id=None, outlet_id=None)
     results["sources"][1].update(permit_id=None, outlet_id=None)
     assert "排污许可证编号" not in render_html(results, ("zh",), charts=False)
+
+
+def test_campaign_times_in_the_reports_date_style():
+    # review item 28 (H: "2026-03-02 00:00" beside "2026年3月2日"): one date style, with the clock time
+    from verify.report.lang import Lang
+
+    for code in ("ja", "zh"):
+        lang = Lang(code, {})
+        assert lang.date_time("2026-03-02T00:00:00+08:00") == "2026年3月2日 0:00"
+        assert lang.date_time("2026-03-29T23:59:00") == "2026年3月29日 23:59"
+        assert lang.date_time("2026-03-29") == "2026年3月29日" and lang.date_time(None) == "—"

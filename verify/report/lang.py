@@ -163,6 +163,15 @@ class Lang:
         y, m, d = str(iso)[:10].split("-")
         return self.t("fmt.date").format(y=int(y), m=int(m), d=int(d))
 
+    def date_time(self, iso) -> str:
+        """A local time as the report's dates are written, with the clock time: 2026年3月2日 0:00
+        (the campaign table; one date style in both languages)."""
+        text = str(iso or "")
+        if len(text) < 16 or text[10] not in "T ":
+            return self.date(iso)
+        hour, minute = text[11:13], text[14:16]
+        return f"{self.date(text)} {int(hour)}:{minute}"
+
     def date_range(self, first, last) -> str:
         if not first:
             return self.t("doc.not_given")

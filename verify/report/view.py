@@ -72,6 +72,30 @@ def _binding(lim: dict) -> dict:
     return {ph: lim.get("legal") is not False for ph in PHASES}
 
 
+#: How a limit's comparison is worded in a phase, from results.json ``binding``/``binding_reason``:
+#: ``bind`` 达标/超标 (binds the plant), ``prov`` a provisional comparison with the limit that applies
+#: but whose value is not confirmed (``value_unconfirmed``), ``bench`` a benchmark comparison.
+STATUS_BY_REASON = {"value_unconfirmed": "prov"}
+#: A chart's legend entry for a limit line, from its reasons over the phases (first that applies):
+#: ``bind``; ``prov`` (applies, value unconfirmed); ``superseded`` (mandatory, a listed limit comes
+#: first); ``bench`` (not binding on this plant: recommended, informative, other area, …).
+LEGEND_ORDER = ("bind", "prov", "superseded", "bench")
+
+
+def _status(lim: dict, binding: dict) -> dict:
+    """Per phase: ``bind``, ``prov`` or ``bench`` (:data:`STATUS_BY_REASON`)."""
+    return {ph: "bind" if binding[ph] else STATUS_BY_REASON.get(get(lim, "binding_reason", ph), "bench")
+            for ph in PHASES}
+
+
+def _legend_kind(lim: dict, status: dict) -> str:
+    """The chart legend entry of a limit line (:data:`LEGEND_ORDER`): the limit's own reason, so a
+    mandatory national limit superseded by a listed local one is not called "not legally binding"."""
+    reasons = {get(lim, "binding_reason", ph) for ph in PHASES}
+    kinds = set(status.values()) | ({"superseded"} if "superseded" in reasons else set())
+    return next(k for k in LEGEND_ORDER if k in kinds or k == "bench")
+
+
 def _binding_notes(lim: dict) -> list[dict]:
     """Why a limit binds or is only a benchmark (catalogue section ``binding``), once per distinct
     reason over the phases, from results.json ``binding_reason``."""
@@ -103,6 +127,7 @@ def _limit_view(lim: dict) -> dict:
     comp = lim.get("complies") or {}
     und = lim.get("undetermined") or {}
     binding = _binding(lim)
+    status = _status(lim, binding)
     return {
         "id": lim.get("id") or DASH,
         "value": fmt_plain(lim.get("value")),
@@ -119,6 +144,8 @@ def _limit_view(lim: dict) -> dict:
         "undetermined": {ph: fmt_int(und.get(ph)) if und.get(ph) else None for ph in PHASES},
         "n": {ph: fmt_int(get(lim, "n", ph)) for ph in PHASES},
         "binding": binding,
+        "status": status,
+        "legend": _legend_kind(lim, status),
         "binds_somewhere": any(binding.values()),
         "notes": _binding_notes(lim),
         "reference_o2": fmt_plain(lim.get("reference_o2_pct")) if lim.get("reference_o2_pct") is not None else None,

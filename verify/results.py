@@ -177,6 +177,9 @@ def verification_block(case: Case) -> dict | None:
             "cma_certificate": v.laboratory.cma_certificate,
             "keiryo_registration": v.laboratory.keiryo_registration,
             "report_numbers": list(v.laboratory.report_numbers),
+            "kind": v.laboratory.kind,
+            "cems_acceptance_reports": list(v.laboratory.cems_acceptance_reports),
+            "comparison_reports": list(v.laboratory.comparison_reports),
         },
         "signature": [
             {"role": sig.role, "name": sig.name,
@@ -196,6 +199,9 @@ def sources_block(case: Case) -> list[dict]:
             "height_m": s.height_m, "regime": s.regime, "special_limits": s.special_limits,
             "reference_o2_pct": s.reference_o2_pct, "o2_ambient_pct": s.o2_ambient_pct,
             "o2_cap_pct": s.o2_cap_pct, "limits": list(s.limits),
+            "permit_id": s.permit_id, "outlet_id": s.outlet_id,
+            "regime_basis": None if s.regime_basis is None else {"ja": s.regime_basis.ja, "zh": s.regime_basis.zh},
+            "cems_calibration": None if s.cems_calibration is None else s.cems_calibration.model_dump(),
         })
     return out
 
@@ -422,8 +428,9 @@ def run_loads(normalized: pd.DataFrame) -> dict[str, dict[str, list[float]]]:
 def reading_loads(normalized: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Continuous-monitoring readings (rows with ``start`` and no ``run``) that carry a load, per
     source, as readings frames (start, phase, value = load, valid) for hourly means. Only readings
-    the concentration analysis uses count (HJ 212 flag N or T, or no flag: a stopped plant's
-    readings, flag F, are not production at load 0); one load per reading time."""
+    the concentration analysis uses count (HJ 212 flag N or T, or no flag): minutes with another flag
+    (F instrument stopped, M, C, D, …) are missing concentration data, and their load is left out
+    with them; one load per reading time."""
     from verify.measure.endpoints import VALID_FLAGS
 
     flag = normalized["flag"].astype("string")
@@ -512,6 +519,14 @@ def _limit_items(case: Case, data, stats_dict: dict, catalogue, context: tuple) 
     for item, (limit, _) in zip(items, pairs):
         item.update(binding.to_results(verdicts[limit.id], dates))
     return items
+
+
+def limits_not_weighed(case: Case, endpoint_data, catalogue) -> list[dict]:
+    """results.json ``limits_not_weighed`` (:mod:`verify.measure.unweighed`): the standards known to
+    the catalogue but not encoded that may apply to the sources and pollutants with data."""
+    from verify.measure.unweighed import not_weighed
+
+    return not_weighed(case, ((d.source, d.pollutant) for d in endpoint_data), catalogue)
 
 
 def _binding_context(case: Case, normalized: pd.DataFrame) -> tuple:
@@ -679,6 +694,7 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
         "qa": run_checks(normalized, case),
         "comparability": comparability,
         "endpoints": [endpoint_dicts[k] for k in sorted(endpoint_dicts)],
+        "limits_not_weighed": limits_not_weighed(case, endpoint_data, catalogue),
         "claims": claims,
         "cobenefits": compute_cobenefits(case, mass_rate_means),
         "verification": verification_block(case),

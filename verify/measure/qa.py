@@ -23,6 +23,9 @@ Checks and their sources
   fails listing the reasons from ``normalize``'s ``missing`` column (no H2O for a wet value, …).
 * ``lab_o2ref``, ``lab_rate`` — lab-reported O2-corrected concentrations and rates agree with the
   recomputed ones within 1 % (from ``normalize``'s ``o2ref_mismatch``/``rate_mismatch``).
+* ``cems_drift`` — continuous monitoring: the 24-h zero and span drift of the analyser from its daily
+  check readings (HJ 212 flag C), :mod:`verify.measure.cems`. Never passed (no acceptance criterion
+  is encoded): ``passed`` null, the detail gives the figures or says why drift was not evaluated.
 """
 
 from __future__ import annotations
@@ -224,10 +227,40 @@ def _comparison_checks(t: pd.DataFrame) -> list[dict]:
     return out
 
 
+def _cems_checks(t: pd.DataFrame, case: Case) -> list[dict]:
+    """``cems_drift`` per continuous source, pollutant and phase (verify.measure.cems)."""
+    from verify.measure import cems
+
+    out = []
+    readings = t[t["run"].isna() & t["start"].notna() & t["flag"].notna()]
+    for (src, pos, pol), rows in readings.groupby(["source", "_pos", "pollutant"], sort=True):
+        source = case.sources.get(str(src))
+        calibration = None if source is None else source.cems_calibration
+        for phase in PHASES:
+            pr = rows[rows["phase"] == phase]
+            if pr.empty:
+                continue
+            checks = pr[pr["flag"].astype(str) == cems.CALIBRATION_FLAG]
+            fields = {"phase": phase, "n": f"{len(checks):,}"}
+            if calibration is None:
+                outcome = "not_declared"
+            elif checks.empty:
+                outcome = "no_readings"
+            else:
+                outcome = "evaluated"
+                summary = cems.drift_summary(cems.daily_checks(checks, calibration.zero, calibration.span,
+                                                               case.manifest.case.timezone), calibration)
+                fields.update({key: "—" if value is None else _fmt(value) for key, value in summary.items()},
+                              range=_fmt(calibration.range), zero=_fmt(calibration.zero), span=_fmt(calibration.span),
+                              unit=str(pr["unit"].dropna().iloc[0]).replace("m3", "m³") if pr["unit"].notna().any() else "")
+            out.append(_item("cems_drift", src, _pos(pos), pol, phase, None, _detail("cems_drift", outcome, **fields)))
+    return out
+
+
 def run_checks(normalized: pd.DataFrame, case: Case) -> list[dict]:
     """All QA checks (module docstring), in a stable order: check group, then source, position,
     pollutant, phase."""
     if normalized.empty:
         return []
     t = normalized.assign(_pos=key_text(normalized["position"]))
-    return _runs_checks(t) + _run_level_checks(t, case) + _comparison_checks(t)
+    return _runs_checks(t) + _run_level_checks(t, case) + _comparison_checks(t) + _cems_checks(t, case)

@@ -363,6 +363,7 @@ def runs_block(normalized: pd.DataFrame, aliases: dict[str, str] | None = None) 
             "temp_c": mean("temp_c"), "h2o_pct": mean("h2o_pct"), "pressure_kpa": mean("pressure_kpa"),
             "flow_sd_m3_h": mean("flow_sd_m3_h"),
             "mass_rate_kg_h": mean("mass_rate_kg_h"), "load_pct": mean("load_pct"),
+            **_reported(g),
             "censored": bool(g["censored"].any()), "flagged": bool((g["status"] == "flagged").any()),
             "method": method_of(clean(g["method"].dropna().iloc[0]), key[4], aliases)
             if "method" in g and g["method"].notna().any() else None,
@@ -370,6 +371,20 @@ def runs_block(normalized: pd.DataFrame, aliases: dict[str, str] | None = None) 
     phase_order = {"before": 0, "after": 1}
     out.sort(key=lambda r: (r["source"], r["position"] or "", r["pollutant"], phase_order.get(r["phase"], 2),
                             _natural(r["run"])))
+    return out
+
+
+def _reported(g: pd.DataFrame) -> dict:
+    """The laboratory's own O2-corrected concentration and emission rate of a run, at the tool's
+    reporting state (the lab's cell put through the same conversion as the value: recomputed ×
+    (1 + relative difference), verify.measure.normalize step 11), and whether any sample of the run
+    differs from the tool's recomputation by more than the 1 % cross-check tolerance."""
+    out = {}
+    for key, column, check, flag in (("conc_o2_reported", "conc_o2", "o2ref_check", "o2ref_mismatch"),
+                                     ("mass_rate_reported", "mass_rate_kg_h", "rate_check", "rate_mismatch")):
+        known = g[check].notna() if check in g else pd.Series(False, index=g.index)
+        out[key] = clean((g.loc[known, column] * (1 + g.loc[known, check])).mean()) if known.any() else None
+        out[key.replace("_reported", "_mismatch")] = bool(g[flag].fillna(False).astype(bool).any()) if flag in g else False
     return out
 
 
@@ -599,6 +614,14 @@ def _claim_without_endpoint(claim, names: dict | None = None):
     return judge_claim(claim, analyse_endpoint(empty), names=names)
 
 
+def claim_lab_check(claim, data, runs: list[dict], loads: dict, names: dict) -> dict | None:
+    """results.json ``claims[].lab_check`` (:mod:`verify.stats.labcheck`): a claim on runs whose
+    laboratory-reported value failed the cross-check, judged again with the reported values."""
+    from verify.stats.labcheck import lab_check
+
+    return lab_check(claim, data, runs, load=loads.get(claim.source), names=names)
+
+
 def reproduce_command(case_root: Path) -> str:
     """``verify run <case folder name> -o OUT``: the command that re-creates these results, with no
     machine path in it (``OUT`` stands for any output folder), so that results.json is byte-identical
@@ -649,6 +672,9 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
 
     comparability = load_comparability(normalized, case)
     loads = {entry["source"]: entry for entry in comparability["load_by_source"]}
+    from verify.sources.aliases import case_pollutant_aliases
+
+    runs = runs_block(normalized, case_pollutant_aliases(case.manifest.pollutant))
     claims = []
     for claim in case.manifest.claim:
         key = endpoint_key(claim.source, claim.position, claim.pollutant, claim.metric)
@@ -659,6 +685,7 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
                 stats = analyse_endpoint(envelope_data)
             verdict = judge_claim(claim, stats, load=loads.get(claim.source), names=declared_names(case)).to_dict()
             verdict["envelope"] = {"load_pct_min": claim.conditions.load_pct_min, "excluded": dropped}
+            verdict["lab_check"] = claim_lab_check(claim, envelope_data, runs, loads, declared_names(case))
             claims.append(verdict)
         else:
             claims.append(_claim_without_endpoint(claim, declared_names(case)).to_dict())
@@ -680,9 +707,6 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
     }
     from verify.measure.campaign import campaign
 
-    from verify.sources.aliases import case_pollutant_aliases
-
-    runs = runs_block(normalized, case_pollutant_aliases(case.manifest.pollutant))
     for entry in endpoint_dicts.values():
         endpoint_decimals(entry, runs)
     results = {

@@ -364,7 +364,7 @@ def test_long_ledger_is_counted_and_capped(results):
     listed = html.count('<td class="mono">B') + html.count('<td class="mono">Z1</td>')
     assert listed == MAX_LEDGER_ROWS
     assert "全 3,001 件のうち先頭の 20 件" in html.replace("全3,001件のうち先頭の20件", "全 3,001 件のうち先頭の 20 件")
-    assert "HJ 212 フラグ M：保守点検（不使用）" in html and '<td class="num">1,500</td>' in html
+    assert "HJ 212 フラグ M：計器の保守中（不使用）" in html and '<td class="num">1,500</td>' in html
     assert html.index('<td class="mono">Z1</td>') < html.index('<td class="mono">B')  # rejected first
 
 

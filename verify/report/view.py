@@ -232,6 +232,11 @@ def _run_view(run: dict) -> dict:
                  else lt + fmt_num(run.get("conc")) if run.get("conc") is not None else DASH),
         "conc_o2": lt + fmt_num(run.get("conc_o2")) if run.get("conc_o2") is not None else DASH,
         "rate": lt + fmt_num(run.get("mass_rate_kg_h")) if run.get("mass_rate_kg_h") is not None else DASH,
+        # the laboratory's own O2-corrected concentration and rate, as reported (cross-check, QA lab_o2ref/lab_rate)
+        "conc_o2_rep": fmt_num(run.get("conc_o2_reported")) if run.get("conc_o2_reported") is not None else DASH,
+        "conc_o2_mismatch": bool(run.get("conc_o2_mismatch")),
+        "rate_rep": fmt_num(run.get("mass_rate_reported")) if run.get("mass_rate_reported") is not None else DASH,
+        "rate_mismatch": bool(run.get("mass_rate_mismatch")),
         "load": one("load_pct", 0),
         "censored": bool(run.get("censored")),
         "flagged": bool(run.get("flagged")),
@@ -241,8 +246,8 @@ def _run_view(run: dict) -> dict:
 
 #: Relative widths of the annex's per-run table columns (fixed layout; scaled to 100 %).
 _RUN_COLS = (("phase", 5), ("run", 4), ("samples", 4), ("raw", 8), ("value", 12), ("flow", 12), ("temp", 5),
-             ("h2o", 5), ("pressure", 5), ("o2", 4), ("flow_sd", 9), ("conc", 9), ("conc_o2", 9), ("rate", 8),
-             ("load", 5), ("flags", 8))
+             ("h2o", 5), ("pressure", 5), ("o2", 4), ("flow_sd", 9), ("conc", 9), ("conc_o2", 9), ("conc_o2_rep", 8),
+             ("rate", 8), ("rate_rep", 8), ("load", 5), ("flags", 8))
 
 
 def _run_columns(g: dict) -> list[float]:
@@ -253,6 +258,10 @@ def _run_columns(g: dict) -> list[float]:
         drop |= {"temp", "h2o", "pressure"}
     if not g["has_o2"]:
         drop |= {"o2", "conc_o2"}
+    if not g["has_o2_reported"]:
+        drop.add("conc_o2_rep")
+    if not g["has_rate_reported"]:
+        drop.add("rate_rep")
     keep = [w for key, w in _RUN_COLS if key not in drop]
     return [round(100 * w / sum(keep), 1) for w in keep]
 
@@ -283,6 +292,8 @@ def _groups(results: dict, endpoints: list[dict]) -> list[dict]:
         rows.sort(key=lambda r: (PHASES.index(r["phase"]) if r.get("phase") in PHASES else 9, _run_sort(r.get("run"))))
         g["runs"] = [_run_view(r) for r in rows]
         g["has_o2"] = any(r.get("conc_o2") is not None or r.get("o2_pct") is not None for r in rows)
+        g["has_o2_reported"] = any(r.get("conc_o2_reported") is not None for r in rows)
+        g["has_rate_reported"] = any(r.get("mass_rate_reported") is not None for r in rows)
         g["has_state"] = any(r.get(k) is not None for r in rows for k in ("temp_c", "h2o_pct", "pressure_kpa"))
         g["has_flow"] = any(r.get("flow") is not None for r in rows)
         g["continuous"] = any(ev["design"] == "continuous" for ev in g["endpoints"])
@@ -345,8 +356,25 @@ def _claim_view(c: dict, declared: dict | None, endpoint: dict | None) -> dict:
         "load_comparable": c.get("load_comparable"),
         "load_min": fmt_plain(load_min) if load_min is not None else None,
         "excluded": [str(x) for x in envelope.get("excluded") or []],
+        "lab_check": _lab_check_view(c.get("lab_check"), kind, num),
         "key": (c.get("source"), c.get("position"), c.get("pollutant"), c.get("metric")),
     }
+
+
+def _lab_check_view(check, kind: str, num) -> dict | None:
+    """results.json ``claims[].lab_check`` formatted: each run whose laboratory value failed the
+    cross-check (reported, recomputed, difference) and the claim judged with the reported values."""
+    if not isinstance(check, dict):
+        return None
+    alt = check.get("with_reported") if isinstance(check.get("with_reported"), dict) else {}
+    bound = alt.get("upper_bound") if kind == "level" else alt.get("lower_bound")
+    runs = [{"phase": r.get("phase"), "run": str(r.get("run")), "reported": num(r.get("reported")),
+             "recomputed": num(r.get("recomputed")),
+             "diff": fmt_num(r.get("difference_pct")) + "%" if r.get("difference_pct") is not None else DASH}
+            for r in check.get("runs") or [] if isinstance(r, dict)]
+    return {"check": check.get("check"), "runs": runs, "estimate": num(alt.get("estimate")), "bound": num(bound),
+            "p": fmt_p(alt.get("p_value")), "verdict": alt.get("verdict") or "insufficient_data",
+            "changes": bool(check.get("verdict_changes"))}
 
 
 def _claims(results: dict, endpoints_by_key: dict) -> list[dict]:
@@ -430,7 +458,8 @@ _CASE_KEYS = ("id", "title", "factory", "location", "process", "timezone", "cond
               "input_conditions", "concentration_basis", "illustrative", "reporting_state", "measures")
 _VERIFICATION_KEYS = ("statement_id", "verifier", "technology", "issued", "valid_until", "supersedes",
                       "supersedes_statement_id", "laboratory", "signature")
-_SOURCE_KEYS = ("id", "kind", "role", "name", "height_m", "regime", "reference_o2_pct")
+_SOURCE_KEYS = ("id", "kind", "role", "name", "height_m", "regime", "reference_o2_pct", "permit_id", "outlet_id",
+                "regime_basis")
 _INPUT_KEYS = ("file", "sheet", "sha256", "rows", "accepted", "flagged", "rejected", "values",
                "values_flagged", "values_rejected", "layout", "encoding", "notes")
 
@@ -442,7 +471,8 @@ def _verification(results: dict) -> dict | None:
     v = with_keys(v, _VERIFICATION_KEYS)
     lab = v.get("laboratory") if isinstance(v.get("laboratory"), dict) else None
     v["laboratory"] = None if lab is None else with_keys(lab, ("name", "cma_certificate", "keiryo_registration",
-                                                               "report_numbers"))
+                                                               "report_numbers", "kind", "cems_acceptance_reports",
+                                                               "comparison_reports"))
     signatures = [with_keys(s, ("role", "name", "title", "date")) for s in v.get("signature") or [] if isinstance(s, dict)]
     roles = [s["role"] for s in signatures]
     # the block always has a verifier and an approver line (blank, to sign by hand, when not given)
@@ -526,6 +556,8 @@ def build_view(results: dict) -> dict:
         "has_gehan": any(get(e["raw_tests"], "censored") for e in endpoints),
         "groups": groups,
         "sources": [{**with_keys(s, _SOURCE_KEYS), "limits": s.get("limits") or []} for s in _items(results, "sources")],
+        "not_weighed": [with_keys(u, ("id", "standard", "clause", "reason", "pollutants", "sources", "location"))
+                        for u in _items(results, "limits_not_weighed")],
         "loads": _loads(results),
         "load_tost": None if not isinstance(load_tost, dict) else {
             "margin": fmt_plain(load_tost.get("margin_pct")), "p": fmt_p(load_tost.get("p_value")),

@@ -51,11 +51,13 @@ def _phase_view(ph: dict | None) -> dict:
     decimals = list(ph.get("decimals") or [])
     decimals += [None] * (len(values) - len(decimals))
     shown = [fmt_measured(v, d, c) for v, c, d in zip(values, censored, decimals)]
-    # a restricted Kaplan–Meier mean of right-censored efficiencies is a lower bound: printed "≥"
-    mean = ("≥" if ph.get("mean_bound") == "lower" else "") + fmt_num(ph.get("mean"))
+    # a restricted Kaplan–Meier mean of right-censored efficiencies is a lower bound: printed "≥"; a
+    # Kaplan–Meier mean of left-censored values whose smallest value is the non-detect is an upper bound: "<"
+    mean = {"lower": "≥", "upper": "<"}.get(ph.get("mean_bound"), "") + fmt_num(ph.get("mean"))
     return {"n": fmt_int(ph.get("n")), "n_raw": ph.get("n"), "mean": mean if ph.get("mean") is not None else DASH,
             "sd": fmt_num(ph.get("sd")), "values": shown, "method": ph.get("mean_method") or "",
             "kaplan_meier": str(ph.get("mean_method") or "").startswith("kaplan-meier"), "censored": any(censored),
+            "upper_bound": ph.get("mean_bound") == "upper",
             "capture": fmt_pct(ph.get("capture_pct")), "readings": fmt_int(ph.get("readings")),
             "readings_invalid": fmt_int(ph.get("readings_invalid")),
             "hours_invalid": fmt_int(ph.get("hours_invalid")),
@@ -171,7 +173,9 @@ def _endpoint_view(ep: dict) -> dict:
         "before": _phase_view(ep.get("before")),
         "after": _phase_view(ep.get("after")),
         "pairs": [str(p) for p in ep.get("pairs") or []] if isinstance(ep.get("pairs"), list) else [],
-        "reduction": fmt_pct(ep.get("reduction_pct")),
+        # a reduction from an upper-bound mean is itself a bound: "≥" (after mean "<") or "≤" (before mean "<")
+        "reduction": ({"lower": "≥", "upper": "≤"}.get(ep.get("reduction_bound"), "") if ep.get("reduction_pct") is not None
+                      else "") + fmt_pct(ep.get("reduction_pct")),
         "ci": fmt_interval(ci),
         "ci_excludes_zero": bool(ci and ci[0] is not None and ci[0] > 0),
         "gm_ratio": fmt_num(ep.get("gm_ratio")),
@@ -185,6 +189,9 @@ def _endpoint_view(ep: dict) -> dict:
         "has_mdr": ep.get("mdr_pct") is not None,
         "limits": [_limit_view(lim) for lim in ep.get("limits") or [] if isinstance(lim, dict)],
         "caveats": [c for c in ep.get("caveats") or [] if isinstance(c, dict)],
+        # why a test with few runs cannot reach significance (the smallest attainable p), said with its result
+        "min_p_note": next((c.get("text") for c in ep.get("caveats") or [] if isinstance(c, dict)
+                            and c.get("code") == "exact_min_p"), None),
         "hac": None if not hac else {
             "eff": fmt_pct(hac.get("effect_pct")), "ci": fmt_interval(hac.get("ci95")),
             "maxlags": fmt_int(hac.get("maxlags")), "n_hours": fmt_int(hac.get("n_hours")),

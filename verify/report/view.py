@@ -587,7 +587,8 @@ def build_view(results: dict) -> dict:
         "qa_passed": [{"check": k, "n": fmt_int(n)} for k, n in sorted(Counter(
             str(q.get("check")) for q in qa_items if q.get("passed") is True).items())],
         "qa_failed": fmt_int(sum(1 for q in qa_items if q.get("passed") is False)),
-        "qa_unknown": fmt_int(sum(1 for q in qa_items if q.get("passed") is None)),
+        "qa_unknown": fmt_int(sum(1 for q in qa_items if q.get("passed") is None and not q.get("disclosed"))),
+        "qa_disclosed": fmt_int(sum(1 for q in qa_items if q.get("disclosed"))),
         "qa_n": fmt_int(len(qa_items)),
         "cobenefits": results.get("cobenefits") or {},
         "fingerprints": with_keys(results.get("fingerprints"), ("case_toml", "aliases", "limits")),

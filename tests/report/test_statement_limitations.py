@@ -53,8 +53,7 @@ def test_lab_check_limitation_names_the_run_both_values_and_the_verdict_with_the
     page = render_html(textile, charts=False)
     zh, ja = _section(page, "zh", "statement"), _section(page, "ja", "statement")
     assert "治理后第2次报告值 98.7 mg/m³，重新计算值 110 mg/m³（相差 −9.97%）" in zh
-    assert "判定采用重新计算值（均值 97.3 mg/m³，上限 118 mg/m³）" in zh
-    assert "若改用报告值，均值 93.7 mg/m³，上限 106 mg/m³，p < 0.001，判定不变（经验证成立）" in zh
+    assert "判定采用重新计算值；若改用报告值，均值 93.7 mg/m³，上限 106 mg/m³，p < 0.001，判定不变（经验证成立）" in zh
     assert "対策後第2回の報告値 98.7 mg/m³N、再計算値 110 mg/m³N（差 −9.97%）" in ja
     assert "判定は変わらない（確認された）" in ja
     # the vague count of the QA check is not what the statement says about C3 any more
@@ -132,4 +131,20 @@ def test_cems_operator_is_a_data_source_not_a_laboratory_and_acceptance_is_said_
 
 def test_run_based_case_has_no_cems_limitation(textile):
     kinds = [it["kind"] for it in limitations(build_view(textile))["case"]]
-    assert kinds == ["limits_scope"]
+    assert kinds == ["campaign", "limits_scope"]
+
+
+def test_sampling_days_and_months_are_limitations_generated_from_the_dates(textile, cems):
+    """Textile: before 2026-05-12 only, after 2026-09-16 only (one day each, May vs September);
+    CEMS: 2026-03-02..03-29 vs 2026-04-13..05-10 (several days, months March vs April-May)."""
+    item = limitations(build_view(textile))["case"][0]
+    assert item["one_day"] == ["before", "after"] and item["season"] is True
+    zh = _section(render_html(textile, charts=False), "zh", "statement")
+    assert "治理前（2026年5月12日）、治理后（2026年9月16日）各仅监测1天，未反映日间变化。两阶段月份不同" in zh
+    item = limitations(build_view(cems))["case"][0]
+    assert item["kind"] == "campaign" and item["one_day"] == [] and item["season"] is True
+    zh = _section(render_html(cems, charts=False), "zh", "statement")
+    assert "治理前（2026年3月2日至2026年3月29日）与治理后（2026年4月13日至2026年5月10日）处于不同月份" in zh
+    results = copy.deepcopy(cems)  # overlapping months and several days: nothing to say
+    results["campaign"]["phases"]["after"].update(first="2026-03-30", last="2026-04-20")
+    assert [it["kind"] for it in limitations(build_view(results))["case"]] == ["limits_scope", "cems_acceptance"]

@@ -189,14 +189,42 @@ def _load_limitations(view: dict) -> list[dict]:
     return out
 
 
+def _months(first: str, last: str) -> set[str]:
+    """The calendar months (YYYY-MM) from ``first`` to ``last`` (ISO dates)."""
+    y, m = int(first[:4]), int(first[5:7])
+    out = set()
+    while (y, m) <= (int(last[:4]), int(last[5:7])):
+        out.add(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _campaign_limitations(view: dict) -> list[dict]:
+    """What the sampling dates cannot show (results.json ``campaign.phases``): a phase sampled on one
+    day only (day-to-day variation not seen), and phases in different calendar months (season:
+    temperature, humidity, production mix not separated from the measures' effect)."""
+    phases = {ph: get(view, "campaign", "phases", ph) or {} for ph in PHASES}
+    dated = {ph: d for ph, d in phases.items() if d.get("first") and d.get("last")}
+    if len(dated) < len(PHASES):
+        return []
+    one_day = [ph for ph, d in dated.items() if d["first"] == d["last"]]
+    months = {ph: _months(d["first"], d["last"]) for ph, d in dated.items()}
+    season = not (months["before"] & months["after"])
+    if not one_day and not season:
+        return []
+    return [{"kind": "campaign", "claims": [], "one_day": one_day, "season": season, "phases": dated}]
+
+
 def _case_limitations(view: dict) -> list[dict]:
-    """What the verification as a whole did not check (no claim of its own): the limits not listed in
+    """What the verification as a whole did not check (no claim of its own): the sampling dates
+    (:func:`_campaign_limitations`), the limits not listed in
     the case (always: the tool weighs only the limits a source lists; the permit's limits never) with
     the standards the catalogue knows may apply but holds no values for (results.json
     ``limits_not_weighed``); for continuous monitoring data, the CEMS acceptance and comparison
     monitoring that were not evaluated."""
+    items = _campaign_limitations(view)
     sources = [s for s in view["sources"] if s.get("kind") == "stack"]
-    items = [{"kind": "limits_scope", "claims": [], "permit": any(s.get("permit_id") for s in view["sources"]) or not sources,
+    items += [{"kind": "limits_scope", "claims": [], "permit": any(s.get("permit_id") for s in view["sources"]) or not sources,
               "not_weighed": view.get("not_weighed") or []}]
     if view["continuous"]:
         lab = get(view, "verification", "laboratory") or {}

@@ -178,6 +178,9 @@ def verification_block(case: Case) -> dict | None:
             "cma_certificate": v.laboratory.cma_certificate,
             "keiryo_registration": v.laboratory.keiryo_registration,
             "report_numbers": list(v.laboratory.report_numbers),
+            "kind": v.laboratory.kind,
+            "cems_acceptance_reports": list(v.laboratory.cems_acceptance_reports),
+            "comparison_reports": list(v.laboratory.comparison_reports),
         },
         "signature": [
             {"role": sig.role, "name": {"ja": sig.name.ja, "zh": sig.name.zh},
@@ -199,6 +202,8 @@ def sources_block(case: Case) -> list[dict]:
             "reference_o2_pct": s.reference_o2_pct, "o2_ambient_pct": s.o2_ambient_pct,
             "o2_cap_pct": s.o2_cap_pct, "limits": list(s.limits),
             "permit_id": s.permit_id, "outlet_id": s.outlet_id,
+            "regime_basis": None if s.regime_basis is None else {"ja": s.regime_basis.ja, "zh": s.regime_basis.zh},
+            "cems_calibration": None if s.cems_calibration is None else s.cems_calibration.model_dump(),
         })
     return out
 
@@ -360,6 +365,7 @@ def runs_block(normalized: pd.DataFrame, aliases: dict[str, str] | None = None) 
             "temp_c": mean("temp_c"), "h2o_pct": mean("h2o_pct"), "pressure_kpa": mean("pressure_kpa"),
             "flow_sd_m3_h": mean("flow_sd_m3_h"),
             "mass_rate_kg_h": mean("mass_rate_kg_h"), "load_pct": mean("load_pct"),
+            **_reported(g),
             "censored": bool(g["censored"].any()), "flagged": bool((g["status"] == "flagged").any()),
             "method": method_of(clean(g["method"].dropna().iloc[0]), key[4], aliases)
             if "method" in g and g["method"].notna().any() else None,
@@ -367,6 +373,20 @@ def runs_block(normalized: pd.DataFrame, aliases: dict[str, str] | None = None) 
     phase_order = {"before": 0, "after": 1}
     out.sort(key=lambda r: (r["source"], r["position"] or "", r["pollutant"], phase_order.get(r["phase"], 2),
                             _natural(r["run"])))
+    return out
+
+
+def _reported(g: pd.DataFrame) -> dict:
+    """The laboratory's own O2-corrected concentration and emission rate of a run, at the tool's
+    reporting state (the lab's cell put through the same conversion as the value: recomputed ×
+    (1 + relative difference), verify.measure.normalize step 11), and whether any sample of the run
+    differs from the tool's recomputation by more than the 1 % cross-check tolerance."""
+    out = {}
+    for key, column, check, flag in (("conc_o2_reported", "conc_o2", "o2ref_check", "o2ref_mismatch"),
+                                     ("mass_rate_reported", "mass_rate_kg_h", "rate_check", "rate_mismatch")):
+        known = g[check].notna() if check in g else pd.Series(False, index=g.index)
+        out[key] = clean((g.loc[known, column] * (1 + g.loc[known, check])).mean()) if known.any() else None
+        out[key.replace("_reported", "_mismatch")] = bool(g[flag].fillna(False).astype(bool).any()) if flag in g else False
     return out
 
 
@@ -425,8 +445,9 @@ def run_loads(normalized: pd.DataFrame) -> dict[str, dict[str, list[float]]]:
 def reading_loads(normalized: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Continuous-monitoring readings (rows with ``start`` and no ``run``) that carry a load, per
     source, as readings frames (start, phase, value = load, valid) for hourly means. Only readings
-    the concentration analysis uses count (HJ 212 flag N or T, or no flag: a stopped plant's
-    readings, flag F, are not production at load 0); one load per reading time."""
+    the concentration analysis uses count (HJ 212 flag N or T, or no flag): minutes with another flag
+    (F instrument stopped, M, C, D, …) are missing concentration data, and their load is left out
+    with them; one load per reading time."""
     from verify.measure.endpoints import VALID_FLAGS
 
     flag = normalized["flag"].astype("string")
@@ -517,6 +538,14 @@ def _limit_items(case: Case, data, stats_dict: dict, catalogue, context: tuple) 
     return items
 
 
+def limits_not_weighed(case: Case, endpoint_data, catalogue) -> list[dict]:
+    """results.json ``limits_not_weighed`` (:mod:`verify.measure.unweighed`): the standards known to
+    the catalogue but not encoded that may apply to the sources and pollutants with data."""
+    from verify.measure.unweighed import not_weighed
+
+    return not_weighed(case, ((d.source, d.pollutant) for d in endpoint_data), catalogue)
+
+
 def _binding_context(case: Case, normalized: pd.DataFrame) -> tuple:
     """(plant location as an Area or None, sampling dates per (source, pollutant, phase))."""
     from verify.measure.adminarea import parse_area
@@ -587,6 +616,14 @@ def _claim_without_endpoint(claim, names: dict | None = None):
     return judge_claim(claim, analyse_endpoint(empty), names=names)
 
 
+def claim_lab_check(claim, data, runs: list[dict], loads: dict, names: dict) -> dict | None:
+    """results.json ``claims[].lab_check`` (:mod:`verify.stats.labcheck`): a claim on runs whose
+    laboratory-reported value failed the cross-check, judged again with the reported values."""
+    from verify.stats.labcheck import lab_check
+
+    return lab_check(claim, data, runs, load=loads.get(claim.source), names=names)
+
+
 def reproduce_command(case_root: Path) -> str:
     """``verify run <case folder name> -o OUT``: the command that re-creates these results, with no
     machine path in it (``OUT`` stands for any output folder), so that results.json is byte-identical
@@ -637,6 +674,9 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
 
     comparability = load_comparability(normalized, case)
     loads = {entry["source"]: entry for entry in comparability["load_by_source"]}
+    from verify.sources.aliases import case_pollutant_aliases
+
+    runs = runs_block(normalized, case_pollutant_aliases(case.manifest.pollutant))
     claims = []
     for claim in case.manifest.claim:
         key = endpoint_key(claim.source, claim.position, claim.pollutant, claim.metric)
@@ -647,6 +687,7 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
                 stats = analyse_endpoint(envelope_data)
             verdict = judge_claim(claim, stats, load=loads.get(claim.source), names=declared_names(case)).to_dict()
             verdict["envelope"] = {"load_pct_min": claim.conditions.load_pct_min, "excluded": dropped}
+            verdict["lab_check"] = claim_lab_check(claim, envelope_data, runs, loads, declared_names(case))
             claims.append(verdict)
         else:
             claims.append(_claim_without_endpoint(claim, declared_names(case)).to_dict())
@@ -668,9 +709,6 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
     }
     from verify.measure.campaign import campaign
 
-    from verify.sources.aliases import case_pollutant_aliases
-
-    runs = runs_block(normalized, case_pollutant_aliases(case.manifest.pollutant))
     for entry in endpoint_dicts.values():
         endpoint_decimals(entry, runs)
     results = {
@@ -682,6 +720,7 @@ def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejecte
         "qa": run_checks(normalized, case),
         "comparability": comparability,
         "endpoints": [endpoint_dicts[k] for k in sorted(endpoint_dicts)],
+        "limits_not_weighed": limits_not_weighed(case, endpoint_data, catalogue),
         "claims": claims,
         "cobenefits": compute_cobenefits(case, mass_rate_means),
         "verification": verification_block(case),

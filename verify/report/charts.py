@@ -6,7 +6,8 @@ of the report has its own figures) to a :class:`Chart` (PNG bytes and the size t
 
 Reading aids: a legend on every chart (measured value, non-detect, mean, limit); a non-detect is an
 open marker at its detection limit; a limit line carries its label (standard and value) and is
-dashed when binding, dotted when a benchmark; time axes are in the case's local time, written as
+drawn and named in the legend by its own status (:data:`LIMIT_STYLES`: binding, applicable with an
+unconfirmed value, superseded by a listed limit, benchmark); time axes are in the case's local time, written as
 numbers (``03-02``), never as English month names.
 
 Bounds: a chart is never wider than the A4 text column (:data:`MAX_WIDTH_IN`) nor taller than
@@ -63,6 +64,12 @@ BENCHMARK_COLOUR = "#7a7a7a"
 #: the one-sided 95 % lower bound a claim's verdict uses: a right-pointing caret (the claim holds to its right)
 BOUND_COLOUR = "#1d6b2f"
 BOUND_MARKER = 5  # matplotlib CARETRIGHT
+#: A limit line per status (``kind`` of a chart limit, verify.report.view.LEGEND_ORDER): colour,
+#: line style, and the legend label key. Only a binding limit is dashed; every other status dotted
+#: or dash-dotted, each with its own legend entry, so a superseded mandatory limit is not called
+#: "not legally binding".
+LIMIT_STYLES = {"bind": (LIMIT_COLOUR, "--", "limit"), "prov": (LIMIT_COLOUR, "-.", "provisional"),
+                "superseded": (BENCHMARK_COLOUR, ":", "superseded"), "bench": (BENCHMARK_COLOUR, ":", "benchmark")}
 MAX_POINTS = 400  # per phase in a time series; more are decimated by a fixed stride
 #: The A4 text column is 178 mm (report.css margins) = 7.0 in; charts stay inside it.
 MAX_WIDTH_IN = 6.8
@@ -131,6 +138,14 @@ def png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+def limit_kind(limit: dict) -> str:
+    """A chart limit's status (:data:`LIMIT_STYLES`): its ``kind``, or from the older ``binding`` flag."""
+    kind = limit.get("kind")
+    if kind in LIMIT_STYLES:
+        return kind
+    return "bind" if limit.get("binding", True) else "bench"
+
+
 def short(text, limit: int = MAX_LABEL) -> str:
     """``text`` cut to ``limit`` characters with "…" (a hostile 5,000-character name stays a label)."""
     text = str(text)
@@ -172,7 +187,7 @@ def _limit_labels(ax, limits: list[dict], ylim: float, axes_h_in: float, cells: 
     gap = (lines * LABEL_FONT * 1.1 + 3) / 72 / axes_h_in
     wanted = [lim["value"] / ylim for lim in limits]
     for lim, text, want, at in zip(limits, texts, wanted, _spread(wanted, gap, 1.05)):
-        colour = LIMIT_COLOUR if lim.get("binding", True) else "#555555"
+        colour = LIMIT_COLOUR if limit_kind(lim) in ("bind", "prov") else "#555555"
         ax.annotate(text, xy=(1.0, want), xycoords="axes fraction", xytext=(1.05, at), textcoords="axes fraction",
                     fontsize=LABEL_FONT, ha="left", va="center", color=colour, linespacing=1.1,
                     annotation_clip=False, arrowprops=None if abs(at - want) < 1e-9 else
@@ -204,8 +219,9 @@ def run_values_chart(panels: list[dict], labels: dict, lang: str) -> Chart:
     value and unit) in the margin right of its panel.
 
     ``panels``: ``[{"title": str, "unit": str, "before": [float|None], "after": [float|None],
-    "censored_before": [bool], "censored_after": [bool], "limits": [{"value", "label", "binding"}]}]``;
-    ``labels``: ``before``, ``after``, ``measured``, ``nondetect``, ``mean``, ``limit``, ``benchmark``.
+    "censored_before": [bool], "censored_after": [bool], "limits": [{"value", "label", "kind"}]}]`` (``kind`` a key of :data:`LIMIT_STYLES`);
+    ``labels``: ``before``, ``after``, ``measured``, ``nondetect``, ``mean``, ``limit``, ``provisional``,
+    ``superseded``, ``benchmark``.
     """
     n = max(len(panels), 1)
     left_in = 0.55  # the y axis label and ticks of each panel
@@ -217,12 +233,12 @@ def run_values_chart(panels: list[dict], labels: dict, lang: str) -> Chart:
     # never narrower than 0.6 in: more panels than the column holds make a wider figure, printed smaller
     axis_w = max(0.6, min(1.9, (MAX_WIDTH_IN - n * left_in - sum(margins)) / n))
     width = n * (left_in + axis_w) + sum(margins)
-    seen = {"nd": False, "bind": False, "bench": False}
+    seen = {"nd": False, **{kind: False for kind in LIMIT_STYLES}}
     with rc_context(_rc(lang)):
         handles = [Line2D([], [], marker="o", linestyle="", color=BEFORE_COLOUR, markersize=4),
                    Line2D([], [], marker="o", linestyle="", color=AFTER_COLOUR, markersize=4),
                    Line2D([], [], color="#555555", linewidth=1.2)]
-        kinds = {"bind" if lim.get("binding", True) else "bench" for p in panels for lim in p.get("limits") or []}
+        kinds = {limit_kind(lim) for p in panels for lim in p.get("limits") or []}
         legend_n = len(handles) + len(kinds) + any(any(p.get(f"censored_{ph}") or []) for p in panels
                                                      for ph in ("before", "after"))
         rows = 1 + (legend_n - 1) // 4
@@ -236,10 +252,10 @@ def run_values_chart(panels: list[dict], labels: dict, lang: str) -> Chart:
             ymax = _draw_phases(ax, panel, seen)
             limits = sorted(panel.get("limits") or [], key=lambda lim: lim["value"])
             for lim in limits:
-                kind = "bind" if lim.get("binding", True) else "bench"
+                kind = limit_kind(lim)
                 seen[kind] = True
-                ax.axhline(lim["value"], color=LIMIT_COLOUR if kind == "bind" else BENCHMARK_COLOUR,
-                           linestyle="--" if kind == "bind" else ":", linewidth=0.8)
+                colour, style, _ = LIMIT_STYLES[kind]
+                ax.axhline(lim["value"], color=colour, linestyle=style, linewidth=0.8)
                 ymax = max(ymax, lim["value"])
             ylim = ymax * 1.15 if ymax > 0 else 1
             ax.set_xlim(-0.6, 1.6)
@@ -256,12 +272,10 @@ def run_values_chart(panels: list[dict], labels: dict, lang: str) -> Chart:
             handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
                                   markeredgecolor="#555555", markersize=4))
             names.append(labels["nondetect"])
-        if seen["bind"]:
-            handles.append(Line2D([], [], color=LIMIT_COLOUR, linestyle="--", linewidth=0.8))
-            names.append(labels["limit"])
-        if seen["bench"]:
-            handles.append(Line2D([], [], color=BENCHMARK_COLOUR, linestyle=":", linewidth=0.8))
-            names.append(labels["benchmark"])
+        for kind, (colour, style, label) in LIMIT_STYLES.items():
+            if seen[kind]:
+                handles.append(Line2D([], [], color=colour, linestyle=style, linewidth=0.8))
+                names.append(labels[label])
         _legend(fig, handles, names)
         return _to_png(fig)
 
@@ -379,8 +393,8 @@ def timeseries_chart(before: dict, after: dict, limit: dict | None, labels: dict
     local time (``timezone``), dates written ``MM-DD``.
 
     ``before``/``after``: ``{"hours": [ISO str], "values": [float|None]}``; ``limit``:
-    ``{"value", "label", "binding"}`` or None; ``labels``: ``before``, ``after``, ``hourly``,
-    ``limit``, ``benchmark``, ``date``.
+    ``{"value", "label", "kind"}`` or None; ``labels``: ``before``, ``after``, ``hourly``,
+    ``limit``, ``provisional``, ``superseded``, ``benchmark``, ``date``.
     """
     zone = ZoneInfo(timezone) if timezone else None
     with rc_context(_rc(lang)):
@@ -398,9 +412,8 @@ def timeseries_chart(before: dict, after: dict, limit: dict | None, labels: dict
                 ax.text(0.5, 1.03, f"{labels[key]}  {xs[0]:%Y-%m-%d} – {xs[-1]:%Y-%m-%d}", transform=ax.transAxes,
                         ha="center", va="bottom", fontsize=7.5)
             if limit is not None:
-                binding = limit.get("binding", True)
-                ax.axhline(limit["value"], color=LIMIT_COLOUR if binding else BENCHMARK_COLOUR,
-                           linestyle="--" if binding else ":", linewidth=0.8)
+                colour, style, _ = LIMIT_STYLES[limit_kind(limit)]
+                ax.axhline(limit["value"], color=colour, linestyle=style, linewidth=0.8)
                 ymax = max(ymax, limit["value"])
             ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=6, tz=zone))
             ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d", tz=zone))
@@ -416,10 +429,9 @@ def timeseries_chart(before: dict, after: dict, limit: dict | None, labels: dict
         handles = [Line2D([], [], color=BEFORE_COLOUR, linewidth=0.9), Line2D([], [], color=AFTER_COLOUR, linewidth=0.9)]
         names = [f"{labels['before']}（{labels['hourly']}）", f"{labels['after']}（{labels['hourly']}）"]
         if limit is not None:
-            binding = limit.get("binding", True)
-            handles.append(Line2D([], [], color=LIMIT_COLOUR if binding else BENCHMARK_COLOUR,
-                                  linestyle="--" if binding else ":", linewidth=0.8))
-            names.append(labels["limit"] if binding else labels["benchmark"])
+            colour, style, label = LIMIT_STYLES[limit_kind(limit)]
+            handles.append(Line2D([], [], color=colour, linestyle=style, linewidth=0.8))
+            names.append(labels[label])
         _legend(fig, handles, names)
         fig.subplots_adjust(left=0.09, right=0.98, bottom=0.34, top=0.88, wspace=0.08)
         return _to_png(fig)

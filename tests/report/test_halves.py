@@ -207,3 +207,18 @@ def test_a_failure_in_this_process_stops_the_forked_half(small_results, monkeypa
     with pytest.raises(RenderError, match="the Japanese half failed"):
         render_halves(small_results, ("ja", "zh"), parallel=True)
     assert _no_children_left()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+def test_a_forked_half_that_dies_is_a_render_error(small_results, monkeypatch):
+    import signal
+
+    def zh_dies(html, results):
+        if '<html lang="zh-CN">' in html:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel does at the address-space limit
+        return _blank_pdf(html, results)
+
+    monkeypatch.setattr(pdfmod, "html_to_pdf", zh_dies)
+    with pytest.raises(RenderError, match=r"exit -9\): a language half ended without a result"):
+        render_halves(small_results, ("ja", "zh"), parallel=True)
+    assert _no_children_left()

@@ -125,9 +125,10 @@ class _Child:
         self.read = None
         _, status = os.waitpid(self.pid, 0)
         self.pid = None
-        if not data:
-            raise RenderError(N_("the process rendering a half of the report ended without a result "
-                                 "(wait status {status}; out of memory?)", status=status))
+        if not data:  # killed (a negative status: the signal), e.g. by the address-space limit
+            raise RenderError(N_("PDF rendering failed in the child process (exit {status}): {error}",
+                                 status=os.waitstatus_to_exitcode(status),
+                                 error="a language half ended without a result (out of memory?)"))
         kind, value = pickle.loads(data)
         if kind == "ok":
             return value

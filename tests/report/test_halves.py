@@ -155,7 +155,9 @@ def _blank_pdf(html: str, results: dict) -> bytes:
 
 def test_no_fork_where_the_platform_has_none(small_results, monkeypatch):
     monkeypatch.setattr(pdfmod, "html_to_pdf", _blank_pdf)
-    monkeypatch.setattr(halves_mod.sys, "platform", "win32")
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(halves_mod, "sys", SimpleNamespace(platform="win32"))  # for verify.report.halves only
     assert not halves_mod.can_fork()
 
     def no_fork():
@@ -167,18 +169,37 @@ def test_no_fork_where_the_platform_has_none(small_results, monkeypatch):
     assert heights == [100, 200]  # ja, then zh
 
 
-def _no_children_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
+@pytest.fixture
+def forks(monkeypatch) -> list[int]:
+    """The pids of the children render_halves forks (other tests may leave children of their own)."""
+    pids: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(halves_mod.os, "fork", fork)
+    return pids
+
+
+def _all_reaped(pids: list[int]) -> bool:
+    """Every forked child was waited for (none left running or as a zombie)."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False
+    return bool(pids)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
 @pytest.mark.parametrize("error", [RenderError("the Chinese half failed", hint="look at it"),
                                    RuntimeError("the Chinese half crashed"), KeyboardInterrupt()])
-def test_an_error_in_the_forked_half_comes_back_with_its_type(small_results, monkeypatch, error):
+def test_an_error_in_the_forked_half_comes_back_with_its_type(small_results, monkeypatch, forks, error):
     def zh_fails(html, results):
         if '<html lang="zh-CN">' in html:
             raise error
@@ -190,11 +211,11 @@ def test_an_error_in_the_forked_half_comes_back_with_its_type(small_results, mon
     assert str(caught.value) == str(error)
     if isinstance(error, RenderError):
         assert caught.value.hint == "look at it"
-    assert _no_children_left()
+    assert _all_reaped(forks)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
-def test_a_failure_in_this_process_stops_the_forked_half(small_results, monkeypatch):
+def test_a_failure_in_this_process_stops_the_forked_half(small_results, monkeypatch, forks):
     def ja_fails(html, results):
         if '<html lang="ja">' in html:
             raise RenderError("the Japanese half failed")
@@ -206,11 +227,11 @@ def test_a_failure_in_this_process_stops_the_forked_half(small_results, monkeypa
     monkeypatch.setattr(pdfmod, "html_to_pdf", ja_fails)
     with pytest.raises(RenderError, match="the Japanese half failed"):
         render_halves(small_results, ("ja", "zh"), parallel=True)
-    assert _no_children_left()
+    assert _all_reaped(forks)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
-def test_a_forked_half_that_dies_is_a_render_error(small_results, monkeypatch):
+def test_a_forked_half_that_dies_is_a_render_error(small_results, monkeypatch, forks):
     import signal
 
     def zh_dies(html, results):
@@ -221,4 +242,4 @@ def test_a_forked_half_that_dies_is_a_render_error(small_results, monkeypatch):
     monkeypatch.setattr(pdfmod, "html_to_pdf", zh_dies)
     with pytest.raises(RenderError, match=r"exit -9\): a language half ended without a result"):
         render_halves(small_results, ("ja", "zh"), parallel=True)
-    assert _no_children_left()
+    assert _all_reaped(forks)

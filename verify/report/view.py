@@ -264,9 +264,9 @@ def _run_view(run: dict) -> dict:
 #: up to four CJK characters (測定回, 烟气压力, 生产负荷) on one line, parenthesised parts on a line of
 #: their own (templates/annex.html.j2 paren_line), 不検出、注記あり unbroken; the laboratory's reported
 #: values (conc_o2_rep, rate_rep) only where the runs carry them.
-_RUN_COLS = (("phase", 5), ("run", 5), ("samples", 5), ("raw", 7), ("value", 10), ("flow", 10), ("temp", 5),
-             ("h2o", 5), ("pressure", 6), ("o2", 4), ("flow_sd", 9), ("conc", 11), ("conc_o2", 8), ("conc_o2_rep", 8),
-             ("rate", 10), ("rate_rep", 8), ("load", 6), ("flags", 10))
+_RUN_COLS = (("phase", 5), ("run", 5), ("samples", 5), ("raw", 6), ("value", 10), ("flow", 10), ("temp", 5),
+             ("h2o", 5), ("pressure", 6), ("o2", 4), ("flow_sd", 10), ("conc", 12), ("conc_o2", 8), ("conc_o2_rep", 8),
+             ("rate", 10), ("rate_rep", 8), ("load", 6), ("flags", 9))
 
 
 def _run_columns(g: dict) -> list[float]:

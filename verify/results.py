@@ -235,7 +235,7 @@ def inputs_block(ledger) -> list[dict]:
             "rows": t.rows, "accepted": t.accepted, "flagged": t.flagged, "rejected": t.rejected,
             "values": t.values, "values_flagged": t.values_flagged, "values_rejected": t.values_rejected,
             "layout": t.layout or None, "encoding": t.encoding, "lines": t.lines,
-            "notes": list(t.notes),  # e.g. "contains macros (not executed)", encoding chosen among candidates
+            "notes": [str(note) for note in t.notes],  # English; e.g. "contains macros (not executed)", encoding chosen among candidates
         })
     return out
 

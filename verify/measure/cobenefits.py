@@ -29,6 +29,7 @@ from typing import Any
 
 from verify.case import Case, Fuel
 from verify.errors import InputError
+from verify.i18n import N_
 
 PHASES = ("before", "after")
 
@@ -61,8 +62,8 @@ def _emission_factor(fuel: Fuel) -> tuple[float, str, bool]:
     if row is None:
         known = sorted({r["kind"] for r in ipcc_fuels().values()})
         raise InputError(
-            f"[[cobenefits.fuel]] kind {fuel.kind!r} has no co2_kg_per_tj and no IPCC 2006 default",
-            hint=f"set co2_kg_per_tj and co2_source, or use one of: {', '.join(known)}",
+            N_("[[cobenefits.fuel]] kind {kind!r} has no co2_kg_per_tj and no IPCC 2006 default", kind=fuel.kind),
+            hint=N_("set co2_kg_per_tj and co2_source, or use one of: {kinds}", kinds=", ".join(known)),
         )
     rng = f", range {row['co2_range_low']}–{row['co2_range_high']}" if row["co2_range_low"] else ""
     source = f"IPCC 2006 default ({row['kind']}{rng}): {row['source']} [confidence {row['confidence']}]"

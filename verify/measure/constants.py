@@ -28,6 +28,7 @@ from functools import lru_cache
 from importlib import resources
 
 from verify.errors import InputError
+from verify.i18n import N_
 
 #: Molar gas constant [J/(mol·K)], exact (SI 2019; CODATA 2018).
 R_J_PER_MOL_K = 8.314462618
@@ -65,7 +66,7 @@ def state_tp(state: str) -> tuple[float, float]:
     try:
         return STATES[state]
     except KeyError:
-        raise InputError(f"unknown reference state {state!r} (known: {', '.join(STATES)})") from None
+        raise InputError(N_("unknown reference state {state!r} (known: {known})", state=state, known=", ".join(STATES))) from None
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,8 @@ def species(key: str) -> Species:
     """The :class:`Species` of a key; an unknown key is an :class:`InputError` naming the data file."""
     table = species_table()
     if key not in table:
-        raise InputError(f"unknown species {key!r}", hint=f"known species (verify/measure/data/species.csv): {', '.join(table)}")
+        raise InputError(N_("unknown species {species!r}", species=key),
+                         hint=N_("known species (verify/measure/data/species.csv): {known}", known=", ".join(table)))
     return table[key]
 
 

@@ -46,6 +46,7 @@ import pandas as pd
 
 from verify.case import Case, Source
 from verify.errors import InputError, Location
+from verify.i18n import N_
 from verify.measure.limits import fugitive_rule
 from verify.measure.series import EndpointData, PairedRuns, PhaseRuns, Readings
 
@@ -157,7 +158,8 @@ def _samples(rows: pd.DataFrame, column: str) -> dict[str, Readings]:
 def _one(rows: pd.DataFrame, column: str, what: str) -> str | None:
     vals = sorted(str(v) for v in rows[column].dropna().unique())
     if len(vals) > 1:
-        raise InputError(f"{what} mixes {column} values {vals}; one endpoint needs one unit and basis", _loc(rows))
+        raise InputError(N_("{endpoint} mixes {column} values {values}; one endpoint needs one unit and basis", endpoint=what,
+                            column=column, values=vals), _loc(rows))
     return vals[0] if vals else None
 
 
@@ -346,10 +348,10 @@ def build_endpoints(normalized: pd.DataFrame, case: Case) -> list[EndpointData]:
     unknown = sorted(set(normalized["source"].dropna().astype(str)) - set(sources))
     if unknown:
         rows = normalized[normalized["source"].isin(unknown)]
-        raise InputError(f"source(s) not in case.toml: {', '.join(unknown)}", _loc(rows))
+        raise InputError(N_("source(s) not in case.toml: {sources}", sources=", ".join(unknown)), _loc(rows))
     no_id = normalized["run"].isna() & normalized["start"].isna()
     if no_id.any():
-        raise InputError(f"{int(no_id.sum())} row(s) have neither run nor start", _loc(normalized[no_id]))
+        raise InputError(N_("{n} row(s) have neither run nor start", n=int(no_id.sum())), _loc(normalized[no_id]))
     endpoints: list[EndpointData] = []
     keyed = normalized[list(ENDPOINT_COLUMNS)].assign(_pos=key_text(normalized["position"]))
     for (sid, position, pollutant), rows in keyed.groupby(["source", "_pos", "pollutant"], sort=True):
@@ -357,7 +359,8 @@ def build_endpoints(normalized: pd.DataFrame, case: Case) -> list[EndpointData]:
         position = position or None
         continuous = rows["run"].isna()
         if continuous.any() and not continuous.all():
-            raise InputError(f"{_label(source.id, position, pollutant)} mixes rows with run ids and continuous readings", _loc(rows))
+            raise InputError(N_("{endpoint} mixes rows with run ids and continuous readings",
+                                endpoint=_label(source.id, position, pollutant)), _loc(rows))
         if continuous.all():
             endpoints += _continuous(rows, source, position, str(pollutant), tz)
         elif source.kind == "stack":
@@ -380,5 +383,5 @@ def build_endpoints(normalized: pd.DataFrame, case: Case) -> list[EndpointData]:
     keys = [e.key for e in endpoints]
     if len(set(keys)) != len(keys):
         dup = sorted({k for k in keys if keys.count(k) > 1})
-        raise InputError(f"duplicate endpoint(s) {dup}: a source id may not be named 'boundary'")
+        raise InputError(N_("duplicate endpoint(s) {endpoints}: a source id may not be named 'boundary'", endpoints=dup))
     return endpoints

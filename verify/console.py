@@ -20,6 +20,7 @@ from rich.text import Text
 
 from verify import uilang
 from verify.i18n import N_, Joined, Msg, _, shown
+from verify.reasons import reason_text
 from verify.verdicts import PHASES
 
 MAX_LISTED = 200
@@ -91,7 +92,7 @@ def print_check(console: Console, outcome) -> None:
             first = g.iloc[0]
             file, sheet, field, kind, reason = key
             summary.add_row(_s(file), _s(sheet), _s(field), _s(OUTCOMES.get(kind, kind)), _s(reason), _s(len(g)),
-                            _s(first["cell"]), _s(first["detail"]))
+                            _s(first["cell"]), _s(ledger_detail(reason, first["detail"])))
         console.print(summary)
         rejected = listed[listed["outcome"] == "rejected"]
         if len(rejected):
@@ -99,7 +100,7 @@ def print_check(console: Console, outcome) -> None:
                            _("sheet"), _("row"), _("cell"), _("field"), _("raw"), _("reason"))
             for rec in rejected.head(MAX_LISTED).itertuples(index=False):
                 table.add_row(_s(rec.file), _s(rec.sheet), _s(rec.row), _s(rec.cell), _s(rec.field), _s(rec.raw),
-                              _s(rec.detail if isinstance(rec.detail, str) else rec.reason))
+                              _s(ledger_detail(rec.reason, rec.detail, rec.reason)))
             console.print(table)
             if len(rejected) > MAX_LISTED:
                 console.print(_("… and {n} more (write them all with --ledger FILE)", n=len(rejected) - MAX_LISTED),
@@ -123,6 +124,16 @@ def print_check(console: Console, outcome) -> None:
             qa.add_row(_s(q["check"]), _s(q.get("source")), _s(q.get("pollutant")),
                        _s(PHASES.get(q.get("phase"), q.get("phase"))), _s(qa_detail(q)))
         console.print(qa)
+
+
+def ledger_detail(reason, detail, fallback=None):
+    """A ledger entry's finding in the language of the command line: the ledger's detail is English
+    (it is written to files as it is), so Japanese and Chinese name the entry's reason codes from
+    verify/data/reasons.csv (the raw text and the cell are in their own columns)."""
+    lang = uilang.current()
+    if lang in ("ja", "zh") and isinstance(reason, str):
+        return reason_text(reason, lang)
+    return detail if isinstance(detail, str) else fallback
 
 
 def qa_detail(q: dict) -> str:

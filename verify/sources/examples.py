@@ -35,7 +35,7 @@ import defusedxml.ElementTree as DET
 
 from verify.case import FileSpec
 from verify.errors import EMPTY_FILE_HINT, InputError, Location
-from verify.i18n import N_, Joined
+from verify.i18n import N_, Joined, Msg
 from verify.sources.grid import RawValue, SheetGrid
 from verify.sources.headers import joined_headers
 from verify.sources.layout import CaseContext, ParsedSheet, parse_grid
@@ -176,8 +176,9 @@ def empty_sheets(tallies: list[FileTally]) -> list[FileTally]:
     return [t for t in tallies if EMPTY_SHEET_NOTE in t.notes]
 
 
-def empty_sheet_warnings(tallies: list[FileTally]) -> list[str]:
-    return [f"{Location(file=t.file, sheet=t.sheet)}: {EMPTY_SHEET_NOTE}" for t in empty_sheets(tallies)]
+def empty_sheet_warnings(tallies: list[FileTally]) -> list[Msg]:
+    return [N_("{where}: {message}", where=Location(file=t.file, sheet=t.sheet).message(), message=EMPTY_SHEET_NOTE)
+            for t in empty_sheets(tallies)]
 
 
 def require_measurements(tallies: list[FileTally]) -> None:

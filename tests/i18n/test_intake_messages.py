@@ -61,31 +61,22 @@ def _english(text: str, *raw: str) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("lang", "expected"), [
-    ("zh_CN.UTF-8", ["错误：data/boiler_S2.csv，第 2 行，列 B：", "无法识别的治理前后标签：'中途'", "提示：请使用 before/after"]),
-    ("ja_JP.UTF-8", ["エラー：data/boiler_S2.csv、2 行目、列 B：", "対策前後の表記が読めません：'中途'", "対処：before/after"]),
+@pytest.mark.parametrize(("case", "lang", "expected", "raw"), [
+    ("bad_phase", "zh_CN.UTF-8", ["错误：data/boiler_S2.csv，第 2 行，列 B：", "无法识别的治理前后标签：'中途'",
+                                  "提示：请使用 before/after"], "before/after"),
+    ("bad_phase", "ja_JP.UTF-8", ["エラー：data/boiler_S2.csv、2 行目、列 B：", "対策前後の表記が読めません：'中途'",
+                                  "対処：before/after"], "before/after"),
+    ("bad_number", "zh_CN.UTF-8", ["单元格：E3", "原始值：2x46", "无法识别为数值", "错误：有数值或行被剔除"], "2x46"),
+    ("bad_number", "ja_JP.UTF-8", ["セル：E3", "元の値：2x46", "数値として読めない", "エラー：値または行が除外されました"], "2x46"),
 ])
-def test_an_unknown_phase_label_in_the_users_language(bad_phase, tmp_path, lang, expected):
-    code, text = _check(bad_phase, lang, tmp_path)
+def test_intake_problems_in_the_users_language(request, tmp_path, case, lang, expected, raw):
+    """``raw``: a value shown as read (the raw cell text; the hint's label examples before/after,
+    対策前/対策後, … are values too, not a sentence)."""
+    code, text = _check(request.getfixturevalue(case), lang, tmp_path)
     assert code == 2, text
     for part in expected:
         assert part in text, (part, text)
-    # the hint's label examples (before/after, 対策前/対策後, …) are values, not a sentence
-    assert _english(text, "before/after") == [], text
-    assert "Traceback" not in text
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("lang", "expected"), [
-    ("zh_CN.UTF-8", ["单元格：E3", "原始值：2x46", "无法识别为数值", "错误：有数值或行被剔除"]),
-    ("ja_JP.UTF-8", ["セル：E3", "元の値：2x46", "数値として読めない", "エラー：値または行が除外されました"]),
-])
-def test_a_cell_that_is_not_a_number_in_the_users_language(bad_number, tmp_path, lang, expected):
-    code, text = _check(bad_number, lang, tmp_path)
-    assert code == 2, text
-    for part in expected:
-        assert part in text, (part, text)
-    assert _english(text, "2x46") == [], text
+    assert _english(text, raw) == [], text
     assert "Traceback" not in text
 
 

@@ -22,16 +22,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from verify.batch.summary import (INPUT_TALLIES, VERDICTS, CaseSummary, Reduction, Totals, _text,
-                                  programme_totals, summarise_case)
+from verify.batch.summary import (INPUT_TALLIES, VERDICTS, CaseSummary, Reduction, Totals, programme_totals,
+                                  summarise_case)
 from verify.batch.task import EXIT_INPUT, CaseRecord
 from verify.errors import InputError, RenderError
 from verify.i18n import N_
+from verify.report.i18n import HTML_LANG, text_in
 from verify.fsutil import atomic_write, atomic_write_bytes, atomic_write_text
 
 DATA = Path(__file__).parent / "data"
 TEMPLATE = "programme.html.j2"
-HTML_LANG = {"ja": "ja", "zh": "zh-CN"}  # platform.md §2: zh-CN, never bare zh
 CHART_ROWS_PER_PANEL = 50
 
 
@@ -106,8 +106,8 @@ def summary_frame(summaries: list[CaseSummary], failed: list[CaseRecord]) -> pd.
     for s in summaries:
         row = {
             "case_id": s.case_id, "status": "ok", "exit_status": 0, "error": "",
-            "title_ja": _text(s.title, "ja"), "title_zh": _text(s.title, "zh"),
-            "factory_ja": _text(s.factory, "ja"), "factory_zh": _text(s.factory, "zh"),
+            "title_ja": text_in(s.title, "ja"), "title_zh": text_in(s.title, "zh"),
+            "factory_ja": text_in(s.factory, "ja"), "factory_zh": text_in(s.factory, "zh"),
             "statement_id": s.statement_id or "", "flags": " ".join(s.flags),
             "claims_n": len(s.claims),
             **{f"claims_{v}": s.verdict_counts[v] for v in VERDICTS},
@@ -257,7 +257,7 @@ def _environment():
     env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(num=fmt.fmt_num, pct=fmt.fmt_pct, interval=fmt.fmt_interval, chem=fmt.fmt_chem,
-                       int=fmt.fmt_int, text=_text)
+                       int=fmt.fmt_int, text=text_in)
     return env
 
 

@@ -30,6 +30,14 @@ def load_catalogue(lang: str) -> dict[str, dict[str, str]]:
         return tomllib.load(fh)
 
 
+def text_in(value, lang: str) -> str:
+    """A ``{ja, zh}`` text of results.json (or a plain string) in ``lang``, the other language when
+    that one is missing, ``""`` when there is none (the programme summary's tables)."""
+    if isinstance(value, dict):
+        return str(value.get(lang) or value.get("ja") or value.get("zh") or "")
+    return "" if value is None else str(value)
+
+
 def key_paths(catalogue: dict, prefix: str = "") -> set[str]:
     """All dotted key paths of a (nested) catalogue, e.g. ``{"sec.stats", "verdict.verified"}``."""
     out: set[str] = set()

@@ -71,6 +71,9 @@ class Lang:
         self.html = HTML_LANG[code]
         self.T = load_catalogue(code)
         self._sources = {s.get("id"): s for s in results.get("sources") or [] if isinstance(s, dict)}
+        names = results.get("pollutant_names")
+        #: results.json ``pollutant_names``: the pollutants the catalogue does not name (case.toml declarations)
+        self._names = names if isinstance(names, dict) else {}
         state = (results.get("case") or {}).get("reporting_state") or {}
         #: values at 0 °C, 101.325 kPa, dry: the language's standard-state units (m³N, 标干)
         self.normal = state.get("temperature_k") == 273.15 and state.get("dry", True)
@@ -175,10 +178,13 @@ class Lang:
 
     # ---------------------------------------------------------------- names
     def poll(self, code, as_=None, source=None) -> str:
-        """A pollutant's name; particulate matter from a combustion source (one with a reference O₂)
-        is ばいじん in Japanese (大気汚染防止法 第2条)."""
+        """A pollutant's name: the catalogue's, else results.json ``pollutant_names`` (a pollutant the
+        case declares), else its formula; particulate matter from a combustion source (one with a
+        reference O₂) is ばいじん in Japanese (大気汚染防止法 第2条)."""
         if code == "PM" and source is not None and self._sources.get(source, {}).get("reference_o2_pct") is not None:
             name = self.term("dust_combustion")
+        elif str(code) not in self.T.get("pollutant", {}) and isinstance(self._names.get(str(code)), dict):
+            name = self.text(self._names[str(code)], MAX_NAME)
         else:
             name = self.code_label("pollutant", code)
         if as_ and name.endswith("）"):  # 窒素酸化物（NOx、NO₂換算）, not 窒素酸化物（NOx）（NO₂換算）

@@ -16,6 +16,11 @@ unequal variances as in Tamhane & Logan 2004, Biometrical Journal 46:491):
   ρ that is not rejected at α, the root of ``T(ρ) + t_{1−α, df(ρ)} = 0`` above ā/b̄ (T decreases in ρ
   for ā, b̄ > 0); None when not rejected even as ρ → ∞.
 * Ratio of geometric means: ``exp(mean ln a − mean ln b)`` with the Welch interval on the logs.
+
+Why written here: neither scipy nor statsmodels has a Fieller interval, and the textbook one holds
+df fixed; with Welch's df moving with ρ each bound is a root that only a solver finds, the fixed-df
+quadratic being its starting point. Oracles: ``tests/stats/test_ratio.py`` (a grid search of
+``|T(ρ)| ≤ t``, the claim test's p = α at each bound, scipy's Welch t on the scaled sample).
 """
 
 from __future__ import annotations

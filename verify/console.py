@@ -77,7 +77,7 @@ def print_check(console: Console, outcome) -> None:
                     _("lines"), _("rows"), _("accepted"), _("flagged"), _("rejected"), _("values"), _("v.flagged"),
                     _("v.rejected"))
     for t in ledger.tallies:
-        totals.add_row(_s(t.file), _s(t.sheet), _s(t.layout), _s(getattr(t, "lines", None)), _s(t.rows), _s(t.accepted),
+        totals.add_row(_s(t.file), _s(t.sheet), _s(t.layout), _s(t.lines), _s(t.rows), _s(t.accepted),
                        _s(t.flagged), _s(t.rejected), _s(t.values), _s(t.values_flagged), _s(t.values_rejected))
     console.print(totals)
     entries = ledger.to_frame()
@@ -104,11 +104,11 @@ def print_check(console: Console, outcome) -> None:
             if len(rejected) > MAX_LISTED:
                 console.print(_("… and {n} more (write them all with --ledger FILE)", n=len(rejected) - MAX_LISTED),
                               markup=False)
-    for file, sheet in getattr(ledger, "unread_sheets", []):
+    for file, sheet in ledger.unread_sheets:
         console.print(_("not read: {file}, sheet {sheet!r} (no [[file]] entry for it)", file=file, sheet=sheet),
                       markup=False)
     for t in ledger.tallies:  # file notes: macros not executed, hidden sheet read, error values shown as text
-        for note in getattr(t, "notes", []):
+        for note in t.notes:
             where = t.file if t.sheet is None else _("{file}, sheet {sheet!r}", file=t.file, sheet=t.sheet)
             console.print(_("note: {where}: {note}", where=where, note=shown(note)), markup=False)
     _print_problems(console, outcome.problems.errors)

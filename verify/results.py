@@ -1,8 +1,11 @@
 """Assemble and write ``results.json`` (contract: ``shared/spec/results.md``; extensions: docs/results.md).
 
-The dict is built in the contract's key order, endpoints sorted by (source, position, pollutant,
-metric), numbers as plain floats with NaN → null, and serialised by :func:`dumps` in one fixed
-format, so that the same inputs give a byte-identical file (reliability.md promise 4).
+:func:`assemble_results` puts a case's analysis (:class:`verify.stats.analysis.CaseAnalysis`), its
+case.toml, its ledger and its run values together, with the ja/zh sentences of
+:mod:`verify.sentences`; it computes no statistic. The dict is built in the contract's key order,
+endpoints sorted by (source, position, pollutant, metric), numbers as plain floats with NaN → null
+(:func:`verify.jsonvalues.clean`), and serialised by :func:`dumps` in one fixed format, so that the
+same inputs give a byte-identical file (reliability.md promise 4).
 """
 
 from __future__ import annotations
@@ -210,13 +213,13 @@ def ledger_block(ledger, allowed_rejected: bool, normalized: pd.DataFrame | None
     entries = [{c: clean(rec.get(c)) for c in columns} for rec in frame.to_dict("records")]
     return {
         "entries": entries,
-        "unread_sheets": [{"file": f, "sheet": s} for f, s in getattr(ledger, "unread_sheets", [])],
+        "unread_sheets": [{"file": f, "sheet": s} for f, s in ledger.unread_sheets],
         "allowed_rejected": bool(allowed_rejected and ledger.has_rejections),
     }
 
 
-#: The normalized columns that :func:`build_results` reads (``build_endpoints``, ``run_checks``,
-#: :func:`runs_block`, :func:`run_loads`). The others (``cell``, ``end``, ``range``,
+#: The normalized columns that :func:`build_results` reads (the analysis, :func:`verify.stats.analysis.analyse_case`:
+#: endpoints, QA, loads, campaign; and :func:`runs_block`, :func:`ledger_block`). The others (``cell``, ``end``, ``range``,
 #: ``flow_std_state``, ``value_o2ref``,
 #: ``rate_reported``, ``reasons``, ``conc_state``, ``o2_ref_pct``, ``derivation``) are in
 #: normalized.csv; no result depends on them.

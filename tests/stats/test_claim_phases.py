@@ -85,7 +85,7 @@ def test_censored_outlet_efficiency_is_a_right_censored_lower_bound():
     # Mean = 94/4 + 96·3/8 + 98·3/8 = 23.5 + 36 + 36.75 = 96.25 (the "≤" reading gave less than the
     # plain mean of the bounds, 95.75). The largest value is detected: not a restricted mean.
     after = PairedRuns(("1", "2", "3", "4"), (100.0,) * 4, (6.0, 5.0, 4.0, 2.0),
-                       (False,) * 4, (False, True, False, False))
+                       outlet_censored=(False, True, False, False))
     s = _efficiency_stats(BEFORE_PAIRS, after).to_dict()
     assert s["after"]["mean"] == pytest.approx(96.25, abs=1e-12)
     assert s["after"]["mean_method"] == "kaplan-meier-right" and s["after"]["mean_bound"] is None
@@ -96,7 +96,7 @@ def test_censored_outlet_efficiency_is_a_right_censored_lower_bound():
 def test_largest_censored_efficiency_gives_a_restricted_mean_labelled_lower():
     # 95 %, 96 %, ≥ 97.6 % (outlet <3.0 of inlet 125: 100·(1 − 3/125) = 97.6): the largest is
     # censored, treated as detected → restricted mean (95 + 96 + 97.6)/3 = 96.2, a lower bound
-    after = PairedRuns(("1", "2", "3"), (100.0, 100.0, 125.0), (5.0, 4.0, 3.0), (False,) * 3, (False, False, True))
+    after = PairedRuns(("1", "2", "3"), (100.0, 100.0, 125.0), (5.0, 4.0, 3.0), outlet_censored=(False, False, True))
     s = _efficiency_stats(BEFORE_PAIRS, after)
     d = s.to_dict()
     assert d["after"]["mean"] == pytest.approx(96.2, abs=1e-12) and d["after"]["mean_bound"] == "lower"

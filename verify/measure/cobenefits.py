@@ -28,6 +28,7 @@ from importlib import resources
 from typing import Any
 
 from verify.case import Case, Fuel
+from verify.measure.conversions import annual_t_from_kg_h
 from verify.errors import InputError
 
 PHASES = ("before", "after")
@@ -93,7 +94,7 @@ def compute(case: Case, mass_rate_means: dict[tuple[str, str], dict[str, float |
         red_kg_h = None if b is None or a is None else b - a
         item["reduction_kg_h"] = _num(red_kg_h, "kg/h", "E_before − E_after", {"E_before": b, "E_after": a},
                                       "mass_rate endpoint phase means (GB/T 16157-1996 rates)")
-        t_a = None if red_kg_h is None or hours is None else red_kg_h * hours / 1000.0
+        t_a = None if red_kg_h is None or hours is None else annual_t_from_kg_h(red_kg_h, hours)
         item["reduction_t_a"] = _num(t_a, "t/a", "(E_before − E_after) × hours ÷ 1000",
                                      {"reduction_kg_h": red_kg_h, "hours_per_year": hours}, hours_src)
         intensity = {}

@@ -69,11 +69,6 @@ def ppmv_to_ppmc(ppmv, n_carbon):
     return _out(_f(ppmv) * _f(n_carbon))
 
 
-def ppmc_to_ppmv(ppmc, n_carbon):
-    """Carbon mixing ratio [ppmC] → compound mixing ratio [ppmv]: ÷ nC."""
-    return _out(_f(ppmc) / _f(n_carbon))
-
-
 # --------------------------------------------------------------------------- as-compound ↔ as-C
 
 

@@ -13,9 +13,6 @@ from typing import NamedTuple
 
 import pandas as pd
 
-DESIGNS = ("before-after", "inlet-outlet", "continuous")
-
-
 class EndpointKey(NamedTuple):
     """What identifies an endpoint and orders endpoints (``shared/spec/results.md`` "Endpoints"):
     (source, position, pollutant, metric), a missing position written ``""`` so that keys sort."""
@@ -68,7 +65,6 @@ class PairedRuns:
     runs: tuple[str, ...]
     inlet: tuple[float, ...]
     outlet: tuple[float, ...]
-    inlet_censored: tuple[bool, ...] = ()
     outlet_censored: tuple[bool, ...] = ()
 
 

@@ -201,13 +201,6 @@ class Lang:
             return self.T["point"][sid]
         return DASH if sid is None else str(sid)
 
-    def source_full(self, sid) -> str:
-        """The source's id and name, e.g. ``S1 1#定型机排气筒`` (the id is the plant's own label)."""
-        name = self.source(sid)
-        if sid in self.T.get("point", {}) or name == str(sid):
-            return name
-        return f"{sid} {name}" if str(sid) not in name else name
-
     def metric(self, metric, source=None) -> str:
         name = self.code_label("metric", metric)
         if metric == "concentration_o2":
@@ -255,9 +248,6 @@ class Lang:
                 params[key] = self.date(params[key])
         path = f"binding.{note.get('key')}"
         return self.t(path).format(**params) if self.has(path) else self.t("binding.unknown")
-
-    def cob_label(self, key) -> str:
-        return self.T["cob"].get(str(key), str(key))
 
     def fuel(self, kind) -> str:
         text = str(kind or "")

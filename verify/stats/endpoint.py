@@ -184,7 +184,7 @@ def _common_notes(data: EndpointData, nb: int, na: int, notes: list) -> None:
     if flagged:
         notes.append(caveat("flagged_runs", runs=", ".join(flagged)))
     excluded = [f"{ph}:{r}" for ph, runs in (("before", data.before), ("after", data.after)) if runs
-                for r in getattr(runs, "excluded", ())]
+                for r in runs.excluded]
     if excluded:
         notes.append(caveat("excluded_runs", runs=", ".join(excluded)))
 

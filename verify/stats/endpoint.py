@@ -88,7 +88,6 @@ class EndpointStats:
     efficiency: Mapping[str, Any] | None = None
     # Inputs kept for judging claims (not part of to_dict()).
     log_ratios: Mapping[str, tuple[float, ...]] = field(default_factory=dict, repr=False, compare=False)
-    paired_phase: str | None = field(default=None, repr=False)
 
     @property
     def key(self) -> EndpointKey:
@@ -308,7 +307,7 @@ def _inlet_outlet(data: EndpointData, alpha: float, power: float) -> tuple[dict,
             notes.append(caveat("censored_efficiency_largest", phase=ph))
     phase = next((ph for ph in ("after", "before") if len(ratios.get(ph, ())) >= 2), None)
     out: dict[str, Any] = {"before": before, "after": after, "pairs": pairs, "efficiency": efficiency,
-                           "log_ratios": ratios, "paired_phase": phase}
+                           "log_ratios": ratios}
     tests: dict[str, Any] = {"paired_t": None, "signed_rank": None}
     out["tests"] = tests
     if phase is None:

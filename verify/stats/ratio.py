@@ -66,10 +66,6 @@ class TwoMeans:
         den = va * va / (self.n_a - 1) + vb * vb / (self.n_b - 1)
         return num / math.sqrt(se2), se2 * se2 / den
 
-    def p_two_sided(self, rho: float) -> float:
-        t, df = self.t_df(rho)
-        return float(2 * sps.t.sf(abs(t), df))
-
     def p_one_sided(self, rho: float) -> float:
         """p of H0: μ_a − ρ μ_b ≥ 0 against μ_a < ρ μ_b."""
         t, df = self.t_df(rho)

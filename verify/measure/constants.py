@@ -43,10 +43,12 @@ REPORTING_STATE: dict[str, str] = {"CN": "normal", "JP": "normal", "US-EPA": "ep
 
 
 def reporting_state(conditions: str) -> dict:
-    """results.json ``case.reporting_state`` of a case's ``conditions``: the temperature and pressure
-    of :data:`REPORTING_STATE`, and dry gas (every value is reported dry, docs/case-format.md)."""
-    temp_k, pressure_kpa = STATES[REPORTING_STATE[conditions]]
-    return {"temperature_k": temp_k, "pressure_kpa": pressure_kpa, "dry": True}
+    """results.json ``case.reporting_state`` of a case's ``conditions``: the name of the state of
+    :data:`REPORTING_STATE` (so that the report need not recognise it by its numbers), its temperature
+    and pressure, and dry gas (every value is reported dry, docs/case-format.md)."""
+    name = REPORTING_STATE[conditions]
+    temp_k, pressure_kpa = STATES[name]
+    return {"name": name, "temperature_k": temp_k, "pressure_kpa": pressure_kpa, "dry": True}
 
 #: HJ 38-2017 converts NMHC "as CH4" to "as C" with the ratio 12/16 written in the standard
 #: (not 12.011/16.043 = 0.74868; the two differ by 0.18 %). We use the standard's ratio so that our

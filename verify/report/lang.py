@@ -75,8 +75,8 @@ class Lang:
         #: results.json ``pollutant_names``: the pollutants the catalogue does not name (case.toml declarations)
         self._names = names if isinstance(names, dict) else {}
         state = (results.get("case") or {}).get("reporting_state") or {}
-        #: values at 0 °C, 101.325 kPa, dry: the language's standard-state units (m³N, 标干)
-        self.normal = state.get("temperature_k") == 273.15 and state.get("dry", True)
+        #: values at the ``normal`` state (0 °C, 101.325 kPa), dry: the language's standard-state units (m³N, 标干)
+        self.normal = state.get("name") == "normal" and state.get("dry", True)
 
     # ---------------------------------------------------------------- catalogue
     def t(self, path: str) -> str:

@@ -6,7 +6,7 @@ results.json is, which failed and why); every number comes from the cases' resul
 :func:`write_programme_from_outdir` can re-render the summary from the files alone.
 
 Exports are inert against formula injection (OWASP "CSV Injection", reliability.md §1), with the
-single-case summary.xlsx's rule (:func:`verify.report.xlsx.inert`): a text cell starting with
+single-case summary.xlsx's rule (:func:`verify.inert.inert_cell`): a text cell starting with
 ``= + - @``, tab or CR is prefixed with ``'``, and in the xlsx every text cell is a string cell
 (``data_type = "s"``); real numbers stay numbers. The xlsx has fixed document dates.
 """
@@ -27,6 +27,7 @@ from verify.batch.summary import (INPUT_TALLIES, VERDICTS, CaseSummary, Reductio
 from verify.batch.task import EXIT_INPUT, CaseRecord
 from verify.errors import InputError, RenderError
 from verify.i18n import N_
+from verify.inert import inert_cell, inert_text
 from verify.report.i18n import HTML_LANG, text_in
 from verify.fsutil import atomic_write, atomic_write_bytes, atomic_write_text
 
@@ -40,17 +41,6 @@ def labels() -> dict[str, dict[str, str]]:
     """The ja/zh label tables of ``verify/batch/data/labels.toml``."""
     with (DATA / "labels.toml").open("rb") as fh:
         return tomllib.load(fh)
-
-
-def inert(value):
-    """A cell value that cannot execute (the single-case summary.xlsx rule); pandas NA → None."""
-    from verify.report.xlsx import inert as report_inert
-
-    if value is None or value is pd.NA:
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()  # numpy scalar → Python
-    return report_inert(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,7 +156,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     safe = frame.copy()
     for column in safe.columns:
         if not pd.api.types.is_numeric_dtype(safe[column]):  # text (and mixed) columns only
-            safe[column] = safe[column].map(lambda v: v if not isinstance(v, str) else inert(v))
+            safe[column] = safe[column].map(lambda v: v if not isinstance(v, str) else inert_text(v))
     return atomic_write(path, lambda tmp: safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n"))
 
 
@@ -185,7 +175,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
             for r, values in enumerate(frame.itertuples(index=False), start=2):
                 for c, value in enumerate(values, start=1):
                     cell = sheet.cell(row=r, column=c)
-                    cell.value = inert(value)
+                    cell.value = inert_cell(value)
                     if isinstance(cell.value, str):
                         cell.data_type = "s"  # openpyxl would store "=…" as a formula (reliability.md §1)
             sheet.freeze_panes = "B2"

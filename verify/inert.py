@@ -25,6 +25,21 @@ def inert_text(text: str) -> str:
     return text
 
 
+def inert_cell(value):
+    """A spreadsheet cell value that cannot execute (summary.xlsx, the programme summary): text as
+    :func:`inert_text`; booleans and finite numbers kept (numpy scalars as Python values); None,
+    ``pd.NA``, NaN and ±inf become None (an empty cell)."""
+    if value is None or value is pd.NA:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalar → Python
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value if math.isfinite(value) else None
+    return inert_text(str(value))
+
+
 def inert_column(col: pd.Series) -> pd.Series:
     """:func:`inert_text` over a column of text (vectorised; missing values stay missing)."""
     text = col.astype("string")
@@ -48,18 +63,3 @@ def inert_arrow(text):
     dangerous = pc.and_(risky, pc.invert(plain))
     quote, empty = pa.scalar("'", text.type), pa.scalar("", text.type)
     return pc.if_else(dangerous, pc.binary_join_element_wise(quote, text, empty), text)
-
-
-def inert_cell(value):
-    """A spreadsheet cell value that cannot execute (summary.xlsx, the programme summary): text as
-    :func:`inert_text`; booleans and finite numbers kept (numpy scalars as Python values); None,
-    ``pd.NA``, NaN and ±inf become None (an empty cell)."""
-    if value is None or value is pd.NA:
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()  # numpy scalar → Python
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return value if math.isfinite(value) else None
-    return inert_text(str(value))

@@ -1,7 +1,7 @@
 """``verify plan``: how many runs per phase a claim needs, and the minimum detectable reduction.
 
 Power of the one-sided claim test is approximated by the t-test on log run values
-(:mod:`verify.stats.power`, the convention that reproduces ``shared/domain/field-guide.md`` §6):
+(:mod:`verify.stats.power`; lognormal runs, Aitchison & Brown 1957):
 with ``σ_log = sqrt(ln(1 + cv²))`` the claim test at the *expected* true reduction r_e has the
 standardised effect ``d = (ln(1 − r_c) − ln(1 − r_e))/σ_log`` (r_c the claimed reduction), and the
 power for n runs per phase is the one-sided Welch power of :func:`verify.stats.power.power_for`

@@ -18,7 +18,7 @@ which tags them **[K]**, i.e. typical, not measured):
   exceed the instrument range (flag ``T``), a 10-minute daily calibration (``C``), maintenance
   blocks (``M``), channel faults (``D``), communication faults (``B``), and logger drop-outs where
   no row is written at all (so some hours fall below the 45 valid minutes of HJ 75/76);
-* HJ 212-2017 data flags (shared/reliability.md §2): N valid, T over range, F stopped, M maintenance,
+* HJ 212-2017 data flags (shared/reliability.md §2): N valid, T over the upper measuring limit, F instrument stopped (missing data), M maintenance,
   D fault, C calibration, B communication fault;
 * a ``[[period]]`` before and a ``[[period]]`` after with a gap between them (the measure being
   installed, logger offline), so no reading falls outside a period.

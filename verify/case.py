@@ -135,13 +135,24 @@ class CaseInfo(_Model):
         return value
 
 
-class Laboratory(_Model):
-    """The monitoring laboratory whose results the case uses (the statement prints it)."""
+ReportNumbers = Annotated[list[Annotated[str, Field(min_length=1, max_length=60)]], Field(max_length=20)]
+#: a permit or outlet number as the plant's documents write it (letters, digits and - _ . /)
+PlantId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]*$", max_length=40)]
 
+
+class Laboratory(_Model):
+    """Where the data come from (the statement prints it): a test laboratory whose reports the files
+    copy (``kind = "test_laboratory"``, the default), or the operator of a CEMS (在线监测运维单位,
+    ``kind = "cems_operator"``) whose minute export is used, with the numbers of the CEMS acceptance
+    report (验收, HJ 75-2017 / HJ 1286-2023) and of the comparison monitoring (比对监测) reports."""
+
+    kind: Literal["test_laboratory", "cems_operator"] = "test_laboratory"
     name: ShortText
     cma_certificate: Annotated[str, Field(max_length=40)] | None = None  # 检验检测机构资质认定证书编号 (CMA)
     keiryo_registration: Annotated[str, Field(max_length=60)] | None = None  # 計量証明事業 登録番号
-    report_numbers: Annotated[list[Annotated[str, Field(min_length=1, max_length=60)]], Field(max_length=20)] = []
+    report_numbers: ReportNumbers = []
+    cems_acceptance_reports: ReportNumbers = []  # CEMS 验收报告编号
+    comparison_reports: ReportNumbers = []  # 比对监测报告编号
 
 
 class Signature(_Model):
@@ -238,6 +249,15 @@ class Source(_Model):
     #: a second concentration endpoint in ppmC (metric concentration_ppmc) beside the mgC/m3 one,
     #: for ppmC limits (大気汚染防止法施行規則 別表第五の二); docs/case-format.md
     report_ppmc: bool = False
+    permit_id: PlantId | None = None  # 排污许可证编号 of the plant for this source
+    outlet_id: PlantId | None = None  # 排放口编号 in the permit, e.g. DA001
+    #: why the source is ``regime`` new or existing (e.g. the boiler's commissioning date against
+    #: GB 13271-2014's dates), printed beside the limits
+    regime_basis: LongText | None = None
+    #: the daily zero/span check of a CEMS: the analyser range and the zero and span gas values, in
+    #: the unit of the readings; with it, 24-h zero and span drift are computed from the readings
+    #: flagged C (HJ 212-2017), docs/case-format.md
+    cems_calibration: "CemsCalibration | None" = None
 
     @model_validator(mode="after")
     def _fugitive_has_role(self) -> "Source":
@@ -245,6 +265,21 @@ class Source(_Model):
             raise ValueError(N_("a fugitive source needs role = 'upwind', 'downwind' or 'in-plant'"))
         if self.kind == "stack" and self.role is not None:
             raise ValueError(N_("role applies to fugitive sources only"))
+        return self
+
+
+class CemsCalibration(_Model):
+    """The daily zero and span check of a CEMS analyser (values in the unit of its readings)."""
+
+    range: Annotated[float, Field(gt=0)]
+    zero: Annotated[float, Field(ge=0)] = 0.0
+    span: Annotated[float, Field(gt=0)]
+
+    @model_validator(mode="after")
+    def _span_inside_range(self) -> "CemsCalibration":
+        if not self.zero < self.span <= self.range:
+            raise ValueError(N_("cems_calibration: need zero < span <= range (got zero {zero:g}, span {span:g}, "
+                                "range {range:g})", zero=self.zero, span=self.span, range=self.range))
         return self
 
 

@@ -130,6 +130,9 @@ def verification_block(case: Case) -> dict | None:
             "cma_certificate": v.laboratory.cma_certificate,
             "keiryo_registration": v.laboratory.keiryo_registration,
             "report_numbers": list(v.laboratory.report_numbers),
+            "kind": v.laboratory.kind,
+            "cems_acceptance_reports": list(v.laboratory.cems_acceptance_reports),
+            "comparison_reports": list(v.laboratory.comparison_reports),
         },
         "signature": [
             {"role": sig.role, "name": sig.name,
@@ -149,6 +152,9 @@ def sources_block(case: Case) -> list[dict]:
             "height_m": s.height_m, "regime": s.regime, "special_limits": s.special_limits,
             "reference_o2_pct": s.reference_o2_pct, "o2_ambient_pct": s.o2_ambient_pct,
             "o2_cap_pct": s.o2_cap_pct, "limits": list(s.limits),
+            "permit_id": s.permit_id, "outlet_id": s.outlet_id,
+            "regime_basis": None if s.regime_basis is None else {"ja": s.regime_basis.ja, "zh": s.regime_basis.zh},
+            "cems_calibration": None if s.cems_calibration is None else s.cems_calibration.model_dump(),
         })
     return out
 
@@ -280,6 +286,7 @@ def runs_block(normalized: pd.DataFrame, aliases: dict[str, str] | None = None) 
     (:func:`verify.measure.methods.method_of`, pollutant names from ``aliases``)."""
     from verify.measure.methods import method_of
     from verify.sources.aliases import pollutant_aliases
+    from verify.stats.labcheck import reported_values
 
     aliases = pollutant_aliases() if aliases is None else aliases
     runs = normalized[normalized["run"].notna()]
@@ -303,6 +310,7 @@ def runs_block(normalized: pd.DataFrame, aliases: dict[str, str] | None = None) 
             "temp_c": mean("temp_c"), "h2o_pct": mean("h2o_pct"), "pressure_kpa": mean("pressure_kpa"),
             "flow_sd_m3_h": mean("flow_sd_m3_h"),
             "mass_rate_kg_h": mean("mass_rate_kg_h"), "load_pct": mean("load_pct"),
+            **reported_values(g),
             "censored": bool(g["censored"].any()), "flagged": bool((g["status"] == "flagged").any()),
             "method": method_of(clean(g["method"].dropna().iloc[0]), key[4], aliases)
             if "method" in g and g["method"].notna().any() else None,
@@ -371,7 +379,8 @@ def qa_block(items: list[dict]) -> list[dict]:
     """QA findings (:func:`verify.measure.qa.run_checks`) as results.json ``qa``: each with its ja/zh
     ``detail`` in place of its outcome and values."""
     keys = ("check", "source", "position", "pollutant", "phase", "passed")
-    return [{**{k: i[k] for k in keys}, "detail": qa_detail(i["check"], i["outcome"], i["values"])} for i in items]
+    return [{**{k: i[k] for k in keys}, "detail": qa_detail(i["check"], i["outcome"], i["values"]),
+             **({"disclosed": i["disclosed"]} if "disclosed" in i else {})} for i in items]
 
 
 def comparability_block(comparability: dict) -> dict:
@@ -403,6 +412,7 @@ def claims_block(claims, names: dict) -> list[dict]:
         claim["statement"] = claim_statement(claim, judged.result.unit, names)
         if judged.envelope is not None:
             claim["envelope"] = judged.envelope
+            claim["lab_check"] = judged.lab_check
         out.append(claim)
     return out
 
@@ -465,6 +475,7 @@ def assemble_results(case: Case, intake, normalized: pd.DataFrame, analysis, *, 
         "qa": qa_block(analysis.qa),
         "comparability": comparability_block(analysis.comparability),
         "endpoints": endpoints,
+        "limits_not_weighed": analysis.limits_not_weighed,
         "claims": claims_block(analysis.claims, names),
         "cobenefits": analysis.cobenefits,
         "verification": verification_block(case),

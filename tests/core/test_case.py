@@ -314,3 +314,27 @@ name = "佐藤 一郎"
     assert [s.role for s in v.signature] == ["verifier", "approver"] and v.signature[1].date is None
     with pytest.raises(CaseError, match=r"signature.*role"):
         load_case(make_case(tmp_path, toml.replace('role = "approver"', 'role = "boss"')))
+
+
+def test_permit_outlet_regime_basis_and_cems_keys_reach_results_json(tmp_path):
+    """[[source]] permit_id (排污许可证编号), outlet_id (排放口编号), regime_basis, cems_calibration and
+    [verification.laboratory] kind / acceptance and comparison reports (docs/case-format.md)."""
+    from verify.results import sources_block, verification_block
+
+    extra = ('permit_id = "91320281MA1XXXXX0P001P"\noutlet_id = "DA001"\nregime = "new"\n'
+             'regime_basis = { ja = "2019年設置", zh = "2019年投运" }\n'
+             'cems_calibration = { range = 100, zero = 0, span = 50 }\n')
+    toml = MINIMAL.replace('aliases = ["1#定型机排气筒"]', 'aliases = ["1#定型机排气筒"]\n' + extra)
+    toml += ('\n[verification]\nstatement_id = "X-1"\nverifier = "v"\ntechnology = "t"\nissued = 2026-11-20\n'
+             '[verification.laboratory]\nkind = "cems_operator"\nname = "运维"\ncems_acceptance_reports = ["YS-1"]\n')
+    case = load_case(make_case(tmp_path, toml))
+    source = sources_block(case)[0]
+    assert (source["permit_id"], source["outlet_id"]) == ("91320281MA1XXXXX0P001P", "DA001")
+    assert source["regime_basis"] == {"ja": "2019年設置", "zh": "2019年投运"}
+    assert source["cems_calibration"] == {"range": 100.0, "zero": 0.0, "span": 50.0}
+    lab = verification_block(case)["laboratory"]
+    assert (lab["kind"], lab["cems_acceptance_reports"], lab["comparison_reports"]) == ("cems_operator", ["YS-1"], [])
+    with pytest.raises(CaseError, match="outlet_id"):
+        load_case(make_case(tmp_path, toml.replace('outlet_id = "DA001"', 'outlet_id = "DA 001; drop"')))
+    with pytest.raises(CaseError, match="kind"):
+        load_case(make_case(tmp_path, toml.replace('kind = "cems_operator"', 'kind = "lab"')))

@@ -218,7 +218,10 @@ def test_every_code_has_text_in_three_languages_and_a_promise():
 def test_reason_text_by_code_and_language():
     assert reason_text("nondetect", "ja") == "不検出（検出下限未満）"
     assert reason_text("nondetect", "zh") == "未检出（低于检出限）"
-    assert reason_text("flag_M", "en") == "HJ 212 flag M: maintenance (not used)"
+    assert reason_text("flag_M", "en") == "HJ 212 flag M: instrument under maintenance (not used)"
+    # HJ 212-2017 §6.6.4 Table 8: F is the instrument stopped (missing data), never a stopped source
+    assert reason_text("flag_F", "zh") == "HJ 212 标记 F：在线监控（监测）仪器仪表停运（缺失数据）"
+    assert "排出源" not in reason_text("flag_F", "ja") and "排放源" not in reason_text("flag_F", "zh")
     # a joined note: both codes, in order, with the language's separator
     assert reason_text("zero_width_removed; nfkc", "zh") == "已删除零宽字符及书写方向控制字符；全角字符等已规范化（NFKC）"
     assert reason_text("not_declared", "ja") == "not_declared"

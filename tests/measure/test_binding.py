@@ -30,6 +30,12 @@ def day(text: str) -> Span:
     return Span(d, d, "samples")
 
 
+def confirmed(lim):
+    """``lim`` as if its value (and averaging rule) had been confirmed in the official text (rule 5):
+    for the tests of the other rules, which should not depend on the catalogue's confidence."""
+    return replace(lim, confidence="S", rule_confidence=None)
+
+
 def verdicts(limits, *, plant=JIANGYIN, regime="new", before="2026-05-12", after="2026-09-16"):
     dates = {"before": day(before) if before else None, "after": day(after) if after else None}
     return assess(limits, plant=plant, regime=regime, dates=dates, phases_with_values=BOTH)
@@ -123,7 +129,7 @@ def test_shaoxing_standard_for_a_jiangsu_plant_is_a_benchmark(cat):
     v = verdicts([shaoxing])[shaoxing.id]
     assert [v[p].binding for p in BOTH] == [False, False]
     assert v["before"].reason == "not_mandatory"
-    as_if_mandatory = replace(shaoxing, force="mandatory_local")
+    as_if_mandatory = replace(confirmed(shaoxing), force="mandatory_local")
     assert verdicts([as_if_mandatory])[shaoxing.id]["after"].reason == "other_jurisdiction"
     # a plant in Keqiao's predecessor, Shaoxing County itself, would be bound by a mandatory version
     assert verdicts([as_if_mandatory], plant=Area("330621"))[shaoxing.id]["after"].binding is True
@@ -135,7 +141,7 @@ def test_gb37822_appendix_a_is_informative(cat):
     """GB 37822-2019 Appendix A (Informative): a benchmark even for a plant anywhere in China; the
     Jiangsu in-plant limit of DB32/4041 (mandatory, 320000, from 2021-08-01) binds instead."""
     app_a = cat.get("GB37822-2019:NMHC:inplant_1h")
-    jiangsu = cat.get("DB32-4041-2021:NMHC:inplant_1h")
+    jiangsu = confirmed(cat.get("DB32-4041-2021:NMHC:inplant_1h"))
     v = verdicts([app_a, jiangsu])
     assert v[app_a.id]["after"] == binding.Phase(False, "not_mandatory")
     assert v[jiangsu.id]["after"] == binding.Phase(True, "binding")
@@ -179,7 +185,7 @@ def test_existing_source_measured_before_and_after_2022_07_01(cat):
     """An existing Jiangsu source listing GB 16297 (Table 1, existing, 150, in force since 1997) and
     DB32/4041 (60, existing sources from 2022-07-01), measured 2022-05-10 and 2022-09-20: before,
     DB32/4041 is not yet in force and GB 16297 binds; after, DB32/4041 binds and supersedes it."""
-    gb = cat.get("GB16297-1996:NMHC:conc:existing")
+    gb = confirmed(cat.get("GB16297-1996:NMHC:conc:existing"))
     db = cat.get("DB32-4041-2021:NMHC:conc")
     v = verdicts([gb, db], regime="existing", before="2022-05-10", after="2022-09-20")
     assert v[db.id]["before"] == binding.Phase(False, "not_in_force")
@@ -188,10 +194,50 @@ def test_existing_source_measured_before_and_after_2022_07_01(cat):
     assert v[gb.id]["after"] == binding.Phase(False, "superseded", db.id)
 
 
+# --- rule 5: a value not confirmed in the official text never yields a binding verdict ------------
+
+def test_unconfirmed_value_is_compared_provisionally(cat):
+    """GB 13271-2014 Table 2 coal SO2 300 mg/m3 is [K] (not re-read in the official table): for a
+    Jiangsu boiler (new, measured 2026) it passes force (mandatory national), jurisdiction (CN covers
+    320281) and date (new boilers from 2014-07-01) and comes first, yet binds in neither phase:
+    binding False, reason value_unconfirmed. The same entry with a confirmed value binds."""
+    gb13271 = cat.get("GB13271-2014:SO2:conc:new")
+    assert gb13271.confidence == "K"
+    v = verdicts([gb13271])[gb13271.id]
+    assert [v[p] for p in BOTH] == [binding.Phase(False, "value_unconfirmed")] * 2
+    assert verdicts([confirmed(gb13271)])[gb13271.id]["after"] == binding.Phase(True, "binding")
+    # the results keys: legal is false (no phase binds), the reason is given per phase
+    keys = binding.to_results(v, {"before": day("2026-05-12"), "after": day("2026-09-16")})
+    assert keys["legal"] is False and keys["binding_reason"] == {"before": "value_unconfirmed", "after": "value_unconfirmed"}
+
+
+def test_unconfirmed_first_limit_still_supersedes_the_lower_ones(cat):
+    """Boundary NMHC of a Jiangsu plant: DB32/4041-2021 (local, 4 mg/m3, [K]) comes before GB 16297-1996
+    (national, 4.0, [K]). DB32/4041 is compared provisionally; GB 16297 is superseded by it, not
+    promoted to binding because the first one's value is unconfirmed."""
+    local, national = cat.get("DB32-4041-2021:NMHC:fugitive"), cat.get("GB16297-1996:NMHC:fugitive:new")
+    v = verdicts([local, national])
+    assert v[local.id]["after"] == binding.Phase(False, "value_unconfirmed")
+    assert v[national.id]["after"] == binding.Phase(False, "superseded", local.id)
+    # an unconfirmed averaging rule counts as unconfirmed too (DB330621/T: rule_confidence K)
+    shaoxing = replace(cat.get("DB330621-T001-2013:PM:conc"), force="mandatory_local")
+    assert shaoxing.confidence == "S" and shaoxing.rule_confidence == "K"
+    assert verdicts([shaoxing], plant=Area("330621"))[shaoxing.id]["after"] == binding.Phase(False, "value_unconfirmed")
+
+
+def test_confirmed_value_binds_as_before(cat):
+    """DB32/4041-2021 NMHC 60 mg/m3 is [S] (enviliance report 3765): it binds the Jiangsu stenter and
+    GB 16297 (120, [K]) is superseded by it."""
+    local, national = cat.get("DB32-4041-2021:NMHC:conc"), cat.get("GB16297-1996:NMHC:conc:new")
+    v = verdicts([local, national])
+    assert v[local.id]["after"] == binding.Phase(True, "binding")
+    assert v[national.id]["after"] == binding.Phase(False, "superseded", local.id)
+
+
 # --- precedence: sector over local over national, one binding limit per kind ---------------------
 
 def test_precedence_sector_over_local_over_national(cat):
-    national = cat.get("GB16297-1996:NMHC:conc:new")          # integrated, CN
+    national = confirmed(cat.get("GB16297-1996:NMHC:conc:new"))  # integrated, CN
     local = cat.get("DB32-4041-2021:NMHC:conc")               # integrated, 320000
     sector_national = replace(national, id="SECTOR-N:NMHC:conc", standard="SECTOR-N", scope="sector")
     sector_local = replace(local, id="SECTOR-L:NMHC:conc", standard="SECTOR-L", scope="sector")
@@ -210,7 +256,7 @@ def test_precedence_sector_over_local_over_national(cat):
 
 
 def test_one_binding_limit_per_kind_and_ties_bind_none(cat):
-    one_h, single = cat.get("DB32-4041-2021:NMHC:inplant_1h"), cat.get("DB32-4041-2021:NMHC:inplant_single")
+    one_h, single = (confirmed(cat.get(f"DB32-4041-2021:NMHC:{kind}")) for kind in ("inplant_1h", "inplant_single"))
     v = verdicts([one_h, single, cat.get("GB37822-2019:NMHC:inplant_1h")])
     # a 1-h mean limit and a single-value limit at one point are different kinds: both bind
     assert v[one_h.id]["after"].binding and v[single.id]["after"].binding

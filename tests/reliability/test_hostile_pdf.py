@@ -3,8 +3,9 @@
 The same results.json is rendered by ``verify report --results`` in fresh processes under
 ``LANG``/``LC_ALL`` = C.UTF-8, ja_JP.UTF-8 and zh_CN.GB18030 (the last one embedded another CJK face
 and drew other chart glyphs before the pin in verify.report.fonts). The two CJK locales are
-generated into a private ``LOCPATH`` with ``localedef`` when it is installed; without it LANG and
-LC_ALL are still set, which is what fontconfig reads.
+generated into a private ``LOCPATH`` with ``localedef`` when it and the locale sources are installed
+(a bare Debian root has neither); without them LANG and LC_ALL are still set, which is what
+fontconfig reads, and the children run in the C locale.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ def _locpath(tmp_path: Path) -> Path | None:
     root.mkdir()
     for name, spec in LOCALES.items():
         if spec is not None:
-            subprocess.run([localedef, "-i", spec[0], "-f", spec[1], str(root / name)], capture_output=True, timeout=120)
+            made = subprocess.run([localedef, "-i", spec[0], "-f", spec[1], str(root / name)],
+                                  capture_output=True, timeout=120)
+            if made.returncode != 0:  # no locale sources (Debian package `locales`) on this machine
+                return None
     return root
 
 
@@ -40,7 +44,8 @@ def _render(tmp_path: Path, name: str, locpath: Path | None) -> tuple[bytes, str
     if locpath is not None:
         env["LOCPATH"] = str(locpath)
     out = tmp_path / f"{name}.pdf"
-    code = ("import locale, sys; print(locale.setlocale(locale.LC_ALL, ''), file=sys.stderr); "
+    code = ("import locale, sys\ntry: print(locale.setlocale(locale.LC_ALL, ''), file=sys.stderr)\n"
+            "except locale.Error: print('unsupported', file=sys.stderr)\n"
             "from verify.cli import main; sys.argv = ['verify', 'report', '--results', sys.argv[1], '-o', sys.argv[2]]; main()")
     proc = subprocess.run([sys.executable, "-c", code, str(RESULTS), str(out)], env=env, capture_output=True, timeout=600)
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")[-2000:]

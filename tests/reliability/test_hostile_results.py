@@ -67,3 +67,31 @@ def test_item6_a_valid_results_file_renders(tmp_path, published):
     path = _write(tmp_path, published)
     result = cli("report", "--results", path, "-o", tmp_path / "r.html")
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("edit", "where"), [
+    (lambda d: d["claims"][2]["lab_check"].update(verdict_changes="no"), "claims[2].lab_check"),
+    (lambda d: d["claims"][2]["lab_check"]["runs"][0].pop("reported"), "claims[2].lab_check"),
+    (lambda d: d["claims"][2]["lab_check"]["with_reported"].update(verdict="fine"), "claims[2].lab_check"),
+    (lambda d: next(r for r in d["runs"] if r["conc_o2_reported"] is not None).update(conc_o2_reported="98.7"), "runs["),
+    (lambda d: d["runs"][0].update(mass_rate_mismatch=None), "runs[0].mass_rate_mismatch"),
+])
+def test_the_lab_cross_check_keys_are_typed_by_the_schema(published, edit, where):
+    """claims[].lab_check and runs[].conc_o2_reported / conc_o2_mismatch / mass_rate_reported /
+    mass_rate_mismatch (docs/results.md) are in the schema: a wrong type is refused."""
+    assert published["claims"][2]["lab_check"]["runs"][0]["reported"] == 98.7  # the published C3 check
+    assert first_problem(published) is None
+    data = copy.deepcopy(published)
+    edit(data)
+    problem = first_problem(data)
+    assert problem is not None and problem[0].startswith(where), problem
+
+
+def test_results_of_earlier_versions_without_the_lab_check_keys_keep_the_contract(published):
+    data = copy.deepcopy(published)
+    for claim in data["claims"]:
+        claim.pop("lab_check")
+    for run in data["runs"]:
+        for key in ("conc_o2_reported", "conc_o2_mismatch", "mass_rate_reported", "mass_rate_mismatch"):
+            run.pop(key)
+    assert first_problem(data) is None

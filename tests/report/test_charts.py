@@ -12,10 +12,12 @@ from verify.report import charts
 from verify.report.figures import chart_img
 
 LABELS = {"before": "対策前", "after": "対策後", "measured": "測定値", "nondetect": "不検出", "mean": "平均",
-          "limit": "基準値", "benchmark": "参照値", "hourly": "1時間値", "date": "月-日", "estimate": "推定値",
+          "limit": "基準値", "provisional": "基準値（未照合）", "superseded": "参考値（優先する基準あり）",
+          "benchmark": "参照値", "hourly": "1時間値", "date": "月-日", "estimate": "推定値",
           "ci": "95%信頼区間", "claimed": "主張値", "xlabel": "削減率（%）"}
 LABELS_ZH = {"before": "治理前", "after": "治理后", "measured": "监测值", "nondetect": "未检出", "mean": "均值",
-             "limit": "限值", "benchmark": "参照值", "hourly": "小时均值", "date": "月-日", "estimate": "估计值",
+             "limit": "限值", "provisional": "限值（待核实）", "superseded": "参照值（另有优先标准）",
+             "benchmark": "参照值", "hourly": "小时均值", "date": "月-日", "estimate": "估计值",
              "ci": "95%置信区间", "claimed": "声明值", "xlabel": "削减率（%）"}
 PANEL = {"title": "濃度", "unit": "mg/m³N", "before": [62.4, 71.8, 55.3], "after": [31.6, 27.9, 36.2],
          "censored_after": [False, True, False], "limits": [{"value": 60, "label": "GB 16297-1996 60 mg/m³N", "binding": True}]}
@@ -115,3 +117,26 @@ def test_timeseries_and_reduction_charts():
     # tight bounding box: the printed size follows the labels, still at the fixed resolution
     w, h = charts.png_size(red.png)
     assert red.width_in == pytest.approx(w / charts.DPI) and 3 < red.width_in < 7.5
+
+
+def test_limit_line_status_from_its_own_reason():
+    """The legend names each limit by its own binding_reason (verify.report.view.LEGEND_ORDER): a
+    mandatory national limit superseded by a listed local one is "superseded", not "not binding";
+    an applicable limit with an unconfirmed value is "provisional"; a /T standard is a benchmark."""
+    from verify.report.view import _legend_kind, _status
+
+    def kind(reasons, binding=(False, False)):
+        lim = {"binding_reason": dict(zip(("before", "after"), reasons))}
+        return _legend_kind(lim, _status(lim, dict(zip(("before", "after"), binding))))
+
+    assert kind(("binding", "binding"), (True, True)) == "bind"
+    assert kind(("value_unconfirmed", "value_unconfirmed")) == "prov"
+    assert kind(("superseded", "superseded")) == "superseded"
+    assert kind(("not_mandatory", "not_mandatory")) == "bench"
+    assert kind(("other_jurisdiction", "no_data")) == "bench"
+    # every status draws: one legend entry each, different images
+    base = {**PANEL, "limits": [{"value": 60, "label": "L", "kind": "superseded"}]}
+    images = {k: charts.run_values_chart([{**base, "limits": [{"value": 60, "label": "L", "kind": k}]}], LABELS, "ja").png
+              for k in charts.LIMIT_STYLES}
+    assert len(set(images.values())) == len(charts.LIMIT_STYLES)
+    assert charts.limit_kind({"binding": False}) == "bench" and charts.limit_kind({}) == "bind"

@@ -95,8 +95,10 @@ def test_binding_exceedance_worded_as_exceedance(html_nocharts):
     # S1 NMHC before 62.4, 71.8, 55.3 mg/m3 vs DB32/4041-2021 60 (binding in the fixture): 2 runs above
     ja = _compliance_row(html_nocharts, "ja", "DB32/4041-2021（江蘇省 大気汚染物質総合排出基準）表1 非メタン炭化水素（その他） 最高許容排出濃度")
     zh = _compliance_row(html_nocharts, "zh", "DB32/4041-2021 表1 非甲烷总烃（其他） 最高允许排放浓度")
-    assert '<span class="bad">基準値超過</span>' in ja and "法的拘束力あり" in ja
-    assert '<span class="bad">超标</span>' in zh and "具有法律约束力" in zh
+    assert '<span class="bad">基準値超過</span>' in ja and "本実証で照合した基準のうちこの工場に適用される基準" in ja
+    assert '<span class="bad">超标</span>' in zh and "本案例所列限值中适用于本企业的限值" in zh
+    # never a claim of precedence over standards the case does not list
+    assert "優先して適用" not in ja and "优先适用" not in zh
     # the count on one line: 超過<span class="q">2／3回</span>
     assert re.search(r'超過<span class="q">2(／\d+)?回</span>', ja) and re.search(r'超出<span class="q">2(／\d+)?次</span>', zh)
 
@@ -114,7 +116,24 @@ def test_benchmark_is_never_worded_as_exceedance(html_nocharts):
         assert not any(word in row for word in words), row
     # GB 16297 is superseded by DB32/4041 and says so, naming the standard (never its id)
     row = _compliance_row(html_nocharts, "zh", "GB 16297-1996 表2 新污染源 非甲烷总烃 最高允许排放浓度")
-    assert "优先执行DB32/4041-2021 表1 非甲烷总烃（其他） 最高允许排放浓度" in row and "DB32-4041-2021:" not in row
+    assert "另有优先适用的标准（DB32/4041-2021 表1 非甲烷总烃（其他） 最高允许排放浓度）" in row and "DB32-4041-2021:" not in row
+
+
+def test_unconfirmed_value_gives_no_compliance_verdict(results):
+    """A limit that applies but whose value is not confirmed (binding_reason value_unconfirmed, docs/
+    results.md rule 5): the row says so and compares provisionally, never 超标/达标 or 基準値超過/以下."""
+    for ep in results["endpoints"]:
+        for lim in ep.get("limits") or []:
+            if lim["id"] == "DB32-4041-2021:NMHC:conc":
+                lim.update({"legal": False, "binding": {"before": False, "after": False},
+                            "binding_reason": {"before": "value_unconfirmed", "after": "value_unconfirmed"}})
+    html = render_html(results, charts=False)
+    ja = _compliance_row(html, "ja", "DB32/4041-2021（江蘇省 大気汚染物質総合排出基準）表1 非メタン炭化水素（その他） 最高許容排出濃度")
+    zh = _compliance_row(html, "zh", "DB32/4041-2021 表1 非甲烷总烃（其他） 最高允许排放浓度")
+    assert "基準値未照合のため参考比較" in ja and "基準値を上回る（参考比較）" in ja
+    assert "限值尚未核实，暂不作达标判定" in zh and "超过限值（暂定比较）" in zh
+    assert "基準値超過" not in ja and "基準値以下<" not in ja
+    assert "超标" not in zh and "达标<" not in zh.replace("暂不作达标判定", "")
 
 
 def test_draft_marking_every_language(results):
@@ -345,7 +364,7 @@ def test_long_ledger_is_counted_and_capped(results):
     listed = html.count('<td class="mono">B') + html.count('<td class="mono">Z1</td>')
     assert listed == MAX_LEDGER_ROWS
     assert "全 3,001 件のうち先頭の 20 件" in html.replace("全3,001件のうち先頭の20件", "全 3,001 件のうち先頭の 20 件")
-    assert "HJ 212 フラグ M：保守点検（不使用）" in html and '<td class="num">1,500</td>' in html
+    assert "HJ 212 フラグ M：計器の保守中（不使用）" in html and '<td class="num">1,500</td>' in html
     assert html.index('<td class="mono">Z1</td>') < html.index('<td class="mono">B')  # rejected first
 
 

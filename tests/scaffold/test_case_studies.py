@@ -152,8 +152,11 @@ def _limits_by_id(folder: Path) -> dict[tuple, dict]:
 
 def test_textile_binding_limits_follow_force_jurisdiction_and_precedence():
     """The Jiangsu plant (location_code 320281, sampled 2026-05-12 and 2026-09-16 per [[period]]):
-    the Shaoxing /T standard and GB 37822 Appendix A are benchmarks; DB32/4041 binds and supersedes
-    GB 16297; GB 13271 (a sector standard) binds the heater."""
+    the Shaoxing /T standard and GB 37822 Appendix A are benchmarks; DB32/4041 comes first and
+    supersedes GB 16297; GB 13271 (a sector standard) comes first for the heater. Only a value
+    confirmed in its source binds (docs/results.md rule 5): DB32/4041 NMHC stack values are [S]
+    (enviliance report 3765) and bind; its fugitive values and GB 13271's Table 2 are [K]: compared
+    provisionally (value_unconfirmed), never 超标."""
     limits = _limits_by_id(TEXTILE)
     both = {"before": "not_mandatory", "after": "not_mandatory"}
     for key in (("S1", "DB330621-T001-2013:PM:conc"), ("S1", "DB330621-T001-2013:oil_mist:conc"),
@@ -161,19 +164,31 @@ def test_textile_binding_limits_follow_force_jurisdiction_and_precedence():
         assert limits[key]["legal"] is False and limits[key]["binding_reason"] == both, key
     # the Shaoxing standard is still compared: PM before 32.4, 28.7, 35.1 vs 30 → 2 runs above (README)
     assert limits[("S1", "DB330621-T001-2013:PM:conc")]["exceedances"]["before"] == 2
-    for source, binder, superseded in (("S1", "DB32-4041-2021:NMHC:conc", "GB16297-1996:NMHC:conc:new"),
-                                       ("S1", "DB32-4041-2021:NMHC:rate", "GB16297-1996:NMHC:rate:new"),
-                                       ("boundary", "DB32-4041-2021:NMHC:fugitive", "GB16297-1996:NMHC:fugitive:new")):
-        assert limits[(source, binder)]["binding"] == {"before": True, "after": True}
-        assert limits[(source, superseded)]["superseded_by"] == {"before": binder, "after": binder}
+    unconfirmed = {"before": "value_unconfirmed", "after": "value_unconfirmed"}
+    for source, first, superseded, binds in (
+            ("S1", "DB32-4041-2021:NMHC:conc", "GB16297-1996:NMHC:conc:new", True),
+            ("S1", "DB32-4041-2021:NMHC:rate", "GB16297-1996:NMHC:rate:new", True),
+            ("boundary", "DB32-4041-2021:NMHC:fugitive", "GB16297-1996:NMHC:fugitive:new", False)):
+        assert limits[(source, first)]["binding"] == {"before": binds, "after": binds}
+        assert binds or limits[(source, first)]["binding_reason"] == unconfirmed
+        assert limits[(source, superseded)]["superseded_by"] == {"before": first, "after": first}
     # P1 run means before 9.28, 11.08, 8.3525 (e.g. (9.44 + 10.14 + 8.76 + 8.78) / 4 = 9.28) all
-    # exceed the DB32/4041 in-plant 1-h limit 6 mg/m3; after 3.62, 4.795, 2.985 do not
+    # exceed the DB32/4041 in-plant 1-h limit 6 mg/m3; after 3.62, 4.795, 2.985 do not. The value 6
+    # is [K]: the comparison is made and counted, but it is not a verdict
     p1 = limits[("P1", "DB32-4041-2021:NMHC:inplant_1h")]
-    assert p1["legal"] is True and p1["exceedances"] == {"before": 3, "after": 0}
+    assert p1["legal"] is False and p1["binding_reason"] == unconfirmed and p1["exceedances"] == {"before": 3, "after": 0}
     for pollutant in ("SO2", "NOx", "PM"):
-        assert limits[("S2", f"GB13271-2014:{pollutant}:conc:new")]["binding"] == {"before": True, "after": True}
+        gb13271 = limits[("S2", f"GB13271-2014:{pollutant}:conc:new")]
+        assert gb13271["binding"] == {"before": False, "after": False} and gb13271["binding_reason"] == unconfirmed
     assert limits[("S1", "DB32-4041-2021:NMHC:conc")]["measured_on"]["before"] == {
         "first": "2026-05-12", "last": "2026-05-12", "from": "period"}
+
+
+def test_cems_gb16297_is_compared_provisionally():
+    """Hebei (131081): GB 16297-1996 NMHC 120 mg/m3 is mandatory national and the only limit listed,
+    but its value is [K]: no binding verdict in either phase (docs/results.md rule 5)."""
+    lim = _limits_by_id(CEMS)[("S1", "GB16297-1996:NMHC:conc:new")]
+    assert lim["legal"] is False and lim["binding_reason"] == {"before": "value_unconfirmed", "after": "value_unconfirmed"}
 
 
 @pytest.mark.parametrize("folder", [TEXTILE, CEMS], ids=lambda p: p.name)

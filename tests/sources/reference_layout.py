@@ -654,7 +654,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             present = fa != None  # noqa: E711
             known = np.isin(fa, list(HJ212_VALID | HJ212_KEPT | HJ212_INVALID))
             vcells.mark(present & np.isin(fa, list(HJ212_KEPT)), FLAGGED, "flag_T", "HJ 212 flag T (over range)")
-            # invalid-data flags (stopped, maintenance, calibration, fault, …) are normal in CEMS
+            # invalid-data flags (instrument stopped, maintenance, calibration, fault, …) are normal in CEMS
             # exports: the reading is kept and flagged, counted as invalid and never averaged
             # (HJ 75-2017 / HJ 212-2017); only an unknown flag is rejected.
             for f in sorted(HJ212_INVALID):

@@ -12,13 +12,15 @@ standard-dry flow of the same minute.
 Model (all parameters below, in one place):
 
 * production load: two shifts, 08:00-20:00 at about 88 %, night at about 72 %, Sundays x0.85, with
-  AR(1) minute noise; the line is stopped (flag F, load 0) in one block per period;
+  AR(1) minute noise; the line stops (load 0) in one block per period, and the operator switches
+  the analyser off meanwhile (flag F);
 * log NMHC = log(BASE_MG_M3) + LOAD_ELASTICITY x log(load/80) + daily product effect (normal,
   DAY_SD) + AR(1) minute process noise (phi AR_PHI, marginal sd AR_SD) + white analyser noise
   (NOISE_SD) + log(TRUE_RATIO) after the change, i.e. a true effect of -35 %;
 * flags (HJ 212-2017): N normal; C daily zero/span check 02:00-02:14 (zero gas, then span gas
   response); M weekly maintenance Wednesday 10:00-11:59; D analyser fault (the value freezes);
-  F line stopped (residual readings); T over range: short solvent-changeover spikes above the
+  F analyser stopped (HJ 212-2017: 在线监控（监测）仪器仪表停运, an instrument state, not the
+  plant's: the readings written meanwhile are residual values, i.e. missing data); T over range: short solvent-changeover spikes above the
   instrument range RANGE_MG_M3, kept with their value.
 
 The committed CSV is the product; this script documents how it was made and lets a reviewer
@@ -112,7 +114,8 @@ def simulate_period(rng: np.random.Generator, start: dt.datetime, end: dt.dateti
         value[idx] = value[idx] * rng.uniform(2.0, 2.6) + 20
         flag[idx] = np.where(value[idx] > RANGE_MG_M3, "T", "N")
 
-    # F: line stopped: load 0, residual readings, flow from the fans only
+    # F: the line is stopped (load 0, flow from the fans only) and the analyser is switched off with
+    # it: flag F (instrument stopped, HJ 212-2017), the values written meanwhile are residual readings
     stopped = _in_blocks(t, STOP_BLOCKS)
     load[stopped] = 0.0
     value[stopped] = rng.uniform(1.5, 3.5, stopped.sum())

@@ -20,9 +20,16 @@ A limit listed for an endpoint binds the plant in a phase only when all of these
    jurisdiction supersedes the coarser (county > city > province > country: a local standard over
    a national one, 环境保护法 (2014) 第十六条 [K]). So one pollutant is never "超标" twice. Two limits
    at the same top precedence bind neither (``equal_precedence``: judge by hand).
+5. **Confirmed value**: the limit that comes first by 1-4 yields a binding verdict (超标 / 超過) only
+   when its value (and its averaging rule, ``rule_confidence``) was confirmed in the named source
+   (catalogue ``confidence = "S"``). A value not re-read in the official text (``"K"``) is compared
+   provisionally (``value_unconfirmed``): no official can sign a compliance verdict on an unchecked
+   number. It still comes first in precedence (the lower limits are ``superseded`` by it): the
+   standard applies whatever the catalogue knows of its value.
 
 Only the limits the case lists are weighed: a standard the case does not list cannot supersede one
-it does. Pure functions; dates are local dates in the case's time zone.
+it does (the statement says so and names the standards known to the catalogue but not encoded,
+:mod:`verify.measure.unweighed`). Pure functions; dates are local dates in the case's time zone.
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ from verify.measure.adminarea import LEVELS, Area, covers
 
 PHASES = ("before", "after")
 MANDATORY = ("mandatory_national", "mandatory_local")
+#: the catalogue confidence of a value confirmed in its source (binding.py rule 5)
+CONFIRMED = "S"
 
 
 
@@ -104,6 +113,12 @@ def eligibility_reason(limit, plant: Area | None, regime: str | None, dates: Pha
     return in_force_reason(limit.effective, regime, dates)
 
 
+def confirmed(limit) -> bool:
+    """Whether the limit's value (and its averaging rule, where the catalogue marks it) was confirmed
+    in the named source (rule 5)."""
+    return limit.confidence == CONFIRMED and (getattr(limit, "rule_confidence", None) or CONFIRMED) == CONFIRMED
+
+
 def precedence(limit) -> tuple[int, int]:
     """Sort key, higher wins: (sector standard, jurisdiction level county > city > province > country)."""
     return (int(limit.scope == "sector"), LEVELS.index(limit.jurisdiction.level))
@@ -121,7 +136,9 @@ def _rank_phase(limits: Sequence, reasons: dict[str, str | None]) -> dict[str, P
             # superseded by the winner; when the top is itself ambiguous, by no single limit
             out[lim.id] = Phase(False, "superseded", winners[0] if len(winners) == 1 else None)
         elif len(winners) == 1:
-            out[lim.id] = Phase(True, "binding")
+            # rule 5: first in precedence, but a value not confirmed in the official text is compared
+            # provisionally, never judged
+            out[lim.id] = Phase(True, "binding") if confirmed(lim) else Phase(False, "value_unconfirmed")
         else:
             out[lim.id] = Phase(False, "equal_precedence")
     return out

@@ -87,8 +87,8 @@ def _loc(rows: pd.DataFrame) -> Location | None:
 def _run_table(rows: pd.DataFrame, column: str) -> pd.DataFrame:
     """One line per run: value (mean of samples), censored, load_pct, flagged, complete.
 
-    Readings carrying an HJ 212-2017 flag other than N or T (maintenance, calibration, fault,
-    stopped…) are invalid data: counted in the ledger, never averaged into a run.
+    Readings carrying an HJ 212-2017 flag other than N or T (instrument stopped, maintenance,
+    calibration, fault, …) are invalid data: counted in the ledger, never averaged into a run.
     """
     if "flag" in rows and rows["flag"].notna().any():
         flag = rows["flag"].astype("string")

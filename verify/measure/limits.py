@@ -128,6 +128,37 @@ class Limit:
         return vs[-1]  # pragma: no cover - unreachable, the loop covers the table
 
 
+#: which sources an ``[[unencoded]]`` entry may concern: ``combustion`` (a source with a reference
+#: O2, i.e. a boiler or furnace), ``process`` (a stack without one), ``any`` stack, ``fugitive``
+UNENCODED_SOURCES = ("combustion", "process", "any", "fugitive")
+#: why an ``[[unencoded]]`` entry has no limit values: the standard is not encoded at all, or the
+#: values of some pollutants could not be sourced
+UNENCODED_REASONS = ("not_encoded", "value_not_sourced")
+
+
+@dataclass(frozen=True)
+class Unencoded:
+    """A standard (or part of one) the catalogue knows may apply but holds no values for: the
+    statement names it ("DB32/4385-2022 may apply; its limits are not encoded") instead of the tool
+    inventing numbers (verify.measure.unweighed). ``id`` names it in the report's names file
+    (verify/report/data/limits.csv) and in results.json ``limits_not_weighed``."""
+
+    id: str
+    standard: str
+    title: str
+    clause: str | None
+    pollutants: tuple[str, ...]
+    sources: str
+    reason: str
+    note: str
+    source: str
+    confidence: str
+    force: str
+    jurisdiction: Area | None
+    scope: str | None
+    file: str
+
+
 @dataclass(frozen=True)
 class Catalogue:
     version: str
@@ -135,6 +166,7 @@ class Catalogue:
     limits: dict[str, Limit]
     o2_references: tuple[dict, ...] = ()
     files: tuple[str, ...] = field(default=())
+    unencoded: tuple[Unencoded, ...] = ()
 
     def get(self, limit_id: str) -> Limit:
         try:
@@ -237,6 +269,34 @@ def _parse_limit(file: str, standard: str, entry: dict, table: dict | None = Non
     return Limit(standard=standard, file=file, **data)
 
 
+def _parse_unencoded(file: str, table: dict, entry: dict) -> Unencoded:
+    """One ``[[unencoded]]`` entry: pollutants, the sources it may concern, why it has no values, the
+    source and confidence of what is known; force, jurisdiction and scope from the ``[standard]``."""
+    allowed = {"id", "clause", "pollutants", "sources", "reason", "note", "source", "confidence"}
+    where = {"id": entry.get("id") or f"{table.get('id')} [[unencoded]]"}
+    if set(entry) - allowed:
+        raise _fail(file, where, f"unknown keys {sorted(set(entry) - allowed)}")
+    for key in ("id", "pollutants", "reason", "note", "source", "confidence"):
+        if not entry.get(key):
+            raise _fail(file, where, f"missing {key}")
+    if not str(entry["id"]).startswith(str(table.get("id")) + ":"):
+        raise _fail(file, where, "id must start with the file's standard and ':'")
+    if entry["reason"] not in UNENCODED_REASONS:
+        raise _fail(file, where, f"reason {entry['reason']!r} not in {UNENCODED_REASONS}")
+    if entry.get("sources", "any") not in UNENCODED_SOURCES:
+        raise _fail(file, where, f"sources {entry.get('sources')!r} not in {UNENCODED_SOURCES}")
+    if entry["confidence"] not in ("S", "K"):
+        raise _fail(file, where, "confidence must be 'S' or 'K'")
+    if table.get("force") not in FORCES or not table.get("jurisdiction") or table.get("scope") not in SCOPES:
+        raise _fail(file, where, "the [standard] table needs force, jurisdiction and scope")
+    return Unencoded(id=entry["id"], standard=table["id"], title=str(table.get("title") or table["id"]), clause=entry.get("clause"),
+                     pollutants=tuple(entry["pollutants"]), sources=entry.get("sources", "any"),
+                     reason=entry["reason"], note=entry["note"], source=entry["source"],
+                     confidence=entry["confidence"], force=table["force"],
+                     jurisdiction=parse_area(table["jurisdiction"], f"limits catalogue {file}: jurisdiction"),
+                     scope=table["scope"], file=file)
+
+
 @lru_cache(maxsize=1)
 def load_catalogue() -> Catalogue:
     """Read ``verify/measure/data/limits/*.toml`` into a :class:`Catalogue` (cached)."""
@@ -245,6 +305,7 @@ def load_catalogue() -> Catalogue:
     digest = hashlib.sha256()
     limits: dict[str, Limit] = {}
     o2_refs: list[dict] = []
+    unencoded: list[Unencoded] = []
     version = None
     for name in names:
         raw = folder.joinpath(name).read_bytes()
@@ -259,13 +320,15 @@ def load_catalogue() -> Catalogue:
             if lim.id in limits:
                 raise _fail(name, entry, f"duplicate id (also in {limits[lim.id].file})")
             limits[lim.id] = lim
+        unencoded += [_parse_unencoded(name, data["standard"], entry) for entry in data.get("unencoded", [])]
         for ref in data.get("o2_reference", []):
             if not ref.get("source") or ref.get("confidence") not in ("S", "K"):
                 raise InputError(f"limits catalogue {name}: o2_reference {ref.get('fuel')!r} needs source and confidence")
             o2_refs.append({"standard": standard, **ref})
     if version is None:
         raise InputError("limits catalogue: catalogue.toml with a version is missing")
-    return Catalogue(version=version, sha256=digest.hexdigest(), limits=limits, o2_references=tuple(o2_refs), files=tuple(names))
+    return Catalogue(version=version, sha256=digest.hexdigest(), limits=limits, o2_references=tuple(o2_refs),
+                     files=tuple(names), unencoded=tuple(unencoded))
 
 
 def o2_reference(standard: str, fuel: str, catalogue: Catalogue | None = None) -> dict:

@@ -3,7 +3,8 @@
 Each item is ``{"check", "source", "position", "pollutant", "phase", "passed", "outcome",
 "values"}`` (keys that do not apply are null). ``passed`` is True or False, or null when the check
 cannot be evaluated because the data needed are not recorded (e.g. no production load).
-``outcome`` (``pass``, ``fail``, ``missing``: what is missing) and ``values`` (the numbers, runs and
+``outcome`` (``pass``, ``fail``, ``missing``: what is missing; ``disclosed`` for a prescribed method
+change; ``evaluated``, ``not_declared``, ``no_readings`` for ``cems_drift``) and ``values`` (the numbers, runs and
 methods found) are what :func:`verify.sentences.qa_detail` writes the item's ja/zh ``detail`` from
 (``verify/data/qa_text.toml``), when the results are assembled.
 
@@ -15,7 +16,9 @@ Checks and their sources
 * ``load`` — every stack run at ≥ 75 % of design load (HJ/T 397-2007, acceptance monitoring [K]).
 * ``o2_range`` — 0 ≤ O2 < the source's ambient O2 (21 or 20.9); ``moisture`` — 0 ≤ H2O < 100 %;
   ``flow_positive`` — flow > 0 (reliability.md §4 #16–18).
-* ``same_method`` — the same set of methods before and after (per source, position, pollutant).
+* ``same_method`` — the same set of methods before and after (per source, position, pollutant). A
+  change a standard prescribes (``data/method_changes.toml``: low-concentration particulate from
+  GB/T 16157-1996 to HJ 836-2017) is a disclosed change: ``passed`` null, ``disclosed`` "method_change".
 * ``same_basis`` — the same input unit, basis, standard state and "as" species before and after.
 * ``detection_limits`` — detection limits (``lod``, or the value of non-detects) of the two phases
   within a factor :data:`LOD_RATIO_MAX` of each other. This factor is a convention of this tool
@@ -25,9 +28,16 @@ Checks and their sources
   fails listing the reasons from ``normalize``'s ``missing`` column (no H2O for a wet value, …).
 * ``lab_o2ref``, ``lab_rate`` — lab-reported O2-corrected concentrations and rates agree with the
   recomputed ones within 1 % (from ``normalize``'s ``o2ref_mismatch``/``rate_mismatch``).
+* ``cems_drift`` — continuous monitoring: the 24-h zero and span drift of the analyser from its daily
+  check readings (HJ 212 flag C), :mod:`verify.measure.cems`. Never passed (no acceptance criterion
+  is encoded): ``passed`` null, the detail gives the figures or says why drift was not evaluated.
 """
 
 from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -51,6 +61,28 @@ def _finding(outcome: str, **values) -> tuple[str, dict]:
 def _fmt(x: float) -> str:
     """A number in a QA text: three significant figures (the texts explain; the data keep every digit)."""
     return f"{x:.3g}"
+
+
+@lru_cache(maxsize=1)
+def method_changes() -> tuple[dict, ...]:
+    """The method changes a standard prescribes (``data/method_changes.toml``)."""
+    raw = resources.files("verify.measure").joinpath("data/method_changes.toml").read_bytes()
+    return tuple(tomllib.loads(raw.decode("utf-8"))["change"])
+
+
+def _method_key(text: str) -> str:
+    return "".join(str(text).split()).casefold()
+
+
+def prescribed_change(pollutant, before: set[str], after: set[str]) -> dict | None:
+    """The entry of :func:`method_changes` that explains the phases' methods: the before phase used
+    its ``before`` method and the after phase its ``after`` one (other methods the same), or None."""
+    b, a = {_method_key(m) for m in before}, {_method_key(m) for m in after}
+    for change in method_changes():
+        old, new = _method_key(change["before"]), _method_key(change["after"])
+        if change["pollutant"] == pollutant and old in b and new in a and b - {old} == a - {new}:
+            return change
+    return None
 
 
 def _item(check, source, position, pollutant, phase, passed, finding: tuple[str, dict]) -> dict:
@@ -157,8 +189,15 @@ def _comparison_checks(t: pd.DataFrame) -> list[dict]:
         mb, ma = set(b["method"].dropna().astype(str)), set(a["method"].dropna().astype(str))
         if mb and ma:
             ok = mb == ma
-            out.append(_item("same_method", src, _pos(pos), pol, None, ok,
-                             _finding("pass" if ok else "fail", before=", ".join(sorted(mb)), after=", ".join(sorted(ma)))))
+            change = None if ok else prescribed_change(pol, mb, ma)
+            before, after = ", ".join(sorted(mb)), ", ".join(sorted(ma))
+            if change is not None:  # a change the standard prescribes: disclosed, never a failure
+                item = _item("same_method", src, _pos(pos), pol, None, None,
+                             _finding("disclosed", before=before, after=after, reason=change["reason"]))
+                out.append({**item, "disclosed": "method_change"})
+            else:
+                out.append(_item("same_method", src, _pos(pos), pol, None, ok,
+                                 _finding("pass" if ok else "fail", before=before, after=after)))
         else:
             out.append(_item("same_method", src, _pos(pos), pol, None, None, _finding("missing")))
         sb, sa = _signature(b), _signature(a)
@@ -176,8 +215,10 @@ def _comparison_checks(t: pd.DataFrame) -> list[dict]:
         text_b = ", ".join(_fmt(v) for v in np.unique(lb)) or "—"
         text_a = ", ".join(_fmt(v) for v in np.unique(la)) or "—"
         if len(lb) == 0 or len(la) == 0:
+            phase, given, unit_rows = ("after", text_a, a) if len(lb) == 0 else ("before", text_b, b)
+            unit = str(unit_rows["unit"].dropna().iloc[0]).replace("m3", "m³") if unit_rows["unit"].notna().any() else ""
             out.append(_item("detection_limits", src, _pos(pos), pol, None, None,
-                             _finding("missing", before=text_b, after=text_a)))
+                             _finding("missing", phase=phase, values=f"{given} {unit}".strip())))
             continue
         hi, lo = max(lb.max(), la.max()), min(lb.min(), la.min())
         ratio = hi / lo if lo > 0 else float("inf")
@@ -187,10 +228,40 @@ def _comparison_checks(t: pd.DataFrame) -> list[dict]:
     return out
 
 
+def _cems_checks(t: pd.DataFrame, case: Case) -> list[dict]:
+    """``cems_drift`` per continuous source, pollutant and phase (verify.measure.cems)."""
+    from verify.measure import cems
+
+    out = []
+    readings = t[t["run"].isna() & t["start"].notna() & t["flag"].notna()]
+    for (src, pos, pol), rows in readings.groupby(["source", "_pos", "pollutant"], sort=True):
+        source = case.sources.get(str(src))
+        calibration = None if source is None else source.cems_calibration
+        for phase in PHASES:
+            pr = rows[rows["phase"] == phase]
+            if pr.empty:
+                continue
+            checks = pr[pr["flag"].astype(str) == cems.CALIBRATION_FLAG]
+            fields = {"phase": phase, "n": f"{len(checks):,}"}
+            if calibration is None:
+                outcome = "not_declared"
+            elif checks.empty:
+                outcome = "no_readings"
+            else:
+                outcome = "evaluated"
+                summary = cems.drift_summary(cems.daily_checks(checks, calibration.zero, calibration.span,
+                                                               case.manifest.case.timezone), calibration)
+                fields.update({key: "—" if value is None else _fmt(value) for key, value in summary.items()},
+                              range=_fmt(calibration.range), zero=_fmt(calibration.zero), span=_fmt(calibration.span),
+                              unit=str(pr["unit"].dropna().iloc[0]).replace("m3", "m³") if pr["unit"].notna().any() else "")
+            out.append(_item("cems_drift", src, _pos(pos), pol, phase, None, _finding(outcome, **fields)))
+    return out
+
+
 def run_checks(normalized: pd.DataFrame, case: Case) -> list[dict]:
     """All QA checks (module docstring), in a stable order: check group, then source, position,
     pollutant, phase."""
     if normalized.empty:
         return []
     t = normalized.assign(_pos=key_text(normalized["position"]))
-    return _runs_checks(t) + _run_level_checks(t, case) + _comparison_checks(t)
+    return _runs_checks(t) + _run_level_checks(t, case) + _comparison_checks(t) + _cems_checks(t, case)

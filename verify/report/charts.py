@@ -6,7 +6,8 @@ of the report has its own figures) to a :class:`Chart` (PNG bytes and the size t
 
 Reading aids: a legend on every chart (measured value, non-detect, mean, limit); a non-detect is an
 open marker at its detection limit; a limit line carries its label (standard and value) and is
-dashed when binding, dotted when a benchmark; time axes are in the case's local time, written as
+drawn and named in the legend by its own status (:data:`LIMIT_STYLES`: binding, applicable with an
+unconfirmed value, superseded by a listed limit, benchmark); time axes are in the case's local time, written as
 numbers (``03-02``), never as English month names.
 
 Bounds: a chart is never wider than the A4 text column (:data:`MAX_WIDTH_IN`) nor taller than
@@ -59,6 +60,12 @@ LIMIT_COLOUR = "#333333"
 #: behind a limit label: the label stays legible, the points and means (drawn above it) stay visible
 LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
 BENCHMARK_COLOUR = "#7a7a7a"
+#: A limit line per status (``kind`` of a chart limit, verify.report.view.LEGEND_ORDER): colour,
+#: line style, and the legend label key. Only a binding limit is dashed; every other status dotted
+#: or dash-dotted, each with its own legend entry, so a superseded mandatory limit is not called
+#: "not legally binding".
+LIMIT_STYLES = {"bind": (LIMIT_COLOUR, "--", "limit"), "prov": (LIMIT_COLOUR, "-.", "provisional"),
+                "superseded": (BENCHMARK_COLOUR, ":", "superseded"), "bench": (BENCHMARK_COLOUR, ":", "benchmark")}
 MAX_POINTS = 400  # per phase in a time series; more are decimated by a fixed stride
 #: The A4 text column is 178 mm (report.css margins) = 7.0 in; charts stay inside it.
 MAX_WIDTH_IN = 6.8
@@ -127,6 +134,14 @@ def png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+def limit_kind(limit: dict) -> str:
+    """A chart limit's status (:data:`LIMIT_STYLES`): its ``kind``, or from the older ``binding`` flag."""
+    kind = limit.get("kind")
+    if kind in LIMIT_STYLES:
+        return kind
+    return "bind" if limit.get("binding", True) else "bench"
+
+
 def short(text, limit: int = MAX_LABEL) -> str:
     """``text`` cut to ``limit`` characters with "…" (a hostile 5,000-character name stays a label)."""
     text = str(text)
@@ -143,13 +158,14 @@ def run_values_chart(panels: list[dict], labels: dict, lang: str) -> Chart:
     """Per-run values before and after, one panel per metric.
 
     ``panels``: ``[{"title": str, "unit": str, "before": [float|None], "after": [float|None],
-    "censored_before": [bool], "censored_after": [bool], "limits": [{"value", "label", "binding"}]}]``;
-    ``labels``: ``before``, ``after``, ``measured``, ``nondetect``, ``mean``, ``limit``, ``benchmark``.
+    "censored_before": [bool], "censored_after": [bool], "limits": [{"value", "label", "kind"}]}]`` (``kind`` a key of :data:`LIMIT_STYLES`);
+    ``labels``: ``before``, ``after``, ``measured``, ``nondetect``, ``mean``, ``limit``, ``provisional``,
+    ``superseded``, ``benchmark``.
     """
     n = max(len(panels), 1)
     panel_w = min(2.3, (MAX_WIDTH_IN - 0.4) / n)
     width, height = panel_w * n + 0.4, 2.5
-    seen = {"nd": False, "bind": False, "bench": False}
+    seen = {"nd": False, **{kind: False for kind in LIMIT_STYLES}}
     with rc_context(_rc(lang)):
         fig = Figure(figsize=(width, height))
         axes = fig.subplots(1, n, squeeze=False)[0]
@@ -172,10 +188,10 @@ def run_values_chart(panels: list[dict], labels: dict, lang: str) -> Chart:
                 ymax = max(ymax, max(v for v, _ in pairs))
             limits = sorted(panel.get("limits") or [], key=lambda lim: lim["value"])
             for i, lim in enumerate(limits):
-                kind = "bind" if lim.get("binding", True) else "bench"
+                kind = limit_kind(lim)
                 seen[kind] = True
-                ax.axhline(lim["value"], color=LIMIT_COLOUR if kind == "bind" else BENCHMARK_COLOUR,
-                           linestyle="--" if kind == "bind" else ":", linewidth=0.8)
+                colour, style, _ = LIMIT_STYLES[kind]
+                ax.axhline(lim["value"], color=colour, linestyle=style, linewidth=0.8)
                 close = i > 0 and abs(lim["value"] - limits[i - 1]["value"]) < 0.06 * max(ymax, lim["value"])
                 ax.annotate(short(lim["label"], 34), (2.05, lim["value"]), xycoords="data",
                             xytext=(0, -7.5 if close else 1.5), textcoords="offset points", fontsize=5.5,
@@ -196,12 +212,10 @@ def run_values_chart(panels: list[dict], labels: dict, lang: str) -> Chart:
             handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
                                   markeredgecolor="#555555", markersize=4))
             names.append(labels["nondetect"])
-        if seen["bind"]:
-            handles.append(Line2D([], [], color=LIMIT_COLOUR, linestyle="--", linewidth=0.8))
-            names.append(labels["limit"])
-        if seen["bench"]:
-            handles.append(Line2D([], [], color=BENCHMARK_COLOUR, linestyle=":", linewidth=0.8))
-            names.append(labels["benchmark"])
+        for kind, (colour, style, label) in LIMIT_STYLES.items():
+            if seen[kind]:
+                handles.append(Line2D([], [], color=colour, linestyle=style, linewidth=0.8))
+                names.append(labels[label])
         rows = 1 + (len(handles) - 1) // 4
         bottom = (0.42 + 0.16 * rows) / height
         _legend(fig, handles, names)
@@ -278,8 +292,8 @@ def timeseries_chart(before: dict, after: dict, limit: dict | None, labels: dict
     local time (``timezone``), dates written ``MM-DD``.
 
     ``before``/``after``: ``{"hours": [ISO str], "values": [float|None]}``; ``limit``:
-    ``{"value", "label", "binding"}`` or None; ``labels``: ``before``, ``after``, ``hourly``,
-    ``limit``, ``benchmark``, ``date``.
+    ``{"value", "label", "kind"}`` or None; ``labels``: ``before``, ``after``, ``hourly``,
+    ``limit``, ``provisional``, ``superseded``, ``benchmark``, ``date``.
     """
     zone = ZoneInfo(timezone) if timezone else None
     with rc_context(_rc(lang)):
@@ -297,9 +311,8 @@ def timeseries_chart(before: dict, after: dict, limit: dict | None, labels: dict
                 ax.text(0.5, 1.03, f"{labels[key]}  {xs[0]:%Y-%m-%d} – {xs[-1]:%Y-%m-%d}", transform=ax.transAxes,
                         ha="center", va="bottom", fontsize=7.5)
             if limit is not None:
-                binding = limit.get("binding", True)
-                ax.axhline(limit["value"], color=LIMIT_COLOUR if binding else BENCHMARK_COLOUR,
-                           linestyle="--" if binding else ":", linewidth=0.8)
+                colour, style, _ = LIMIT_STYLES[limit_kind(limit)]
+                ax.axhline(limit["value"], color=colour, linestyle=style, linewidth=0.8)
                 ymax = max(ymax, limit["value"])
             ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=6, tz=zone))
             ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d", tz=zone))
@@ -313,10 +326,9 @@ def timeseries_chart(before: dict, after: dict, limit: dict | None, labels: dict
         handles = [Line2D([], [], color=BEFORE_COLOUR, linewidth=0.9), Line2D([], [], color=AFTER_COLOUR, linewidth=0.9)]
         names = [f"{labels['before']}（{labels['hourly']}）", f"{labels['after']}（{labels['hourly']}）"]
         if limit is not None:
-            binding = limit.get("binding", True)
-            handles.append(Line2D([], [], color=LIMIT_COLOUR if binding else BENCHMARK_COLOUR,
-                                  linestyle="--" if binding else ":", linewidth=0.8))
-            names.append(labels["limit"] if binding else labels["benchmark"])
+            colour, style, label = LIMIT_STYLES[limit_kind(limit)]
+            handles.append(Line2D([], [], color=colour, linestyle=style, linewidth=0.8))
+            names.append(labels[label])
         _legend(fig, handles, names)
         fig.subplots_adjust(left=0.09, right=0.98, bottom=0.34, top=0.88, wspace=0.08)
         return _to_png(fig)

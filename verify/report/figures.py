@@ -27,8 +27,8 @@ def chart_img(chart) -> Markup:
 
 def _labels(L: Lang) -> dict:
     return {key: L.t(f"chart.{key}") for key in ("before", "after", "measured", "nondetect", "mean", "limit",
-                                                 "benchmark", "hourly", "date", "estimate", "ci", "claimed",
-                                                 "xlabel")}
+                                                 "provisional", "superseded", "benchmark", "hourly", "date",
+                                                 "estimate", "ci", "claimed", "xlabel")}
 
 
 def limit_label(lim: dict, L: Lang) -> str:
@@ -46,7 +46,7 @@ def _panels(endpoints: list[dict], L: Lang, by_key: dict) -> list[dict]:
             "title": L.metric(ep.get("metric"), ep.get("source")) if ep.get("metric") != "fugitive"
             else L.source(ep.get("source")),
             "unit": L.unit(ev["unit"]),
-            "limits": [{"value": lim["raw_value"], "label": limit_label(lim, L), "binding": lim["binds_somewhere"]}
+            "limits": [{"value": lim["raw_value"], "label": limit_label(lim, L), "kind": lim["legend"]}
                        for lim in ev["limits"] if lim["raw_value"] is not None],
         }
         for phase in ("before", "after"):
@@ -75,7 +75,7 @@ def language_charts(view: dict, L: Lang, results: dict) -> dict:
             raw = by_key.get(ev["key"]) or {}
             lim = next((lv for lv in ev["limits"] if lv["raw_value"] is not None), None)
             line = None if lim is None else {"value": lim["raw_value"], "label": limit_label(lim, L),
-                                             "binding": lim["binds_somewhere"]}
+                                             "kind": lim["legend"]}
             out["series"][ev["key"]] = chart_img(charts.timeseries_chart(
                 raw.get("before") or {}, raw.get("after") or {}, line, labels, L.unit(ev["unit"]), L.code,
                 timezone=view["case"].get("timezone")))

@@ -12,6 +12,9 @@ the data the claim was judged on:
   run's values or flow were not given at the standard state, dry);
 * a data caveat of the claim's endpoint (:data:`LIMITATION_CAVEATS`: non-detects, hours left out,
   unmatched pairs, an unbounded interval …);
+* a run whose laboratory-reported value failed the cross-check (results.json ``claims[].lab_check``):
+  the run, the reported and the recomputed value, which the verdict used and the verdict with the
+  reported values, in place of the QA check's count for that claim;
 * runs left out of the claim because of its operating conditions;
 * production load not shown comparable between the phases (run designs).
 
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from verify.report.view import PHASES
+from verify.report.view import PHASES, get
 
 #: What a QA check is about, beyond its source: "pollutant" (the claim's pollutant and position),
 #: "phase" (also the claim's phase data), or a set of metrics it affects.
@@ -186,18 +189,66 @@ def _load_limitations(view: dict) -> list[dict]:
     return out
 
 
+def _months(first: str, last: str) -> set[str]:
+    """The calendar months (YYYY-MM) from ``first`` to ``last`` (ISO dates)."""
+    y, m = int(first[:4]), int(first[5:7])
+    out = set()
+    while (y, m) <= (int(last[:4]), int(last[5:7])):
+        out.add(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _campaign_limitations(view: dict) -> list[dict]:
+    """What the sampling dates cannot show (results.json ``campaign.phases``): a phase sampled on one
+    day only (day-to-day variation not seen), and phases in different calendar months (season:
+    temperature, humidity, production mix not separated from the measures' effect)."""
+    phases = {ph: get(view, "campaign", "phases", ph) or {} for ph in PHASES}
+    dated = {ph: d for ph, d in phases.items() if d.get("first") and d.get("last")}
+    if len(dated) < len(PHASES):
+        return []
+    one_day = [ph for ph, d in dated.items() if d["first"] == d["last"]]
+    months = {ph: _months(d["first"], d["last"]) for ph, d in dated.items()}
+    season = not (months["before"] & months["after"])
+    if not one_day and not season:
+        return []
+    return [{"kind": "campaign", "claims": [], "one_day": one_day, "season": season, "phases": dated}]
+
+
+def _case_limitations(view: dict) -> list[dict]:
+    """What the verification as a whole did not check (no claim of its own): the sampling dates
+    (:func:`_campaign_limitations`), the limits not listed in
+    the case (always: the tool weighs only the limits a source lists; the permit's limits never) with
+    the standards the catalogue knows may apply but holds no values for (results.json
+    ``limits_not_weighed``); for continuous monitoring data, the CEMS acceptance and comparison
+    monitoring that were not evaluated."""
+    items = _campaign_limitations(view)
+    sources = [s for s in view["sources"] if s.get("kind") == "stack"]
+    items += [{"kind": "limits_scope", "claims": [], "permit": any(s.get("permit_id") for s in view["sources"]) or not sources,
+              "not_weighed": view.get("not_weighed") or []}]
+    if view["continuous"]:
+        lab = get(view, "verification", "laboratory") or {}
+        items.append({"kind": "cems_acceptance", "claims": [],
+                      "acceptance": list(lab.get("cems_acceptance_reports") or []),
+                      "comparison": list(lab.get("comparison_reports") or [])})
+    return items
+
+
 def limitations(view: dict) -> dict:
-    """``{"items": [...], "other_qa": n}``: every finding that touches a claim, and the number of QA
-    findings (failed or undecidable checks) that touch none (listed in the data-quality section)."""
+    """``{"items": [...], "case": [...], "other_qa": n}``: every finding that touches a claim, what the
+    verification as a whole did not check (:func:`_case_limitations`), and the number of QA findings
+    (failed or undecidable checks) that touch none (listed in the data-quality section)."""
     fugitive = {s["id"] for s in view["sources"] if s.get("kind") == "fugitive"}
     items: list[dict] = []
     other_qa = 0
     for q in view["qa"]:
-        touched = [c["id"] for c in view["claims"] if _qa_touches(q, c, fugitive)]
-        if touched:
-            items.append({"kind": "qa", "claims": touched, **q})
-        else:
+        touched = [c for c in view["claims"] if _qa_touches(q, c, fugitive)]
+        unexplained = [c["id"] for c in touched if get(c, "lab_check", "check") != q.get("check")]
+        if unexplained:
+            items.append({"kind": "qa", "claims": unexplained, **q})
+        elif not touched:
             other_qa += 1
+    items += [{"kind": "lab_check", "claims": [c["id"]], "claim": c} for c in view["claims"] if c.get("lab_check")]
     items += _ledger_limitations(view, fugitive)
     items += _caveat_limitations(view)
     for c in view["claims"]:
@@ -206,4 +257,4 @@ def limitations(view: dict) -> dict:
     items += _load_limitations(view)
     order = {c["id"]: i for i, c in enumerate(view["claims"])}
     items.sort(key=lambda it: min(order.get(cid, 99) for cid in it["claims"]))
-    return {"items": items, "other_qa": other_qa}
+    return {"items": items, "case": _case_limitations(view), "other_qa": other_qa}

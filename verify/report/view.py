@@ -51,11 +51,13 @@ def _phase_view(ph: dict | None) -> dict:
     decimals = list(ph.get("decimals") or [])
     decimals += [None] * (len(values) - len(decimals))
     shown = [fmt_measured(v, d, c) for v, c, d in zip(values, censored, decimals)]
-    # a restricted Kaplan–Meier mean of right-censored efficiencies is a lower bound: printed "≥"
-    mean = ("≥" if ph.get("mean_bound") == "lower" else "") + fmt_num(ph.get("mean"))
+    # a restricted Kaplan–Meier mean of right-censored efficiencies is a lower bound: printed "≥"; a
+    # Kaplan–Meier mean of left-censored values whose smallest value is the non-detect is an upper bound: "<"
+    mean = {"lower": "≥", "upper": "<"}.get(ph.get("mean_bound"), "") + fmt_num(ph.get("mean"))
     return {"n": fmt_int(ph.get("n")), "n_raw": ph.get("n"), "mean": mean if ph.get("mean") is not None else DASH,
             "sd": fmt_num(ph.get("sd")), "values": shown, "method": ph.get("mean_method") or "",
             "kaplan_meier": str(ph.get("mean_method") or "").startswith("kaplan-meier"), "censored": any(censored),
+            "upper_bound": ph.get("mean_bound") == "upper",
             "capture": fmt_pct(ph.get("capture_pct")), "readings": fmt_int(ph.get("readings")),
             "readings_invalid": fmt_int(ph.get("readings_invalid")),
             "hours_invalid": fmt_int(ph.get("hours_invalid")),
@@ -70,6 +72,30 @@ def _binding(lim: dict) -> dict:
     if isinstance(per_phase, dict):
         return {ph: per_phase.get(ph) is True for ph in PHASES}
     return {ph: lim.get("legal") is not False for ph in PHASES}
+
+
+#: How a limit's comparison is worded in a phase, from results.json ``binding``/``binding_reason``:
+#: ``bind`` 达标/超标 (binds the plant), ``prov`` a provisional comparison with the limit that applies
+#: but whose value is not confirmed (``value_unconfirmed``), ``bench`` a benchmark comparison.
+STATUS_BY_REASON = {"value_unconfirmed": "prov"}
+#: A chart's legend entry for a limit line, from its reasons over the phases (first that applies):
+#: ``bind``; ``prov`` (applies, value unconfirmed); ``superseded`` (mandatory, a listed limit comes
+#: first); ``bench`` (not binding on this plant: recommended, informative, other area, …).
+LEGEND_ORDER = ("bind", "prov", "superseded", "bench")
+
+
+def _status(lim: dict, binding: dict) -> dict:
+    """Per phase: ``bind``, ``prov`` or ``bench`` (:data:`STATUS_BY_REASON`)."""
+    return {ph: "bind" if binding[ph] else STATUS_BY_REASON.get(get(lim, "binding_reason", ph), "bench")
+            for ph in PHASES}
+
+
+def _legend_kind(lim: dict, status: dict) -> str:
+    """The chart legend entry of a limit line (:data:`LEGEND_ORDER`): the limit's own reason, so a
+    mandatory national limit superseded by a listed local one is not called "not legally binding"."""
+    reasons = {get(lim, "binding_reason", ph) for ph in PHASES}
+    kinds = set(status.values()) | ({"superseded"} if "superseded" in reasons else set())
+    return next(k for k in LEGEND_ORDER if k in kinds or k == "bench")
 
 
 def _binding_notes(lim: dict) -> list[dict]:
@@ -103,6 +129,7 @@ def _limit_view(lim: dict) -> dict:
     comp = lim.get("complies") or {}
     und = lim.get("undetermined") or {}
     binding = _binding(lim)
+    status = _status(lim, binding)
     return {
         "id": lim.get("id") or DASH,
         "value": fmt_plain(lim.get("value")),
@@ -119,6 +146,8 @@ def _limit_view(lim: dict) -> dict:
         "undetermined": {ph: fmt_int(und.get(ph)) if und.get(ph) else None for ph in PHASES},
         "n": {ph: fmt_int(get(lim, "n", ph)) for ph in PHASES},
         "binding": binding,
+        "status": status,
+        "legend": _legend_kind(lim, status),
         "binds_somewhere": any(binding.values()),
         "notes": _binding_notes(lim),
         "reference_o2": fmt_plain(lim.get("reference_o2_pct")) if lim.get("reference_o2_pct") is not None else None,
@@ -144,7 +173,9 @@ def _endpoint_view(ep: dict) -> dict:
         "before": _phase_view(ep.get("before")),
         "after": _phase_view(ep.get("after")),
         "pairs": [str(p) for p in ep.get("pairs") or []] if isinstance(ep.get("pairs"), list) else [],
-        "reduction": fmt_pct(ep.get("reduction_pct")),
+        # a reduction from an upper-bound mean is itself a bound: "≥" (after mean "<") or "≤" (before mean "<")
+        "reduction": ({"lower": "≥", "upper": "≤"}.get(ep.get("reduction_bound"), "") if ep.get("reduction_pct") is not None
+                      else "") + fmt_pct(ep.get("reduction_pct")),
         "ci": fmt_interval(ci),
         "ci_excludes_zero": bool(ci and ci[0] is not None and ci[0] > 0),
         "gm_ratio": fmt_num(ep.get("gm_ratio")),
@@ -158,6 +189,9 @@ def _endpoint_view(ep: dict) -> dict:
         "has_mdr": ep.get("mdr_pct") is not None,
         "limits": [_limit_view(lim) for lim in ep.get("limits") or [] if isinstance(lim, dict)],
         "caveats": [c for c in ep.get("caveats") or [] if isinstance(c, dict)],
+        # why a test with few runs cannot reach significance (the smallest attainable p), said with its result
+        "min_p_note": next((c.get("text") for c in ep.get("caveats") or [] if isinstance(c, dict)
+                            and c.get("code") == "exact_min_p"), None),
         "hac": None if not hac else {
             "eff": fmt_pct(hac.get("effect_pct")), "ci": fmt_interval(hac.get("ci95")),
             "maxlags": fmt_int(hac.get("maxlags")), "n_hours": fmt_int(hac.get("n_hours")),
@@ -205,6 +239,11 @@ def _run_view(run: dict) -> dict:
                  else lt + fmt_num(run.get("conc")) if run.get("conc") is not None else DASH),
         "conc_o2": lt + fmt_num(run.get("conc_o2")) if run.get("conc_o2") is not None else DASH,
         "rate": lt + fmt_num(run.get("mass_rate_kg_h")) if run.get("mass_rate_kg_h") is not None else DASH,
+        # the laboratory's own O2-corrected concentration and rate, as reported (cross-check, QA lab_o2ref/lab_rate)
+        "conc_o2_rep": fmt_num(run.get("conc_o2_reported")) if run.get("conc_o2_reported") is not None else DASH,
+        "conc_o2_mismatch": bool(run.get("conc_o2_mismatch")),
+        "rate_rep": fmt_num(run.get("mass_rate_reported")) if run.get("mass_rate_reported") is not None else DASH,
+        "rate_mismatch": bool(run.get("mass_rate_mismatch")),
         "load": one("load_pct", 0),
         "censored": bool(run.get("censored")),
         "flagged": bool(run.get("flagged")),
@@ -214,8 +253,8 @@ def _run_view(run: dict) -> dict:
 
 #: Relative widths of the annex's per-run table columns (fixed layout; scaled to 100 %).
 _RUN_COLS = (("phase", 5), ("run", 4), ("samples", 4), ("raw", 8), ("value", 12), ("flow", 12), ("temp", 5),
-             ("h2o", 5), ("pressure", 5), ("o2", 4), ("flow_sd", 9), ("conc", 9), ("conc_o2", 9), ("rate", 8),
-             ("load", 5), ("flags", 8))
+             ("h2o", 5), ("pressure", 5), ("o2", 4), ("flow_sd", 9), ("conc", 9), ("conc_o2", 9), ("conc_o2_rep", 8),
+             ("rate", 8), ("rate_rep", 8), ("load", 5), ("flags", 8))
 
 
 def _run_columns(g: dict) -> list[float]:
@@ -226,6 +265,10 @@ def _run_columns(g: dict) -> list[float]:
         drop |= {"temp", "h2o", "pressure"}
     if not g["has_o2"]:
         drop |= {"o2", "conc_o2"}
+    if not g["has_o2_reported"]:
+        drop.add("conc_o2_rep")
+    if not g["has_rate_reported"]:
+        drop.add("rate_rep")
     keep = [w for key, w in _RUN_COLS if key not in drop]
     return [round(100 * w / sum(keep), 1) for w in keep]
 
@@ -256,6 +299,8 @@ def _groups(results: dict, endpoints: list[dict]) -> list[dict]:
         rows.sort(key=lambda r: (PHASES.index(r["phase"]) if r.get("phase") in PHASES else 9, _run_sort(r.get("run"))))
         g["runs"] = [_run_view(r) for r in rows]
         g["has_o2"] = any(r.get("conc_o2") is not None or r.get("o2_pct") is not None for r in rows)
+        g["has_o2_reported"] = any(r.get("conc_o2_reported") is not None for r in rows)
+        g["has_rate_reported"] = any(r.get("mass_rate_reported") is not None for r in rows)
         g["has_state"] = any(r.get(k) is not None for r in rows for k in ("temp_c", "h2o_pct", "pressure_kpa"))
         g["has_flow"] = any(r.get("flow") is not None for r in rows)
         g["continuous"] = any(ev["design"] == "continuous" for ev in g["endpoints"])
@@ -318,8 +363,25 @@ def _claim_view(c: dict, declared: dict | None, endpoint: dict | None) -> dict:
         "load_comparable": c.get("load_comparable"),
         "load_min": fmt_plain(load_min) if load_min is not None else None,
         "excluded": [str(x) for x in envelope.get("excluded") or []],
+        "lab_check": _lab_check_view(c.get("lab_check"), kind, num),
         "key": (c.get("source"), c.get("position"), c.get("pollutant"), c.get("metric")),
     }
+
+
+def _lab_check_view(check, kind: str, num) -> dict | None:
+    """results.json ``claims[].lab_check`` formatted: each run whose laboratory value failed the
+    cross-check (reported, recomputed, difference) and the claim judged with the reported values."""
+    if not isinstance(check, dict):
+        return None
+    alt = check.get("with_reported") if isinstance(check.get("with_reported"), dict) else {}
+    bound = alt.get("upper_bound") if kind == "level" else alt.get("lower_bound")
+    runs = [{"phase": r.get("phase"), "run": str(r.get("run")), "reported": num(r.get("reported")),
+             "recomputed": num(r.get("recomputed")),
+             "diff": fmt_num(r.get("difference_pct")) + "%" if r.get("difference_pct") is not None else DASH}
+            for r in check.get("runs") or [] if isinstance(r, dict)]
+    return {"check": check.get("check"), "runs": runs, "estimate": num(alt.get("estimate")), "bound": num(bound),
+            "p": fmt_p(alt.get("p_value")), "verdict": alt.get("verdict") or "insufficient_data",
+            "changes": bool(check.get("verdict_changes"))}
 
 
 def _claims(results: dict, endpoints_by_key: dict) -> list[dict]:
@@ -403,7 +465,8 @@ _CASE_KEYS = ("id", "title", "factory", "location", "process", "timezone", "cond
               "input_conditions", "concentration_basis", "illustrative", "reporting_state", "measures")
 _VERIFICATION_KEYS = ("statement_id", "verifier", "technology", "issued", "valid_until", "supersedes",
                       "supersedes_statement_id", "laboratory", "signature")
-_SOURCE_KEYS = ("id", "kind", "role", "name", "height_m", "regime", "reference_o2_pct")
+_SOURCE_KEYS = ("id", "kind", "role", "name", "height_m", "regime", "reference_o2_pct", "permit_id", "outlet_id",
+                "regime_basis")
 _INPUT_KEYS = ("file", "sheet", "sha256", "rows", "accepted", "flagged", "rejected", "values",
                "values_flagged", "values_rejected", "layout", "encoding", "notes")
 
@@ -415,7 +478,8 @@ def _verification(results: dict) -> dict | None:
     v = with_keys(v, _VERIFICATION_KEYS)
     lab = v.get("laboratory") if isinstance(v.get("laboratory"), dict) else None
     v["laboratory"] = None if lab is None else with_keys(lab, ("name", "cma_certificate", "keiryo_registration",
-                                                               "report_numbers"))
+                                                               "report_numbers", "kind", "cems_acceptance_reports",
+                                                               "comparison_reports"))
     signatures = [with_keys(s, ("role", "name", "title", "date")) for s in v.get("signature") or [] if isinstance(s, dict)]
     roles = [s["role"] for s in signatures]
     # the block always has a verifier and an approver line (blank, to sign by hand, when not given)
@@ -499,6 +563,8 @@ def build_view(results: dict) -> dict:
         "has_gehan": any(get(e["raw_tests"], "censored") for e in endpoints),
         "groups": groups,
         "sources": [{**with_keys(s, _SOURCE_KEYS), "limits": s.get("limits") or []} for s in _items(results, "sources")],
+        "not_weighed": [with_keys(u, ("id", "standard", "clause", "reason", "pollutants", "sources", "location"))
+                        for u in _items(results, "limits_not_weighed")],
         "loads": _loads(results),
         "load_tost": None if not isinstance(load_tost, dict) else {
             "margin": fmt_plain(load_tost.get("margin_pct")), "p": fmt_p(load_tost.get("p_value")),
@@ -521,7 +587,8 @@ def build_view(results: dict) -> dict:
         "qa_passed": [{"check": k, "n": fmt_int(n)} for k, n in sorted(Counter(
             str(q.get("check")) for q in qa_items if q.get("passed") is True).items())],
         "qa_failed": fmt_int(sum(1 for q in qa_items if q.get("passed") is False)),
-        "qa_unknown": fmt_int(sum(1 for q in qa_items if q.get("passed") is None)),
+        "qa_unknown": fmt_int(sum(1 for q in qa_items if q.get("passed") is None and not q.get("disclosed"))),
+        "qa_disclosed": fmt_int(sum(1 for q in qa_items if q.get("disclosed"))),
         "qa_n": fmt_int(len(qa_items)),
         "cobenefits": results.get("cobenefits") or {},
         "fingerprints": with_keys(results.get("fingerprints"), ("case_toml", "aliases", "limits")),

@@ -10,8 +10,9 @@
   row's ``lod``, else is flagged without a limit; a negative concentration with a detection limit is
   flagged, kept unclipped and censored, without one rejected; a value above the instrument ``range``
   is flagged and gets the HJ 212-2017 flag ``T``.
-* HJ 212-2017 data flags (:func:`hj212_flags`): ``N`` valid; ``T`` over range, flagged; ``F``, ``M``,
-  ``S``, ``D``, ``C``, ``B`` (stopped, maintenance, calibration, fault …) mark invalid data, normal
+* HJ 212-2017 data flags (:func:`hj212_flags`): ``N`` valid; ``T`` over range, flagged; ``F``
+  (instrument stopped: missing data, not a stopped source), ``M`` maintenance, ``S`` set value
+  entered by hand, ``D`` fault, ``C`` calibration, ``B`` communication fault mark invalid data, normal
   in CEMS exports: the reading is kept and flagged, counted as invalid and never averaged (HJ 75-2017
   / HJ 212-2017); only a flag that is not an HJ 212-2017 flag is rejected.
 * Rows hidden in a workbook, and example rows of a ``verify new`` workbook edited in place

@@ -10,9 +10,12 @@
    claim rests on (``claim``) and all others (``secondary``), on each endpoint's primary p-value
    (Welch, else paired t);
 4. production-load comparability per source (:mod:`verify.stats.comparability`);
-5. each claim judged within its operating envelope (:func:`within_envelope`;
-   :func:`verify.stats.claims.judge_claim`);
-6. the QA checks, the co-benefits (from the outlet mass-rate means) and the campaign period.
+5. the standards the catalogue knows may apply but holds no values for
+   (:func:`verify.measure.unweighed.not_weighed`, results.json ``limits_not_weighed``);
+6. each claim judged within its operating envelope (:func:`within_envelope`;
+   :func:`verify.stats.claims.judge_claim`), and judged again with the laboratory's values where a
+   run failed the lab cross-check (:func:`verify.stats.labcheck.lab_check`);
+7. the QA checks, the co-benefits (from the outlet mass-rate means) and the campaign period.
 
 It writes no sentence and no JSON: :mod:`verify.results` assembles results.json from a
 :class:`CaseAnalysis`, with the sentences of :mod:`verify.sentences`.
@@ -29,6 +32,7 @@ from verify.measure.endpoints import key_text
 from verify.measure.series import EndpointData, EndpointKey, PhaseRuns
 from verify.stats.claims import ClaimResult, judge_claim
 from verify.stats.endpoint import EndpointStats, analyse_endpoint
+from verify.stats.labcheck import lab_check, lab_runs
 
 FAMILIES = ("claim", "secondary")
 
@@ -52,6 +56,7 @@ class JudgedClaim:
 
     result: ClaimResult
     envelope: dict | None
+    lab_check: dict | None = None  # results.json claims[].lab_check (verify.stats.labcheck)
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class CaseAnalysis:
     endpoints: list[AnalysedEndpoint]
     claims: list[JudgedClaim]
     comparability: dict  # load_tost and load_by_source (caveats as codes; no statements)
+    limits_not_weighed: list[dict]  # verify.measure.unweighed.not_weighed
     qa: list[dict]  # verify.measure.qa.run_checks items (outcomes and values; no details)
     cobenefits: dict
     campaign: dict
@@ -72,6 +78,7 @@ def analyse_case(case: Case, normalized: pd.DataFrame) -> CaseAnalysis:
     from verify.measure.endpoints import build_endpoints
     from verify.measure.limits import load_catalogue
     from verify.measure.qa import run_checks
+    from verify.measure.unweighed import not_weighed
 
     catalogue = load_catalogue()
     context = binding_context(case, normalized)
@@ -88,8 +95,9 @@ def analyse_case(case: Case, normalized: pd.DataFrame) -> CaseAnalysis:
     comparability = load_comparability(normalized, case)
     return CaseAnalysis(
         endpoints=endpoints,
-        claims=judge_claims(case, endpoints, comparability),
+        claims=judge_claims(case, endpoints, comparability, lab_runs(normalized)),
         comparability=comparability,
+        limits_not_weighed=not_weighed(case, ((e.data.source, e.data.pollutant) for e in endpoints), catalogue),
         qa=run_checks(normalized, case),
         cobenefits=compute_cobenefits(case, mass_rate_means(endpoints)),
         campaign=campaign(normalized, case),
@@ -219,8 +227,9 @@ def run_loads(normalized: pd.DataFrame) -> dict[str, dict[str, list[float]]]:
 def reading_loads(normalized: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Continuous-monitoring readings (rows with ``start`` and no ``run``) that carry a load, per
     source, as readings frames (start, phase, value = load, valid) for hourly means. Only readings
-    the concentration analysis uses count (HJ 212 flag N or T, or no flag: a stopped plant's
-    readings, flag F, are not production at load 0); one load per reading time."""
+    the concentration analysis uses count (HJ 212 flag N or T, or no flag): minutes with another flag
+    (F instrument stopped, M, C, D, …) are missing concentration data, and their load is left out
+    with them; one load per reading time."""
     from verify.measure.endpoints import VALID_FLAGS
 
     flag = normalized["flag"].astype("string")
@@ -258,8 +267,11 @@ def load_comparability(normalized: pd.DataFrame, case: Case) -> dict:
 # Claims
 
 
-def judge_claims(case: Case, endpoints: list[AnalysedEndpoint], comparability: dict) -> list[JudgedClaim]:
-    """Every claim of case.toml in its order, judged on its endpoint within its operating envelope."""
+def judge_claims(case: Case, endpoints: list[AnalysedEndpoint], comparability: dict,
+                 runs: list[dict] = ()) -> list[JudgedClaim]:
+    """Every claim of case.toml in its order, judged on its endpoint within its operating envelope
+    (and with the laboratory's values of ``runs``, :func:`verify.stats.labcheck.lab_runs`, where a
+    run failed the lab cross-check)."""
     by_key = {e.data.key: e for e in endpoints}
     loads = {entry["source"]: entry for entry in comparability["load_by_source"]}
     out = []
@@ -272,8 +284,10 @@ def judge_claims(case: Case, endpoints: list[AnalysedEndpoint], comparability: d
         envelope_data, dropped = within_envelope(claim, endpoint.data)
         if dropped:
             stats = analyse_endpoint(envelope_data)
-        result = judge_claim(claim, stats, load=loads.get(claim.source))
-        out.append(JudgedClaim(result, {"load_pct_min": claim.conditions.load_pct_min, "excluded": dropped}))
+        load = loads.get(claim.source)
+        result = judge_claim(claim, stats, load=load)
+        out.append(JudgedClaim(result, {"load_pct_min": claim.conditions.load_pct_min, "excluded": dropped},
+                               lab_check(claim, envelope_data, list(runs), load=load)))
     return out
 
 

@@ -76,6 +76,17 @@ def km_mean(values, censored) -> tuple[float, float | None]:
     return _weighted_mean_sd(*km_masses(values, censored), len(values))
 
 
+def km_mean_is_upper_bound(values, censored) -> bool:
+    """Whether the Kaplan–Meier mean of left-censored values is an upper bound of the true mean: every
+    censored value is the smallest value (one detection limit, at or below every detected value).
+    The curve then ends at that value, treated as detected (module docstring), so the KM mean is the
+    mean with each non-detect set to its detection limit, and each true value lies below it: the true
+    mean is smaller (printed "<"). With other censored values the KM mean redistributes their mass
+    to smaller values and is an estimate, not a bound (Helsel 2012, ch. 6)."""
+    x, c = np.asarray(values, float), np.asarray(censored, bool)
+    return bool(c.any()) and bool((x[c] == x.min()).all())
+
+
 def km_mean_right(values, censored) -> tuple[float, float | None, bool]:
     """Kaplan–Meier mean, KM-weighted sd and whether the mean is a restricted (lower-bound) mean,
     for right-censored values."""

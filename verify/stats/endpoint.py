@@ -77,6 +77,9 @@ class EndpointStats:
     before: PhaseStats | None
     after: PhaseStats | None
     reduction_pct: float | None = None
+    #: run designs with a non-detect: "lower" / "upper" when one phase's mean is an upper bound (the
+    #: reduction is then at least / at most reduction_pct), None when it is an estimate or unbounded
+    reduction_bound: str | None = None
     reduction_ci95: tuple[float, float] | None = None
     gm_ratio: float | None = None
     gm_ratio_ci95: tuple[float, float] | None = None
@@ -111,6 +114,8 @@ class EndpointStats:
             "tests": dict(self.tests),
             "caveats": [c.to_dict() for c in self.caveats],
         }
+        if self.design == "before-after" and self.any_censored:
+            out["reduction_bound"] = self.reduction_bound
         if self.design == "inlet-outlet":
             out["pairs"] = self.pairs
             out["efficiency"] = self.efficiency
@@ -157,6 +162,7 @@ def _phase_stats(runs: PhaseRuns | None, key: tuple = (), phase: str = "", *, ri
     elif c.any():
         mean, sd = cens.km_mean(scaled, c)
         method = "kaplan-meier"
+        extra = (("mean_bound", "upper" if cens.km_mean_is_upper_bound(v, c) else None),)
     else:
         mean, sd, method = float(scaled.mean()), (float(scaled.std(ddof=1)) if n >= 2 else None), "arithmetic"
     mean, sd = unscale(mean, e), unscale(sd, e)
@@ -175,6 +181,21 @@ def _reduction(before: PhaseStats | None, after: PhaseStats | None, notes: list)
         notes.append(caveat("nonpositive_mean"))
         return None
     return 100 * (1 - after.mean / before.mean)
+
+
+def _upper_mean_phases(before: PhaseStats | None, after: PhaseStats | None) -> list[str]:
+    return [ph for ph, p in (("before", before), ("after", after)) if p is not None and dict(p.extra).get("mean_bound") == "upper"]
+
+
+def _reduction_bound(before: PhaseStats | None, after: PhaseStats | None) -> str | None:
+    """Which side of the reduction 100 (1 − after/before) is sure when a phase's Kaplan–Meier mean
+    is an upper bound (:func:`verify.stats.censored.km_mean_is_upper_bound`): the after mean too high
+    makes the reduction too low ("lower": at least reduction_pct), the before mean too high makes it
+    too high ("upper"); both or neither: no bound."""
+    upper = _upper_mean_phases(before, after)
+    if upper == ["after"]:
+        return "lower"
+    return "upper" if upper == ["before"] else None
 
 
 def _common_notes(data: EndpointData, nb: int, na: int, notes: list) -> None:
@@ -204,6 +225,7 @@ def _run_based(data: EndpointData, alpha: float, power: float) -> tuple[dict, li
         tests["censored"] = None
     out["tests"] = tests
     out["reduction_pct"] = _reduction(before, after, notes)
+    out["reduction_bound"] = _reduction_bound(before, after)
     if nb < 2 or na < 2:
         out["status"] = "insufficient_data"
         notes.insert(0, _insufficient(nb, na))
@@ -216,6 +238,7 @@ def _run_based(data: EndpointData, alpha: float, power: float) -> tuple[dict, li
         listed = [f"{ph}:{r} <{fmt_sig(v)}" for ph, p in (("before", before), ("after", after))
                   for r, v, c in zip(p.runs, p.values, p.censored) if c]
         notes.append(caveat("censored_values", values=", ".join(listed)))
+        notes += [caveat("censored_mean_upper", phase=ph) for ph in _upper_mean_phases(before, after)]
         for ph, p in (("before", before), ("after", after)):
             if all(p.censored):
                 notes.append(caveat("all_censored", phase=ph))

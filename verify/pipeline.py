@@ -294,7 +294,7 @@ def run(case_dir: Path, outdir: Path, langs=LANGS, allow_rejected: bool = False,
 
 
 def _run_stages(case: Case, gen, langs, allow_rejected: bool, step, chunk_rows: int | None, notify: Notify) -> dict:
-    from verify.report.render import render_html, write_report
+    from verify.report.render import render_report, write_report
     from verify.report.xlsx import write_summary_xlsx
     from verify.results import build_results, write_results
 
@@ -314,10 +314,10 @@ def _run_stages(case: Case, gen, langs, allow_rejected: bool, step, chunk_rows: 
     step(N_("writing {file}", file="summary.xlsx"))
     write_summary_xlsx(results, gen.path("summary.xlsx"))
     step(N_("writing {file}", file="report.html"))
-    html = render_html(results, langs)  # one document: report.html is the HTML of report.pdf
-    write_report(results, gen.path("report.html"), langs, html=html)
+    html, pdf = render_report(results, langs)  # the language halves side by side; report.html holds what the PDF shows
+    write_report(results, gen.path("report.html"), langs, data=html)
     step(N_("writing {file}", file="report.pdf"))
-    write_report(results, gen.path("report.pdf"), langs, html=html)
+    write_report(results, gen.path("report.pdf"), langs, data=pdf)
     return results
 
 

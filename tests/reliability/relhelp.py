@@ -128,3 +128,18 @@ def assert_clean_error(result, *needles: str, code: int = 2) -> None:
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def stand_in_pdf(html: str = "", results: dict | None = None) -> bytes:
+    """A blank one-page PDF: the stand-in for WeasyPrint (``verify.report.pdf.html_to_pdf``) where a
+    test does not look at the PDF's content. A real PDF, because the report's language halves are
+    joined with pypdf (``verify.report.merge``)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

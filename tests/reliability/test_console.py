@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from relhelp import CLEAN_ROWS, cli, long_csv, make_case
+from relhelp import CLEAN_ROWS, cli, long_csv, make_case, stand_in_pdf
 from verify.verdicts import claim_contexts, data_quality
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +44,7 @@ def columns_80(monkeypatch):
 def fast_pdf(monkeypatch):
     import verify.report.pdf
 
-    monkeypatch.setattr(verify.report.pdf, "html_to_pdf", lambda html, results: b"%PDF-1.7 stand-in\n")
+    monkeypatch.setattr(verify.report.pdf, "html_to_pdf", stand_in_pdf)
 
 
 def test_run_prints_hashes_and_the_context_of_each_verdict_uncut(tmp_path, fast_pdf):

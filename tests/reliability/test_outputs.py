@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from relhelp import CLEAN_ROWS, cli, long_csv, make_case
+from relhelp import CLEAN_ROWS, cli, long_csv, make_case, stand_in_pdf
 from verify.outputs import FolderLock, MANIFEST
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +35,7 @@ SIBLINGS = (".part", ".prev", ".lock", ".failed")
 def _fast_pdf(monkeypatch) -> None:
     import verify.report.pdf
 
-    monkeypatch.setattr(verify.report.pdf, "html_to_pdf", lambda html, results: b"%PDF-1.7 stand-in\n")
+    monkeypatch.setattr(verify.report.pdf, "html_to_pdf", stand_in_pdf)
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
@@ -107,7 +107,7 @@ def _stage_writers():
         ("normalized", "verify.measure.export", "write_csv_slices"),
         ("results", "verify.results", "write_results"),
         ("summary", "verify.report.xlsx", "write_summary_xlsx"),
-        ("html", "verify.report.render", "render_html"),
+        ("html", "verify.report.render", "render_document"),
         ("pdf", "verify.report.pdf", "html_to_pdf"),
     ]
 
@@ -188,9 +188,13 @@ def _subprocess_run(script: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 PRELUDE = """
-    import os, signal, sys, time
+    import io, os, signal, sys, time
     import verify.report.pdf
-    verify.report.pdf.html_to_pdf = lambda html, results: b"%PDF-1.7 stand-in\\n"
+    from pypdf import PdfWriter
+    _writer, _blank = PdfWriter(), io.BytesIO()
+    _writer.add_blank_page(595, 842)
+    _writer.write(_blank)
+    verify.report.pdf.html_to_pdf = lambda html, results: _blank.getvalue()
 """
 
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relhelp import cli, long_csv, make_case
+from relhelp import cli, long_csv, make_case, stand_in_pdf
 
 OUTPUTS = ("ledger.csv", "normalized.csv", "results.json", "summary.xlsx", "report.html", "report.pdf", "outputs.json")
 STACK = 'limits = ["GB16297-1996:NMHC:conc:new", "GB16297-1996:NMHC:rate:new"]\nheight_m = 15\nregime = "new"\n'
@@ -141,7 +141,7 @@ def test_generated_small_cases_never_exit_3(tmp_path_factory, case):
         toml.write_text(toml.read_text(encoding="utf-8").replace('regime = "new"\n', 'regime = "new"\nreference_o2_pct = 9\n'),
                         encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:  # the PDF's HTML is rendered; WeasyPrint is left out for time
-        mp.setattr(verify.report.pdf, "html_to_pdf", lambda html, results: b"%PDF-1.7 stand-in\n")
+        mp.setattr(verify.report.pdf, "html_to_pdf", stand_in_pdf)
         result = cli("run", root / "case", "-o", root / "out")
     assert result.exit_code in (0, 2), result.output
     assert "Traceback" not in result.output and "internal error" not in result.output

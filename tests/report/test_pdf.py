@@ -171,7 +171,12 @@ def test_every_page_marked_draft_and_illustrative(report_pdf):
         ja = "草案（署名前）" in page and "例示データ" in page
         zh = "草稿（未签发）" in page and "示例数据" in page
         assert ja or zh, f"page {i} lacks the DRAFT / illustrative marking"
-        assert f"{i}/{len(pages)}" in page  # page number / total in the footer
+    # each language version numbered on its own: page number / the version's pages, in the footer
+    halves = [[p for p in pages if "草案（署名前）" in p], [p for p in pages if "草稿（未签发）" in p]]
+    assert halves[0] + halves[1] == pages  # the Japanese version, then the Chinese one
+    for half in halves:
+        for i, page in enumerate(half, start=1):
+            assert f"{i}/{len(half)}" in page
 
 
 def test_isolated_render_times_out_cleanly(small_results):

@@ -2,14 +2,14 @@
 
 Public API:
 
-- :func:`verify.report.render.render_html` ``(results, langs=("ja", "zh"), *, charts=True,
-  beside_run_outputs=False) -> str``
-- :func:`verify.report.render.render_run_reports` ``(results, langs) -> (html, pdf_html)``
-  (``verify run``: report.html in full, and the PDF's HTML that leaves the per-run tables to
-  summary.xlsx and lists 20 ledger entries, all of them being in ledger.csv beside it)
+- :func:`verify.report.render.render_html` ``(results, langs=("ja", "zh"), *, charts=True) -> str``
 - :func:`verify.report.render.render_pdf` ``(results, langs=("ja", "zh"), fetcher=None) -> bytes``
-- :func:`verify.report.render.write_report` ``(results, out_path, langs=("ja", "zh")) -> Path``
-  (``.pdf`` or ``.html`` by suffix; atomic)
+  (one WeasyPrint document per language half, rendered side by side where the platform forks,
+  joined with pypdf; each half numbered from 1)
+- :func:`verify.report.render.render_report` ``(results, langs) -> (html, pdf)`` (``verify run``:
+  report.html and report.pdf from one rendering of each half)
+- :func:`verify.report.render.write_report` ``(results, out_path, langs=("ja", "zh"), *, data=None)
+  -> Path`` (``.pdf`` or ``.html`` by suffix; atomic)
 - :func:`verify.report.xlsx.write_summary_xlsx` ``(results, path) -> Path``
 - :func:`verify.report.pdf.render_pdf_isolated` ``(results, langs, *, timeout=600, memory_mb=4096)
   -> bytes`` (the same PDF rendered in a child process with a timeout and a memory limit)
@@ -18,7 +18,8 @@ Public API:
 
 Modules: ``render`` (view model + Jinja2), ``fmt`` (the one number/unit formatter), ``i18n``
 (catalogues ``data/ja.toml``, ``data/zh.toml``), ``charts`` (matplotlib PNG), ``pdf`` (WeasyPrint
-with a deny-all URL fetcher), ``xlsx`` (summary workbook). Templates and CSS live in the top-level
+with a deny-all URL fetcher), ``halves`` (a PDF per language half, side by side where the platform
+forks), ``merge`` (pypdf: the halves as one file), ``xlsx`` (summary workbook). Templates and CSS live in the top-level
 ``templates/`` folder. Nothing here imports ``verify.sources``, ``verify.measure`` or
 ``verify.stats``.
 """

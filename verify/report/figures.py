@@ -2,7 +2,8 @@
 :class:`~verify.report.lang.Lang`, drawn by :mod:`verify.report.charts` and put in ``<img>`` tags.
 
 Each half of the report draws its own figures, so that every label, legend and axis is in the
-language of the page it is printed on.
+language of the page it is printed on; the halves are rendered side by side where the platform
+forks (:mod:`verify.report.halves`).
 """
 
 from __future__ import annotations
@@ -89,9 +90,3 @@ def language_charts(view: dict, L: Lang, results: dict) -> dict:
         out["reduction"] = chart_img(charts.reduction_chart(rows, labels, L.code))
     return out
 
-
-def all_charts(view: dict, Ls: list[Lang], results: dict) -> list[dict]:
-    """The figures of every language, one language after the other. (Drawing the second language in
-    a forked child was measured slower on the 2-core machine, docs/performance.md: matplotlib's text
-    layout is CPU-bound and the machine is shared.)"""
-    return [language_charts(view, L, results) for L in Ls]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -149,17 +150,39 @@ def render_pdf_isolated(results: dict, langs: tuple[str, ...] = ("ja", "zh"), *,
                         timeout: float = 600, memory_mb: int = 4096) -> bytes:
     """Render the PDF in a child process with a wall-clock timeout and an address-space limit
     (reliability.md §1 "WeasyPrint": long renderings, memory kept). Raises RenderError on
-    timeout, on a render error in the child, or when the child dies."""
+    timeout, on a render error in the child, or when the child dies.
+
+    The child renders the language halves side by side as :func:`verify.report.render.render_pdf`
+    does: the half it forks inherits the same address-space limit (per process), and the child
+    runs in its own process group, so a timeout stops the forked half too."""
     payload = json.dumps({"results": results, "langs": list(langs)}, ensure_ascii=False,
                          allow_nan=False).encode("utf-8")
-    preexec = _limit_memory(memory_mb) if os.name == "posix" else None
+    posix = os.name == "posix"
+    proc = subprocess.Popen([sys.executable, "-m", "verify.report._worker"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_limit_memory(memory_mb) if posix else None, start_new_session=posix)
     try:
-        proc = subprocess.run([sys.executable, "-m", "verify.report._worker"], input=payload,
-                              capture_output=True, timeout=timeout, preexec_fn=preexec, check=False)
+        stdout, stderr = proc.communicate(payload, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
+        _kill_group(proc, posix)
         raise RenderError(N_("PDF rendering did not finish within {seconds:g} s and was stopped", seconds=timeout)) from exc
-    if proc.returncode != 0 or not proc.stdout.startswith(b"%PDF"):
-        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+    except BaseException:
+        _kill_group(proc, posix)
+        raise
+    if proc.returncode != 0 or not stdout.startswith(b"%PDF"):
+        tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
         raise RenderError(N_("PDF rendering failed in the child process (exit {status}): {error}",
                              status=proc.returncode, error=" | ".join(tail)))
-    return proc.stdout
+    return stdout
+
+
+def _kill_group(proc: subprocess.Popen, posix: bool) -> None:
+    """Stop the child and, on POSIX, every process of its group (the half it forked)."""
+    try:
+        if posix:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except ProcessLookupError:
+        pass
+    proc.communicate()

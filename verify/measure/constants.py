@@ -37,10 +37,19 @@ P_STD_KPA = 101.325
 #: 0 °C in kelvin (exact).
 T0_K = 273.15
 
-#: reference state name → (temperature [K], pressure [kPa]).
-STATES: dict[str, tuple[float, float]] = {"normal": (273.15, 101.325), "epa": (293.15, 101.325)}
+#: reference state name → (temperature [K], pressure [kPa]) (module docstring: 0 °C and 20 °C, 1 atm).
+STATES: dict[str, tuple[float, float]] = {"normal": (T0_K, P_STD_KPA), "epa": (T0_K + 20, P_STD_KPA)}
 #: case.toml ``conditions`` → the reference state results are reported at (case-format.md).
 REPORTING_STATE: dict[str, str] = {"CN": "normal", "JP": "normal", "US-EPA": "epa"}
+
+
+def reporting_state(conditions: str) -> dict:
+    """results.json ``case.reporting_state`` of a case's ``conditions``: the name of the state of
+    :data:`REPORTING_STATE` (so that the report need not recognise it by its numbers), its temperature
+    and pressure, and dry gas (every value is reported dry, docs/case-format.md)."""
+    name = REPORTING_STATE[conditions]
+    temp_k, pressure_kpa = STATES[name]
+    return {"name": name, "temperature_k": temp_k, "pressure_kpa": pressure_kpa, "dry": True}
 
 #: HJ 38-2017 converts NMHC "as CH4" to "as C" with the ratio 12/16 written in the standard
 #: (not 12.011/16.043 = 0.74868; the two differ by 0.18 %). We use the standard's ratio so that our

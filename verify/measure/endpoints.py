@@ -47,6 +47,7 @@ import pandas as pd
 from verify.case import Case, Source
 from verify.errors import InputError, Location
 from verify.i18n import N_
+from verify.measure.conversions import removal_efficiency
 from verify.measure.limits import fugitive_rule
 from verify.measure.series import EndpointData, PairedRuns, PhaseRuns, Readings
 
@@ -220,15 +221,15 @@ def _efficiency(rows: pd.DataFrame, source: Source, pollutant: str, tz: str) -> 
         e_out = np.array([to.loc[r, "value"] for r in common], dtype=float)
         c_in = tuple(bool(ti.loc[r, "censored"]) for r in common)
         c_out = tuple(bool(to.loc[r, "censored"]) for r in common)
-        eff = np.where(e_in > 0, 100.0 * (1.0 - e_out / np.where(e_in > 0, e_in, 1.0)), np.nan)
+        eff = 100.0 * removal_efficiency(e_in, e_out)  # NaN where the inlet is 0
         # an inlet non-detect makes η meaningless (neither bound): the pair is left out, listed
         inlet_nd = np.array(c_in, dtype=bool)
         keep = ~np.isnan(eff) & ~inlet_nd
         runs = tuple(r for r, k in zip(common, keep) if k)
         censored_inlet += [f"{p}/{r}" for r, nd in zip(common, inlet_nd) if nd]
         unmatched += [f"{p}/inlet/{r}" for r, k, nd in zip(common, keep, inlet_nd) if not k and not nd]  # inlet 0
-        paired[p] = PairedRuns(runs, tuple(e_in[keep]), tuple(e_out[keep]), tuple(c for c, k in zip(c_in, keep) if k),
-                               tuple(c for c, k in zip(c_out, keep) if k))
+        paired[p] = PairedRuns(runs, tuple(e_in[keep]), tuple(e_out[keep]),
+                               outlet_censored=tuple(c for c, k in zip(c_out, keep) if k))
         phase_runs[p] = PhaseRuns(
             runs=runs,
             values=tuple(float(v) for v in eff[keep]),

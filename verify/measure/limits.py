@@ -418,15 +418,6 @@ def applicable_limits(
     return out
 
 
-def check_case_limits(sources: Iterable[Source], catalogue: Catalogue | None = None) -> None:
-    """Check every limit id every source lists (exists, fits the source), whether or not the
-    source has data; the first problem is an :class:`InputError` naming source and id."""
-    cat = catalogue or load_catalogue()
-    for src in sources:
-        for limit_id in src.limits:
-            check_fits_source(cat.get(limit_id), src, cat)
-
-
 def _values(values: Any) -> tuple[list[float], list[bool]] | None:
     """(values, censored) of a phase: from Readings, PhaseRuns, or a plain sequence."""
     if values is None:

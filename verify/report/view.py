@@ -507,7 +507,8 @@ def _load_view(item: dict) -> dict:
             "n_after": fmt_int(item.get("n_after")), "mean_before": fmt_num(item.get("mean_before")),
             "mean_after": fmt_num(item.get("mean_after")), "difference": fmt_num(item.get("difference"), decimals=1),
             "ci": fmt_interval(ci, pct=False), "margin": fmt_num(bounds[1], decimals=1) if bounds else DASH,
-            "margin_pct": fmt_plain(item.get("margin_pct")), "p": fmt_p(item.get("p_value"))}
+            "margin_pct": fmt_plain(item.get("margin_pct")), "p": fmt_p(item.get("p_value")),
+            "caveats": [c for c in item.get("caveats") or [] if isinstance(c, dict)]}
 
 
 def _loads(results: dict) -> dict:
@@ -547,8 +548,7 @@ def build_view(results: dict) -> dict:
         "valid_until": get(verification, "valid_until"),
         "state": {"t": fmt_num(state.get("temperature_k"), decimals=2),
                   "p": fmt_num(state.get("pressure_kpa"), decimals=3),
-                  "dry": state.get("dry", True),
-                  "normal": state.get("temperature_k") == 273.15},
+                  "dry": state.get("dry", True)},
         "campaign": _campaign(results),
         "claims": claims,
         "overall": _overall(claims),

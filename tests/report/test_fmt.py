@@ -1,6 +1,6 @@
 """Number and unit typesetting: expected strings worked out by hand from the rules in fmt.py."""
 
-from verify.report.fmt import (fmt_chem, fmt_int, fmt_interval, fmt_num, fmt_p, fmt_pct,
+from verify.report.fmt import (DASH, fmt_bound, fmt_chem, fmt_int, fmt_interval, fmt_num, fmt_p, fmt_pct,
                                fmt_plain, fmt_ratio_interval, fmt_unit)
 
 
@@ -82,3 +82,18 @@ def test_units_at_the_standard_state_in_each_language():
     assert fmt_unit("m3/h", "ja") == "m³N/h" and fmt_unit("m3/h", "zh") == "m³/h（标干）"
     assert fmt_unit("kg/h", "ja") == "kg/h" and fmt_unit("%", "zh") == "%"
     assert fmt_unit("mg/m3", "ja", standard=False) == "mg/m³"   # e.g. a value as measured, wet
+
+
+def test_fmt_bound_rounds_outward():
+    # hand-worked: the textile case's S1 PM after mean (2.6 + 1.9 + <1.0) / 3 = 1.8333 is an upper
+    # bound, its reduction 100 (1 − 1.8333 / 32.0667) = 94.2827 % a lower bound; rounded to nearest
+    # they would print "<1.83" and "≥94.3%", a little more than the data show
+    assert fmt_bound(1.8333, "<") == "<1.84"
+    assert fmt_bound(94.2827, "≥", decimals=1) == "≥94.2"
+    assert fmt_bound(94.2827, "≤", decimals=1) == "≤94.3"
+    assert fmt_bound(1.83, "<") == "<1.83"          # exact at the printed digits: unchanged
+    assert fmt_bound(-0.0283, "<") == "<−0.0283"    # ceiling of a negative value moves toward zero
+    assert fmt_bound(-0.02834, "<") == "<−0.0283"
+    assert fmt_bound(0.99991, "<") == "<1.00"
+    assert fmt_bound(1.8333, "") == "1.83"          # no bound: half to even as fmt_num
+    assert fmt_bound(None, "<") == DASH

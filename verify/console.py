@@ -20,6 +20,7 @@ from rich.text import Text
 
 from verify import uilang
 from verify.i18n import N_, Joined, Msg, _, shown
+from verify.reasons import reason_text
 from verify.verdicts import PHASES
 
 MAX_LISTED = 200
@@ -70,6 +71,12 @@ def _s(value) -> Text:
     return Text("" if missing else str(value))
 
 
+def _reason(code) -> Text:
+    """A reason code (ledger, QA check; several joined by ``; ``) as its name in reasons.csv, in the
+    language of the command line."""
+    return _s(code if pd.isna(code) else reason_text(str(code), uilang.current()))
+
+
 def print_check(console: Console, outcome) -> None:
     """The intake ledger: per-file totals (rows and values), then every non-accepted value, then QA."""
     ledger = outcome.intake.ledger
@@ -77,7 +84,7 @@ def print_check(console: Console, outcome) -> None:
                     _("lines"), _("rows"), _("accepted"), _("flagged"), _("rejected"), _("values"), _("v.flagged"),
                     _("v.rejected"))
     for t in ledger.tallies:
-        totals.add_row(_s(t.file), _s(t.sheet), _s(t.layout), _s(getattr(t, "lines", None)), _s(t.rows), _s(t.accepted),
+        totals.add_row(_s(t.file), _s(t.sheet), _s(t.layout), _s(t.lines), _s(t.rows), _s(t.accepted),
                        _s(t.flagged), _s(t.rejected), _s(t.values), _s(t.values_flagged), _s(t.values_rejected))
     console.print(totals)
     entries = ledger.to_frame()
@@ -90,25 +97,25 @@ def print_check(console: Console, outcome) -> None:
         for key, g in grouped:
             first = g.iloc[0]
             file, sheet, field, kind, reason = key
-            summary.add_row(_s(file), _s(sheet), _s(field), _s(OUTCOMES.get(kind, kind)), _s(reason), _s(len(g)),
-                            _s(first["cell"]), _s(first["detail"]))
+            summary.add_row(_s(file), _s(sheet), _s(field), _s(OUTCOMES.get(kind, kind)), _reason(reason), _s(len(g)),
+                            _s(first["cell"]), _s(ledger_detail(first["detail"])))
         console.print(summary)
         rejected = listed[listed["outcome"] == "rejected"]
         if len(rejected):
             table = _table(_("Rejected ({n}): fix these or pass --allow-rejected", n=len(rejected)), _("file"),
-                           _("sheet"), _("row"), _("cell"), _("field"), _("raw"), _("reason"))
+                           _("sheet"), _("row"), _("cell"), _("field"), _("raw"), _("reason"), _("detail"))
             for rec in rejected.head(MAX_LISTED).itertuples(index=False):
                 table.add_row(_s(rec.file), _s(rec.sheet), _s(rec.row), _s(rec.cell), _s(rec.field), _s(rec.raw),
-                              _s(rec.detail if isinstance(rec.detail, str) else rec.reason))
+                              _reason(rec.reason), _s(ledger_detail(rec.detail)))
             console.print(table)
             if len(rejected) > MAX_LISTED:
                 console.print(_("… and {n} more (write them all with --ledger FILE)", n=len(rejected) - MAX_LISTED),
                               markup=False)
-    for file, sheet in getattr(ledger, "unread_sheets", []):
+    for file, sheet in ledger.unread_sheets:
         console.print(_("not read: {file}, sheet {sheet!r} (no [[file]] entry for it)", file=file, sheet=sheet),
                       markup=False)
     for t in ledger.tallies:  # file notes: macros not executed, hidden sheet read, error values shown as text
-        for note in getattr(t, "notes", []):
+        for note in t.notes:
             where = t.file if t.sheet is None else _("{file}, sheet {sheet!r}", file=t.file, sheet=t.sheet)
             console.print(_("note: {where}: {note}", where=where, note=shown(note)), markup=False)
     _print_problems(console, outcome.problems.errors)
@@ -120,19 +127,25 @@ def print_check(console: Console, outcome) -> None:
     if failed:
         qa = _table(_("Failed QA checks"), _("check"), _("source"), _("pollutant"), _("phase"), _("detail"))
         for q in failed:
-            qa.add_row(_s(q["check"]), _s(q.get("source")), _s(q.get("pollutant")),
+            qa.add_row(_reason(q["check"]), _s(q.get("source")), _s(q.get("pollutant")),
                        _s(PHASES.get(q.get("phase"), q.get("phase"))), _s(qa_detail(q)))
         console.print(qa)
 
 
+def ledger_detail(detail) -> str:
+    """A ledger entry's detail for the command line: the ledger's detail is English data (written to
+    files as it is), so it is shown in English only; in Japanese and Chinese the reason column
+    names the finding (verify/data/reasons.csv) and the raw text and the cell have their own columns."""
+    if uilang.current() in ("ja", "zh") or not isinstance(detail, str):
+        return ""
+    return detail
+
+
 def qa_detail(q: dict) -> str:
     """A QA check's finding in the language of the command line: results.json holds it in Japanese
-    and Chinese; in English the check's description (the source and phase are in their own columns)."""
-    lang = uilang.current()
-    detail = q.get("detail") or {}
-    if lang in ("ja", "zh") and detail.get(lang):
-        return detail[lang]
-    return str(q["check"])
+    and Chinese only, so in English it is blank (the check's name, source and phase are in their own
+    columns)."""
+    return (q.get("detail") or {}).get(uilang.current(), "")
 
 
 OUTCOMES = {"flagged": N_("flagged"), "rejected": N_("rejected"), "accepted": N_("accepted")}
@@ -171,7 +184,8 @@ def print_claims(console: Console, results: dict, context: bool = False) -> None
                         flagged=q.values_flagged), markup=False)
     if not results.get("claims"):
         return
-    contexts = {c.claim_id: c for c in claim_contexts(results)} if context else {}
+    name = lambda code: reason_text(code, uilang.current())  # noqa: E731
+    contexts = {c.claim_id: c for c in claim_contexts(results, name)} if context else {}
     console.print(_("Claims:"), markup=False)
     for c in results["claims"]:
         verdict = shown(VERDICTS.get(c["verdict"], c["verdict"]))

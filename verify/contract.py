@@ -14,6 +14,7 @@ import json
 from importlib import resources
 
 from verify.errors import InputError, Location
+from verify.i18n import N_
 
 
 @functools.cache
@@ -57,5 +58,5 @@ def check_results(data: object, file: str) -> None:
     problem = first_problem(data)
     if problem is not None:
         where, what = problem
-        raise InputError(f"not a valid results.json: {where}: {what}", Location(file=file),
-                         hint="write it again with `verify analyze CASE -o results.json`")
+        raise InputError(N_("not a valid results.json: {where}: {what}", where=where, what=what), Location(file=file),
+                         hint=N_("write it again with `verify analyze CASE -o results.json`"))

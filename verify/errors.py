@@ -91,12 +91,6 @@ class RenderError(VerifyError, RuntimeError):
     """The report cannot be rendered faithfully (e.g. no CJK font installed)."""
 
 
-class ReplicationMismatch(VerifyError):
-    """``verify replicate`` found differences from the published results."""
-
-    exit_code = 1
-
-
 class OutputError(VerifyError):
     """An output cannot be written where asked: a case input, a busy or foreign folder, no permission, a full disk."""
 

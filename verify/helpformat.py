@@ -211,7 +211,7 @@ _MISSING = {"argument": N_("Missing argument {name}."), "option": N_("Missing op
 def usage_error_text(exc: click.exceptions.UsageError) -> str:
     """What went wrong in the command line, in the user's language (Click's own wording in English
     when the error is of a kind not known here, e.g. an unexpected extra argument)."""
-    ctx, param = exc.ctx, getattr(exc, "param", None)
+    param = getattr(exc, "param", None)
     if isinstance(exc, click.exceptions.MissingParameter):
         kind = exc.param_type or (param.param_type_name if param is not None else "parameter")
         name = exc.param_hint or _param_hint(param) or ""

@@ -8,6 +8,7 @@ a formula). Real numbers are never touched. The input files are never modified.
 
 from __future__ import annotations
 
+import math
 import re
 
 import pandas as pd
@@ -22,6 +23,21 @@ def inert_text(text: str) -> str:
     if text.startswith(DANGEROUS_START) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+def inert_cell(value):
+    """A spreadsheet cell value that cannot execute (summary.xlsx, the programme summary): text as
+    :func:`inert_text`; booleans and finite numbers kept (numpy scalars as Python values); None,
+    ``pd.NA``, NaN and ±inf become None (an empty cell)."""
+    if value is None or value is pd.NA:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalar → Python
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value if math.isfinite(value) else None
+    return inert_text(str(value))
 
 
 def inert_column(col: pd.Series) -> pd.Series:

@@ -39,7 +39,7 @@ LANGS = ("ja", "zh")
 class CheckOutcome:
     case: Case
     intake: Intake
-    qa: list[dict]
+    qa: list[dict]  # as results.json ``qa``
     problems: CaseProblems  # case.toml against the data: what analyze would refuse (errors), and warnings
 
 
@@ -156,6 +156,7 @@ def _command(name: str, case_dir: Path | None, output) -> str:
 def check(case_dir: Path, ledger_path: Path | None = None, chunk_rows: int | None = None, *,
           force: bool = False, notify: Notify = _quiet) -> CheckOutcome:
     from verify.measure.qa import run_checks
+    from verify.results import qa_block
 
     case = load_case(case_dir)
     target = None if ledger_path is None else _output_file(ledger_path, case, force)
@@ -164,7 +165,8 @@ def check(case_dir: Path, ledger_path: Path | None = None, chunk_rows: int | Non
         with target.writing(_command("check", case_dir, target), notify) as path:
             atomic_write(path, intake.ledger.write_csv)
     normalized = _normalize(intake.table, case, for_results=True)  # the QA reads the results' columns
-    return CheckOutcome(case=case, intake=intake, qa=run_checks(normalized, case), problems=_problems(case, normalized))
+    return CheckOutcome(case=case, intake=intake, qa=qa_block(run_checks(normalized, case)),
+                        problems=_problems(case, normalized))
 
 
 def _problems(case: Case, normalized: pd.DataFrame) -> CaseProblems:
@@ -337,6 +339,7 @@ def plan(cv: float | None, expected: float, claimed: float, power: float, alpha:
     """``verify plan``: runs per phase for the claim at the expected reduction (never fewer than the
     QA minimum runs per phase), and MDR tables from that minimum to 10 runs."""
     from verify.measure.qa import MIN_RUNS
+    from verify.sentences import plan_statement
     from verify.stats.plan import mdr_table, plan_runs
 
     cv = plan_cv(cv, cv_pct, pilot)
@@ -348,7 +351,9 @@ def plan(cv: float | None, expected: float, claimed: float, power: float, alpha:
         two = mdr_table(cv, ns, sided="two", power=power, alpha=alpha)
     except ValueError as exc:
         raise InputError(exc.args[0] if exc.args else str(exc)) from None  # a message of verify.stats.plan
-    return {"plan": result.to_dict(), "pilot": None if pilot is None else pilot.as_posix(),
+    plan = result.to_dict()
+    plan["statement"] = plan_statement(plan)
+    return {"plan": plan, "pilot": None if pilot is None else pilot.as_posix(),
             "mdr": [{"n_per_phase": a["n_per_phase"], "one_sided": a["mdr_pct"], "two_sided": b["mdr_pct"]}
                     for a, b in zip(one, two)]}
 

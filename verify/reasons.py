@@ -67,7 +67,7 @@ def reason_text(code: str, lang: str = "en") -> str:
     for part in split_codes(code):
         reason = known.get(part)
         parts.append(getattr(reason, lang) if reason else part)
-    separator = "; " if lang == "en" else "；"
+    separator = JOIN if lang == "en" else "；"
     return separator.join(parts)
 
 

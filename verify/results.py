@@ -1,20 +1,20 @@
 """Assemble and write ``results.json`` (contract: ``shared/spec/results.md``; extensions: docs/results.md).
 
-The dict is built in the contract's key order, endpoints sorted by (source, position, pollutant,
-metric), numbers as plain floats with NaN → null, and serialised by :func:`dumps` in one fixed
-format, so that the same inputs give a byte-identical file (reliability.md promise 4).
+:func:`assemble_results` puts a case's analysis (:class:`verify.stats.analysis.CaseAnalysis`), its
+case.toml, its ledger and its run values together, with the ja/zh sentences of
+:mod:`verify.sentences`; it computes no statistic. The dict is built in the contract's key order,
+endpoints sorted by (source, position, pollutant, metric), numbers as plain floats with NaN → null
+(:func:`verify.jsonvalues.clean`), and serialised by :func:`dumps` in one fixed format, so that the
+same inputs give a byte-identical file (reliability.md promise 4).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import math
 import shlex
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,18 +22,16 @@ import pandas as pd
 from verify import __version__
 from verify.case import Case
 from verify.fsutil import atomic_write_text
-from verify.measure.endpoints import key_text
+from verify.jsonvalues import clean
+from verify.sentences import caveat_text, claim_statement, load_statement, qa_detail
+from verify.measure.constants import reporting_state
+from verify.measure.endpoints import key_text, natural_key
 
 SCHEMA = "verify.results/1"
 DEPENDENCIES = (
     "numpy", "pandas", "scipy", "statsmodels", "pint", "openpyxl", "python-calamine", "defusedxml",
     "pydantic", "jinja2", "weasyprint", "matplotlib", "typer",
 )
-REPORTING_STATES = {
-    "CN": {"temperature_k": 273.15, "pressure_kpa": 101.325, "dry": True},
-    "JP": {"temperature_k": 273.15, "pressure_kpa": 101.325, "dry": True},
-    "US-EPA": {"temperature_k": 293.15, "pressure_kpa": 101.325, "dry": True},
-}
 
 
 def tool_block() -> dict:
@@ -44,46 +42,6 @@ def tool_block() -> dict:
         except metadata.PackageNotFoundError:
             deps[name] = None
     return {"name": "verify", "version": __version__, "dependencies": deps}
-
-
-def sha256_files(paths: list[Path]) -> str:
-    """One SHA-256 over several files (sorted by name; each name and content length-prefixed)."""
-    h = hashlib.sha256()
-    for path in sorted(paths, key=lambda p: p.name):
-        data = path.read_bytes()
-        h.update(path.name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
-    return h.hexdigest()
-
-
-def clean(value: Any) -> Any:
-    """Convert numpy/pandas scalars and containers to plain JSON values; NaN/inf/NA → None."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
-        return [clean(v) for v in list(value)]
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return value.as_posix()
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    raise TypeError(f"cannot put {type(value).__name__} into results.json")
 
 
 def dumps(results: dict) -> str:
@@ -145,14 +103,9 @@ def case_block(case: Case) -> dict:
         "measures": [text(m) for m in info.measures],
         "illustrative": info.illustrative,
         "load_definition": text(info.load_definition),
-        "reporting_state": REPORTING_STATES[info.conditions],
+        "reporting_state": reporting_state(info.conditions),
         "pollutants": pollutants_block(case),
     }
-
-
-def declared_names(case: Case) -> dict[str, dict[str, str]]:
-    """lang → key → name of the case's ``[[pollutant]]`` declarations (claim statements)."""
-    return {lang: {p.key: getattr(p, lang) for p in case.manifest.pollutant} for lang in ("ja", "zh")}
 
 
 def pollutants_block(case: Case) -> list[dict]:
@@ -222,13 +175,6 @@ def claims_config_block(case: Case) -> list[dict]:
 # Assembly
 # --------------------------------------------------------------------------------------------
 
-ENDPOINT_HEAD = ("source", "position", "pollutant", "metric", "design", "unit", "as")
-
-
-def endpoint_key(source: str, position: str | None, pollutant: str, metric: str) -> tuple[str, str, str, str]:
-    return (source, position or "", pollutant, metric)
-
-
 def inputs_block(ledger) -> list[dict]:
     out = []
     for t in ledger.tallies:
@@ -237,7 +183,7 @@ def inputs_block(ledger) -> list[dict]:
             "rows": t.rows, "accepted": t.accepted, "flagged": t.flagged, "rejected": t.rejected,
             "values": t.values, "values_flagged": t.values_flagged, "values_rejected": t.values_rejected,
             "layout": t.layout or None, "encoding": t.encoding, "lines": t.lines,
-            "notes": list(t.notes),  # e.g. "contains macros (not executed)", encoding chosen among candidates
+            "notes": [str(note) for note in t.notes],  # English; e.g. "contains macros (not executed)", encoding chosen among candidates
         })
     return out
 
@@ -275,13 +221,13 @@ def ledger_block(ledger, allowed_rejected: bool, normalized: pd.DataFrame | None
     entries = [{c: clean(rec.get(c)) for c in columns} for rec in frame.to_dict("records")]
     return {
         "entries": entries,
-        "unread_sheets": [{"file": f, "sheet": s} for f, s in getattr(ledger, "unread_sheets", [])],
+        "unread_sheets": [{"file": f, "sheet": s} for f, s in ledger.unread_sheets],
         "allowed_rejected": bool(allowed_rejected and ledger.has_rejections),
     }
 
 
-#: The normalized columns that :func:`build_results` reads (``build_endpoints``, ``run_checks``,
-#: :func:`runs_block`, :func:`run_loads`). The others (``cell``, ``end``, ``range``,
+#: The normalized columns that :func:`build_results` reads (the analysis, :func:`verify.stats.analysis.analyse_case`:
+#: endpoints, QA, loads, campaign; and :func:`runs_block`, :func:`ledger_block`). The others (``cell``, ``end``, ``range``,
 #: ``flow_std_state``, ``value_o2ref``,
 #: ``rate_reported``, ``reasons``, ``conc_state``, ``o2_ref_pct``, ``derivation``) are in
 #: normalized.csv; no result depends on them.
@@ -342,6 +288,7 @@ def runs_block(normalized: pd.DataFrame, aliases: dict[str, str] | None = None) 
     (:func:`verify.measure.methods.method_of`, pollutant names from ``aliases``)."""
     from verify.measure.methods import method_of
     from verify.sources.aliases import pollutant_aliases
+    from verify.stats.labcheck import reported_values
 
     aliases = pollutant_aliases() if aliases is None else aliases
     runs = normalized[normalized["run"].notna()]
@@ -365,28 +312,14 @@ def runs_block(normalized: pd.DataFrame, aliases: dict[str, str] | None = None) 
             "temp_c": mean("temp_c"), "h2o_pct": mean("h2o_pct"), "pressure_kpa": mean("pressure_kpa"),
             "flow_sd_m3_h": mean("flow_sd_m3_h"),
             "mass_rate_kg_h": mean("mass_rate_kg_h"), "load_pct": mean("load_pct"),
-            **_reported(g),
+            **reported_values(g),
             "censored": bool(g["censored"].any()), "flagged": bool((g["status"] == "flagged").any()),
             "method": method_of(clean(g["method"].dropna().iloc[0]), key[4], aliases)
             if "method" in g and g["method"].notna().any() else None,
         })
     phase_order = {"before": 0, "after": 1}
     out.sort(key=lambda r: (r["source"], r["position"] or "", r["pollutant"], phase_order.get(r["phase"], 2),
-                            _natural(r["run"])))
-    return out
-
-
-def _reported(g: pd.DataFrame) -> dict:
-    """The laboratory's own O2-corrected concentration and emission rate of a run, at the tool's
-    reporting state (the lab's cell put through the same conversion as the value: recomputed ×
-    (1 + relative difference), verify.measure.normalize step 11), and whether any sample of the run
-    differs from the tool's recomputation by more than the 1 % cross-check tolerance."""
-    out = {}
-    for key, column, check, flag in (("conc_o2_reported", "conc_o2", "o2ref_check", "o2ref_mismatch"),
-                                     ("mass_rate_reported", "mass_rate_kg_h", "rate_check", "rate_mismatch")):
-        known = g[check].notna() if check in g else pd.Series(False, index=g.index)
-        out[key] = clean((g.loc[known, column] * (1 + g.loc[known, check])).mean()) if known.any() else None
-        out[key.replace("_reported", "_mismatch")] = bool(g[flag].fillna(False).astype(bool).any()) if flag in g else False
+                            natural_key(r["run"])))
     return out
 
 
@@ -421,209 +354,6 @@ def endpoint_decimals(endpoint: dict, runs: list[dict]) -> None:
         block["decimals"] = found
 
 
-def _natural(text: str) -> tuple:
-    import re
-
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", str(text)))
-
-
-def run_loads(normalized: pd.DataFrame) -> dict[str, dict[str, list[float]]]:
-    """Production load of every run, per source and phase: one load per run (the rows of one run,
-    inlet and outlet included, are one run; their mean if they differ)."""
-    rows = normalized[normalized["run"].notna() & normalized["load_pct"].notna()]
-    loads: dict[str, dict[str, list[float]]] = {}
-    if rows.empty:
-        return loads
-    per_run = rows.groupby([key_text(rows["source"]), key_text(rows["phase"]), key_text(rows["run"])],
-                           sort=True, observed=True)["load_pct"].mean()
-    for (source, phase, _), value in per_run.items():
-        if phase in ("before", "after"):
-            loads.setdefault(source, {"before": [], "after": []})[phase].append(float(value))
-    return loads
-
-
-def reading_loads(normalized: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Continuous-monitoring readings (rows with ``start`` and no ``run``) that carry a load, per
-    source, as readings frames (start, phase, value = load, valid) for hourly means. Only readings
-    the concentration analysis uses count (HJ 212 flag N or T, or no flag): minutes with another flag
-    (F instrument stopped, M, C, D, …) are missing concentration data, and their load is left out
-    with them; one load per reading time."""
-    from verify.measure.endpoints import VALID_FLAGS
-
-    flag = normalized["flag"].astype("string")
-    valid = (flag.isna() | flag.isin(VALID_FLAGS)).fillna(False).to_numpy(dtype=bool)
-    rows = normalized[normalized["run"].isna() & normalized["start"].notna() & normalized["load_pct"].notna()
-                      & normalized["phase"].isin(["before", "after"]) & valid]
-    out = {}
-    for source, g in rows.groupby(key_text(rows["source"]), sort=True, observed=True):
-        out[source] = pd.DataFrame({"start": g["start"], "phase": g["phase"].astype(str),
-                                    "value": g["load_pct"].astype(float), "valid": True}).drop_duplicates("start")
-    return out
-
-
-def load_comparability(normalized: pd.DataFrame, case: Case) -> dict:
-    """results.json ``comparability``: the contract's ``load_tost`` (every source) and
-    ``load_by_source`` (docs/results.md), see :mod:`verify.stats.comparability`."""
-    from verify.stats import comparability as comp
-
-    margin = case.manifest.case.load_equivalence_margin_pct
-    per_source = {}
-    for source, phases in run_loads(normalized).items():
-        per_source[source] = comp.load_tost(phases["before"], phases["after"], margin)
-    readings = reading_loads(normalized)
-    if readings:
-        from verify.stats.continuous import hourly_means
-
-        for source, frame in readings.items():
-            hourly = hourly_means(frame, case.manifest.case.timezone).frame
-            per_source[source] = comp.hourly_equivalence(hourly[hourly["valid"]], margin)
-    by_source = [comp.describe(source, per_source[source]) for source in sorted(per_source)]
-    return {"load_tost": comp.summary(by_source, margin), "load_by_source": by_source}
-
-
-def _primary_p(stats: dict) -> float | None:
-    tests = stats.get("tests") or {}
-    for name in ("welch_t", "paired_t"):
-        test = tests.get(name)
-        if test and test.get("p_value") is not None:
-            return test["p_value"]
-    return None
-
-
-def _limits_for(case: Case, data, catalogue) -> list[tuple]:
-    """(limit, source) pairs for an endpoint: its own source's limits, or the downwind group's for ``boundary``."""
-    from verify.measure.limits import applicable_limits
-
-    sources = case.sources
-    if data.source in sources:
-        source = sources[data.source]
-        group = source
-    elif data.source == "boundary":
-        source = None
-        group = [s for s in case.manifest.source if s.kind == "fugitive" and s.role == "downwind"]
-    else:
-        return []
-    limits = applicable_limits(group, data.pollutant, data.metric, catalogue, unit=data.unit, as_species=data.as_species)
-    return [(limit, source) for limit in limits]
-
-
-def _measured_sources(case: Case, data) -> list:
-    """The sources whose sampling dates an endpoint's values come from (the boundary group: every
-    upwind and downwind point)."""
-    if data.source in case.sources:
-        return [case.sources[data.source]]
-    if data.source == "boundary":
-        return [s for s in case.manifest.source if s.kind == "fugitive" and s.role in ("upwind", "downwind")]
-    return []
-
-
-def _limit_items(case: Case, data, stats_dict: dict, catalogue, context: tuple) -> list[dict]:
-    """The ``limits`` of one endpoint: each judged (``limits.judge``), then whether it binds the
-    plant in each phase (``binding.assess``: force, jurisdiction, effective date, precedence)."""
-    from verify.measure import binding
-    from verify.measure.limits import judge
-
-    plant, dates_by_key = context
-    pairs = _limits_for(case, data, catalogue)
-    items = [judge(limit, *_phase_values(limit, data, stats_dict), src) for limit, src in pairs]
-    sources = _measured_sources(case, data)
-    dates = {p: binding.merge_dates(dates_by_key[k] for s in sources if (k := (s.id, data.pollutant, p)) in dates_by_key)
-             for p in binding.PHASES}
-    regimes = {s.regime for s in sources if s.kind == "stack" or s.role != "upwind"}
-    with_values = {p for p in binding.PHASES if any(item["n"][p] for item in items)}
-    verdicts = binding.assess([limit for limit, _ in pairs], plant=plant, regime=regimes.pop() if len(regimes) == 1 else None,
-                              dates=dates, phases_with_values=with_values)
-    for item, (limit, _) in zip(items, pairs):
-        item.update(binding.to_results(verdicts[limit.id], dates))
-    return items
-
-
-def limits_not_weighed(case: Case, endpoint_data, catalogue) -> list[dict]:
-    """results.json ``limits_not_weighed`` (:mod:`verify.measure.unweighed`): the standards known to
-    the catalogue but not encoded that may apply to the sources and pollutants with data."""
-    from verify.measure.unweighed import not_weighed
-
-    return not_weighed(case, ((d.source, d.pollutant) for d in endpoint_data), catalogue)
-
-
-def _binding_context(case: Case, normalized: pd.DataFrame) -> tuple:
-    """(plant location as an Area or None, sampling dates per (source, pollutant, phase))."""
-    from verify.measure.adminarea import parse_area
-    from verify.measure.binding import phase_dates
-
-    info = case.manifest.case
-    plant = None if info.location_code is None else parse_area(info.location_code, "case.toml [case] location_code")
-    return plant, phase_dates(normalized, info.timezone, case.manifest.period)
-
-
-def _phase_values(limit, data, stats_dict: dict) -> tuple:
-    """What a limit judges in each phase: single samples for ``each_reading`` limits (GB 37822 "any
-    single value"), the runs (with their censoring) for run rules, the valid hourly means for
-    continuous data (HJ 75/76 hourly averages)."""
-    phases = ("before", "after")
-    if limit.rule == "each_reading" and data.samples:
-        return tuple(data.samples.get(p) for p in phases)
-    if data.design == "continuous" or data.design == "inlet-outlet":
-        return tuple((stats_dict.get(p) or {}).get("values") for p in phases)
-    return (data.before, data.after)
-
-
-def _within_envelope(claim, data):
-    """The endpoint data restricted to the claim's operating envelope (``conditions.load_pct_min``).
-
-    ISO 14034 claims hold within stated operating conditions: runs (or continuous readings) whose
-    production load is below the claimed minimum are left out of that claim's test, and listed.
-    Runs without a load record are kept (the QA ``load`` check reports them).
-    """
-    from dataclasses import replace
-
-    from verify.measure.series import PhaseRuns
-
-    minimum = claim.conditions.load_pct_min
-    if minimum is None:
-        return data, []
-    dropped: list[str] = []
-
-    def keep(phase: str, runs: PhaseRuns | None) -> PhaseRuns | None:
-        if runs is None or not runs.load_pct:
-            return runs
-        idx = [i for i, load in enumerate(runs.load_pct) if load is None or load >= minimum]
-        dropped.extend(f"{phase}/{runs.runs[i]}" for i in range(runs.n) if i not in idx)
-        pick = lambda seq: tuple(seq[i] for i in idx) if seq else seq  # noqa: E731
-        return replace(runs, runs=pick(runs.runs), values=pick(runs.values), censored=pick(runs.censored),
-                       load_pct=pick(runs.load_pct), flagged=pick(runs.flagged))
-
-    if data.design == "continuous" and data.readings is not None and "load_pct" in data.readings:
-        low = data.readings["load_pct"] < minimum
-        if low.any():
-            dropped.append(f"{int(low.sum())} readings")
-            return replace(data, readings=data.readings[~low]), dropped
-        return data, dropped
-    if data.design == "before-after":
-        return replace(data, before=keep("before", data.before), after=keep("after", data.after)), dropped
-    return data, dropped
-
-
-def _claim_without_endpoint(claim, names: dict | None = None):
-    """A claim whose endpoint has no data at all is judged on an empty endpoint: insufficient data."""
-    from verify.measure.series import EndpointData
-    from verify.stats.claims import judge_claim
-    from verify.stats.endpoint import analyse_endpoint
-
-    design = "inlet-outlet" if claim.metric == "removal_efficiency" else "before-after"
-    empty = EndpointData(source=claim.source, position=claim.position, pollutant=claim.pollutant,
-                         metric=claim.metric, design=design, unit="", as_species=None)
-    return judge_claim(claim, analyse_endpoint(empty), names=names)
-
-
-def claim_lab_check(claim, data, runs: list[dict], loads: dict, names: dict) -> dict | None:
-    """results.json ``claims[].lab_check`` (:mod:`verify.stats.labcheck`): a claim on runs whose
-    laboratory-reported value failed the cross-check, judged again with the reported values."""
-    from verify.stats.labcheck import lab_check
-
-    return lab_check(claim, data, runs, load=loads.get(claim.source), names=names)
-
-
 def reproduce_command(case_root: Path) -> str:
     """``verify run <case folder name> -o OUT``: the command that re-creates these results, with no
     machine path in it (``OUT`` stands for any output folder), so that results.json is byte-identical
@@ -632,103 +362,140 @@ def reproduce_command(case_root: Path) -> str:
     return f"verify run {shlex.quote(name)} -o OUT"
 
 
-def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejected: bool = False,
-                  command: str | None = None) -> dict:
-    """The whole results dict of one case (see shared/spec/results.md and docs/results.md)."""
-    from verify.measure.cobenefits import compute as compute_cobenefits
-    from verify.measure.endpoints import build_endpoints
-    from verify.measure.limits import load_catalogue
-    from verify.measure.qa import run_checks
-    from verify.stats.claims import judge_claim
-    from verify.stats.endpoint import analyse_endpoint
-    from verify.stats.multiplicity import holm
-
-    catalogue = load_catalogue()
-    binding_context = _binding_context(case, normalized)
-    endpoint_data = sorted(build_endpoints(normalized, case), key=lambda d: d.key)
-    analysed = {d.key: (d, analyse_endpoint(d)) for d in endpoint_data}
-
-    claim_keys = {endpoint_key(c.source, c.position, c.pollutant, c.metric) for c in case.manifest.claim}
-    families: dict[str, list[tuple]] = {"claim": [], "secondary": []}
-    endpoint_dicts: dict[tuple, dict] = {}
-    for key, (data, stats) in analysed.items():
-        stats_dict = stats.to_dict()
-        entry = {"source": data.source, "position": data.position, "pollutant": data.pollutant,
-                 "metric": data.metric, "design": data.design, "unit": data.unit, "as": data.as_species}
-        caveats = stats_dict.pop("caveats", [])
-        entry.update(stats_dict)
-        family = "claim" if key in claim_keys else "secondary"
-        entry["p_adjusted"] = None
-        entry["p_family"] = family
-        p = _primary_p(stats_dict)
-        if p is not None:
-            families[family].append((key, p))
-        entry["limits"] = _limit_items(case, data, stats_dict, catalogue, binding_context)
-        entry["caveats"] = caveats
-        endpoint_dicts[key] = entry
-    for members in families.values():
-        if members:
-            adjusted = holm([p for _, p in members])
-            for (key, _), p_adj in zip(members, adjusted):
-                endpoint_dicts[key]["p_adjusted"] = p_adj
-
-    comparability = load_comparability(normalized, case)
-    loads = {entry["source"]: entry for entry in comparability["load_by_source"]}
-    from verify.sources.aliases import case_pollutant_aliases
-
-    runs = runs_block(normalized, case_pollutant_aliases(case.manifest.pollutant))
-    claims = []
-    for claim in case.manifest.claim:
-        key = endpoint_key(claim.source, claim.position, claim.pollutant, claim.metric)
-        if key in analysed:
-            data, stats = analysed[key]
-            envelope_data, dropped = _within_envelope(claim, data)
-            if dropped:
-                stats = analyse_endpoint(envelope_data)
-            verdict = judge_claim(claim, stats, load=loads.get(claim.source), names=declared_names(case)).to_dict()
-            verdict["envelope"] = {"load_pct_min": claim.conditions.load_pct_min, "excluded": dropped}
-            verdict["lab_check"] = claim_lab_check(claim, envelope_data, runs, loads, declared_names(case))
-            claims.append(verdict)
-        else:
-            claims.append(_claim_without_endpoint(claim, declared_names(case)).to_dict())
 
 
-    mass_rate_means = {}
-    for (source, position, pollutant, metric), entry in endpoint_dicts.items():
-        if metric == "mass_rate" and position in ("", "outlet"):
-            mass_rate_means[(source, pollutant)] = {
-                phase: (entry.get(phase) or {}).get("mean") for phase in ("before", "after")
-            }
+# --------------------------------------------------------------------------------------------
+# Assembly
 
-    sources_data = Path(__file__).parent / "sources" / "data"
-    fingerprints = {
+
+def caveats_block(caveats) -> list[dict]:
+    """Caveats (codes and values) as results.json writes them: ``{code, text: {ja, zh}}``."""
+    out = []
+    for c in caveats:
+        item = c.to_dict() if hasattr(c, "to_dict") else c
+        out.append({"code": item["code"], "text": caveat_text(item["code"], item["params"])})
+    return out
+
+
+def qa_block(items: list[dict]) -> list[dict]:
+    """QA findings (:func:`verify.measure.qa.run_checks`) as results.json ``qa``: each with its ja/zh
+    ``detail`` in place of its outcome and values."""
+    keys = ("check", "source", "position", "pollutant", "phase", "passed")
+    return [{**{k: i[k] for k in keys}, "detail": qa_detail(i["check"], i["outcome"], i["values"]),
+             **({"disclosed": i["disclosed"]} if "disclosed" in i else {})} for i in items]
+
+
+def comparability_block(comparability: dict) -> dict:
+    """``comparability`` with each source's ja/zh ``statement`` and its caveats in words."""
+    by_source = []
+    for entry in comparability["load_by_source"]:
+        item = {k: v for k, v in entry.items() if k != "caveats"}
+        item["statement"] = load_statement(entry)
+        item["caveats"] = caveats_block(entry["caveats"])
+        by_source.append(item)
+    return {"load_tost": comparability["load_tost"], "load_by_source": by_source}
+
+
+def endpoint_block(e) -> dict:
+    """One results.json endpoint of an :class:`~verify.stats.analysis.AnalysedEndpoint`."""
+    data, summary = e.data, dict(e.summary)
+    caveats = summary.pop("caveats", [])
+    return {"source": data.source, "position": data.position, "pollutant": data.pollutant, "metric": data.metric,
+            "design": data.design, "unit": data.unit, "as": data.as_species, **summary,
+            "p_adjusted": e.p_adjusted, "p_family": e.family, "limits": e.limits, "caveats": caveats_block(caveats)}
+
+
+def claims_block(claims, names: dict) -> list[dict]:
+    """results.json ``claims``: each verdict with its ja/zh statement and, when its endpoint has
+    data, its operating ``envelope``."""
+    out = []
+    for judged in claims:
+        claim = judged.result.to_dict()
+        claim["statement"] = claim_statement(claim, judged.result.unit, names)
+        if judged.envelope is not None:
+            claim["envelope"] = judged.envelope
+            claim["lab_check"] = judged.lab_check
+        out.append(claim)
+    return out
+
+
+def pollutant_names_block(case: Case, keys) -> dict[str, dict[str, str]]:
+    """results.json ``pollutant_names``: key → {ja, zh, en} of every pollutant in ``keys``: the case's
+    ``[[pollutant]]`` declaration, else the first name of the language in
+    ``verify/sources/data/pollutants.csv``, else the key."""
+    from verify.sources.aliases import pollutant_names
+
+    declared = {p.key: p for p in case.manifest.pollutant}
+    out = {}
+    for key in sorted({str(k) for k in keys}):
+        out[key] = {lang: getattr(declared.get(key), lang, None) or pollutant_names(lang).get(key, key)
+                    for lang in ("ja", "zh", "en")}
+    return out
+
+
+def _pollutant_keys(case: Case, normalized: pd.DataFrame, ledger) -> set[str]:
+    """The pollutants results.json names: those of the data, the claims, the declarations and the
+    ledger's value fields (``value[PM]``)."""
+    keys = {str(k) for k in normalized["pollutant"].dropna().unique()} if len(normalized) else set()
+    keys |= {c.pollutant for c in case.manifest.claim} | {p.key for p in case.manifest.pollutant}
+    frame = ledger.to_frame()
+    fields = frame["field"].dropna().astype(str) if len(frame) else []
+    keys |= {f[6:-1] for f in fields if f.startswith("value[") and f.endswith("]")}
+    return keys
+
+
+def fingerprints_block(case: Case, intake, catalogue) -> dict:
+    from verify.sources.fingerprint import alias_tables_sha256
+
+    return {
         "case_toml": case.case_toml_sha256,
-        "aliases": sha256_files(sorted(sources_data.glob("*.csv"))),
+        "aliases": alias_tables_sha256(),
         "limits": {"version": catalogue.version, "sha256": catalogue.sha256},
         "inputs_sha256": hashlib.sha256("".join(t.sha256 for t in intake.ledger.tallies).encode()).hexdigest(),
     }
-    from verify.measure.campaign import campaign
 
-    for entry in endpoint_dicts.values():
+
+def assemble_results(case: Case, intake, normalized: pd.DataFrame, analysis, *, allow_rejected: bool = False,
+                     command: str | None = None) -> dict:
+    """The results dict of one case from its :class:`~verify.stats.analysis.CaseAnalysis`, in the
+    contract's key order (shared/spec/results.md and docs/results.md)."""
+    from verify.measure.limits import load_catalogue
+    from verify.sources.aliases import case_pollutant_aliases
+
+    names = pollutant_names_block(case, _pollutant_keys(case, normalized, intake.ledger))
+    runs = runs_block(normalized, case_pollutant_aliases(case.manifest.pollutant))
+    endpoints = [endpoint_block(e) for e in analysis.endpoints]
+    for entry in endpoints:
         endpoint_decimals(entry, runs)
     results = {
         "schema": SCHEMA,
         "tool": tool_block(),
         "case": case_block(case),
-        "fingerprints": fingerprints,
+        "pollutant_names": names,
+        "fingerprints": fingerprints_block(case, intake, load_catalogue()),
         "inputs": inputs_block(intake.ledger),
-        "qa": run_checks(normalized, case),
-        "comparability": comparability,
-        "endpoints": [endpoint_dicts[k] for k in sorted(endpoint_dicts)],
-        "limits_not_weighed": limits_not_weighed(case, endpoint_data, catalogue),
-        "claims": claims,
-        "cobenefits": compute_cobenefits(case, mass_rate_means),
+        "qa": qa_block(analysis.qa),
+        "comparability": comparability_block(analysis.comparability),
+        "endpoints": endpoints,
+        "limits_not_weighed": analysis.limits_not_weighed,
+        "claims": claims_block(analysis.claims, names),
+        "cobenefits": analysis.cobenefits,
         "verification": verification_block(case),
         "sources": sources_block(case),
         "claims_declared": claims_config_block(case),
         "ledger": ledger_block(intake.ledger, allow_rejected, normalized),
         "runs": runs,
-        "campaign": campaign(normalized, case),
+        "campaign": analysis.campaign,
         "reproduce": {"command": command or reproduce_command(case.root)},
     }
     return clean(results)
+
+
+def build_results(case: Case, intake, normalized: pd.DataFrame, *, allow_rejected: bool = False,
+                  command: str | None = None) -> dict:
+    """The whole results dict of one case: the analysis stage (:func:`verify.stats.analysis.analyse_case`)
+    assembled by :func:`assemble_results`."""
+    from verify.stats.analysis import analyse_case
+
+    return assemble_results(case, intake, normalized, analyse_case(case, normalized),
+                            allow_rejected=allow_rejected, command=command)

@@ -10,6 +10,7 @@ source).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from verify.i18n import N_, Joined, Msg
@@ -62,20 +63,22 @@ def _touches(item: dict, claim: dict, sources: set[str]) -> bool:
 PHASES = {"before": N_("before"), "after": N_("after")}
 
 
-def _qa_label(item: dict) -> Msg | str:
+def _qa_label(item: dict, check_name: Callable[[str], str]) -> Msg | str:
     where = [str(v) for v in (item.get("source"), item.get("position")) if v]
     if item.get("phase"):
         where.append(PHASES.get(item["phase"], item["phase"]))
-    # TRANSLATORS: a QA check's code and where it failed, e.g. "lab_o2ref (S2, after)"
-    return N_("{check} ({where})", check=item["check"], where=Joined(", ", where)) if where else str(item["check"])
+    check = check_name(item["check"])
+    # TRANSLATORS: a QA check's name and where it failed, e.g. "at least 3 runs per phase (S2, after)"
+    return N_("{check} ({where})", check=check, where=Joined(", ", where)) if where else check
 
 
-def claim_contexts(results: dict) -> list[ClaimContext]:
-    """One :class:`ClaimContext` per claim, in the order of ``results["claims"]``."""
+def claim_contexts(results: dict, check_name: Callable[[str], str] = str) -> list[ClaimContext]:
+    """One :class:`ClaimContext` per claim, in the order of ``results["claims"]``; ``check_name`` names
+    a QA check from its code (the console: :func:`verify.reasons.reason_text` in its language)."""
     out = []
     for claim in results.get("claims") or []:
         sources = _claim_sources(claim, results)
-        failed = [_qa_label(q) for q in results.get("qa") or [] if q.get("passed") is False and _touches(q, claim, sources)]
+        failed = [_qa_label(q, check_name) for q in results.get("qa") or [] if q.get("passed") is False and _touches(q, claim, sources)]
         runs = [r for r in results.get("runs") or [] if r.get("source") in sources
                 and r.get("pollutant") == claim["pollutant"]
                 and (claim.get("position") is None or r.get("position") == claim.get("position"))]

@@ -224,7 +224,8 @@ def test_location_code_is_a_six_digit_gbt2260_code(tmp_path):
     import pandas as pd
 
     from verify.errors import InputError
-    from verify.results import _binding_context, case_block
+    from verify.results import case_block
+    from verify.stats.analysis import binding_context
 
     def with_code(code: str) -> Path:
         return make_case(tmp_path, MINIMAL.replace('factory = "某染整厂"', f'factory = "某染整厂"\nlocation_code = "{code}"'))
@@ -238,7 +239,7 @@ def test_location_code_is_a_six_digit_gbt2260_code(tmp_path):
     assert load_case(make_case(tmp_path, unquoted)).manifest.case.location_code == "320281"
     # the form is right but 99 is no province: refused when the limits are weighed, naming the key
     with pytest.raises(InputError, match=r"case.toml \[case\] location_code: '990101'"):
-        _binding_context(load_case(with_code("990101")), pd.DataFrame())
+        binding_context(load_case(with_code("990101")), pd.DataFrame())
 # --------------------------------------------------------------------------------------------
 # Hostile and oversized text (report issue item 10)
 # --------------------------------------------------------------------------------------------

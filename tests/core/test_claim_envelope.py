@@ -4,7 +4,7 @@ import pandas as pd
 
 from verify.case import Claim
 from verify.measure.series import EndpointData, PhaseRuns
-from verify.results import _within_envelope
+from verify.stats.analysis import within_envelope
 
 
 def runs(values, loads):
@@ -22,7 +22,7 @@ def test_runs_below_the_minimum_load_are_left_out_and_listed():
     data = EndpointData(source="S1", position=None, pollutant="NMHC", metric="mass_rate", design="before-after",
                         unit="kg/h", as_species="C", before=runs([1.2, 1.4, 1.3], [60, 90, None]),
                         after=runs([0.5, 0.6, 0.55], [88, 70, 91]))
-    inside, dropped = _within_envelope(claim(75), data)
+    inside, dropped = within_envelope(claim(75), data)
     assert dropped == ["before/1", "after/2"]
     assert inside.before.runs == ("2", "3") and inside.before.values == (1.4, 1.3)  # no load record: kept
     assert inside.after.runs == ("1", "3") and inside.after.values == (0.5, 0.55)
@@ -31,7 +31,7 @@ def test_runs_below_the_minimum_load_are_left_out_and_listed():
 def test_without_a_minimum_nothing_changes():
     data = EndpointData(source="S1", position=None, pollutant="NMHC", metric="mass_rate", design="before-after",
                         unit="kg/h", as_species="C", before=runs([1.0, 1.1], [50, 50]), after=runs([0.5, 0.6], [50, 50]))
-    inside, dropped = _within_envelope(claim(None), data)
+    inside, dropped = within_envelope(claim(None), data)
     assert inside is data and dropped == []
 
 
@@ -41,5 +41,5 @@ def test_continuous_readings_below_the_minimum_are_left_out():
                              "flag": ["N"] * 4, "load_pct": [80.0, 50.0, float("nan"), 90.0]})
     data = EndpointData(source="S1", position=None, pollutant="NMHC", metric="concentration", design="continuous",
                         unit="mg/m3", as_species="C", readings=readings)
-    inside, dropped = _within_envelope(claim(75), data)
+    inside, dropped = within_envelope(claim(75), data)
     assert dropped == ["1 readings"] and inside.readings["value"].tolist() == [1.0, 3.0, 4.0]

@@ -58,7 +58,8 @@ def test_sliced_equals_whole(monkeypatch, name, rows):
 def test_check_qa_is_the_whole_tables_qa():
     """`verify check` runs the QA on the cut-down table: the same items as on the whole normalized table."""
     from verify.measure.qa import run_checks
+    from verify.results import qa_block
 
     folder = ROOT / "case_studies" / "jiangsu-textile-dyeing"
     case = load_case(folder)
-    assert pipeline.check(folder).qa == run_checks(normalize(read_inputs(case).table, case), case)
+    assert pipeline.check(folder).qa == qa_block(run_checks(normalize(read_inputs(case).table, case), case))

@@ -54,6 +54,7 @@ def test_qa_item_never_passes_and_says_why(make_case, canon):
     "not evaluated"; passed is null either way."""
     from verify.measure.normalize import normalize
     from verify.measure.qa import run_checks
+    from verify.results import qa_block
 
     rows = [{"source": "S1", "phase": "before", "pollutant": "NMHC", "start": t + ":00+00:00", "value": v, "flag": "C"}
             for t, v in READINGS]
@@ -62,10 +63,10 @@ def test_qa_item_never_passes_and_says_why(make_case, canon):
     table = canon(rows)
     declared = make_case(sources=[{"id": "S1", "kind": "stack",
                                    "cems_calibration": {"range": 100, "zero": 0, "span": 50}}])
-    items = [q for q in run_checks(normalize(table, declared), declared) if q["check"] == "cems_drift"]
+    items = [q for q in qa_block(run_checks(normalize(table, declared), declared)) if q["check"] == "cems_drift"]
     assert [q["passed"] for q in items] == [None]
     assert "24小时零点漂移最大 0.3% F.S." in items[0]["detail"]["zh"] and "1.5% F.S." in items[0]["detail"]["zh"]
     assert "適否は判定していない" in items[0]["detail"]["ja"]
     plain = make_case()
-    items = [q for q in run_checks(normalize(table, plain), plain) if q["check"] == "cems_drift"]
+    items = [q for q in qa_block(run_checks(normalize(table, plain), plain)) if q["check"] == "cems_drift"]
     assert [q["passed"] for q in items] == [None] and "未评价零点和量程漂移" in items[0]["detail"]["zh"]

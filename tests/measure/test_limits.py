@@ -152,11 +152,12 @@ def test_single_value_limit_needs_readings(cat):
     assert ok["complies"] == {"before": True, "after": False} and "note" not in ok
 
 
-def test_check_case_limits(cat):
-    from verify.measure.limits import check_case_limits
+def test_limit_id_problems(cat):
+    """Every limit id a source lists exists and fits the source (what `verify check` lists)."""
+    from verify.measure.consistency import limit_id_problems
 
     good = [Source(id="S1", kind="stack", regime="new", limits=["GB16297-1996:NMHC:conc:new"]),
             Source(id="P1", kind="fugitive", role="in-plant", limits=["GB37822-2019:NMHC:inplant_single"])]
-    check_case_limits(good, cat)
-    with pytest.raises(InputError, match="GB16297-1996:NMHC:conc:nwe"):
-        check_case_limits([Source(id="S1", kind="stack", limits=["GB16297-1996:NMHC:conc:nwe"])], cat)
+    assert limit_id_problems(good, cat) == []
+    (problem,) = limit_id_problems([Source(id="S1", kind="stack", limits=["GB16297-1996:NMHC:conc:nwe"])], cat)
+    assert "GB16297-1996:NMHC:conc:nwe" in str(problem) and "GB16297-1996:NMHC:conc:new" in str(problem)

@@ -7,7 +7,8 @@ import pandas as pd
 from verify.measure.endpoints import build_endpoints
 from verify.measure.normalize import normalize
 from verify.measure.qa import _blocking, run_checks
-from verify.results import results_table, run_loads, runs_block
+from verify.results import results_table, runs_block
+from verify.stats.analysis import run_loads
 
 
 def test_categories_sorted_not_first_seen(make_case, canon):

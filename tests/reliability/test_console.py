@@ -60,7 +60,9 @@ def test_run_prints_hashes_and_the_context_of_each_verdict_uncut(tmp_path, fast_
             and "values 0 rejected, 1 flagged (ledger.csv lists them)" in result.stdout)
     claim = next(i for i, line in enumerate(lines) if line.startswith("  C1  S1/NMHC/concentration"))
     assert "->  " in lines[claim]
-    assert lines[claim + 1].strip() == "5 run value(s), 1 flagged; failed QA checks on these data: min_runs (S1, before)"
+    # the failed check by its name in reasons.csv (min_runs), not its code
+    assert lines[claim + 1].strip() == ("5 run value(s), 1 flagged; failed QA checks on these data: "
+                                        "at least 3 runs per phase (S1, before)")
 
 
 def test_check_at_80_columns_cuts_nothing(tmp_path):
@@ -115,3 +117,24 @@ def test_debug_before_or_after_the_subcommand_keeps_the_exit_status(tmp_path, mo
     assert missing.exit_code == 2 and "Traceback" in missing.stderr and "does not exist" in missing.stderr
     plain = cli("check", tmp_path / "nowhere")
     assert plain.exit_code == 2 and "Traceback" not in plain.output  # --debug does not stick
+
+
+@pytest.mark.parametrize("lang", ["en", "ja", "zh"])
+def test_check_names_reasons_and_qa_checks_in_the_language_of_the_command_line(tmp_path, request, lang):
+    from verify import uilang
+    from verify.reasons import catalogue
+
+    request.addfinalizer(lambda before=uilang.current(): uilang.use(before))  # --ui sets the language for good
+
+    case = _case(tmp_path / "case")
+    (case / "data" / LONG_NAME).write_text(long_csv(*CLEAN_ROWS[:2], *CLEAN_ROWS[3:5], "S1,after,3,NMHC,<0.5,mg/m3",
+                                                    "S1,after,4,NMHC,12.x,mg/m3"), encoding="utf-8")
+    result = cli("--ui", lang, "check", case)
+    assert result.exit_code == 2
+    text = "".join(result.stdout.split())  # tables wrap at 80 columns, CJK text without spaces
+    names = catalogue()
+    # ledger reasons (a flag and a rejection) and the failed QA check, each by its reasons.csv name
+    for code in ("nondetect", "invalid_number", "min_runs"):
+        assert "".join(getattr(names[code], lang).split()) in text, (code, result.stdout)
+    for code in ("nondetect", "invalid_number", "min_runs"):
+        assert code not in result.stdout

@@ -48,6 +48,11 @@ def test_item6_the_schema_ships_in_the_package_and_allows_added_keys(published):
     (lambda d: d["endpoints"][0].update(status="fine"), "endpoints[0].status"),
     (lambda d: d["inputs"][0].update(rows=-1), "inputs[0].rows"),
     (lambda d: d.pop("fingerprints"), "fingerprints: missing"),
+    # keys issue 19 added: the reporting state's name, the pollutant names, the load test's caveats
+    (lambda d: d["case"]["reporting_state"].update(name="273.15 K"), "case.reporting_state.name"),
+    (lambda d: d["pollutant_names"]["NMHC"].pop("en"), "pollutant_names.NMHC.en: missing"),
+    (lambda d: d["comparability"]["load_by_source"][0].update(caveats=[{"code": "warning"}]),
+     "comparability.load_by_source[0].caveats[0].text: missing"),
 ])
 def test_item6_report_refuses_a_results_file_naming_the_first_bad_key(tmp_path, published, edit, where):
     data = copy.deepcopy(published)

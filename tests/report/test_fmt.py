@@ -1,6 +1,6 @@
 """Number and unit typesetting: expected strings worked out by hand from the rules in fmt.py."""
 
-from verify.report.fmt import (fmt_chem, fmt_int, fmt_interval, fmt_num, fmt_p, fmt_pct,
+from verify.report.fmt import (DASH, fmt_bound, fmt_chem, fmt_int, fmt_interval, fmt_num, fmt_p, fmt_pct,
                                fmt_plain, fmt_ratio_interval, fmt_unit)
 
 
@@ -102,3 +102,18 @@ def test_to_places_of_the_coarsest_printed_term():
     assert fmt_to_places_of(120.31, ["\u2212142", "263"]) == "120"
     assert fmt_to_places_of(1234.5, ["1,500", "265.1"]) == "1,234"  # 1,234.5 → 1,234 (half to even)
     assert fmt_to_places_of(None, ["1.35"]) == DASH and fmt_to_places_of(0.7, [DASH, "1"]) == DASH
+
+
+def test_fmt_bound_rounds_outward():
+    # hand-worked: the textile case's S1 PM after mean (2.6 + 1.9 + <1.0) / 3 = 1.8333 is an upper
+    # bound, its reduction 100 (1 − 1.8333 / 32.0667) = 94.2827 % a lower bound; rounded to nearest
+    # they would print "<1.83" and "≥94.3%", a little more than the data show
+    assert fmt_bound(1.8333, "<") == "<1.84"
+    assert fmt_bound(94.2827, "≥", decimals=1) == "≥94.2"
+    assert fmt_bound(94.2827, "≤", decimals=1) == "≤94.3"
+    assert fmt_bound(1.83, "<") == "<1.83"          # exact at the printed digits: unchanged
+    assert fmt_bound(-0.0283, "<") == "<−0.0283"    # ceiling of a negative value moves toward zero
+    assert fmt_bound(-0.02834, "<") == "<−0.0283"
+    assert fmt_bound(0.99991, "<") == "<1.00"
+    assert fmt_bound(1.8333, "") == "1.83"          # no bound: half to even as fmt_num
+    assert fmt_bound(None, "<") == DASH

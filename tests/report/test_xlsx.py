@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 
-from verify.report.xlsx import inert, summary_workbook_bytes, write_summary_xlsx
+from verify.inert import inert_cell as inert
+from verify.report.xlsx import summary_workbook_bytes, write_summary_xlsx
 
 PAYLOADS = ['=HYPERLINK("http://169.254.169.254/","x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1",
             "\r=1", "=cmd|' /C calc'!A0"]
@@ -19,6 +22,9 @@ def test_inert_rules():
     assert inert("NMHC") == "NMHC"
     assert inert(-3.5) == -3.5 and inert(12) == 12 and inert(True) is True
     assert inert(float("nan")) is None and inert(None) is None
+    # the programme summary's frames: pandas NA and numpy scalars (verify.inert.inert_cell serves both)
+    assert inert(pd.NA) is None and inert(np.float64("inf")) is None
+    assert inert(np.int64(7)) == 7 and type(inert(np.int64(7))) is int and inert(np.bool_(True)) is True
 
 
 @pytest.fixture

@@ -505,7 +505,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
             try:
                 unit_cache[text] = lookup_unit(text)
             except InputError as exc:
-                unit_cache[text] = exc.message
+                unit_cache[text] = str(exc.message)
         return unit_cache[text]
 
     # run-level

@@ -43,7 +43,7 @@ def test_wide_conservation(rows):
     try:
         parsed = parse_grid(grid, FileSpec(path="w.csv", defaults={"source": "S1"}), _ctx())
     except InputError as exc:
-        assert "no data rows" in exc.message
+        assert "no data rows" in str(exc.message)
         return
     _check(parsed)
 
@@ -57,7 +57,7 @@ def test_long_conservation(rows):
     try:
         parsed = parse_grid(grid, FileSpec(path="l.csv"), _ctx())
     except InputError as exc:
-        assert "no data rows" in exc.message
+        assert "no data rows" in str(exc.message)
         return
     _check(parsed)
 

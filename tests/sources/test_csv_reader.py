@@ -73,7 +73,7 @@ def test_ragged_rows_padded(tmp_path):
 
 def test_semicolon_delimiter(tmp_path):
     grid = _read(tmp_path, b"a;b\n12,5;3\n", decimal=",")
-    assert grid.rows[1] == ["12,5", "3"] and "delimiter ';'" in grid.notes
+    assert grid.rows[1] == ["12,5", "3"] and "delimiter ';'" in map(str, grid.notes)
 
 
 # ---------------------------------------------------------------- issue 17: line guard

@@ -179,7 +179,7 @@ def test_rows16_to_18_impossible_values(parse):
 def test_row20_unknown_phase(parse):
     with pytest.raises(InputError, match="unknown phase") as exc:
         parse(_long([["S1", "befor", "1", "NMHC", "1", "mg/m3"], ["S1", "aftr", "1", "NMHC", "1", "mg/m3"]]))
-    assert "'befor'" in exc.value.message and "'aftr'" in exc.value.message
+    assert "'befor'" in str(exc.value.message) and "'aftr'" in str(exc.value.message)
     assert exc.value.location.row == 2 and exc.value.location.column == "B"
 
 

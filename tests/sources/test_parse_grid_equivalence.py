@@ -72,7 +72,7 @@ def _outcome(parse, check_dups, run_level, conform_, grid, spec, ctx):
     try:
         parsed = parse(grid, spec, ctx, "0" * 64)
     except InputError as exc:
-        return ("error", "parse", str(exc.location), exc.message)
+        return ("error", "parse", str(exc.location), str(exc.message))
     table = parsed.table
     try:
         if len(table):

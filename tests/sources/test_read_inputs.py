@@ -89,7 +89,7 @@ def test_row19_duplicate_measurement_names_both_cells(tmp_path):
     case = make_case(tmp_path, {"long.csv": data.encode()}, '[[file]]\npath = "data/long.csv"\n')
     with pytest.raises(InputError, match="duplicate measurement") as exc:
         read_inputs(case)
-    assert "data/long.csv E2" in exc.value.message and "data/long.csv E4" in exc.value.message
+    assert "data/long.csv E2" in str(exc.value.message) and "data/long.csv E4" in str(exc.value.message)
 
 
 def test_row19_duplicate_across_files(tmp_path):

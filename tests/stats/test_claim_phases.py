@@ -16,8 +16,15 @@ from scipy import stats as sps
 from verify.case import Claim
 from verify.errors import InputError
 from verify.measure.series import EndpointData, PairedRuns, PhaseRuns
+from verify.sentences import claim_statement
 from verify.stats.claims import judge_claim
 from verify.stats.endpoint import analyse_endpoint
+
+
+def statement(result) -> dict:
+    """The claim's ja/zh statement as results.json writes it (verify.sentences)."""
+    return claim_statement(result.to_dict(), result.unit, {})
+
 
 
 def _phase(pairs: PairedRuns) -> PhaseRuns:
@@ -47,8 +54,8 @@ def test_efficiency_claim_is_not_judged_on_the_before_pairs():
     assert r.verdict == "insufficient_data" and r.p_value is None and r.estimate is None
     assert r.phase == "after" and r.n == 1
     # the statement names the phase and the number of pairs
-    assert "対策後" in r.statement["ja"] and "1組" in r.statement["ja"]
-    assert "治理后" in r.statement["zh"] and "1组" in r.statement["zh"]
+    assert "対策後" in statement(r)["ja"] and "1組" in statement(r)["ja"]
+    assert "治理后" in statement(r)["zh"] and "1组" in statement(r)["zh"]
 
 
 def test_efficiency_claim_may_name_the_before_phase():
@@ -60,7 +67,7 @@ def test_efficiency_claim_may_name_the_before_phase():
     assert d.mean() == pytest.approx(-3.16266, abs=1e-5)
     assert r.estimate == pytest.approx(95.77, abs=0.01) and r.phase == "before" and r.n == 3
     assert r.p_value == pytest.approx(sps.ttest_1samp(d, math.log(0.1), alternative="less").pvalue, rel=1e-10)
-    assert "対策前" in r.statement["ja"] and "3組" in r.statement["ja"] and "治理前" in r.statement["zh"]
+    assert "対策前" in statement(r)["ja"] and "3組" in statement(r)["ja"] and "治理前" in statement(r)["zh"]
 
 
 def test_efficiency_claim_uses_after_when_it_has_two_pairs():
@@ -78,7 +85,7 @@ def test_censored_outlet_efficiency_is_a_right_censored_lower_bound():
     # Mean = 94/4 + 96·3/8 + 98·3/8 = 23.5 + 36 + 36.75 = 96.25 (the "≤" reading gave less than the
     # plain mean of the bounds, 95.75). The largest value is detected: not a restricted mean.
     after = PairedRuns(("1", "2", "3", "4"), (100.0,) * 4, (6.0, 5.0, 4.0, 2.0),
-                       (False,) * 4, (False, True, False, False))
+                       outlet_censored=(False, True, False, False))
     s = _efficiency_stats(BEFORE_PAIRS, after).to_dict()
     assert s["after"]["mean"] == pytest.approx(96.25, abs=1e-12)
     assert s["after"]["mean_method"] == "kaplan-meier-right" and s["after"]["mean_bound"] is None
@@ -89,7 +96,7 @@ def test_censored_outlet_efficiency_is_a_right_censored_lower_bound():
 def test_largest_censored_efficiency_gives_a_restricted_mean_labelled_lower():
     # 95 %, 96 %, ≥ 97.6 % (outlet <3.0 of inlet 125: 100·(1 − 3/125) = 97.6): the largest is
     # censored, treated as detected → restricted mean (95 + 96 + 97.6)/3 = 96.2, a lower bound
-    after = PairedRuns(("1", "2", "3"), (100.0, 100.0, 125.0), (5.0, 4.0, 3.0), (False,) * 3, (False, False, True))
+    after = PairedRuns(("1", "2", "3"), (100.0, 100.0, 125.0), (5.0, 4.0, 3.0), outlet_censored=(False, False, True))
     s = _efficiency_stats(BEFORE_PAIRS, after)
     d = s.to_dict()
     assert d["after"]["mean"] == pytest.approx(96.2, abs=1e-12) and d["after"]["mean_bound"] == "lower"
@@ -99,7 +106,7 @@ def test_largest_censored_efficiency_gives_a_restricted_mean_labelled_lower():
     r = judge_claim(_claim(value=90), s)
     assert r.estimate == pytest.approx(100 * (1 - (0.05 * 0.04 * 0.024) ** (1 / 3)), rel=1e-12)
     assert r.censored_pairs == ("3",) and "conservative" in r.method
-    assert "検出下限値を出口の値として" in r.statement["ja"] and "按检出限值作为出口值" in r.statement["zh"]
+    assert "検出下限値を出口の値として" in statement(r)["ja"] and "按检出限值作为出口值" in statement(r)["zh"]
 
 
 def test_level_claim_needs_only_the_after_phase():
@@ -119,7 +126,7 @@ def test_level_claim_with_one_after_run_is_insufficient():
                                       before=PhaseRuns(("1", "2"), (1.2, 1.3), (False,) * 2),
                                       after=PhaseRuns(("1",), (0.5,), (False,))))
     r = judge_claim(_claim(kind="level", value=0.7, metric="mass_rate"), s)
-    assert r.verdict == "insufficient_data" and r.n == 1 and "1回" in r.statement["ja"]
+    assert r.verdict == "insufficient_data" and r.n == 1 and "1回" in statement(r)["ja"]
 
 
 @pytest.mark.parametrize("kind, value, message", [

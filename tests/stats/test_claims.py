@@ -9,8 +9,15 @@ from scipy import stats as sps
 from verify.case import Claim
 from verify.errors import InputError
 from verify.measure.series import EndpointData, PairedRuns, PhaseRuns
+from verify.sentences import claim_statement
 from verify.stats.claims import judge_claim
 from verify.stats.endpoint import analyse_endpoint
+
+
+def statement(result) -> dict:
+    """The claim's ja/zh statement as results.json writes it (verify.sentences)."""
+    return claim_statement(result.to_dict(), result.unit, {})
+
 
 CLAIM_KEYS = {"id", "source", "position", "pollutant", "metric", "kind", "claimed", "estimate", "lower_bound",
               "p_value", "verdict", "verified", "statement"}
@@ -39,7 +46,8 @@ def _p_scipy(before, after, claimed):
 
 
 def test_reduction_claim_verified_keys_and_values():
-    res = judge_claim(claim(value=40), stats_ba(BEFORE, AFTER)).to_dict()
+    judged = judge_claim(claim(value=40), stats_ba(BEFORE, AFTER))
+    res = judged.to_dict()
     assert CLAIM_KEYS <= set(res)
     assert res["p_value"] == pytest.approx(_p_scipy(BEFORE, AFTER, 40), rel=1e-10)
     assert res["verdict"] == "verified" and res["verified"] is True
@@ -48,8 +56,9 @@ def test_reduction_claim_verified_keys_and_values():
     # inverse check: testing the claim at the lower bound gives p = α
     at_bound = judge_claim(claim(value=res["lower_bound"]), stats_ba(BEFORE, AFTER))
     assert at_bound.p_value == pytest.approx(0.05, abs=1e-8)
-    assert "40%" in res["statement"]["ja"] and "40%" in res["statement"]["zh"]
-    assert "57.7" in res["statement"]["ja"] and "57.7" in res["statement"]["zh"]
+    words = statement(judged)
+    assert "40%" in words["ja"] and "40%" in words["zh"]
+    assert "57.7" in words["ja"] and "57.7" in words["zh"]
 
 
 def test_claim_zero_is_the_welch_one_sided_test():
@@ -73,7 +82,7 @@ def test_supported_and_not_verified():
     assert sup.verdict == "supported" and sup.p_value >= 0.05 and not sup.verified
     nv = judge_claim(claim(value=60), s)
     assert nv.verdict == "not_verified"
-    assert "60%" in nv.statement["ja"] and "60%" in nv.statement["zh"]
+    assert "60%" in statement(nv)["ja"] and "60%" in statement(nv)["zh"]
 
 
 def test_insufficient_data():
@@ -101,7 +110,7 @@ def test_level_claim_matches_one_sample_t():
     assert r.p_value == pytest.approx(ref.pvalue) and r.verdict == "verified"
     ucl = np.mean(after) + sps.t.ppf(0.95, 2) * np.std(after, ddof=1) / math.sqrt(3)
     assert r.upper_bound == pytest.approx(ucl) and r.lower_bound is None
-    assert "kg/h" in r.statement["ja"] and "kg/h" in r.statement["zh"]
+    assert "kg/h" in statement(r)["ja"] and "kg/h" in statement(r)["zh"]
     # at the UCL the level test has p = α
     r2 = judge_claim(Claim(id="L1", source="S1", pollutant="NMHC", metric="mass_rate", kind="level", value=ucl), s)
     assert r2.p_value == pytest.approx(0.05)

@@ -9,7 +9,8 @@ from scipy import stats as sps
 
 from verify.errors import InputError
 from verify.measure.series import EndpointData, PairedRuns, PhaseRuns
-from verify.stats.caveats import catalogue
+from verify.results import caveats_block
+from verify.sentences import catalogue
 from verify.stats.endpoint import analyse_endpoint
 
 ENDPOINT_KEYS = {"status", "before", "after", "reduction_pct", "reduction_ci95", "gm_ratio", "gm_ratio_ci95",
@@ -35,6 +36,11 @@ def _no_nan(obj):
 
 def codes(d):
     return [c["code"] for c in d["caveats"]]
+
+
+def worded(caveats):
+    """The caveats as results.json writes them (with their ja/zh text)."""
+    return caveats_block(caveats)
 
 
 def test_spec_example_keys_and_values():
@@ -63,7 +69,8 @@ def test_n1_is_insufficient_data():
     assert out["before"]["sd"] is None and out["before"]["mean"] == 1.2
     assert out["reduction_pct"] == pytest.approx(100 * (1 - 0.55 / 1.2))
     assert codes(out)[0] == "insufficient_data"
-    assert "対策前" in out["caveats"][0]["text"]["ja"] and "治理前" in out["caveats"][0]["text"]["zh"]
+    first = worded(out["caveats"])[0]
+    assert "対策前" in first["text"]["ja"] and "治理前" in first["text"]["zh"]
     _no_nan(out)
 
 
@@ -119,7 +126,7 @@ def test_censored_endpoint():
     assert set(out["tests"]) == {"welch_t", "permutation", "mann_whitney", "censored"}
     assert out["tests"]["welch_t"] is None and out["reduction_ci95"] is None and out["mdr_pct"] is None
     assert out["tests"]["censored"]["relabelings"] == 35
-    cav = next(c for c in out["caveats"] if c["code"] == "censored_values")
+    cav = next(c for c in worded(out["caveats"]) if c["code"] == "censored_values")
     assert "対策前第2回 <2" in cav["text"]["ja"] and "治理后第1次 <0.5" in cav["text"]["zh"]  # runs in words
     # listed with 、, each with its unit (a mass rate: three significant figures of the derived value)
     assert "対策前第2回 <2\u00a0kg/h、対策後第1回 <0.5\u00a0kg/h、対策後第3回 <0.5\u00a0kg/h" in cav["text"]["ja"]
@@ -134,7 +141,7 @@ def test_all_censored_endpoint():
 
 def test_flagged_runs_caveat():
     out = analyse_endpoint(ba([1.2, 1.4, 1.3], [0.5, 0.6, 0.55], bf=[False, True, False])).to_dict()
-    cav = next(c for c in out["caveats"] if c["code"] == "flagged_runs")
+    cav = next(c for c in worded(out["caveats"]) if c["code"] == "flagged_runs")
     assert "対策前第2回" in cav["text"]["ja"]
 
 
@@ -184,7 +191,7 @@ def test_deterministic():
 
 
 def test_caveat_catalogue_complete_and_bilingual():
-    for code, entry in catalogue().items():
+    for code, entry in catalogue("caveats").items():
         assert set(entry) == {"ja", "zh"}, code
         placeholders = [{re.sub(r"_(ja|zh)$", "", name) for name in re.findall(r"{(\w+)}", entry[lang])} for lang in ("ja", "zh")]
         assert placeholders[0] == placeholders[1], code
@@ -201,7 +208,7 @@ def test_excluded_runs_caveat():
                         after=runs([0.5, 0.6, 0.55]))
     out = analyse_endpoint(data).to_dict()
     assert out["before"]["n"] == 2
-    cav = next(c for c in out["caveats"] if c["code"] == "excluded_runs")
+    cav = next(c for c in worded(out["caveats"]) if c["code"] == "excluded_runs")
     assert "対策前第2回" in cav["text"]["ja"] and "治理前第2次" in cav["text"]["zh"]
 
 

@@ -61,3 +61,24 @@ def test_no_flagged_run_no_check():
     # a reduction claim on a metric without laboratory values has no check
     reduction = Claim(id="C1", source="S2", pollutant="SO2", metric="concentration", kind="reduction", value=40)
     assert lab_check(reduction, _data(), _runs()) is None
+
+
+def test_lab_runs_reads_the_flagged_runs_from_the_normalized_table():
+    """lab_runs (what the analysis hands lab_check): run 2 has two samples, recomputed 100 and 120,
+    the lab's relative differences −10 % (flagged) and 0 % → reported (100 × 0.9 + 120 × 1.0) / 2 =
+    105, recomputed mean 110; run 10: 50, +2 % → 51; run 1 not flagged, left out. Run order as
+    results.json runs: 2 before 10 (run numbers, not text)."""
+    import pandas as pd
+
+    from verify.stats.labcheck import lab_runs
+
+    rows = [("10", 50.0, 0.02, True), ("2", 100.0, -0.1, True), ("2", 120.0, 0.0, False), ("1", 80.0, 0.0, False)]
+    table = pd.DataFrame([{"source": "S2", "position": None, "phase": "after", "run": r, "pollutant": "SO2",
+                           "conc_o2": v, "o2ref_check": d, "o2ref_mismatch": m} for r, v, d, m in rows])
+    got = lab_runs(table)
+    assert [r["run"] for r in got] == ["2", "10"]
+    assert got[0]["conc_o2"] == pytest.approx(110.0) and got[0]["conc_o2_reported"] == pytest.approx(105.0)
+    assert got[1]["conc_o2_reported"] == pytest.approx(51.0) and got[0]["conc_o2_mismatch"] is True
+    assert got[0]["position"] is None and got[0]["mass_rate_reported"] is None and got[0]["mass_rate_mismatch"] is False
+    found = lab_check(CLAIM, _data(), got)  # runs 2 and 10: only run 2 is one the verdict used
+    assert [(f["run"], f["reported"]) for f in found["runs"]] == [("2", pytest.approx(105.0))]

@@ -15,7 +15,8 @@ from scipy import stats as sps
 
 from verify.case import Claim
 from verify.measure.series import EndpointData, PhaseRuns
-from verify.results import run_loads
+from verify.sentences import claim_statement, load_statement
+from verify.stats.analysis import run_loads
 from verify.stats import comparability as comp
 from verify.stats.claims import judge_claim
 from verify.stats.continuous import step_regression
@@ -41,8 +42,8 @@ def test_welch_tost_of_one_source_hand_worked():
     assert block["verdict"] == "not_shown_comparable"
     # each phase's range of loads, printed in the report's table of measurement points (item 20)
     assert res["range_before"] == [80.0, 90.0] and res["range_after"] == [84.0, 88.0]
-    assert "検出力が低い" in block["statement"]["ja"] and "3回" in block["statement"]["ja"]
-    assert "检验功效低" in block["statement"]["zh"] and "3次" in block["statement"]["zh"]
+    assert "検出力が低い" in load_statement(block)["ja"] and "3回" in load_statement(block)["ja"]
+    assert "检验功效低" in load_statement(block)["zh"] and "3次" in load_statement(block)["zh"]
 
 
 def test_interval_inside_the_bounds_exactly_when_tost_passes():
@@ -110,7 +111,7 @@ def test_hourly_equivalence_uses_the_hac_step():
     naive = math.sqrt(hourly.groupby("phase")["value"].var().div(600).sum())
     assert se > 3 * naive
     block = comp.describe("S1", res)
-    assert "時間" in block["statement"]["ja"] and "HAC" in block["statement"]["zh"]
+    assert "時間" in load_statement(block)["ja"] and "HAC" in load_statement(block)["zh"]
 
 
 def test_hourly_equivalence_not_shown_when_load_moved():
@@ -125,7 +126,7 @@ def test_claim_statement_names_a_source_not_shown_comparable():
     claim = Claim(id="C1", source="S1", pollutant="NMHC", metric="mass_rate", kind="reduction", value=40)
     r = judge_claim(claim, s, load={"source": "S1", "verdict": "not_shown_comparable"})
     assert r.load_comparable == "not_shown_comparable"
-    assert "S1の生産負荷は対策前後で同等とは示せていません" in r.statement["ja"]
-    assert "S1的生产负荷未能证明治理前后等效" in r.statement["zh"]
+    assert "S1の生産負荷は対策前後で同等とは示せていません" in claim_statement(r.to_dict(), r.unit, {})["ja"]
+    assert "S1的生产负荷未能证明治理前后等效" in claim_statement(r.to_dict(), r.unit, {})["zh"]
     ok = judge_claim(claim, s, load={"source": "S1", "verdict": "comparable"})
-    assert "生産負荷" not in ok.statement["ja"]
+    assert "生産負荷" not in claim_statement(ok.to_dict(), ok.unit, {})["ja"]

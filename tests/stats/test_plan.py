@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
+from verify.sentences import plan_statement
 from verify.stats import power as pw
 from verify.stats.plan import mdr_table, plan_runs
 
@@ -48,7 +49,7 @@ def test_plan_runs_is_the_smallest_n_reaching_the_power():
     assert res.reason == "reachable"
     assert _power_noncentral_t(d, n, 0.05) >= 0.8 > _power_noncentral_t(d, n - 1, 0.05)
     assert res.achieved_power == pytest.approx(_power_noncentral_t(d, n, 0.05), rel=1e-6)
-    assert res.statement["ja"] and res.statement["zh"] and str(n) in res.statement["ja"] and str(n) in res.statement["zh"]
+    assert plan_statement(res.to_dict())["ja"] and plan_statement(res.to_dict())["zh"] and str(n) in plan_statement(res.to_dict())["ja"] and str(n) in plan_statement(res.to_dict())["zh"]
 
 
 def test_plan_against_zero_matches_mdr():
@@ -63,7 +64,7 @@ def test_plan_never_when_expected_does_not_exceed_claim():
     assert res.runs_per_phase is None and res.reason == "never"
     # power at the claim itself equals α whatever the number of runs
     assert pw.power_for(0.2, 40, 40, 0.0, 0.05) == pytest.approx(0.05, abs=1e-9)
-    assert "0.05" in res.statement["ja"] and "0.05" in res.statement["zh"]
+    assert "0.05" in plan_statement(res.to_dict())["ja"] and "0.05" in plan_statement(res.to_dict())["zh"]
 
 
 def test_plan_max_runs():
@@ -165,8 +166,8 @@ def test_plan_never_asks_for_fewer_runs_than_the_floor_and_says_why():
     floored = plan_runs(cv=0.1, expected_reduction_pct=70, claimed_reduction_pct=30, min_runs=3)
     assert (floored.runs_per_phase, floored.runs_for_power, floored.min_runs) == (3, 2, 3)
     assert floored.achieved_power == pytest.approx(_power_noncentral_t(d, 3, 0.05), rel=1e-6)
-    assert "40 CFR 60.8(f)" in floored.statement["ja"] and "40 CFR 60.8(f)" in floored.statement["zh"]
-    assert "40 CFR" not in free.statement["ja"]
+    assert "40 CFR 60.8(f)" in plan_statement(floored.to_dict())["ja"] and "40 CFR 60.8(f)" in plan_statement(floored.to_dict())["zh"]
+    assert "40 CFR" not in plan_statement(free.to_dict())["ja"]
     # above the floor nothing changes
     many = plan_runs(cv=0.2, expected_reduction_pct=60, claimed_reduction_pct=50, min_runs=3)
     assert many.runs_per_phase == many.runs_for_power == plan_runs(cv=0.2, expected_reduction_pct=60, claimed_reduction_pct=50).runs_per_phase

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 from verify.measure.series import EndpointData, PhaseRuns
-from verify.stats import ratio as rt
+from verify.results import caveats_block
+from verify.stats import comparability, ratio as rt
 from verify.stats import twosample
 from verify.stats.endpoint import analyse_endpoint
 
@@ -26,8 +27,28 @@ def test_runtime_warning_becomes_caveat(monkeypatch):
                         before=PhaseRuns(("1", "2"), (1.0, 1.2), (False, False)),
                         after=PhaseRuns(("1", "2"), (0.5, 0.7), (False, False)))
     out = analyse_endpoint(data).to_dict()
-    cav = [c for c in out["caveats"] if c["code"] == "warning"]
+    cav = [c for c in caveats_block(out["caveats"]) if c["code"] == "warning"]
     assert len(cav) == 1 and "RuntimeWarning: precision loss" in cav[0]["text"]["ja"]
+
+
+def test_tost_warning_becomes_a_caveat_of_the_source(monkeypatch):
+    """A warning statsmodels raises in the load TOST is kept as a ``warning`` caveat of that source
+    (once per distinct text), no longer silenced; the test's numbers are unchanged."""
+    original = comparability.ttost_ind
+
+    def noisy(*args, **kwargs):
+        warnings.warn("invalid value encountered in divide", RuntimeWarning)
+        warnings.warn("invalid value encountered in divide", RuntimeWarning)
+        return original(*args, **kwargs)
+
+    quiet = comparability.load_tost([88, 89, 87], [90, 89, 91], 10)
+    monkeypatch.setattr(comparability, "ttost_ind", noisy)
+    loud = comparability.load_tost([88, 89, 87], [90, 89, 91], 10)
+    assert quiet["caveats"] == [] and loud["p_value"] == quiet["p_value"]
+    block = comparability.describe("S1", loud)
+    (cav,) = caveats_block(block["caveats"])
+    assert cav["code"] == "warning" and "RuntimeWarning: invalid value encountered in divide" in cav["text"]["zh"]
+    assert list(block)[-2:] == ["verdict", "caveats"]
 
 
 positive = st.floats(min_value=0.5, max_value=100, allow_nan=False, allow_infinity=False)

@@ -6,7 +6,7 @@ results.json is, which failed and why); every number comes from the cases' resul
 :func:`write_programme_from_outdir` can re-render the summary from the files alone.
 
 Exports are inert against formula injection (OWASP "CSV Injection", reliability.md §1), with the
-single-case summary.xlsx's rule (:func:`verify.report.xlsx.inert`): a text cell starting with
+single-case summary.xlsx's rule (:func:`verify.inert.inert_cell`): a text cell starting with
 ``= + - @``, tab or CR is prefixed with ``'``, and in the xlsx every text cell is a string cell
 (``data_type = "s"``); real numbers stay numbers. The xlsx has fixed document dates.
 """
@@ -22,16 +22,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from verify.batch.summary import (INPUT_TALLIES, VERDICTS, CaseSummary, Reduction, Totals, _text,
-                                  programme_totals, summarise_case)
+from verify.batch.summary import (INPUT_TALLIES, VERDICTS, CaseSummary, Reduction, Totals, programme_totals,
+                                  summarise_case)
 from verify.batch.task import EXIT_INPUT, CaseRecord
 from verify.errors import InputError, RenderError
 from verify.i18n import N_
+from verify.inert import inert_cell, inert_text
+from verify.report.i18n import HTML_LANG, text_in
 from verify.fsutil import atomic_write, atomic_write_bytes, atomic_write_text
 
 DATA = Path(__file__).parent / "data"
 TEMPLATE = "programme.html.j2"
-HTML_LANG = {"ja": "ja", "zh": "zh-CN"}  # platform.md §2: zh-CN, never bare zh
 CHART_ROWS_PER_PANEL = 50
 
 
@@ -40,17 +41,6 @@ def labels() -> dict[str, dict[str, str]]:
     """The ja/zh label tables of ``verify/batch/data/labels.toml``."""
     with (DATA / "labels.toml").open("rb") as fh:
         return tomllib.load(fh)
-
-
-def inert(value):
-    """A cell value that cannot execute (the single-case summary.xlsx rule); pandas NA → None."""
-    from verify.report.xlsx import inert as report_inert
-
-    if value is None or value is pd.NA:
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()  # numpy scalar → Python
-    return report_inert(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -106,8 +96,8 @@ def summary_frame(summaries: list[CaseSummary], failed: list[CaseRecord]) -> pd.
     for s in summaries:
         row = {
             "case_id": s.case_id, "status": "ok", "exit_status": 0, "error": "",
-            "title_ja": _text(s.title, "ja"), "title_zh": _text(s.title, "zh"),
-            "factory_ja": _text(s.factory, "ja"), "factory_zh": _text(s.factory, "zh"),
+            "title_ja": text_in(s.title, "ja"), "title_zh": text_in(s.title, "zh"),
+            "factory_ja": text_in(s.factory, "ja"), "factory_zh": text_in(s.factory, "zh"),
             "statement_id": s.statement_id or "", "flags": " ".join(s.flags),
             "claims_n": len(s.claims),
             **{f"claims_{v}": s.verdict_counts[v] for v in VERDICTS},
@@ -166,7 +156,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     safe = frame.copy()
     for column in safe.columns:
         if not pd.api.types.is_numeric_dtype(safe[column]):  # text (and mixed) columns only
-            safe[column] = safe[column].map(lambda v: v if not isinstance(v, str) else inert(v))
+            safe[column] = safe[column].map(lambda v: v if not isinstance(v, str) else inert_text(v))
     return atomic_write(path, lambda tmp: safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n"))
 
 
@@ -185,7 +175,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
             for r, values in enumerate(frame.itertuples(index=False), start=2):
                 for c, value in enumerate(values, start=1):
                     cell = sheet.cell(row=r, column=c)
-                    cell.value = inert(value)
+                    cell.value = inert_cell(value)
                     if isinstance(cell.value, str):
                         cell.data_type = "s"  # openpyxl would store "=…" as a formula (reliability.md §1)
             sheet.freeze_panes = "B2"
@@ -257,7 +247,7 @@ def _environment():
     env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(num=fmt.fmt_num, pct=fmt.fmt_pct, interval=fmt.fmt_interval, chem=fmt.fmt_chem,
-                       int=fmt.fmt_int, text=_text)
+                       int=fmt.fmt_int, text=text_in)
     return env
 
 

@@ -42,13 +42,6 @@ def _num(value) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _text(value, lang: str) -> str:
-    """A bilingual {ja, zh} text, or a plain string, in ``lang``; '' when absent."""
-    if isinstance(value, dict):
-        return str(value.get(lang) or value.get("ja") or value.get("zh") or "")
-    return "" if value is None else str(value)
-
-
 @dataclass(frozen=True)
 class Reduction:
     """One main reduction of a case: estimate and 95 % interval in percent (positive = less)."""

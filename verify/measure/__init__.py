@@ -11,7 +11,7 @@ Modules (one job each):
 * ``limits`` (+ ``data/limits/*.toml``) — catalogue, ``applicable_limits``, ``judge``.
 * ``adminarea`` (+ ``data/gbt2260_provinces.toml``) — GB/T 2260 codes: which area covers which.
 * ``binding`` — whether a limit binds the plant in a phase (force, jurisdiction, date, precedence).
-* ``qa`` (+ ``data/qa_text.toml``) — ``run_checks(normalized, case)``.
+* ``qa`` — ``run_checks(normalized, case)``: the QA findings (their sentences: :mod:`verify.sentences`).
 * ``cobenefits`` (+ ``data/ipcc_fuels.csv``) — ``compute(case, mass_rate_means)``.
 * ``export`` — ``write_table(frame, path)`` for ``verify normalize``.
 """

@@ -22,6 +22,7 @@ from functools import lru_cache
 from importlib import resources
 
 from verify.errors import InputError
+from verify.i18n import N_
 
 COUNTRIES = ("CN", "JP")
 LEVELS = ("country", "province", "city", "county")
@@ -73,13 +74,17 @@ def parse_area(text: object, where: str) -> Area:
     if code in COUNTRIES:
         return Area(code)
     if not CODE_PATTERN.match(code):
-        raise InputError(f"{where}: {code!r} is not a six-digit GB/T 2260 administrative code or a country ({', '.join(COUNTRIES)})",
-                         hint="e.g. 320000 (Jiangsu Province), 320200 (Wuxi City), 320281 (Jiangyin City, a county-level division)")
+        raise InputError(N_("{where}: {code!r} is not a six-digit GB/T 2260 administrative code or a country ({countries})",
+                            where=where, code=code, countries=", ".join(COUNTRIES)),
+                         hint=N_("e.g. 320000 (Jiangsu Province), 320200 (Wuxi City), 320281 (Jiangyin City, a county-level "
+                                 "division)"))
     if code[:2] not in provinces():
-        raise InputError(f"{where}: {code!r} starts with {code[:2]!r}, which is no provincial-level division of GB/T 2260",
-                         hint="the first two digits name the province, e.g. 32 Jiangsu, 33 Zhejiang, 13 Hebei")
+        raise InputError(N_("{where}: {code!r} starts with {prefix!r}, which is no provincial-level division of GB/T 2260",
+                            where=where, code=code, prefix=code[:2]),
+                         hint=N_("the first two digits name the province, e.g. 32 Jiangsu, 33 Zhejiang, 13 Hebei"))
     if code[2:4] == "00" and code[4:] != "00":
-        raise InputError(f"{where}: {code!r} has a county part without a city part (PP00XX is not a GB/T 2260 code)")
+        raise InputError(N_("{where}: {code!r} has a county part without a city part (PP00XX is not a GB/T 2260 code)",
+                            where=where, code=code))
     return Area(code)
 
 

@@ -46,10 +46,6 @@ from verify.measure.adminarea import LEVELS, Area, covers
 
 PHASES = ("before", "after")
 MANDATORY = ("mandatory_national", "mandatory_local")
-#: results.json ``binding_reason`` codes (docs/results.md)
-REASONS = ("binding", "not_mandatory", "no_location", "location_too_coarse", "other_jurisdiction", "dates_unknown",
-           "not_in_force", "straddles_effective_date", "regime_unknown", "superseded", "equal_precedence",
-           "value_unconfirmed", "no_data")
 #: the catalogue confidence of a value confirmed in its source (binding.py rule 5)
 CONFIRMED = "S"
 

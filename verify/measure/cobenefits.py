@@ -11,12 +11,13 @@ Formulas
   Eq. 2.1, emissions = fuel × emission factor on an energy basis). NCV is the site's
   (``ncv_gj_per_t`` with ``ncv_source``, required by case.toml); EF is the case's
   ``co2_kg_per_tj`` or, if absent, the IPCC 2006 default of Vol.2 Ch.2 Table 2.2 by fuel kind
-  (``data/ipcc_fuels.csv``, marked [K] in the field guide), declared as a default in the output.
-  Example: 1 t/h raw coal at 20.908 GJ/t × 94 600 kg/TJ = 1.978 t CO2/h (field guide §7: 1.98).
+  (``data/ipcc_fuels.csv``, [K]: not re-read against the tables, docs/references.md), declared as
+  a default in the output.
+  Example: 1 t/h raw coal at 20.908 GJ/t × 94 600 kg/TJ = 1.978 t CO2/h.
 * Electricity CO2 [t/a] = added power [kW] × hours [h/a] ÷ 1000 × grid factor [t CO2/MWh]; it is
   added to the after phase (it is the measure's own consumption).
 * Net CO2 change [t/a] = (fuel CO2 after − before) + electricity CO2.
-* Intensity [kg/t] = E [kg/h] ÷ production [t/h], per phase (field guide §8: 0.9 kg/h at
+* Intensity [kg/t] = E [kg/h] ÷ production [t/h], per phase (e.g. 0.9 kg/h at
   0.6 t/h = 1.5 kg/t).
 """
 
@@ -28,7 +29,9 @@ from importlib import resources
 from typing import Any
 
 from verify.case import Case, Fuel
+from verify.measure.conversions import annual_t_from_kg_h
 from verify.errors import InputError
+from verify.i18n import N_
 
 PHASES = ("before", "after")
 
@@ -61,8 +64,8 @@ def _emission_factor(fuel: Fuel) -> tuple[float, str, bool]:
     if row is None:
         known = sorted({r["kind"] for r in ipcc_fuels().values()})
         raise InputError(
-            f"[[cobenefits.fuel]] kind {fuel.kind!r} has no co2_kg_per_tj and no IPCC 2006 default",
-            hint=f"set co2_kg_per_tj and co2_source, or use one of: {', '.join(known)}",
+            N_("[[cobenefits.fuel]] kind {kind!r} has no co2_kg_per_tj and no IPCC 2006 default", kind=fuel.kind),
+            hint=N_("set co2_kg_per_tj and co2_source, or use one of: {kinds}", kinds=", ".join(known)),
         )
     rng = f", range {row['co2_range_low']}–{row['co2_range_high']}" if row["co2_range_low"] else ""
     source = f"IPCC 2006 default ({row['kind']}{rng}): {row['source']} [confidence {row['confidence']}]"
@@ -93,7 +96,7 @@ def compute(case: Case, mass_rate_means: dict[tuple[str, str], dict[str, float |
         red_kg_h = None if b is None or a is None else b - a
         item["reduction_kg_h"] = _num(red_kg_h, "kg/h", "E_before − E_after", {"E_before": b, "E_after": a},
                                       "mass_rate endpoint phase means (GB/T 16157-1996 rates)")
-        t_a = None if red_kg_h is None or hours is None else red_kg_h * hours / 1000.0
+        t_a = None if red_kg_h is None or hours is None else annual_t_from_kg_h(red_kg_h, hours)
         item["reduction_t_a"] = _num(t_a, "t/a", "(E_before − E_after) × hours ÷ 1000",
                                      {"reduction_kg_h": red_kg_h, "hours_per_year": hours}, hours_src)
         intensity = {}

@@ -28,7 +28,7 @@ from verify.errors import CaseError, InputError, Location, VerifyError
 from verify.i18n import N_, Joined, Msg
 from verify.measure.endpoints import build_endpoints
 from verify.measure.limits import Catalogue, check_fits_source, applicable_limits, load_catalogue
-from verify.measure.series import EndpointData
+from verify.measure.series import EndpointData, EndpointKey
 
 #: The endpoint designs a claim of each kind can be judged on (verify.stats.claims).
 CLAIM_DESIGNS = {"reduction": ("before-after", "continuous"), "efficiency": ("inlet-outlet",),
@@ -105,7 +105,7 @@ def _present(normalized: pd.DataFrame, column: str) -> list[str]:
 
 def claim_problems(claim: Claim, by_key: dict[tuple, EndpointData], normalized: pd.DataFrame, case: Case) -> list[Msg]:
     """Why ``claim`` has no endpoint to be judged on, or an endpoint it cannot be judged on."""
-    key = _endpoint_key(claim)
+    key = EndpointKey.of(claim.source, claim.position, claim.pollutant, claim.metric)
     endpoint = by_key.get(key)
     what = dict(claim=claim.id, endpoint="/".join(k for k in key if k))
     if endpoint is not None:
@@ -115,10 +115,6 @@ def claim_problems(claim: Claim, by_key: dict[tuple, EndpointData], normalized: 
         return []
     return [N_("claim {claim!r} ({endpoint}): no data to judge it: {why}", **what,
                why=_missing_part(claim, by_key, normalized, case))]
-
-
-def _endpoint_key(claim: Claim) -> tuple:
-    return (claim.source, claim.position or "", claim.pollutant, claim.metric)
 
 
 def _missing_part(claim: Claim, by_key: dict[tuple, EndpointData], normalized: pd.DataFrame, case: Case) -> Msg:

@@ -28,6 +28,7 @@ from functools import lru_cache
 from importlib import resources
 
 from verify.errors import InputError
+from verify.i18n import N_
 
 #: Molar gas constant [J/(mol·K)], exact (SI 2019; CODATA 2018).
 R_J_PER_MOL_K = 8.314462618
@@ -36,10 +37,19 @@ P_STD_KPA = 101.325
 #: 0 °C in kelvin (exact).
 T0_K = 273.15
 
-#: reference state name → (temperature [K], pressure [kPa]).
-STATES: dict[str, tuple[float, float]] = {"normal": (273.15, 101.325), "epa": (293.15, 101.325)}
+#: reference state name → (temperature [K], pressure [kPa]) (module docstring: 0 °C and 20 °C, 1 atm).
+STATES: dict[str, tuple[float, float]] = {"normal": (T0_K, P_STD_KPA), "epa": (T0_K + 20, P_STD_KPA)}
 #: case.toml ``conditions`` → the reference state results are reported at (case-format.md).
 REPORTING_STATE: dict[str, str] = {"CN": "normal", "JP": "normal", "US-EPA": "epa"}
+
+
+def reporting_state(conditions: str) -> dict:
+    """results.json ``case.reporting_state`` of a case's ``conditions``: the name of the state of
+    :data:`REPORTING_STATE` (so that the report need not recognise it by its numbers), its temperature
+    and pressure, and dry gas (every value is reported dry, docs/case-format.md)."""
+    name = REPORTING_STATE[conditions]
+    temp_k, pressure_kpa = STATES[name]
+    return {"name": name, "temperature_k": temp_k, "pressure_kpa": pressure_kpa, "dry": True}
 
 #: HJ 38-2017 converts NMHC "as CH4" to "as C" with the ratio 12/16 written in the standard
 #: (not 12.011/16.043 = 0.74868; the two differ by 0.18 %). We use the standard's ratio so that our
@@ -65,7 +75,7 @@ def state_tp(state: str) -> tuple[float, float]:
     try:
         return STATES[state]
     except KeyError:
-        raise InputError(f"unknown reference state {state!r} (known: {', '.join(STATES)})") from None
+        raise InputError(N_("unknown reference state {state!r} (known: {known})", state=state, known=", ".join(STATES))) from None
 
 
 @dataclass(frozen=True)
@@ -116,7 +126,8 @@ def species(key: str) -> Species:
     """The :class:`Species` of a key; an unknown key is an :class:`InputError` naming the data file."""
     table = species_table()
     if key not in table:
-        raise InputError(f"unknown species {key!r}", hint=f"known species (verify/measure/data/species.csv): {', '.join(table)}")
+        raise InputError(N_("unknown species {species!r}", species=key),
+                         hint=N_("known species (verify/measure/data/species.csv): {known}", known=", ".join(table)))
     return table[key]
 
 

@@ -39,7 +39,7 @@ def ppmv_to_mg_m3(ppmv, molar_mass_g_mol, state: str = "normal"):
 
     .. math:: C = \\mathrm{ppm} \\cdot M / V_m, \\quad V_m = R T / P
 
-    with M [g/mol] and Vm [L/mol] (field guide §5; 1 µmol/mol × M g/mol per Vm L = M/Vm mg/m³).
+    with M [g/mol] and Vm [L/mol] (ideal-gas law; 1 µmol/mol × M g/mol per Vm L = M/Vm mg/m³).
     E.g. 1 ppmv SO2 = 64.058/22.414 = 2.858 mg/m³ at 0 °C and 64.058/24.055 = 2.663 at 20 °C.
     """
     return _out(_f(ppmv) * (_f(molar_mass_g_mol) / molar_volume_l_per_mol(state)))  # one pass over ppmv
@@ -54,7 +54,7 @@ def mg_m3_to_ppmv(mg_m3, molar_mass_g_mol, state: str = "normal"):
 def ppmc_to_mgc_m3(ppmc, state: str = "normal"):
     """Carbon mixing ratio [ppmC] → carbon mass concentration [mgC/m³]: × 12.011/Vm.
 
-    0.5359 mgC/m³ per ppmC at 0 °C, 0.4993 at 20 °C (field guide §5).
+    0.5359 mgC/m³ per ppmC at 0 °C (12.011/22.414), 0.4993 at 20 °C (12.011/24.055).
     """
     return ppmv_to_mg_m3(ppmc, M_C, state)
 
@@ -69,11 +69,6 @@ def ppmv_to_ppmc(ppmv, n_carbon):
     return _out(_f(ppmv) * _f(n_carbon))
 
 
-def ppmc_to_ppmv(ppmc, n_carbon):
-    """Carbon mixing ratio [ppmC] → compound mixing ratio [ppmv]: ÷ nC."""
-    return _out(_f(ppmc) / _f(n_carbon))
-
-
 # --------------------------------------------------------------------------- as-compound ↔ as-C
 
 
@@ -82,7 +77,7 @@ def compound_to_as_c(mg_m3, species_key: str):
 
     .. math:: C_C = C_x \\cdot n_C \\cdot 12.011 / M_x
 
-    (mass of carbon in the compound; field guide §5). Toluene: × 7·12.011/92.141 = × 0.9125.
+    (mass of carbon in the compound). Toluene: × 7·12.011/92.141 = × 0.9125.
     """
     sp = species(species_key)
     if sp.n_carbon <= 0:
@@ -93,7 +88,7 @@ def compound_to_as_c(mg_m3, species_key: str):
 def as_c_to_compound(mgc_m3, species_key: str):
     """Carbon mass concentration [mgC/m³] → the compound it would be [mg/m³]: × M/(nC·12.011).
 
-    Toluene: × 92.141/(7·12.011) = × 1.0959 (field guide §5 gives 1.095). Valid only when all the
+    Toluene: × 92.141/(7·12.011) = × 1.0959. Valid only when all the
     carbon belongs to that compound (FID response factors differ between compounds: a caveat, not a
     correction).
     """
@@ -127,7 +122,8 @@ def mass_conc_state_factor(from_state: str, to_state: str) -> float:
     """Multiplier taking a mass concentration at one reference state to another.
 
     The same gas occupies V ∝ T/P, so C_to = C_from · (T_from/T_to) · (P_to/P_from).
-    0 °C → 20 °C: × 273.15/293.15 = 0.93178 (the 7.3 % trap of field guide §5 / reliability §2 #5).
+    0 °C → 20 °C: × 273.15/293.15 = 0.93178 (7.3 % off when the state is assumed: docs/reliability.md
+    promise 5).
     Mixing ratios (ppmv, ppmC) do not change with the state.
     """
     t1, p1 = state_tp(from_state)
@@ -156,7 +152,7 @@ def moisture_fraction(h2o_pct) -> np.ndarray:
 def wet_to_dry(conc_wet, h2o_pct):
     """Concentration in wet gas → dry gas: C_dry = C_wet / (1 − Bws), Bws = H2O[%]/100.
 
-    GB/T 16157-1996 (results on a dry basis) [K]; field guide §5. NaN where H2O ∉ [0, 100).
+    GB/T 16157-1996 (results on a dry basis) [K]. NaN where H2O ∉ [0, 100).
     """
     return _out(_f(conc_wet) / (1.0 - moisture_fraction(h2o_pct)))
 
@@ -167,7 +163,7 @@ def dry_to_wet(conc_dry, h2o_pct):
 
 
 def flow_wet_to_dry(flow_wet, h2o_pct):
-    """Wet gas flow → dry gas flow: Q_dry = Q_wet · (1 − Bws) (field guide §5; GB/T 16157 Qsn)."""
+    """Wet gas flow → dry gas flow: Q_dry = Q_wet · (1 − Bws) (GB/T 16157-1996 Qsn)."""
     return _out(_f(flow_wet) * (1.0 - moisture_fraction(h2o_pct)))
 
 
@@ -190,7 +186,7 @@ def actual_to_standard_conc(conc_actual, temp_c, pressure_kpa, state: str = "nor
 
     .. math:: C_{std} = C_{act} \\cdot \\frac{273.15 + t}{T_{std}} \\cdot \\frac{P_{std}}{P}
 
-    Field guide §5 ("actual → standard"); GB/T 16157-1996 标准状态换算 [K].
+    Ideal-gas law (V ∝ T/P); GB/T 16157-1996 标准状态换算 [K].
     """
     return _out(_f(conc_actual) * _actual_factor(temp_c, pressure_kpa, state))
 
@@ -225,7 +221,8 @@ def o2_correct(conc, o2_measured_pct, o2_reference_pct, o2_ambient_pct: float = 
     * GB 13271-2014 (boilers), clause 5.3 [K: clause number]: ρ = ρ'·(21 − φ(O2)ref)/(21 − φ'(O2)),
       reference O2 9 % coal, 3.5 % oil and gas.
     * 大気汚染防止法施行規則 (O2 correction of the soot/NOx emission standards [K: exact table and
-      note]): C = Cs·(21 − On)/(21 − Os), with Os capped at 20 % (``o2_cap_pct=20``) [S: field guide §4].
+      note]): C = Cs·(21 − On)/(21 − Os), with Os capped at 20 % (``o2_cap_pct=20``)
+      [S: docs/references.md "大気汚染防止法"].
     * ``o2_ambient_pct``: 21 in CN/JP practice, 20.9 in US/EU practice.
 
     NaN where the measured O2 (after the cap) is at or above the ambient value, or negative.
@@ -245,7 +242,7 @@ def mass_rate_kg_h(conc_mg_m3, flow_m3_h):
     """Mass emission rate [kg/h] from a dry standard concentration [mg/m³] and the dry standard
     flow at the **same** state [m³/h]: E = C · Q · 10⁻⁶.
 
-    GB/T 16157-1996 排放速率 ``G = C·Qsn·10⁻⁶`` [K: clause]; field guide §5 and §8 worked example
+    GB/T 16157-1996 排放速率 ``G = C·Qsn·10⁻⁶`` [K: clause]; worked example
     (15 000 Nm³/h × 60 mg/m³ = 0.9 kg/h). Use the *measured* concentration, never an O2-corrected one.
     """
     return _out(_f(conc_mg_m3) * _f(flow_m3_h) * 1e-6)
@@ -279,7 +276,7 @@ def mass_concentration_quantity(conc, species_key: str | None = None, state: str
 def removal_efficiency(rate_in, rate_out):
     """Removal efficiency of a control device as a fraction: η = 1 − E_out/E_in.
 
-    Mass-rate basis from simultaneous inlet and outlet runs (field guide §2, EPA/ETV practice; §5).
+    Mass-rate basis from simultaneous inlet and outlet runs (US EPA ETV practice, docs/references.md).
     NaN where E_in ≤ 0. Multiply by 100 for percent.
     """
     e_in = _f(rate_in)

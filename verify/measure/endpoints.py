@@ -47,6 +47,8 @@ import pandas as pd
 
 from verify.case import Case, Source
 from verify.errors import InputError, Location
+from verify.i18n import N_
+from verify.measure.conversions import removal_efficiency
 from verify.measure.limits import fugitive_rule
 from verify.measure.series import EndpointData, PairedRuns, PhaseRuns, Readings
 
@@ -158,7 +160,8 @@ def _samples(rows: pd.DataFrame, column: str) -> dict[str, Readings]:
 def _one(rows: pd.DataFrame, column: str, what: str) -> str | None:
     vals = sorted(str(v) for v in rows[column].dropna().unique())
     if len(vals) > 1:
-        raise InputError(f"{what} mixes {column} values {vals}; one endpoint needs one unit and basis", _loc(rows))
+        raise InputError(N_("{endpoint} mixes {column} values {values}; one endpoint needs one unit and basis", endpoint=what,
+                            column=column, values=vals), _loc(rows))
     return vals[0] if vals else None
 
 
@@ -219,15 +222,15 @@ def _efficiency(rows: pd.DataFrame, source: Source, pollutant: str, tz: str) -> 
         e_out = np.array([to.loc[r, "value"] for r in common], dtype=float)
         c_in = tuple(bool(ti.loc[r, "censored"]) for r in common)
         c_out = tuple(bool(to.loc[r, "censored"]) for r in common)
-        eff = np.where(e_in > 0, 100.0 * (1.0 - e_out / np.where(e_in > 0, e_in, 1.0)), np.nan)
+        eff = 100.0 * removal_efficiency(e_in, e_out)  # NaN where the inlet is 0
         # an inlet non-detect makes η meaningless (neither bound): the pair is left out, listed
         inlet_nd = np.array(c_in, dtype=bool)
         keep = ~np.isnan(eff) & ~inlet_nd
         runs = tuple(r for r, k in zip(common, keep) if k)
         censored_inlet += [f"{p}/{r}" for r, nd in zip(common, inlet_nd) if nd]
         unmatched += [f"{p}/inlet/{r}" for r, k, nd in zip(common, keep, inlet_nd) if not k and not nd]  # inlet 0
-        paired[p] = PairedRuns(runs, tuple(e_in[keep]), tuple(e_out[keep]), tuple(c for c, k in zip(c_in, keep) if k),
-                               tuple(c for c, k in zip(c_out, keep) if k))
+        paired[p] = PairedRuns(runs, tuple(e_in[keep]), tuple(e_out[keep]),
+                               outlet_censored=tuple(c for c, k in zip(c_out, keep) if k))
         phase_runs[p] = PhaseRuns(
             runs=runs,
             values=tuple(float(v) for v in eff[keep]),
@@ -347,10 +350,10 @@ def build_endpoints(normalized: pd.DataFrame, case: Case) -> list[EndpointData]:
     unknown = sorted(set(normalized["source"].dropna().astype(str)) - set(sources))
     if unknown:
         rows = normalized[normalized["source"].isin(unknown)]
-        raise InputError(f"source(s) not in case.toml: {', '.join(unknown)}", _loc(rows))
+        raise InputError(N_("source(s) not in case.toml: {sources}", sources=", ".join(unknown)), _loc(rows))
     no_id = normalized["run"].isna() & normalized["start"].isna()
     if no_id.any():
-        raise InputError(f"{int(no_id.sum())} row(s) have neither run nor start", _loc(normalized[no_id]))
+        raise InputError(N_("{n} row(s) have neither run nor start", n=int(no_id.sum())), _loc(normalized[no_id]))
     endpoints: list[EndpointData] = []
     keyed = normalized[list(ENDPOINT_COLUMNS)].assign(_pos=key_text(normalized["position"]))
     for (sid, position, pollutant), rows in keyed.groupby(["source", "_pos", "pollutant"], sort=True):
@@ -358,7 +361,8 @@ def build_endpoints(normalized: pd.DataFrame, case: Case) -> list[EndpointData]:
         position = position or None
         continuous = rows["run"].isna()
         if continuous.any() and not continuous.all():
-            raise InputError(f"{_label(source.id, position, pollutant)} mixes rows with run ids and continuous readings", _loc(rows))
+            raise InputError(N_("{endpoint} mixes rows with run ids and continuous readings",
+                                endpoint=_label(source.id, position, pollutant)), _loc(rows))
         if continuous.all():
             endpoints += _continuous(rows, source, position, str(pollutant), tz)
         elif source.kind == "stack":
@@ -382,5 +386,5 @@ def build_endpoints(normalized: pd.DataFrame, case: Case) -> list[EndpointData]:
     keys = [e.key for e in endpoints]
     if len(set(keys)) != len(keys):
         dup = sorted({k for k in keys if keys.count(k) > 1})
-        raise InputError(f"duplicate endpoint(s) {dup}: a source id may not be named 'boundary'")
+        raise InputError(N_("duplicate endpoint(s) {endpoints}: a source id may not be named 'boundary'", endpoints=dup))
     return endpoints

@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from verify.errors import InputError
+from verify.i18n import N_
 from verify.fsutil import atomic_write
 from verify.inert import inert_arrow, inert_column, inert_text
 
@@ -145,7 +146,7 @@ def check_suffix(path: str | Path) -> str:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise InputError(f"cannot write {path.name!r}: use one of {', '.join(SUFFIXES)}")
+        raise InputError(N_("cannot write {name!r}: use one of {suffixes}", name=path.name, suffixes=", ".join(SUFFIXES)))
     return suffix
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from verify.case import Source
 from verify.errors import InputError, UnitError
+from verify.i18n import N_
 from verify.measure.adminarea import Area, parse_area
 from verify.measure.series import Readings
 
@@ -114,13 +115,14 @@ class Limit:
         height = None if source is None else source.height_m
         sid = "?" if source is None else source.id
         if height is None:
-            raise InputError(f"limit {self.id} depends on stack height; source {sid!r} has no height_m in case.toml")
+            raise InputError(N_("limit {limit} depends on stack height; source {source!r} has no height_m in case.toml",
+                                limit=self.id, source=sid))
         hs, vs = self.heights_m, self.height_values
         if height < hs[0] or height > hs[-1]:
             raise InputError(
-                f"limit {self.id}: stack height {height:g} m of source {sid!r} is outside the table "
-                f"({hs[0]:g}–{hs[-1]:g} m); extrapolation is not applied",
-                hint="check the standard's extrapolation rule (GB 16297-1996 Appendix B) and judge by hand",
+                N_("limit {limit}: stack height {height:g} m of source {source!r} is outside the table ({low:g}–{high:g} m); "
+                   "extrapolation is not applied", limit=self.id, height=height, source=sid, low=hs[0], high=hs[-1]),
+                hint=N_("check the standard's extrapolation rule (GB 16297-1996 Appendix B) and judge by hand"),
             )
         for h0, h1, v0, v1 in zip(hs, hs[1:], vs, vs[1:]):
             if h0 <= height <= h1:
@@ -173,8 +175,8 @@ class Catalogue:
             return self.limits[limit_id]
         except KeyError:
             raise InputError(
-                f"unknown limit id {limit_id!r}",
-                hint="ids are listed in verify/measure/data/limits/*.toml (grammar: shared/spec/results.md 'Limits')",
+                N_("unknown limit id {limit!r}", limit=limit_id),
+                hint=N_("ids are listed in verify/measure/data/limits/*.toml (grammar: shared/spec/results.md 'Limits')"),
             ) from None
 
 
@@ -338,36 +340,44 @@ def o2_reference(standard: str, fuel: str, catalogue: Catalogue | None = None) -
         if ref["standard"] == standard and ref["fuel"] == fuel:
             return ref
     known = ", ".join(f"{r['standard']}/{r['fuel']}" for r in cat.o2_references)
-    raise InputError(f"no reference O2 for {standard} and fuel {fuel!r} (known: {known})")
+    raise InputError(N_("no reference O2 for {standard} and fuel {fuel!r} (known: {known})", standard=standard, fuel=fuel,
+                        known=known))
 
 
 def check_fits_source(limit: Limit, source: Source, cat: Catalogue) -> None:
     """:class:`InputError` when ``limit`` cannot apply to ``source`` (stack vs fugitive, role,
     regime, special limits, reference O2)."""
-    where = f"source {source.id!r} lists limit {limit.id}"
+    at = {"source": source.id, "limit": limit.id}
     if source.kind == "stack" and limit.kind not in STACK_KINDS:
-        raise InputError(f"{where}, a {limit.kind} limit, but it is a stack")
+        raise InputError(N_("source {source!r} lists limit {limit}, a {kind} limit, but it is a stack", kind=limit.kind, **at))
     if source.kind == "fugitive":
         if limit.kind in STACK_KINDS:
-            raise InputError(f"{where}, a stack ({limit.kind}) limit, but it is a fugitive point")
+            raise InputError(N_("source {source!r} lists limit {limit}, a stack ({kind}) limit, but it is a fugitive point",
+                                kind=limit.kind, **at))
         if limit.kind.startswith("inplant") and source.role != "in-plant":
-            raise InputError(f"{where}, an in-plant limit, but its role is {source.role}")
+            raise InputError(N_("source {source!r} lists limit {limit}, an in-plant limit, but its role is {role}",
+                                role=source.role, **at))
         if limit.kind == "fugitive" and source.role == "in-plant":
-            raise InputError(f"{where}, a boundary limit, but it is an in-plant point")
+            raise InputError(N_("source {source!r} lists limit {limit}, a boundary limit, but it is an in-plant point", **at))
     if limit.regime in ("new", "existing") and source.regime is not None and source.regime != limit.regime:
-        raise InputError(f"{where} for {limit.regime} sources, but its regime is {source.regime}")
+        raise InputError(N_("source {source!r} lists limit {limit} for {regime} sources, but its regime is {own}",
+                            regime=limit.regime, own=source.regime, **at))
     if limit.regime == "special" and not source.special_limits:
-        raise InputError(f"{where} (special limits), but special_limits is false")
+        raise InputError(N_("source {source!r} lists limit {limit} (special limits), but special_limits is false", **at))
     special_id = ":".join(limit.id.split(":")[:3]) + ":special"
     if limit.regime != "special" and source.special_limits and special_id in cat.limits:
         # special limits replace the ordinary ones where the case says they apply
-        raise InputError(f"{where} (ordinary limits), but special_limits is true", hint=f"list {special_id} instead")
+        raise InputError(N_("source {source!r} lists limit {limit} (ordinary limits), but special_limits is true", **at),
+                         hint=N_("list {limit} instead", limit=special_id))
     if limit.metric == "concentration_ppmc" and not source.report_ppmc:
-        raise InputError(f"{where}, which is in ppmC, but the source does not set report_ppmc = true",
-                         hint="report_ppmc = true adds the ppmC endpoint (metric concentration_ppmc) the limit judges")
+        raise InputError(N_("source {source!r} lists limit {limit}, which is in ppmC, but the source does not set "
+                            "report_ppmc = true", **at),
+                         hint=N_("report_ppmc = true adds the ppmC endpoint (metric concentration_ppmc) the limit judges"))
     if limit.kind == "conc" and limit.reference_o2_pct is not None and source.reference_o2_pct != limit.reference_o2_pct:
-        have = "no reference_o2_pct" if source.reference_o2_pct is None else f"reference_o2_pct = {source.reference_o2_pct:g}"
-        raise InputError(f"{where}, which is at {limit.reference_o2_pct:g} % O2, but the source has {have}")
+        have = N_("no reference_o2_pct") if source.reference_o2_pct is None else \
+            N_("reference_o2_pct = {o2:g}", o2=source.reference_o2_pct)
+        raise InputError(N_("source {source!r} lists limit {limit}, which is at {o2:g} % O2, but the source has {have}",
+                            o2=limit.reference_o2_pct, have=have, **at))
 
 
 def applicable_limits(
@@ -400,19 +410,12 @@ def applicable_limits(
     out = [found[k] for k in sorted(found)]
     for limit in out:
         if unit is not None and limit.unit is not None and limit.unit != unit:
-            raise UnitError(f"limit {limit.id} is in {limit.unit} but the endpoint is in {unit}")
+            raise UnitError(N_("limit {limit} is in {unit} but the endpoint is in {endpoint_unit}", limit=limit.id,
+                               unit=limit.unit, endpoint_unit=unit))
         if as_species is not None and limit.basis is not None and limit.basis != as_species:
-            raise UnitError(f"limit {limit.id} is for {limit.pollutant} as {limit.basis} but the endpoint is as {as_species}")
+            raise UnitError(N_("limit {limit} is for {pollutant} as {basis} but the endpoint is as {species}", limit=limit.id,
+                               pollutant=limit.pollutant, basis=limit.basis, species=as_species))
     return out
-
-
-def check_case_limits(sources: Iterable[Source], catalogue: Catalogue | None = None) -> None:
-    """Check every limit id every source lists (exists, fits the source), whether or not the
-    source has data; the first problem is an :class:`InputError` naming source and id."""
-    cat = catalogue or load_catalogue()
-    for src in sources:
-        for limit_id in src.limits:
-            check_fits_source(cat.get(limit_id), src, cat)
 
 
 def _values(values: Any) -> tuple[list[float], list[bool]] | None:
@@ -536,8 +539,10 @@ def fugitive_rule(sources: Sequence[Source], pollutant: str, catalogue: Catalogu
     if any(s.role == "in-plant" for s in sources):
         rules.discard("inplant_1h")
         if rules:
-            raise InputError(f"in-plant point(s) {', '.join(s.id for s in sources)} list a boundary rule for {pollutant}")
+            raise InputError(N_("in-plant point(s) {sources} list a boundary rule for {pollutant}",
+                                sources=", ".join(s.id for s in sources), pollutant=pollutant))
         return "inplant_1h"
     if len(rules) > 1:
-        raise InputError(f"the boundary limits for {pollutant} ask for different rules: {', '.join(sorted(rules))}")
+        raise InputError(N_("the boundary limits for {pollutant} ask for different rules: {rules}", pollutant=pollutant,
+                            rules=", ".join(sorted(rules))))
     return rules.pop() if rules else "max_downwind"

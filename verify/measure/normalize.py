@@ -79,6 +79,7 @@ import pandas as pd
 
 from verify.case import Case
 from verify.errors import Location, UnitError
+from verify.i18n import N_
 from verify.measure import conversions as cv
 from verify.measure.constants import REPORTING_STATE, case_species, molar_volume_l_per_mol, state_tp
 from verify.measure.units import UNIT_KEYS, factor
@@ -241,9 +242,9 @@ def _read_rows(table: pd.DataFrame, case: Case) -> _Rows:
     if len(unknown):
         i = int(unknown[0])
         raise UnitError(
-            f"unit {unit[i]!r} is not a canonical unit key ({len(unknown)} row(s))",
+            N_("unit {unit!r} is not a canonical unit key ({n} row(s))", unit=unit[i], n=len(unknown)),
             _location(table, i, "unit"),
-            hint=f"known keys: {', '.join(UNIT_KEYS)}",
+            hint=N_("known keys: {keys}", keys=", ".join(UNIT_KEYS)),
         )
     group = pd.Series(unit, dtype=object).map({k: g for k, (_, g) in UNIT_KEYS.items()}).to_numpy(dtype=object)
     rows = _Rows(table, case, reporting_state(case), input_state(case), _Notes(n), _Notes(n), _col(table, "value"),
@@ -301,7 +302,7 @@ def _to_reporting_state(rows: _Rows, fac: np.ndarray) -> np.ndarray:
     for s in _unique(rows.std_state[std]):
         m = std & (rows.std_state == s)
         if s not in REPORTING_STATE.values():
-            raise UnitError(f"unknown std_state {s!r}", _location(rows.table, int(np.flatnonzero(m)[0]), "std_state"))
+            raise UnitError(N_("unknown std_state {state!r}", state=s), _location(rows.table, int(np.flatnonzero(m)[0]), "std_state"))
         if s != R:
             fac[m] = cv.change_state(fac[m], s, R)
             rows.deriv.add(m, f"{s}→{R} ×{cv.mass_conc_state_factor(s, R):.6g}")
@@ -457,7 +458,8 @@ def _flow_m3_h(rows: _Rows, flow: np.ndarray) -> np.ndarray:
             rows.missing.add(m, "flow: no flow_unit")
             continue
         if u not in UNIT_KEYS or UNIT_KEYS[u][1] != "volume_flow":
-            raise UnitError(f"flow_unit {u!r} is not a volume flow", _location(rows.table, int(np.flatnonzero(m)[0]), "flow_unit"))
+            raise UnitError(N_("flow_unit {unit!r} is not a volume flow", unit=u),
+                            _location(rows.table, int(np.flatnonzero(m)[0]), "flow_unit"))
         f = factor(u, "m3/h")
         q[m] = flow[m] * f
         if f != 1.0:
@@ -495,7 +497,8 @@ def _flow_to_reporting_state(rows: _Rows, q: np.ndarray, fbasis: np.ndarray, has
     for s in _unique(fstate[fstd]):
         m = fstd & (fstate == s)
         if s not in REPORTING_STATE.values():
-            raise UnitError(f"unknown flow_std_state {s!r}", _location(table, int(np.flatnonzero(m)[0]), "flow_std_state"))
+            raise UnitError(N_("unknown flow_std_state {state!r}", state=s),
+                            _location(table, int(np.flatnonzero(m)[0]), "flow_std_state"))
         if s != R:
             q[m] = np.asarray(cv.flow_change_state(q[m], s, R))
             rows.deriv.add(m, f"flow {s}→{R}")

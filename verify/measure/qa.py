@@ -1,9 +1,12 @@
-"""QA checks on the normalized table: the results.json ``qa`` list, with bilingual details.
+"""QA checks on the normalized table: the findings of the results.json ``qa`` list.
 
-Each item is ``{"check", "source", "position", "pollutant", "phase", "passed", "detail": {"ja",
-"zh"}}`` (keys that do not apply are null). ``passed`` is True or False, or null when the check
-cannot be evaluated because the data needed are not recorded (e.g. no production load); the
-detail then says what is missing. Texts: ``data/qa_text.toml``.
+Each item is ``{"check", "source", "position", "pollutant", "phase", "passed", "outcome",
+"values"}`` (keys that do not apply are null). ``passed`` is True or False, or null when the check
+cannot be evaluated because the data needed are not recorded (e.g. no production load).
+``outcome`` (``pass``, ``fail``, ``missing``: what is missing; ``disclosed`` for a prescribed method
+change; ``evaluated``, ``not_declared``, ``no_readings`` for ``cems_drift``) and ``values`` (the numbers, runs and
+methods found) are what :func:`verify.sentences.qa_detail` writes the item's ja/zh ``detail`` from
+(``verify/data/qa_text.toml``), when the results are assembled.
 
 Checks and their sources
 ------------------------
@@ -50,33 +53,14 @@ PHASES = ("before", "after")
 BLOCKING_PREFIXES = ("conc:", "conc_o2:", "flow:")
 
 
-@lru_cache(maxsize=1)
-def texts() -> dict:
-    """The QA text catalogue (``data/qa_text.toml``)."""
-    with resources.files("verify.measure").joinpath("data", "qa_text.toml").open("rb") as fh:
-        return tomllib.load(fh)
-
-
-def _detail(check: str, outcome: str, **fields) -> dict[str, str]:
-    """The check's text in ja and zh; a field given as ``{"ja": …, "zh": …}`` takes each language's value."""
-    cat = texts()
-    out = {}
-    for lang in ("ja", "zh"):
-        values = {k: v[lang] if isinstance(v, dict) else v for k, v in fields.items()}
-        if "phase" in values and values["phase"] in cat["phase"]:
-            values["phase"] = cat["phase"][values["phase"]][lang]
-        out[lang] = cat[check][outcome][lang].format(**values)
-    return out
+def _finding(outcome: str, **values) -> tuple[str, dict]:
+    """A check's outcome (pass, fail, missing) and the values its sentence names."""
+    return outcome, values
 
 
 def _fmt(x: float) -> str:
     """A number in a QA text: three significant figures (the texts explain; the data keep every digit)."""
     return f"{x:.3g}"
-
-
-def _label(source: str, position: str | None, pollutant: str | None) -> str:
-    text = source + (f"/{position}" if position else "")
-    return text + (f" {pollutant}" if pollutant else "")
 
 
 @lru_cache(maxsize=1)
@@ -101,9 +85,10 @@ def prescribed_change(pollutant, before: set[str], after: set[str]) -> dict | No
     return None
 
 
-def _item(check, source, position, pollutant, phase, passed, detail) -> dict:
+def _item(check, source, position, pollutant, phase, passed, finding: tuple[str, dict]) -> dict:
+    outcome, values = finding
     return {"check": check, "source": source, "position": position, "pollutant": pollutant, "phase": phase,
-            "passed": passed, "detail": detail}
+            "passed": passed, "outcome": outcome, "values": values}
 
 
 def _pos(v) -> str | None:
@@ -117,8 +102,7 @@ def _runs_checks(t: pd.DataFrame) -> list[dict]:
         for phase in PHASES:
             n = rows.loc[rows["phase"] == phase, "run"].nunique()
             ok = n >= MIN_RUNS
-            label = _label(src, _pos(pos), pol)
-            out.append(_item("min_runs", src, _pos(pos), pol, phase, ok, _detail("min_runs", "pass" if ok else "fail", label=label, phase=phase, n=n)))
+            out.append(_item("min_runs", src, _pos(pos), pol, phase, ok, _finding("pass" if ok else "fail", phase=phase, n=n)))
     return out
 
 
@@ -137,7 +121,6 @@ def _run_level_checks(t: pd.DataFrame, case: Case) -> list[dict]:
     out = []
     for (src, pos), rows in t.groupby(["source", "_pos"], sort=True):
         source = case.sources.get(str(src))
-        label = _label(src, _pos(pos), None)
         for phase in PHASES:
             pr = rows[rows["phase"] == phase]
             if pr.empty:
@@ -147,14 +130,14 @@ def _run_level_checks(t: pd.DataFrame, case: Case) -> list[dict]:
             runs = pr[pr["run"].notna()].groupby("run")["load_pct"].mean()
             if len(runs) and source is not None and source.kind == "stack":
                 if runs.isna().all():
-                    out.append(_item("load", src, _pos(pos), None, phase, None, _detail("load", "missing", label=label, phase=phase)))
+                    out.append(_item("load", src, _pos(pos), None, phase, None, _finding("missing", phase=phase)))
                 else:
                     low = runs[runs < MIN_LOAD_PCT]
                     ok = low.empty and not runs.isna().any()
                     outcome = "pass" if ok else ("fail" if not low.empty else "missing")
                     passed = True if ok else (False if not low.empty else None)
                     out.append(_item("load", src, _pos(pos), None, phase, passed,
-                                     _detail("load", outcome, label=label, phase=phase, min=_fmt(runs.min()),
+                                     _finding(outcome, phase=phase, min=_fmt(runs.min()),
                                              runs=", ".join(str(r) for r in low.index))))
             ambient = source.o2_ambient_pct if source is not None else 21.0
             for check, column, lo, hi in (("o2_range", "o2_pct", 0.0, ambient), ("moisture", "h2o_pct", 0.0, 100.0)):
@@ -162,18 +145,18 @@ def _run_level_checks(t: pd.DataFrame, case: Case) -> list[dict]:
                 if len(vals):
                     bad = vals[(vals < lo) | (vals >= hi)]
                     out.append(_item(check, src, _pos(pos), None, phase, bool(len(bad) == 0),
-                                     _detail(check, "pass" if len(bad) == 0 else "fail", label=label, phase=phase,
+                                     _finding("pass" if len(bad) == 0 else "fail", phase=phase,
                                              limit=_fmt(hi), values=", ".join(_fmt(v) for v in np.unique(bad)))))
             flows = pr["flow"].dropna().to_numpy(dtype=float)
             if len(flows):
                 bad = flows[flows <= 0]
                 out.append(_item("flow_positive", src, _pos(pos), None, phase, bool(len(bad) == 0),
-                                 _detail("flow_positive", "pass" if len(bad) == 0 else "fail", label=label, phase=phase,
+                                 _finding("pass" if len(bad) == 0 else "fail", phase=phase,
                                          values=", ".join(_fmt(v) for v in np.unique(bad)))))
             if "missing" in pr.columns:
                 k, distinct = _blocking(pr["missing"])
                 out.append(_item("derived_values", src, _pos(pos), None, phase, k == 0,
-                                 _detail("derived_values", "pass" if k == 0 else "fail", label=label, phase=phase,
+                                 _finding("pass" if k == 0 else "fail", phase=phase,
                                          n=len(pr), k=k, reasons="; ".join(distinct))))
             for check, column in (("lab_o2ref", "o2ref_mismatch"), ("lab_rate", "rate_mismatch")):
                 if column not in pr.columns:
@@ -183,7 +166,7 @@ def _run_level_checks(t: pd.DataFrame, case: Case) -> list[dict]:
                     diff = pr.loc[flags.index, column.replace("mismatch", "check")].abs().max()
                     k = int(flags.astype(bool).sum())
                     out.append(_item(check, src, _pos(pos), None, phase, k == 0,
-                                     _detail(check, "pass" if k == 0 else "fail", label=label, phase=phase, n=len(flags), k=k,
+                                     _finding("pass" if k == 0 else "fail", phase=phase, n=len(flags), k=k,
                                              max=_fmt(100 * float(diff)))))
     return out
 
@@ -197,27 +180,12 @@ def _signature(rows: pd.DataFrame) -> tuple:
     return tuple(sorted(keys, key=lambda k: tuple(x or "" for x in k)))
 
 
-def _signature_text(signature: tuple) -> dict[str, str]:
-    """A signature in words, per language: ``mg/m3（標準状態・乾き、0 ℃・101.325 kPa、炭素換算）``."""
-    cat = texts()
-    out = {}
-    for lang, sep in (("ja", "、"), ("zh", "、")):
-        parts = []
-        for unit, basis, state, species in signature:
-            words = [cat[section][value][lang] if value in cat[section] else value
-                     for section, value in (("basis", basis), ("std_state", state), ("as", species)) if value]
-            parts.append(f"{unit}（{sep.join(words)}）" if words else str(unit))
-        out[lang] = "；".join(parts)
-    return out
-
-
 def _comparison_checks(t: pd.DataFrame) -> list[dict]:
     out = []
     for (src, pos, pol), rows in t.groupby(["source", "_pos", "pollutant"], sort=True):
         b, a = rows[rows["phase"] == "before"], rows[rows["phase"] == "after"]
         if b.empty or a.empty:
             continue
-        label = _label(src, _pos(pos), pol)
         mb, ma = set(b["method"].dropna().astype(str)), set(a["method"].dropna().astype(str))
         if mb and ma:
             ok = mb == ma
@@ -225,17 +193,17 @@ def _comparison_checks(t: pd.DataFrame) -> list[dict]:
             before, after = ", ".join(sorted(mb)), ", ".join(sorted(ma))
             if change is not None:  # a change the standard prescribes: disclosed, never a failure
                 item = _item("same_method", src, _pos(pos), pol, None, None,
-                             _detail("same_method", "disclosed", label=label, before=before, after=after, reason=change["reason"]))
+                             _finding("disclosed", before=before, after=after, reason=change["reason"]))
                 out.append({**item, "disclosed": "method_change"})
             else:
                 out.append(_item("same_method", src, _pos(pos), pol, None, ok,
-                                 _detail("same_method", "pass" if ok else "fail", label=label, before=before, after=after)))
+                                 _finding("pass" if ok else "fail", before=before, after=after)))
         else:
-            out.append(_item("same_method", src, _pos(pos), pol, None, None, _detail("same_method", "missing", label=label)))
+            out.append(_item("same_method", src, _pos(pos), pol, None, None, _finding("missing")))
         sb, sa = _signature(b), _signature(a)
         ok = sb == sa
-        out.append(_item("same_basis", src, _pos(pos), pol, None, ok, _detail("same_basis", "pass" if ok else "fail", label=label,
-                                                                              before=_signature_text(sb), after=_signature_text(sa))))
+        out.append(_item("same_basis", src, _pos(pos), pol, None, ok, _finding("pass" if ok else "fail",
+                                                                              before=sb, after=sa)))
         lods = []
         for rows_p in (b, a):
             vals = rows_p["lod"].dropna().to_numpy(dtype=float)
@@ -250,13 +218,13 @@ def _comparison_checks(t: pd.DataFrame) -> list[dict]:
             phase, given, unit_rows = ("after", text_a, a) if len(lb) == 0 else ("before", text_b, b)
             unit = str(unit_rows["unit"].dropna().iloc[0]).replace("m3", "m³") if unit_rows["unit"].notna().any() else ""
             out.append(_item("detection_limits", src, _pos(pos), pol, None, None,
-                             _detail("detection_limits", "missing", label=label, phase=phase, values=f"{given} {unit}".strip())))
+                             _finding("missing", phase=phase, values=f"{given} {unit}".strip())))
             continue
         hi, lo = max(lb.max(), la.max()), min(lb.min(), la.min())
         ratio = hi / lo if lo > 0 else float("inf")
         ok = ratio <= LOD_RATIO_MAX
         out.append(_item("detection_limits", src, _pos(pos), pol, None, bool(ok),
-                         _detail("detection_limits", "pass" if ok else "fail", label=label, before=text_b, after=text_a, ratio=_fmt(ratio))))
+                         _finding("pass" if ok else "fail", before=text_b, after=text_a, ratio=_fmt(ratio))))
     return out
 
 
@@ -286,7 +254,7 @@ def _cems_checks(t: pd.DataFrame, case: Case) -> list[dict]:
                 fields.update({key: "—" if value is None else _fmt(value) for key, value in summary.items()},
                               range=_fmt(calibration.range), zero=_fmt(calibration.zero), span=_fmt(calibration.span),
                               unit=str(pr["unit"].dropna().iloc[0]).replace("m3", "m³") if pr["unit"].notna().any() else "")
-            out.append(_item("cems_drift", src, _pos(pos), pol, phase, None, _detail("cems_drift", outcome, **fields)))
+            out.append(_item("cems_drift", src, _pos(pos), pol, phase, None, _finding(outcome, **fields)))
     return out
 
 

@@ -9,11 +9,22 @@ these and nothing else, so they never see files, units or reference states. See
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pandas as pd
 
-METRICS = ("concentration", "concentration_o2", "mass_rate", "removal_efficiency", "fugitive")
-DESIGNS = ("before-after", "inlet-outlet", "continuous")
+class EndpointKey(NamedTuple):
+    """What identifies an endpoint and orders endpoints (``shared/spec/results.md`` "Endpoints"):
+    (source, position, pollutant, metric), a missing position written ``""`` so that keys sort."""
+
+    source: str
+    position: str
+    pollutant: str
+    metric: str
+
+    @classmethod
+    def of(cls, source: str, position: str | None, pollutant: str, metric: str) -> EndpointKey:
+        return cls(source, position or "", pollutant, metric)
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,6 @@ class PairedRuns:
     runs: tuple[str, ...]
     inlet: tuple[float, ...]
     outlet: tuple[float, ...]
-    inlet_censored: tuple[bool, ...] = ()
     outlet_censored: tuple[bool, ...] = ()
 
 
@@ -110,5 +120,5 @@ class EndpointData:
     samples: dict[str, Readings] = field(default_factory=dict)
 
     @property
-    def key(self) -> tuple[str, str, str, str]:
-        return (self.source, self.position or "", self.pollutant, self.metric)
+    def key(self) -> EndpointKey:
+        return EndpointKey.of(self.source, self.position, self.pollutant, self.metric)

@@ -33,6 +33,7 @@ from typing import Any
 import pint
 
 from verify.errors import UnitError
+from verify.i18n import N_
 
 ureg = pint.UnitRegistry(cache_folder=None)
 # Volume mixing ratios (dimensionless). pint's own ``ppm`` stays defined but is never used.
@@ -73,7 +74,8 @@ def unit_group(key: str) -> str:
     try:
         return UNIT_KEYS[key][1]
     except KeyError:
-        raise UnitError(f"unknown canonical unit key {key!r}", hint=f"known keys: {', '.join(UNIT_KEYS)}") from None
+        raise UnitError(N_("unknown canonical unit key {key!r}", key=key),
+                        hint=N_("known keys: {keys}", keys=", ".join(UNIT_KEYS))) from None
 
 
 def to_pint(key: str) -> pint.Unit:
@@ -93,9 +95,10 @@ def factor(from_key: str, to_key: str) -> float:
     g_from, g_to = unit_group(from_key), unit_group(to_key)
     if g_from != g_to:
         raise UnitError(
-            f"cannot convert {from_key} ({g_from}) to {to_key} ({g_to}) by a unit factor",
-            hint="volume fraction ↔ mass concentration needs molar mass and reference state; "
-            "t/a ↔ kg/h needs operating hours (see verify.measure.conversions)",
+            N_("cannot convert {unit} ({group}) to {other} ({other_group}) by a unit factor", unit=from_key, group=g_from,
+               other=to_key, other_group=g_to),
+            hint=N_("volume fraction ↔ mass concentration needs molar mass and reference state; t/a ↔ kg/h needs operating "
+                    "hours (see verify.measure.conversions)"),
         )
     return float(ureg.Quantity(1.0, to_pint(from_key)).to(to_pint(to_key)).magnitude)
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 MINUS = "\u2212"
 SIG = 3  # significant figures of a derived value
@@ -79,10 +79,11 @@ def _minus(text: str) -> str:
     return text.replace("-", MINUS)
 
 
-def round_half_even(x: float, decimals: int) -> Decimal:
+def round_half_even(x: float, decimals: int, rounding: str = ROUND_HALF_EVEN) -> Decimal:
     """``x`` rounded to ``decimals`` places, half to even on its shortest decimal form (GB/T 8170-2008
-    §3.2, JIS Z 8401 規則A): ``round_half_even(2.675, 2)`` → ``Decimal('2.68')``."""
-    return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
+    §3.2, JIS Z 8401 規則A): ``round_half_even(2.675, 2)`` → ``Decimal('2.68')``. ``rounding`` (a
+    :mod:`decimal` mode) rounds a one-sided bound outward instead (:func:`fmt_bound`)."""
+    return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=rounding)
 
 
 def _decimals_for(x: float, sig: int) -> int:
@@ -95,9 +96,11 @@ def _decimals_for(x: float, sig: int) -> int:
     return decimals
 
 
-def fmt_num(x, sig: int = 3, decimals: int | None = None, whole: bool = False) -> str:
-    """A number: ``sig`` significant figures (or fixed ``decimals``), half to even. ``whole``: round
-    the integer digits too (17,801.1 → 17,800), for a value resting on a factor of unconfirmed status.
+def fmt_num(x, sig: int = 3, decimals: int | None = None, rounding: str = ROUND_HALF_EVEN,
+            whole: bool = False) -> str:
+    """A number: ``sig`` significant figures (or fixed ``decimals``), half to even (or ``rounding``,
+    a :mod:`decimal` mode, for a one-sided bound). ``whole``: round the integer digits too
+    (17,801.1 → 17,800), for a value resting on a factor of unconfirmed status.
 
     >>> fmt_num(62.43), fmt_num(0.92352), fmt_num(15600), fmt_num(-13.43, decimals=1), fmt_num(17801.1, whole=True)
     ('62.4', '0.924', '15,600', '−13.4', '17,800')
@@ -107,11 +110,11 @@ def fmt_num(x, sig: int = 3, decimals: int | None = None, whole: bool = False) -
     if whole and decimals is None and x != 0:
         places = sig - 1 - math.floor(math.log10(abs(x)))
         if places < 0:
-            value = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+            value = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-places), rounding=rounding)
             return _minus(f"{int(value):,}")
     if decimals is None:
         decimals = _decimals_for(x, sig)
-    value = round_half_even(x, decimals)
+    value = round_half_even(x, decimals, rounding)
     text = f"{value:,.{decimals}f}"
     if re.fullmatch(r"-0(\.0*)?", text):
         text = text[1:]
@@ -144,6 +147,24 @@ def fmt_plain(x) -> str:
     if whole == "-0":
         return _minus("-0." + frac) if frac else "0"
     return _minus(f"{int(whole):,}" + ("." + frac if frac else ""))
+
+
+#: the direction a one-sided bound is rounded in: outward, so that the printed bound never claims more
+#: than the computed one ("≥ 94.2 %" for 94.28 %, "< 1.84" for 1.8333)
+BOUND_ROUNDING = {"≥": ROUND_FLOOR, ">": ROUND_FLOOR, "≤": ROUND_CEILING, "<": ROUND_CEILING}
+
+
+def fmt_bound(x, mark: str, *, sig: int = 3, decimals: int | None = None) -> str:
+    """A value known only as a one-sided bound, with its mark: ``mark`` + the value rounded outward
+    (down after "≥", up after "<" or "≤"), at ``sig`` significant figures or ``decimals`` places.
+    Rounding to nearest would print a bound a little stronger than the data show.
+
+    >>> fmt_bound(94.2827, "≥", decimals=1), fmt_bound(1.8333, "<"), fmt_bound(1.8333, "")
+    ('≥94.2', '<1.84', '1.83')
+    """
+    if _is_missing(x):
+        return DASH
+    return mark + fmt_num(x, sig, decimals, BOUND_ROUNDING.get(mark, ROUND_HALF_EVEN))
 
 
 def fmt_pct(x, decimals: int = 1) -> str:

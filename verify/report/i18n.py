@@ -15,7 +15,7 @@ from verify.errors import RenderError
 
 DATA = Path(__file__).parent / "data"
 LANGS = ("ja", "zh")
-#: The ``lang`` attribute each catalogue is rendered with (platform.md §2: always ``zh-CN``,
+#: The ``lang`` attribute each catalogue is rendered with (docs/platform.md §2: always ``zh-CN``,
 #: never bare ``zh``, so that fontconfig picks the Simplified Chinese glyph forms).
 HTML_LANG = {"ja": "ja", "zh": "zh-CN"}
 
@@ -28,6 +28,14 @@ def load_catalogue(lang: str) -> dict[str, dict[str, str]]:
     path = DATA / f"{lang}.toml"
     with path.open("rb") as fh:
         return tomllib.load(fh)
+
+
+def text_in(value, lang: str) -> str:
+    """A ``{ja, zh}`` text of results.json (or a plain string) in ``lang``, the other language when
+    that one is missing, ``""`` when there is none (the programme summary's tables)."""
+    if isinstance(value, dict):
+        return str(value.get(lang) or value.get("ja") or value.get("zh") or "")
+    return "" if value is None else str(value)
 
 
 def key_paths(catalogue: dict, prefix: str = "") -> set[str]:

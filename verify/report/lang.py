@@ -75,9 +75,12 @@ class Lang:
         self.html = HTML_LANG[code]
         self.T = load_catalogue(code)
         self._sources = {s.get("id"): s for s in results.get("sources") or [] if isinstance(s, dict)}
+        names = results.get("pollutant_names")
+        #: results.json ``pollutant_names``: the pollutants the catalogue does not name (case.toml declarations)
+        self._names = names if isinstance(names, dict) else {}
         state = (results.get("case") or {}).get("reporting_state") or {}
-        #: values at 0 °C, 101.325 kPa, dry: the language's standard-state units (m³N, 标干)
-        self.normal = state.get("temperature_k") == 273.15 and state.get("dry", True)
+        #: values at the ``normal`` state (0 °C, 101.325 kPa), dry: the language's standard-state units (m³N, 标干)
+        self.normal = state.get("name") == "normal" and state.get("dry", True)
 
     # ---------------------------------------------------------------- catalogue
     def t(self, path: str) -> str:
@@ -197,10 +200,13 @@ class Lang:
 
     # ---------------------------------------------------------------- names
     def poll(self, code, as_=None, source=None) -> str:
-        """A pollutant's name; particulate matter from a combustion source (one with a reference O₂)
-        is ばいじん in Japanese (大気汚染防止法 第2条)."""
+        """A pollutant's name: the catalogue's, else results.json ``pollutant_names`` (a pollutant the
+        case declares), else its formula; particulate matter from a combustion source (one with a
+        reference O₂) is ばいじん in Japanese (大気汚染防止法 第2条)."""
         if code == "PM" and source is not None and self._sources.get(source, {}).get("reference_o2_pct") is not None:
             name = self.term("dust_combustion")
+        elif str(code) not in self.T.get("pollutant", {}) and isinstance(self._names.get(str(code)), dict):
+            name = self.text(self._names[str(code)], MAX_NAME)
         else:
             name = self.code_label("pollutant", code)
         if as_ and name.endswith("）"):  # 窒素酸化物（NOx、NO₂換算）, not 窒素酸化物（NOx）（NO₂換算）
@@ -216,13 +222,6 @@ class Lang:
         if sid in self.T.get("point", {}):
             return self.T["point"][sid]
         return DASH if sid is None else str(sid)
-
-    def source_full(self, sid) -> str:
-        """The source's id and name, e.g. ``S1 1#定型机排气筒`` (the id is the plant's own label)."""
-        name = self.source(sid)
-        if sid in self.T.get("point", {}) or name == str(sid):
-            return name
-        return f"{sid} {name}" if str(sid) not in name else name
 
     def metric(self, metric, source=None) -> str:
         name = self.code_label("metric", metric)
@@ -271,9 +270,6 @@ class Lang:
                 params[key] = self.date(params[key])
         path = f"binding.{note.get('key')}"
         return self.t(path).format(**params) if self.has(path) else self.t("binding.unknown")
-
-    def cob_label(self, key) -> str:
-        return self.T["cob"].get(str(key), str(key))
 
     def fuel(self, kind) -> str:
         text = str(kind or "")

@@ -9,7 +9,7 @@
   (reproducible-builds.org spec), else from the results (``verification.issued``), else the Unix
   epoch: never the wall clock.
 - :func:`check_cjk_fonts` stops with :class:`~verify.errors.RenderError` when fontconfig has no
-  Noto Sans CJK face for ja or zh, because WeasyPrint would silently draw tofu (platform.md §2).
+  Noto Sans CJK face for ja or zh, because WeasyPrint would silently draw tofu (docs/platform.md §2).
 """
 
 from __future__ import annotations

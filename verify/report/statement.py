@@ -258,13 +258,3 @@ def limitations(view: dict) -> dict:
     order = {c["id"]: i for i, c in enumerate(view["claims"])}
     items.sort(key=lambda it: min(order.get(cid, 99) for cid in it["claims"]))
     return {"items": items, "case": _case_limitations(view), "other_qa": other_qa}
-
-
-def campaign_rows(view: dict) -> list[dict]:
-    """One row per phase: first and last sampling day and the runs (or valid hours) of each claim."""
-    rows = []
-    for phase in PHASES:
-        dates = view["campaign"]["phases"][phase]
-        rows.append({"phase": phase, "first": dates.get("first"), "last": dates.get("last"),
-                     "from": dates.get("from")})
-    return rows

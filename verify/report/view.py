@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 
 from verify.errors import RenderError
-from verify.report.fmt import (DASH, fmt_date, fmt_int, fmt_interval, fmt_measured, fmt_num, fmt_p, fmt_pct,
-                               fmt_plain, fmt_ratio_interval)
+from verify.report.fmt import (DASH, fmt_bound, fmt_date, fmt_int, fmt_interval, fmt_measured, fmt_num, fmt_p,
+                               fmt_pct, fmt_plain, fmt_ratio_interval)
 
 PHASES = ("before", "after")
 #: At most this many ledger entries are listed one by one in the annex (rejected first); all are
@@ -43,6 +43,15 @@ def _items(results: dict, key: str) -> list[dict]:
 # --------------------------------------------------------------------------------------------
 # Endpoints
 # --------------------------------------------------------------------------------------------
+def _reduction_text(ep: dict) -> str:
+    """The reduction in %; from an upper-bound mean it is itself a bound, rounded outward: "≥" (after
+    mean "<") or "≤" (before mean "<")."""
+    if ep.get("reduction_pct") is None:
+        return fmt_pct(None)
+    mark = {"lower": "≥", "upper": "≤"}.get(ep.get("reduction_bound"), "")
+    return fmt_bound(ep["reduction_pct"], mark, decimals=1) + "%"
+
+
 def _phase_view(ph: dict | None) -> dict:
     ph = ph or {}
     values = ph.get("values") or []
@@ -53,7 +62,7 @@ def _phase_view(ph: dict | None) -> dict:
     shown = [fmt_measured(v, d, c) for v, c, d in zip(values, censored, decimals)]
     # a restricted Kaplan–Meier mean of right-censored efficiencies is a lower bound: printed "≥"; a
     # Kaplan–Meier mean of left-censored values whose smallest value is the non-detect is an upper bound: "<"
-    mean = {"lower": "≥", "upper": "<"}.get(ph.get("mean_bound"), "") + fmt_num(ph.get("mean"))
+    mean = fmt_bound(ph.get("mean"), {"lower": "≥", "upper": "<"}.get(ph.get("mean_bound"), ""))
     return {"n": fmt_int(ph.get("n")), "n_raw": ph.get("n"), "mean": mean if ph.get("mean") is not None else DASH,
             "sd": fmt_num(ph.get("sd")), "values": shown, "method": ph.get("mean_method") or "",
             "kaplan_meier": str(ph.get("mean_method") or "").startswith("kaplan-meier"), "censored": any(censored),
@@ -183,8 +192,7 @@ def _endpoint_view(ep: dict) -> dict:
         "after": _phase_view(ep.get("after")),
         "pairs": [str(p) for p in ep.get("pairs") or []] if isinstance(ep.get("pairs"), list) else [],
         # a reduction from an upper-bound mean is itself a bound: "≥" (after mean "<") or "≤" (before mean "<")
-        "reduction": ({"lower": "≥", "upper": "≤"}.get(ep.get("reduction_bound"), "") if ep.get("reduction_pct") is not None
-                      else "") + fmt_pct(ep.get("reduction_pct")),
+        "reduction": _reduction_text(ep),
         "ci": fmt_interval(ci),
         "ci_excludes_zero": bool(ci and ci[0] is not None and ci[0] > 0),
         "gm_ratio": fmt_num(ep.get("gm_ratio")),
@@ -557,7 +565,8 @@ def _load_view(item: dict) -> dict:
             "n_after": fmt_int(item.get("n_after")), "mean_before": fmt_num(item.get("mean_before")),
             "mean_after": fmt_num(item.get("mean_after")), "difference": fmt_num(item.get("difference"), decimals=1),
             "ci": fmt_interval(ci, pct=False), "margin": fmt_num(bounds[1], decimals=1) if bounds else DASH,
-            "margin_pct": fmt_plain(item.get("margin_pct")), "p": fmt_p(item.get("p_value"))}
+            "margin_pct": fmt_plain(item.get("margin_pct")), "p": fmt_p(item.get("p_value")),
+            "caveats": [c for c in item.get("caveats") or [] if isinstance(c, dict)]}
 
 
 def _loads(results: dict) -> dict:
@@ -608,8 +617,7 @@ def build_view(results: dict) -> dict:
         "valid_until": get(verification, "valid_until"),
         "state": {"t": fmt_num(state.get("temperature_k"), decimals=2),
                   "p": fmt_num(state.get("pressure_kpa"), decimals=3),
-                  "dry": state.get("dry", True),
-                  "normal": state.get("temperature_k") == 273.15},
+                  "dry": state.get("dry", True)},
         "campaign": _campaign(results),
         "claims": claims,
         "overall": _overall(claims),

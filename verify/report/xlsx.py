@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import io
 import re
-import math
 import os
 from pathlib import Path
 
 from verify.report.i18n import load_catalogue
-from verify.inert import inert_text
+from verify.inert import inert_cell
 
 
 # (machine key, catalogue path for the ja/zh header) per sheet
@@ -60,16 +59,6 @@ _RUNS = [("source", "col.source"), ("position", "sheet.position"), ("pollutant",
          ("pressure_kpa", "sheet.pressure"), ("flow_sd_m3_h", "sheet.flow"), ("mass_rate_kg_h", "sheet.mass_rate"),
          ("load_pct", "col.load"), ("method", "col.method"), ("censored", "sheet.censored"),
          ("flagged", "word.flagged")]
-
-
-def inert(value):
-    """A cell value that cannot execute: text gets a leading ``'`` when it starts like a formula;
-    numbers and booleans are kept; NaN/inf become None (an empty cell)."""
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return value if math.isfinite(value) else None
-    return inert_text(str(value))
 
 
 def _label(path: str, lang: str) -> str:
@@ -127,7 +116,7 @@ def _rows(results: dict) -> dict[str, tuple[list, list[dict]]]:
 
 
 def _set(ws, row: int, col: int, value) -> None:
-    value = inert(value)
+    value = inert_cell(value)
     cell = ws.cell(row=row, column=col)
     cell.value = value
     if isinstance(value, str):

@@ -23,6 +23,7 @@ import pandas as pd
 
 from verify.case import Case, FileSpec
 from verify.errors import HostileFileError, InputError, Location
+from verify.i18n import N_
 from verify.fsutil import file_sha256
 from verify.gcpause import gc_paused
 from verify.sources import agreement, schema
@@ -59,8 +60,9 @@ def read_grid(path: Path, spec: FileSpec) -> SheetGrid:
 
         return read_xlsx(path, spec.path, spec)
     if suffix == ".xls":
-        raise HostileFileError("legacy .xls workbooks are not read: save the file as .xlsx", Location(file=spec.path))
-    raise InputError(f"unsupported file type {suffix or '(none)'!r}: use .csv or .xlsx", Location(file=spec.path))
+        raise HostileFileError(N_("legacy .xls workbooks are not read: save the file as .xlsx"), Location(file=spec.path))
+    raise InputError(N_("unsupported file type {suffix!r}: use .csv or .xlsx", suffix=suffix or "(none)"),
+                     Location(file=spec.path))
 
 
 def _workbook_sheets(path: Path, rel: str) -> list[str]:
@@ -81,7 +83,7 @@ def chunk_rows_for(path: Path, chunk_rows: int | None = None) -> int | None:
     if chunk_rows is None:
         return DEFAULT_CHUNK_ROWS if path.stat().st_size > CHUNK_THRESHOLD_BYTES else None
     if chunk_rows < 0:
-        raise InputError(f"chunk rows must be 0 (read whole) or positive, not {chunk_rows}")
+        raise InputError(N_("chunk rows must be 0 (read whole) or positive, not {n}", n=chunk_rows))
     return chunk_rows or None
 
 

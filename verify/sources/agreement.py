@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from verify.errors import InputError, Location
+from verify.i18n import N_
 from verify.sources.canonical import CANONICAL_COLUMNS, MEASUREMENT_KEY, RUN_KEY, RUN_LEVEL, RUN_LEVEL_NUMBERS
 
 #: Relative tolerance for "the same run-level number" written twice (text → float is exact for
@@ -89,7 +90,8 @@ def check_duplicates(table: pd.DataFrame) -> pd.DataFrame:
         a, b = table.loc[same[0]], table.loc[same[1]]
         what = ", ".join(f"{c}={a[c]}" for c in MEASUREMENT_KEY if c in table and pd.notna(a[c]))
         raise InputError(
-            f"duplicate measurement ({what}) in {a['_cell_value']} and {b['_cell_value']}: remove one (never last-wins)",
+            N_("duplicate measurement ({what}) in {cell} and {other}: remove one (never last-wins)", what=what,
+               cell=a["_cell_value"], other=b["_cell_value"]),
             Location(file=str(b["file"]), sheet=None if pd.isna(b["sheet"]) else str(b["sheet"]), row=int(b["row"]), column=str(b["cell"]).rstrip("0123456789")),
         )
     return table
@@ -137,8 +139,9 @@ def run_level(table: pd.DataFrame) -> pd.DataFrame:
             a, b = table.iloc[first], table.iloc[other]
             run_desc = ", ".join(f"{c}={a[c]}" for c in RUN_KEY if pd.notna(a[c]))
             raise InputError(
-                f"{field} disagrees within one run ({run_desc}): {vals[first]:g} in {a[f'_cell_{field}']} "
-                f"and {vals[other]:g} in {b[f'_cell_{field}']}",
+                N_("{field} disagrees within one run ({run}): {value:g} in {cell} and {other_value:g} in {other}",
+                   field=field, run=run_desc, value=vals[first], cell=a[f"_cell_{field}"], other_value=vals[other],
+                   other=b[f"_cell_{field}"]),
                 Location(file=str(b["file"]), sheet=None if pd.isna(b["sheet"]) else str(b["sheet"]), row=int(b["row"])),
             )
         # repeat the run's value on the rows of the run that lack it

@@ -17,6 +17,7 @@ from importlib import resources
 
 from verify.case import normalise_label
 from verify.errors import InputError, Location
+from verify.i18n import N_
 
 #: Unit text longer than this (after normalisation) is rejected before any lookup (reliability.md §4 #38).
 MAX_UNIT_CHARS = 32
@@ -89,13 +90,15 @@ def case_pollutant_aliases(declared) -> dict[str, str]:
     known_keys = set(table.values())
     for decl in declared:
         if decl.key in known_keys:
-            raise CaseError(f"case.toml: [[pollutant]] {decl.key!r} is already a pollutant of the package (no need to declare it)")
+            raise CaseError(N_("case.toml: [[pollutant]] {key!r} is already a pollutant of the package (no need to declare it)",
+                               key=decl.key))
         for name in decl.names():
             key = norm(name)
             if not key:
                 continue
             if out.get(key, decl.key) != decl.key:
-                raise CaseError(f"case.toml: [[pollutant]] {decl.key!r}: the name {name!r} already names {out[key]!r}")
+                raise CaseError(N_("case.toml: [[pollutant]] {key!r}: the name {name!r} already names {other!r}",
+                                   key=decl.key, name=name, other=out[key]))
             out[key] = decl.key
     return out
 
@@ -195,9 +198,9 @@ def lookup_unit(text: object, location: Location | None = None) -> UnitInfo:
     raw = str(text)
     key = norm(raw[: 4 * MAX_UNIT_CHARS])
     if not key:
-        raise InputError("no unit", location)
+        raise InputError(N_("no unit"), location)
     if len(key) > MAX_UNIT_CHARS:
-        raise InputError(f"unknown unit {raw[:40]!r}: longer than {MAX_UNIT_CHARS} characters", location)
+        raise InputError(N_("unknown unit {unit!r}: longer than {n} characters", unit=raw[:40], n=MAX_UNIT_CHARS), location)
     info = unit_aliases().get(key)
     if info is None:
         qualified = _species_qualified_unit(raw, location)
@@ -205,9 +208,10 @@ def lookup_unit(text: object, location: Location | None = None) -> UnitInfo:
             return qualified
         hint = unit_suggestions(raw)
         raise InputError(
-            f"unknown unit {raw!r}" + (f" (did you mean {', '.join(repr(h) for h in hint)}?)" if hint else ""),
+            N_("unknown unit {unit!r} (did you mean {suggestions}?)", unit=raw, suggestions=", ".join(map(repr, hint)))
+            if hint else N_("unknown unit {unit!r}", unit=raw),
             location,
-            hint="units are read through verify/sources/data/unit_aliases.csv",
+            hint=N_("units are read through verify/sources/data/unit_aliases.csv"),
         )
     return info
 
@@ -227,10 +231,13 @@ def _species_qualified_unit(raw: str, location: Location | None) -> UnitInfo | N
     if info is None:
         return None
     if sp.key is None:
-        raise InputError(f"unknown reporting species {sp.name!r} in unit {raw!r}", location,
-                         hint=f"known species (verify/sources/data/species_aliases.csv): {', '.join(known_species())}")
+        raise InputError(N_("unknown reporting species {species!r} in unit {unit!r}", species=sp.name, unit=raw), location,
+                         hint=N_("known species (verify/sources/data/species_aliases.csv): {known}",
+                                 known=", ".join(known_species())))
     if info.kind not in ("mass_conc", "mixing_ratio", "mass_rate"):
-        raise InputError(f"unit {raw!r}: a reporting species belongs to a concentration or mass-rate unit, not to {unit_text!r}", location)
+        raise InputError(N_("unit {unit!r}: a reporting species belongs to a concentration or mass-rate unit, not to {base!r}",
+                            unit=raw, base=unit_text), location)
     if info.as_species is not None and info.as_species != sp.key:
-        raise InputError(f"unit {raw!r}: {unit_text!r} is as {info.as_species} but the text says as {sp.name}", location)
+        raise InputError(N_("unit {unit!r}: {base!r} is as {species} but the text says as {named}", unit=raw, base=unit_text,
+                            species=info.as_species, named=sp.name), location)
     return dataclasses.replace(info, as_species=sp.key)

@@ -76,7 +76,7 @@ class Reader:
             try:
                 self._units[text] = lookup_unit(text)
             except InputError as exc:
-                self._units[text] = exc.message
+                self._units[text] = str(exc.message)  # a ledger detail: English
         return self._units[text]
 
     def label_column(self, field: str) -> CodedLabels | None:

@@ -37,6 +37,7 @@ import pyarrow as pa
 
 from verify.case import FileSpec
 from verify.errors import EMPTY_FILE_HINT, HostileFileError, InputError, Location
+from verify.i18n import N_
 from verify.sources.csv_arrow import NotSimple, arrow_records, quote_free
 from verify.sources.csv_arrow import nonblank as arrow_nonblank
 from verify.sources.grid import SheetGrid
@@ -58,6 +59,10 @@ CANDIDATE_ENCODINGS = ("utf-8", "gb18030", "cp932")
 DELIMITERS = (",", "\t", ";")
 
 
+#: The hint of a file that a declared encoding does not decode.
+CHECK_ENCODING = N_("check the [[file]] encoding (utf-8, gb18030/gbk, shift_jis)")
+
+
 def _undecodable(data: bytes, rel: str, declared: str | None) -> InputError:
     """The error for bytes that :func:`detect_encoding` finds no encoding for: the declared one fails
     (naming the byte and its line), or none of the candidates decodes them."""
@@ -67,16 +72,17 @@ def _undecodable(data: bytes, rel: str, declared: str | None) -> InputError:
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             return InputError(
-                f"file is not valid {declared} text (byte {exc.start}: {exc.reason})",
+                N_("file is not valid {encoding} text (byte {byte}: {reason})", encoding=declared, byte=exc.start,
+                   reason=exc.reason),
                 Location(file=rel, row=line),
-                hint="check the [[file]] encoding (utf-8, gb18030/gbk, shift_jis)",
+                hint=CHECK_ENCODING,
             )
-        return InputError(f"file is not valid {declared} text", Location(file=rel),
-                          hint="check the [[file]] encoding (utf-8, gb18030/gbk, shift_jis)")
+        return InputError(N_("file is not valid {encoding} text", encoding=declared), Location(file=rel),
+                          hint=CHECK_ENCODING)
     return InputError(
-        "file is neither UTF-8, GB18030/GBK nor Shift-JIS text",
+        N_("file is neither UTF-8, GB18030/GBK nor Shift-JIS text"),
         Location(file=rel),
-        hint="declare the encoding in the [[file]] entry or re-save the file as UTF-8",
+        hint=N_("declare the encoding in the [[file]] entry or re-save the file as UTF-8"),
     )
 
 
@@ -178,9 +184,9 @@ def _unterminated(record: list[str], last_line: int, index: int, rel: str) -> In
     pieces = _line_breaks(record[-1] if record else "")
     opened = last_line - (len(pieces) - 1) + (1 if len(pieces) > 1 and pieces[-1] == "" else 0)
     return InputError(
-        f"the quote opened on line {opened} is never closed: read as written, the rest of the file "
-        f"({last_line - opened + 1} line(s)) would be one cell", Location(file=rel, row=index + 1),
-        hint='close the quote; a quote inside a cell is written doubled ("")',
+        N_("the quote opened on line {line} is never closed: read as written, the rest of the file ({n} line(s)) "
+           "would be one cell", line=opened, n=last_line - opened + 1), Location(file=rel, row=index + 1),
+        hint=N_('close the quote; a quote inside a cell is written doubled ("")'),
     )
 
 
@@ -203,16 +209,18 @@ def csv_records(stream, rel: str, delimiter: str, spans: LineSpans, header_row: 
             return
         except csv.Error as exc:
             if "field limit" in str(exc):
-                raise InputError(f"a field longer than {MAX_FIELD_CHARS:,} characters in the record that starts on line "
-                                 f"{first}: an unterminated quote?", Location(file=rel, row=index + 1)) from None
-            raise InputError(f"malformed CSV: {exc}", Location(file=rel, row=index + 1)) from None
+                raise InputError(N_("a field longer than {n:,} characters in the record that starts on line {line}: "
+                                    "an unterminated quote?", n=MAX_FIELD_CHARS, line=first),
+                                 Location(file=rel, row=index + 1)) from None
+            raise InputError(N_("malformed CSV: {why}", why=str(exc)), Location(file=rel, row=index + 1)) from None
         finally:
             csv.field_size_limit(old_limit)
         last = reader.line_num
         if lines.eof:
             raise _unterminated(record, last, index, rel)
         if len(record) > MAX_FIELDS:
-            raise HostileFileError(f"the record on line {first} has {len(record):,} fields (limit {MAX_FIELDS:,})",
+            raise HostileFileError(N_("the record on line {line} has {n:,} fields (limit {limit:,})", line=first,
+                                      n=len(record), limit=MAX_FIELDS),
                                    Location(file=rel, row=index + 1))
         spans.lines = last
         if last > first:
@@ -220,10 +228,11 @@ def csv_records(stream, rel: str, delimiter: str, spans: LineSpans, header_row: 
             merged = _merged_records(record, width, delimiter) if index >= header_row else None
             if merged is not None:
                 raise InputError(
-                    f"the quoted cell in column {_letter(merged[0])} runs over lines {first}–{last}, and its line "
-                    f"{merged[1][:60]!r} reads as a record of its own: a quote is missing or extra",
+                    N_("the quoted cell in column {column} runs over lines {first}–{last}, and its line {line!r} reads "
+                       "as a record of its own: a quote is missing or extra", column=_letter(merged[0]), first=first,
+                       last=last, line=merged[1][:60]),
                     Location(file=rel, row=index + 1, column=_letter(merged[0])),
-                    hint='check the quotes on these lines; a quote inside a cell is written doubled ("")',
+                    hint=N_('check the quotes on these lines; a quote inside a cell is written doubled ("")'),
                 )
         if index == header_row - 1:
             width = _width(record)
@@ -245,15 +254,15 @@ def read_csv_grid(path: Path, rel: str, spec: FileSpec) -> SheetGrid:
     """
     size = path.stat().st_size
     if size > MAX_CSV_BYTES:
-        raise HostileFileError(f"file is larger than {MAX_CSV_BYTES // 2**20} MiB", Location(file=rel))
+        raise HostileFileError(N_("file is larger than {n} MiB", n=MAX_CSV_BYTES // 2**20), Location(file=rel))
     data = path.read_bytes()
     if not data:
-        raise InputError("empty file", Location(file=rel))
+        raise InputError(N_("empty file"), Location(file=rel))
     encoding, _, notes = detect_encoding(path, rel, spec.encoding)  # the one encoding detector
     text = data.decode(encoding)
     delimiter = _delimiter(text)
     if delimiter != ",":
-        notes.append(f"delimiter {delimiter!r}")
+        notes.append(N_("delimiter {delimiter!r}", delimiter=delimiter))
     last_header = max(spec.header_rows or [1])
     spans = LineSpans()
     rows: list[list] = list(csv_records(io.StringIO(text, newline=""), rel, delimiter, spans, last_header))
@@ -263,9 +272,9 @@ def read_csv_grid(path: Path, rel: str, spec: FileSpec) -> SheetGrid:
         if len(r) < width:
             r.extend([None] * (width - len(r)))
     if not any(cell not in (None, "") and str(cell).strip() for r in rows for cell in r):
-        raise InputError("empty file (no cells)", Location(file=rel))
+        raise InputError(N_("empty file (no cells)"), Location(file=rel))
     if not any(any(c not in (None, "") and str(c).strip() for c in r) for r in rows[last_header:]):
-        raise InputError("no data rows", Location(file=rel, row=last_header), hint=EMPTY_FILE_HINT)
+        raise InputError(N_("no data rows"), Location(file=rel, row=last_header), hint=EMPTY_FILE_HINT)
     return SheetGrid(file=rel, sheet=None, rows=rows, encoding=encoding, notes=notes, lines=spans.lines,
                      line_spans=spans.multiline)
 
@@ -375,31 +384,31 @@ _BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _line_too_long(rel: str, line: int) -> HostileFileError:
-    return HostileFileError(f"line {line} is longer than {MAX_LINE_CHARS:,} characters: not a measurement CSV "
-                            "(a file without line breaks?)", Location(file=rel))
+    return HostileFileError(N_("line {line} is longer than {n:,} characters: not a measurement CSV (a file without "
+                               "line breaks?)", line=line, n=MAX_LINE_CHARS), Location(file=rel))
 
 
 #: Magic bytes of files that are not text: a zip (.xlsx/.xlsm) and an OLE2 compound file (.xls or
 #: an encrypted workbook) — ECMA-376 Part 2 (OPC uses ZIP, APPNOTE.TXT §4.3.7) and MS-CFB §2.2.
-_WORKBOOK_MAGIC = {b"PK\x03\x04": "an Excel workbook (.xlsx/.xlsm, a zip file)",
-                   bytes.fromhex("D0CF11E0A1B11AE1"): "a legacy .xls or password-protected Excel workbook"}
+_WORKBOOK_MAGIC = {b"PK\x03\x04": N_("an Excel workbook (.xlsx/.xlsm, a zip file)"),
+                   bytes.fromhex("D0CF11E0A1B11AE1"): N_("a legacy .xls or password-protected Excel workbook")}
 
 
 def _not_a_workbook(head: bytes, rel: str) -> None:
     """Refuse a workbook saved or renamed as .csv, naming what it is."""
     for magic, what in _WORKBOOK_MAGIC.items():
         if head.startswith(magic):
-            raise InputError(f"the file is {what}, not CSV text", Location(file=rel),
-                             hint="name it .xlsx (and list its sheet in [[file]]), or export the sheet as CSV")
+            raise InputError(N_("the file is {what}, not CSV text", what=what), Location(file=rel),
+                             hint=N_("name it .xlsx (and list its sheet in [[file]]), or export the sheet as CSV"))
 
 
 def _declared_breaks(text: str, raw: bytes, declared: str, rel: str) -> None:
     """A declared encoding that turns a file with line breaks into one without any is the wrong one
     (a GBK file declared utf-16 reads as one line of CJK noise: say so, not "no data rows")."""
     if (b"\n" in raw or b"\r" in raw) and "\n" not in text and "\r" not in text:
-        raise InputError(f"read as {declared}, the file has no line break although its bytes have some: the declared "
-                         "encoding is probably wrong", Location(file=rel),
-                         hint="check the [[file]] encoding (utf-8, gb18030/gbk, shift_jis), or leave it out to detect it")
+        raise InputError(N_("read as {encoding}, the file has no line break although its bytes have some: the declared "
+                            "encoding is probably wrong", encoding=declared), Location(file=rel),
+                         hint=N_("check the [[file]] encoding (utf-8, gb18030/gbk, shift_jis), or leave it out to detect it"))
 
 
 def _first_line_fits(data: bytes, rel: str) -> None:
@@ -409,8 +418,8 @@ def _first_line_fits(data: bytes, rel: str) -> None:
     limit = 4 * MAX_LINE_CHARS + 4
     head = data[:limit]
     if len(data) > limit and b"\n" not in head and b"\r" not in head:
-        raise HostileFileError(f"no line break in the first {limit:,} bytes: not a measurement CSV (a file without "
-                               "line breaks?)", Location(file=rel))
+        raise HostileFileError(N_("no line break in the first {n:,} bytes: not a measurement CSV (a file without line "
+                                  "breaks?)", n=limit), Location(file=rel))
 
 
 def _stream_codec(enc: str, head: bytes) -> str:
@@ -465,7 +474,8 @@ def detect_encoding(path: Path, rel: str, declared: str | None) -> tuple[str, st
         enc = next(iter(decoded))
     else:
         enc = max(decoded, key=lambda e: (_recognised_words(decoded[e]), -_halfwidth_kana(decoded[e]), e == "gb18030"))
-        notes.append(f"encoding {enc} chosen: the bytes also decode as {'cp932' if enc == 'gb18030' else 'gb18030'}")
+        notes.append(N_("encoding {encoding} chosen: the bytes also decode as {other}", encoding=enc,
+                      other='cp932' if enc == 'gb18030' else 'gb18030'))
     return enc, decoded[enc], notes
 
 
@@ -554,13 +564,13 @@ def iter_csv_chunks(path: Path, rel: str, spec: FileSpec, chunk_rows: int, spans
         raise ValueError("chunk_rows must be at least 1")
     size = path.stat().st_size
     if size > MAX_CHUNKED_CSV_BYTES:
-        raise HostileFileError(f"file is larger than {MAX_CHUNKED_CSV_BYTES // 2**30} GiB", Location(file=rel))
+        raise HostileFileError(N_("file is larger than {n} GiB", n=MAX_CHUNKED_CSV_BYTES // 2**30), Location(file=rel))
     if size == 0:
-        raise InputError("empty file", Location(file=rel))
+        raise InputError(N_("empty file"), Location(file=rel))
     encoding, prefix, notes = detect_encoding(path, rel, spec.encoding)
     delimiter = _delimiter(prefix)
     if delimiter != ",":
-        notes.append(f"delimiter {delimiter!r}")
+        notes.append(N_("delimiter {delimiter!r}", delimiter=delimiter))
     last_header = max(spec.header_rows or [1])
     spans = LineSpans() if spans is None else spans
 
@@ -582,8 +592,8 @@ def iter_csv_chunks(path: Path, rel: str, spec: FileSpec, chunk_rows: int, spans
                 _take(records, done, spans)
                 yield from reading.python(records, done, spans)
         if not reading.seen_cell:
-            raise InputError("empty file (no cells)", Location(file=rel))
+            raise InputError(N_("empty file (no cells)"), Location(file=rel))
         if not reading.seen_data:
-            raise InputError("no data rows", Location(file=rel, row=last_header), hint=EMPTY_FILE_HINT)
+            raise InputError(N_("no data rows"), Location(file=rel, row=last_header), hint=EMPTY_FILE_HINT)
 
     return encoding, notes, chunks()

@@ -19,6 +19,7 @@ import pandas as pd
 
 from verify.case import FileSpec
 from verify.errors import EMPTY_FILE_HINT, InputError, Location
+from verify.i18n import N_
 from verify.sources.canonical import LABEL_FIELDS
 from verify.sources.columns import GridColumn
 from verify.sources.grid import SheetGrid
@@ -59,7 +60,8 @@ def detect_layout(grid: SheetGrid, spec: FileSpec, pollutants: dict[str, str]) -
     name = _layout_name(spec.layout, generic, per_pol, defaults, hdr.roles, loc)
     if name == "long" and per_pol:
         role = next(iter(next(iter(per_pol.values())).values()))
-        raise InputError(f"column {role.letter} ({role.header!r}) names a pollutant in a long file", loc)
+        raise InputError(N_("column {column} ({header!r}) names a pollutant in a long file", column=role.letter,
+                                header=role.header), loc)
     if name == "wide":
         _wide_columns(generic, per_pol, loc)
     return Layout(name, hdr.roles, generic, per_pol, defaults, hdr.data_start, hdr.notes)
@@ -68,7 +70,8 @@ def detect_layout(grid: SheetGrid, spec: FileSpec, pollutants: dict[str, str]) -
 def _label_defaults(spec: FileSpec, loc: Location) -> dict[str, str]:
     bad = sorted({FILE_COLUMNS.get(k, k) for k in spec.defaults} - set(LABEL_FIELDS))
     if bad:
-        raise InputError(f"[[file]] defaults: {', '.join(bad)} cannot be defaulted (only {', '.join(LABEL_FIELDS)})", loc)
+        raise InputError(N_("[[file]] defaults: {fields} cannot be defaulted (only {allowed})", fields=", ".join(bad),
+                            allowed=", ".join(LABEL_FIELDS)), loc)
     return {FILE_COLUMNS.get(k, k): str(v) for k, v in spec.defaults.items()}
 
 
@@ -89,20 +92,21 @@ def _layout_name(declared: str | None, generic: dict, per_pol: dict, defaults: d
                  loc: Location) -> str:
     long_ok = "value" in generic and ("pollutant" in generic or "pollutant" in defaults)
     wide_ok = any("value" in d for d in per_pol.values())
-    headers_seen = ", ".join(repr(r.header) for r in roles) or "none"
+    headers_seen = ", ".join(repr(r.header) for r in roles) or N_("none")
     if declared is None:
         if long_ok and wide_ok:
-            raise InputError("the file has both long (pollutant/value) and wide (pollutant-named) columns: declare layout", loc)
+            raise InputError(N_("the file has both long (pollutant/value) and wide (pollutant-named) columns: declare layout"),
+                             loc)
         if not (long_ok or wide_ok):
             raise InputError(
-                f"no measured-value column found (headers: {headers_seen})", loc,
-                hint="a long file needs pollutant, value and unit columns; a wide file pollutant-named columns with units",
+                N_("no measured-value column found (headers: {headers})", headers=headers_seen), loc,
+                hint=N_("a long file needs pollutant, value and unit columns; a wide file pollutant-named columns with units"),
             )
         return "long" if long_ok else "wide"
     if declared == "long" and not long_ok:
-        raise InputError(f"layout = 'long' but no pollutant and value columns (headers: {headers_seen})", loc)
+        raise InputError(N_("layout = 'long' but no pollutant and value columns (headers: {headers})", headers=headers_seen), loc)
     if declared == "wide" and not wide_ok:
-        raise InputError(f"layout = 'wide' but no pollutant-named value column (headers: {headers_seen})", loc)
+        raise InputError(N_("layout = 'wide' but no pollutant-named value column (headers: {headers})", headers=headers_seen), loc)
     return declared
 
 
@@ -111,17 +115,20 @@ def _wide_columns(generic: dict[str, ColumnRole], per_pol: dict[str, dict[str, C
     with a value column; every pollutant column set has its value column."""
     if "value" in generic or "pollutant" in generic:
         role = generic.get("value") or generic["pollutant"]
-        raise InputError(f"column {role.letter} ({role.header!r}) is a long-layout column in a wide file", loc)
+        raise InputError(N_("column {column} ({header!r}) is a long-layout column in a wide file", column=role.letter,
+                                header=role.header), loc)
     for f in AUX_FIELDS:
         if f in generic:
             with_value = [p for p, d in per_pol.items() if "value" in d]
             if len(with_value) != 1:
-                raise InputError(f"column {generic[f].letter} ({generic[f].header!r}): which pollutant? Name it in the header", loc)
+                raise InputError(N_("column {column} ({header!r}): which pollutant? Name it in the header",
+                                    column=generic[f].letter, header=generic[f].header), loc)
             per_pol[with_value[0]].setdefault(f, generic.pop(f))
     for pol, d in per_pol.items():
         if "value" not in d:
             role = next(iter(d.values()))
-            raise InputError(f"column {role.letter} ({role.header!r}) has no measured-value column for {pol}", loc)
+            raise InputError(N_("column {column} ({header!r}) has no measured-value column for {pollutant}",
+                                column=role.letter, header=role.header, pollutant=pol), loc)
 
 
 @dataclass
@@ -185,7 +192,7 @@ def data_rows(grid: SheetGrid, data_start: int) -> DataRows:
     if formula_rows:
         nonblank |= np.isin(all_rows, list(formula_rows))
     if not nonblank.any():
-        raise InputError("no data rows", Location(file=grid.file, sheet=grid.sheet, row=data_start), hint=EMPTY_FILE_HINT)
+        raise InputError(N_("no data rows"), Location(file=grid.file, sheet=grid.sheet, row=data_start), hint=EMPTY_FILE_HINT)
     if not nonblank.all():
         columns = [column.take(nonblank) for column in columns]
     return DataRows(grid, columns, all_rows[nonblank])

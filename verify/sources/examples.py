@@ -35,6 +35,7 @@ import defusedxml.ElementTree as DET
 
 from verify.case import FileSpec
 from verify.errors import EMPTY_FILE_HINT, InputError, Location
+from verify.i18n import N_, Joined, Msg
 from verify.sources.grid import RawValue, SheetGrid
 from verify.sources.headers import joined_headers
 from verify.sources.layout import CaseContext, ParsedSheet, parse_grid
@@ -43,7 +44,7 @@ from verify.sources.ledger import FileTally, entries_frame
 RANGE_NAME = "verify_example_rows"
 HASH_NAME = "verify_example_hashes"
 HASH_TAG = "verify-examples/1"
-EMPTY_SHEET_NOTE = f"no measurements in this sheet yet: {EMPTY_FILE_HINT}"
+EMPTY_SHEET_NOTE = N_("no measurements in this sheet yet: {hint}", hint=EMPTY_FILE_HINT)
 SKIP_DETAIL = "example row of the verify new workbook, not read"
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _CELL_RANGE = re.compile(r"^(?:'(?:[^']|'')+'|[^!]+)!\$?[A-Z]{1,3}\$?(\d+):\$?[A-Z]{1,3}\$?(\d+)$")
@@ -147,7 +148,7 @@ def parse_sheet(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str, 
     else:
         parsed = parse_grid(grid, spec, ctx, sha256)
     if found.skipped:
-        parsed.tally.notes.append(f"{len(found.skipped)} example row(s) of the verify new workbook not read")
+        parsed.tally.notes.append(N_("{n} example row(s) of the verify new workbook not read", n=len(found.skipped)))
         notes = entries_frame({"file": grid.file, "sheet": grid.sheet, "row": [r + 1 for r in found.skipped],
                                "column": None, "cell": None, "field": "row", "raw": None, "outcome": "note",
                                "reason": "example_row", "detail": SKIP_DETAIL})
@@ -175,8 +176,9 @@ def empty_sheets(tallies: list[FileTally]) -> list[FileTally]:
     return [t for t in tallies if EMPTY_SHEET_NOTE in t.notes]
 
 
-def empty_sheet_warnings(tallies: list[FileTally]) -> list[str]:
-    return [f"{Location(file=t.file, sheet=t.sheet)}: {EMPTY_SHEET_NOTE}" for t in empty_sheets(tallies)]
+def empty_sheet_warnings(tallies: list[FileTally]) -> list[Msg]:
+    return [N_("{where}: {message}", where=Location(file=t.file, sheet=t.sheet).message(), message=EMPTY_SHEET_NOTE)
+            for t in empty_sheets(tallies)]
 
 
 def require_measurements(tallies: list[FileTally]) -> None:
@@ -185,7 +187,8 @@ def require_measurements(tallies: list[FileTally]) -> None:
     if not tallies or len(empty) != len(tallies):
         return
     files = sorted({t.file for t in empty})
-    sheets = " or ".join(repr(t.sheet) for t in empty)
-    raise InputError(f"no measurements yet: fill the sheet {sheets} (the example rows are not read)",
+    # TRANSLATORS: between the sheet names of "fill the sheet 'A' or 'B'"
+    sheets = Joined(N_(" or "), [repr(t.sheet) for t in empty])
+    raise InputError(N_("no measurements yet: fill the sheet {sheets} (the example rows are not read)", sheets=sheets),
                      Location(file=", ".join(files)),
-                     hint="enter the measurements below the grey example rows, or delete those rows (whole rows) first")
+                     hint=N_("enter the measurements below the grey example rows, or delete those rows (whole rows) first"))

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from verify.case import FileSpec
 from verify.errors import InputError, Location
+from verify.i18n import N_
 from verify.sources.aliases import (
     MAX_LABEL_CHARS,
     UnitInfo,
@@ -107,7 +108,7 @@ def joined_headers(grid: SheetGrid, header_rows: list[int] | None) -> tuple[list
     rows = sorted(set(header_rows or [1]))
     loc = Location(file=grid.file, sheet=grid.sheet)
     if rows[-1] > grid.n_rows:
-        raise InputError(f"header row {rows[-1]} is beyond the last row ({grid.n_rows})", loc)
+        raise InputError(N_("header row {row} is beyond the last row ({last})", row=rows[-1], last=grid.n_rows), loc)
     data_start = rows[-1]
     idx = [r - 1 for r in rows]
     ncols = grid.n_cols
@@ -115,7 +116,8 @@ def joined_headers(grid: SheetGrid, header_rows: list[int] | None) -> tuple[list
     for r1, c1, r2, c2 in grid.merged:
         if r2 >= data_start:
             raise InputError(
-                f"merged range {range_address(r1, c1, r2, c2)} in the data rows: unmerge it and repeat the value",
+                N_("merged range {cells} in the data rows: unmerge it and repeat the value",
+                   cells=range_address(r1, c1, r2, c2)),
                 Location(file=grid.file, sheet=grid.sheet, row=r1 + 1, column=column_letter(c1)),
             )
         anchor = grid.rows[r1][c1] if c1 < len(grid.rows[r1]) else None
@@ -201,7 +203,8 @@ def classify_column(col: int, header: str, spec: FileSpec, pollutants: dict[str,
                 match = ("value", target, (), None)
             else:
                 raise InputError(
-                    f"[[file]] columns: {target!r} is neither a canonical column (or 'as') nor a pollutant key",
+                    N_("[[file]] columns: {target!r} is neither a canonical column (or 'as') nor a pollutant key",
+                       target=target),
                     Location(file=spec.path, sheet=spec.sheet),
                 )
             unit_text = unit_text if unit_kept else None
@@ -219,7 +222,7 @@ def classify_column(col: int, header: str, spec: FileSpec, pollutants: dict[str,
         try:
             unit = lookup_unit(unit_text)
         except InputError as exc:
-            unit_error = exc.message
+            unit_error = str(exc.message)  # a ledger detail: English
         if unit is not None and unit.kind not in ALLOWED_UNIT_KINDS[fld]:
             unit, unit_error = None, f"unit {unit_text!r} in the header is not a unit for {fld}"
     sp_key = species.key if species is not None else None
@@ -267,32 +270,32 @@ def read_headers(grid: SheetGrid, spec: FileSpec, pollutants: dict[str, str] | N
             has_data = grid.column_has_data(c, data_start) or any(
                 rc[1] == c and rc[0] >= data_start for rc in grid.formulas_without_value)
             if has_data:
-                raise InputError(f"blank header above data in column {column_letter(c)}", loc)
+                raise InputError(N_("blank header above data in column {column}", column=column_letter(c)), loc)
             continue
         key = norm(text)
         if key in seen_text:
-            raise InputError(
-                f"duplicate header {text!r} in columns {column_letter(seen_text[key])} and {column_letter(c)}", loc
-            )
+            raise InputError(N_("duplicate header {header!r} in columns {column} and {other}", header=text,
+                                column=column_letter(seen_text[key]), other=column_letter(c)), loc)
         seen_text[key] = c
         role = classify_column(c, text, spec, pollutants)
         if role.field is None:
-            notes.append(f"column {role.letter} {text!r} not read (not a known header)")
+            notes.append(N_("column {column} {header!r} not read (not a known header)", column=role.letter, header=text))
         else:
             rk = (role.field, role.pollutant)
             if rk in seen_role:
                 other = seen_role[rk]
-                raise InputError(
-                    f"columns {other.letter} ({other.header!r}) and {role.letter} ({text!r}) are both {role.label}", loc
-                )
+                raise InputError(N_("columns {column} ({header!r}) and {other} ({other_header!r}) are both {field}",
+                                    column=other.letter, header=other.header, other=role.letter, other_header=text,
+                                    field=role.label), loc)
             seen_role[rk] = role
         roles.append(role)
     for role in roles:
         if role.ambiguous_with and (role.ambiguous_with, role.pollutant) in seen_role:
             other = seen_role[(role.ambiguous_with, role.pollutant)]
             raise InputError(
-                f"header {role.header!r} (column {role.letter}) is a bare concentration beside {other.header!r} "
-                f"(column {other.letter}): which one is the measured value? Rename it to 实测浓度/実測濃度",
+                N_("header {header!r} (column {column}) is a bare concentration beside {other_header!r} (column {other}): "
+                   "which one is the measured value? Rename it to 实测浓度/実測濃度", header=role.header,
+                   column=role.letter, other_header=other.header, other=other.letter),
                 Location(file=grid.file, sheet=grid.sheet, row=data_start, column=role.letter),
             )
     return HeaderResult(roles, data_start, notes)

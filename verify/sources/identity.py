@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from verify.errors import InputError, Location
+from verify.i18n import N_, Msg
 from verify.sources.aliases import labels, norm
 from verify.sources.canonical import LABEL_FIELDS
 from verify.sources.cells import parse_datetime_series
@@ -31,6 +32,14 @@ SUMMARY_LABELS = frozenset(
     norm(x) for x in ("均值", "平均值", "平均", "平均値", "mean", "average", "avg", "最大值", "最大値", "最小值", "最小値",
                       "max", "min", "合计", "合計", "total", "小计", "小計", "標準偏差", "标准偏差")
 )
+#: The error for the unknown labels of each label column (filled in with ``labels``).
+UNKNOWN_LABELS = {
+    "source": N_("unknown source label(s): {labels}"),
+    "phase": N_("unknown phase label(s): {labels}"),
+    "position": N_("unknown position label(s): {labels}"),
+    "basis": N_("unknown basis label(s): {labels}"),
+    "as": N_("unknown as label(s): {labels}"),
+}
 
 
 @dataclass
@@ -64,7 +73,7 @@ class _Labels:
     def none(self) -> np.ndarray:
         return np.full(self.rows.n, None, dtype=object)
 
-    def resolve(self, field: str, table: dict[str, str], hint: str) -> np.ndarray | None:
+    def resolve(self, field: str, table: dict[str, str], hint: Msg) -> np.ndarray | None:
         """The column's texts mapped through ``table`` (normalised keys); unknown labels are an error."""
         texts = self.text(field)
         if texts is None:
@@ -74,10 +83,10 @@ class _Labels:
             self.unknown_error(field, unknown, texts, hint)
         return texts.map(lambda u: None if u is None else table.get(norm(u)))
 
-    def unknown_error(self, field: str, unknown: list[str], texts: CodedLabels, hint: str) -> None:
+    def unknown_error(self, field: str, unknown: list[str], texts: CodedLabels, hint: Msg) -> None:
         first = int(self.rows.row1[np.flatnonzero(texts.rows_with(set(unknown)) & self.has_value)[0]])
         raise InputError(
-            f"unknown {field} label(s): {', '.join(repr(u) for u in unknown[:10])}" + (" …" if len(unknown) > 10 else ""),
+            UNKNOWN_LABELS[field].fill(labels=", ".join(repr(u) for u in unknown[:10]) + (" …" if len(unknown) > 10 else "")),
             Location(file=self.rows.grid.file, sheet=self.rows.grid.sheet, row=first, column=self.layout.letter_of(field)),
             hint=hint,
         )
@@ -111,13 +120,13 @@ def resolve_identity(layout: Layout, rows: DataRows, spec, ctx, verdicts: RowVer
     _reject_unreadable_rows(layout, rows, lab.has_value, verdicts)
     starts = _timestamps("start", layout, rows, spec, ctx, verdicts)
     ends = _timestamps("end", layout, rows, spec, ctx, verdicts)
-    known = f"known sources and aliases: {', '.join(sorted(set(ctx.sources.values())))}"
+    known = N_("known sources and aliases: {sources}", sources=", ".join(sorted(set(ctx.sources.values()))))
     source = lab.resolve("source", ctx.sources, known)
     source = lab.none() if source is None else source
     verdicts.reject(pd.isna(source), "no_source", "source cannot be determined", layout.col_of("source"))
     phase = _phase(lab, starts, ctx, verdicts)
-    position = lab.resolve("position", labels("position"), "use inlet/outlet, 入口/出口, 进口/出口")
-    basis = lab.resolve("basis", labels("basis"), "use standard-dry, standard-wet or actual-wet")
+    position = lab.resolve("position", labels("position"), N_("use inlet/outlet, 入口/出口, 进口/出口"))
+    basis = lab.resolve("basis", labels("basis"), N_("use standard-dry, standard-wet or actual-wet"))
     run, sample = _run_and_sample(lab, starts, verdicts)
     method, flag = lab.text("method"), lab.text("flag")
     flag_up = None if flag is None else flag.map(lambda v: None if v is None else str(v).upper())
@@ -170,7 +179,7 @@ def _timestamps(field: str, layout: Layout, rows: DataRows, spec, ctx, verdicts:
 def _phase(lab: _Labels, starts: pd.Series | None, ctx, verdicts: RowVerdicts) -> np.ndarray:
     """The phase column through labels.csv; without one, the ``[[period]]`` that holds ``start``."""
     col = lab.layout.col_of
-    phase = lab.resolve("phase", labels("phase"), "use before/after, 対策前/対策後, 治理前/治理后, 前/後/后")
+    phase = lab.resolve("phase", labels("phase"), N_("use before/after, 対策前/対策後, 治理前/治理后, 前/後/后"))
     if phase is not None:
         verdicts.reject(pd.isna(phase), "no_phase", "phase cannot be determined", col("phase"))
         return phase
@@ -207,5 +216,6 @@ def _as_keys(lab: _Labels) -> np.ndarray | None:
         return None
     keys, unknown = label_species(as_text.values(), lab.has_value)
     if unknown:
-        lab.unknown_error("as", unknown, as_text, f"name a reporting species: {', '.join(known_species())} (or 以丙烷计, プロパン換算, as C3H8)")
+        lab.unknown_error("as", unknown, as_text, N_("name a reporting species: {species} (or 以丙烷计, プロパン換算, as C3H8)",
+                                                     species=", ".join(known_species())))
     return keys

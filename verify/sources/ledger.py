@@ -66,7 +66,7 @@ class FileTally:
             "encoding": self.encoding, "rows": self.rows, "accepted": self.accepted, "flagged": self.flagged,
             "rejected": self.rejected, "values": self.values, "values_accepted": self.values_accepted,
             "values_flagged": self.values_flagged, "values_rejected": self.values_rejected, "lines": self.lines,
-            "header_map": dict(self.header_map), "notes": list(self.notes),
+            "header_map": dict(self.header_map), "notes": [str(note) for note in self.notes],
         }
 
 

@@ -44,6 +44,7 @@ from defusedxml import DefusedXmlException
 
 from verify.case import FileSpec, normalise_label
 from verify.errors import HostileFileError, InputError, Location, VerifyError
+from verify.i18n import N_
 from verify.sources.grid import RawValue, SheetGrid, cell_address
 from verify.sources.xlsx_scan import SheetScan, scan_sheet_xml, shared_string_lengths
 from verify.sources.xlsx_zip import (
@@ -59,7 +60,7 @@ __all__ = ["read_xlsx", "list_sheets", "ensure_defusedxml", "SheetInfo", "MACRO_
 
 #: Largest workbook.xml / .rels part read whole (a workbook with 1,000 sheets is under 200 KB).
 MAX_META_BYTES = 16 * 1024 * 1024
-MACRO_NOTE = "workbook contains macros (not executed; only saved cell values were read)"
+MACRO_NOTE = N_("workbook contains macros (not executed; only saved cell values were read)")
 
 
 def ensure_defusedxml() -> None:
@@ -69,8 +70,8 @@ def ensure_defusedxml() -> None:
 
     if not getattr(openpyxl, "DEFUSEDXML", False):
         raise VerifyError(
-            "openpyxl runs without defusedxml, so XML entity attacks would not be blocked",
-            hint="install the defusedxml package (it is a dependency of verify) and run again",
+            N_("openpyxl runs without defusedxml, so XML entity attacks would not be blocked"),
+            hint=N_("install the defusedxml package (it is a dependency of verify) and run again"),
         )
 
 
@@ -102,17 +103,17 @@ def _read_bytes(path: Path, rel: str) -> bytes:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise HostileFileError(
-                f"the file is {size / 1024 / 1024:,.1f} MiB; the limit for a workbook is "
-                f"{MAX_FILE_BYTES / 1024 / 1024:,.0f} MiB",
+                N_("the file is {size:,.1f} MiB; the limit for a workbook is {limit:,.0f} MiB", size=size / 1024 / 1024,
+                   limit=MAX_FILE_BYTES / 1024 / 1024),
                 where,
-                hint="export the measurement sheet as CSV",
+                hint=N_("export the measurement sheet as CSV"),
             )
         with path.open("rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror or exc}", where) from None
+        raise InputError(N_("cannot read the file: {why}", why=str(exc.strerror or exc)), where) from None
     if len(data) > MAX_FILE_BYTES:
-        raise HostileFileError("the file grew beyond the size limit while being read", where)
+        raise HostileFileError(N_("the file grew beyond the size limit while being read"), where)
     return data
 
 
@@ -124,13 +125,14 @@ def _parse_small_xml(zf: zipfile.ZipFile, member: str, rel: str):
     where = Location(file=rel)
     info = zf.getinfo(member)
     if info.file_size > MAX_META_BYTES:
-        raise HostileFileError(f"part {member} is {info.file_size:,} bytes (limit {MAX_META_BYTES:,})", where)
+        raise HostileFileError(N_("part {part} is {n:,} bytes (limit {limit:,})", part=member, n=info.file_size,
+                                  limit=MAX_META_BYTES), where)
     try:
         return DET.fromstring(zf.read(member))
     except DefusedXmlException:
-        raise HostileFileError(f"XML entity declarations are not allowed (part {member})", where) from None
+        raise HostileFileError(N_("XML entity declarations are not allowed (part {part})", part=member), where) from None
     except ParseError as exc:
-        raise InputError(f"part {member} is not well-formed XML ({exc})", where) from None
+        raise InputError(N_("part {part} is not well-formed XML ({why})", part=member, why=str(exc)), where) from None
 
 
 def _relationships(zf: zipfile.ZipFile, member: str, rel: str) -> dict[str, tuple[str, str]]:
@@ -162,7 +164,7 @@ def _open_book(path: Path, rel: str) -> _Book:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
-        raise InputError(f"not a readable .xlsx (broken zip: {exc})", where) from None
+        raise InputError(N_("not a readable .xlsx (broken zip: {why})", why=str(exc)), where) from None
     check_members(zf, rel)
     check_xml_prologs(zf, rel)
 
@@ -172,7 +174,7 @@ def _open_book(path: Path, rel: str) -> _Book:
         "xl/workbook.xml",
     )
     if workbook_part not in zf.NameToInfo:
-        raise InputError("not an Excel workbook: the zip has no workbook part (xl/workbook.xml)", where)
+        raise InputError(N_("not an Excel workbook: the zip has no workbook part (xl/workbook.xml)"), where)
     wb_dir, wb_name = posixpath.split(workbook_part)
     wb_rels = _relationships(zf, posixpath.join(wb_dir, "_rels", wb_name + ".rels"), rel)
 
@@ -216,34 +218,35 @@ def list_sheets(path: Path, rel: str) -> list[tuple[str, bool]]:
 
 def _choose_sheet(book: _Book, wanted: str | None, rel: str) -> SheetInfo:
     names = [s.name for s in book.sheets]
-    listed = ", ".join(repr(n) for n in names) or "(none)"
+    listed = ", ".join(repr(n) for n in names) or N_("(none)")
     if wanted is None:
         worksheets = [s for s in book.sheets if s.kind == "worksheet"]
         if len(worksheets) == 1:
             return worksheets[0]
         if not worksheets:
-            raise InputError(f"the workbook has no worksheet (sheets: {listed})", Location(file=rel))
+            raise InputError(N_("the workbook has no worksheet (sheets: {sheets})", sheets=listed), Location(file=rel))
         raise InputError(
-            f"the workbook has {len(worksheets)} sheets ({', '.join(repr(s.name) for s in worksheets)}); "
-            "say which one to read",
+            N_("the workbook has {n} sheets ({sheets}); say which one to read", n=len(worksheets),
+               sheets=", ".join(repr(s.name) for s in worksheets)),
             Location(file=rel),
-            hint=f'add sheet = "{worksheets[0].name}" (or another name) to this [[file]] entry in case.toml',
+            hint=N_('add sheet = "{sheet}" (or another name) to this [[file]] entry in case.toml', sheet=worksheets[0].name),
         )
     same = [s for s in book.sheets if s.name.casefold() == wanted.casefold()]
     if len(same) > 1:  # Excel forbids it (names compare case-insensitively); a crafted file may not
-        raise InputError(f"the workbook has {len(same)} sheets named {wanted!r} ({', '.join(repr(s.name) for s in same)}): "
-                         "which one is meant cannot be told", Location(file=rel),
-                         hint="rename the sheets in Excel so that each name is unique")
+        raise InputError(N_("the workbook has {n} sheets named {sheet!r} ({sheets}): which one is meant cannot be told",
+                            n=len(same), sheet=wanted, sheets=", ".join(repr(s.name) for s in same)), Location(file=rel),
+                         hint=N_("rename the sheets in Excel so that each name is unique"))
     for s in book.sheets:
         if s.name == wanted:
             if s.kind != "worksheet" or s.part is None:
-                raise InputError(f"sheet {wanted!r} is a {s.kind}, not a worksheet with cells", Location(file=rel))
+                raise InputError(N_("sheet {sheet!r} is a {kind}, not a worksheet with cells", sheet=wanted, kind=s.kind),
+                                 Location(file=rel))
             return s
     near = [n for n in names if normalise_label(n) == normalise_label(wanted)]
     raise InputError(
-        f"no sheet named {wanted!r}; the workbook has: {listed}",
+        N_("no sheet named {sheet!r}; the workbook has: {sheets}", sheet=wanted, sheets=listed),
         Location(file=rel),
-        hint=f"did you mean sheet = {near[0]!r}?" if near else None,
+        hint=N_("did you mean sheet = {sheet!r}?", sheet=near[0]) if near else None,
     )
 
 
@@ -257,9 +260,9 @@ def _calamine_rows(data: bytes, name: str, where: Location) -> tuple[list[list[R
         finally:
             wb.close()
     except python_calamine.PasswordError:
-        raise InputError("the workbook is password-protected", where) from None
+        raise InputError(N_("the workbook is password-protected"), where) from None
     except (python_calamine.CalamineError, ValueError) as exc:
-        raise InputError(f"calamine could not read the sheet: {exc}", where) from None
+        raise InputError(N_("calamine could not read the sheet: {why}", why=str(exc)), where) from None
 
 
 def _align(rows: list[list[RawValue]], start, end, scan: SheetScan, where: Location) -> list[list[RawValue]]:
@@ -279,12 +282,14 @@ def _align(rows: list[list[RawValue]], start, end, scan: SheetScan, where: Locat
         width = c1 + 1
     if len(rows) != r1 + 1 or width != c1 + 1:
         raise InputError(
-            f"calamine returned {len(rows)} × {width} cells for a sheet that ends at {cell_address(r1, c1)}",
+            N_("calamine returned {rows} × {columns} cells for a sheet that ends at {cell}", rows=len(rows),
+               columns=width, cell=cell_address(r1, c1)),
             where,
         )
     if r1 > scan.max_row or c1 > scan.max_col:
         raise InputError(
-            f"the values reach {cell_address(r1, c1)} but the sheet XML has no cell there; the file is inconsistent",
+            N_("the values reach {cell} but the sheet XML has no cell there; the file is inconsistent",
+               cell=cell_address(r1, c1)),
             where,
         )
     if min(map(len, rows)) == width:
@@ -339,9 +344,9 @@ def read_xlsx(path: Path, rel: str, spec: FileSpec) -> SheetGrid:
     if book.macros:
         notes.append(MACRO_NOTE)
     if sheet.hidden:
-        notes.append(f"sheet {sheet.name!r} is hidden in the workbook")
+        notes.append(N_("sheet {sheet!r} is hidden in the workbook", sheet=sheet.name))
     if scan.errors:
-        notes.append(f"{len(scan.errors)} cell(s) hold an Excel error value (e.g. #DIV/0!)")
+        notes.append(N_("{n} cell(s) hold an Excel error value (e.g. #DIV/0!)", n=len(scan.errors)))
     return SheetGrid(
         file=rel,
         sheet=sheet.name,

@@ -57,6 +57,7 @@ import pyexpat
 from defusedxml import EntitiesForbidden, ExternalReferenceForbidden
 
 from verify.errors import HostileFileError, InputError, Location
+from verify.i18n import N_, Msg
 from verify.sources.xlsx_zip import defused_expat_parser, hostile_xml
 
 MAX_CELLS = 2_000_000
@@ -116,10 +117,10 @@ def parse_cell_ref(ref: str, where: Location) -> tuple[int, int]:
     """'D7' → (6, 3); refuses anything outside Excel's 1,048,576 × 16,384 grid."""
     m = _CELL_REF.fullmatch(ref)
     if m is None:
-        raise InputError(f"malformed cell reference {ref!r} in the sheet XML", where)
+        raise InputError(N_("malformed cell reference {ref!r} in the sheet XML", ref=ref), where)
     row, col = int(m.group(2)) - 1, column_index(m.group(1))
     if row >= EXCEL_MAX_ROWS or col >= EXCEL_MAX_COLS:
-        raise HostileFileError(f"cell reference {ref!r} lies outside Excel's grid", where)
+        raise HostileFileError(N_("cell reference {ref!r} lies outside Excel's grid", ref=ref), where)
     return row, col
 
 
@@ -168,25 +169,25 @@ class _Collector:
         scan.max_col = max(scan.max_col, max_col)
         if scan.n_cells > MAX_CELLS:
             raise HostileFileError(
-                f"the sheet has more than {MAX_CELLS:,} cells (limit for .xlsx input)",
+                N_("the sheet has more than {n:,} cells (limit for .xlsx input)", n=MAX_CELLS),
                 self.where,
-                hint="export this sheet as CSV (UTF-8), which has no such limit",
+                hint=N_("export this sheet as CSV (UTF-8), which has no such limit"),
             )
         if scan.grid_cells() > MAX_GRID_CELLS:
             raise HostileFileError(
-                f"the sheet's cells reach row {scan.max_row + 1:,} and column {scan.max_col + 1:,}: "
-                f"more than {MAX_GRID_CELLS:,} cells from A1 (limit for .xlsx input)",
+                N_("the sheet's cells reach row {row:,} and column {column:,}: more than {n:,} cells from A1 (limit for "
+                   ".xlsx input)", row=scan.max_row + 1, column=scan.max_col + 1, n=MAX_GRID_CELLS),
                 self.where,
-                hint="delete empty formatted rows/columns far from the data, or export the sheet as CSV",
+                hint=N_("delete empty formatted rows/columns far from the data, or export the sheet as CSV"),
             )
 
     def add_text(self, n: int) -> None:
         self.scan.text_chars += n
         if self.scan.text_chars > MAX_TEXT_CHARS:
             raise HostileFileError(
-                f"the sheet's text cells expand to more than {MAX_TEXT_CHARS:,} characters (every cell that refers to a "
-                "shared string counts its whole length)", self.where,
-                hint="a text repeated in many cells, or very long texts: remove them or export the sheet as CSV",
+                N_("the sheet's text cells expand to more than {n:,} characters (every cell that refers to a shared "
+                   "string counts its whole length)", n=MAX_TEXT_CHARS), self.where,
+                hint=N_("a text repeated in many cells, or very long texts: remove them or export the sheet as CSV"),
             )
 
     def add_shared(self, indices: np.ndarray) -> None:
@@ -195,7 +196,8 @@ class _Collector:
             return
         top = int(indices.max())
         if top >= len(self.shared_lengths):
-            raise InputError(f"a cell refers to shared string #{top}, but the workbook has {len(self.shared_lengths)}", self.where)
+            raise InputError(N_("a cell refers to shared string #{index}, but the workbook has {n}", index=top,
+                                n=len(self.shared_lengths)), self.where)
         self.add_text(int(self.shared_lengths[indices].sum()))
 
     # -- expat handlers
@@ -213,7 +215,7 @@ class _Collector:
             else:
                 r, c = max(self.row, 0), self.col + 1
                 if c >= EXCEL_MAX_COLS:
-                    raise HostileFileError("a row has more than 16,384 cells", self.where)
+                    raise HostileFileError(N_("a row has more than 16,384 cells"), self.where)
             self.col = c
             self.cell = (r, c)
             self.cell_type = attrs.get("t", "n")
@@ -233,12 +235,12 @@ class _Collector:
             r = attrs.get("r")
             if r is not None:
                 if not r.isdigit() or not 1 <= int(r) <= EXCEL_MAX_ROWS:
-                    raise HostileFileError(f"row number {r!r} lies outside Excel's grid", self.where)
+                    raise HostileFileError(N_("row number {row!r} lies outside Excel's grid", row=r), self.where)
                 self.row = int(r) - 1
             else:
                 self.row += 1
                 if self.row >= EXCEL_MAX_ROWS:
-                    raise HostileFileError("the sheet has more than 1,048,576 rows", self.where)
+                    raise HostileFileError(N_("the sheet has more than 1,048,576 rows"), self.where)
             self.col = -1
             self.scan.n_rows += 1
             self.scan.max_row = max(self.scan.max_row, self.row)
@@ -248,7 +250,7 @@ class _Collector:
             ref = attrs.get("ref")
             if ref:
                 if len(self.scan.merged) >= MAX_MERGED:
-                    raise HostileFileError(f"the sheet has more than {MAX_MERGED:,} merged ranges", self.where)
+                    raise HostileFileError(N_("the sheet has more than {n:,} merged ranges", n=MAX_MERGED), self.where)
                 self.scan.merged.append(parse_range_ref(ref, self.where))
         elif local == "dimension":
             self.scan.dimension = attrs.get("ref")
@@ -282,7 +284,7 @@ class _Collector:
             try:
                 self.add_shared(np.array([int(value_text)], dtype=np.int64))
             except ValueError:
-                raise InputError(f"cell {value_text!r} is not a shared-string index", self.where) from None
+                raise InputError(N_("cell {value!r} is not a shared-string index", value=value_text), self.where) from None
         if self.cell_type == "e" and value_text.strip():
             self.scan.errors[pos] = value_text.strip()
         if not self.has_f:
@@ -321,7 +323,7 @@ def shared_string_lengths(zf: zipfile.ZipFile, member: str | None, where: Locati
         if local == "si":
             lengths.append(state["current"])
             if len(lengths) > MAX_SHARED_STRINGS:
-                raise HostileFileError(f"the shared-string table has more than {MAX_SHARED_STRINGS:,} entries", where)
+                raise HostileFileError(N_("the shared-string table has more than {n:,} entries", n=MAX_SHARED_STRINGS), where)
         elif local == "t":
             state["depth_t"] -= 1
 
@@ -330,12 +332,12 @@ def shared_string_lengths(zf: zipfile.ZipFile, member: str | None, where: Locati
             state["current"] += len(text)
             state["total"] += len(text)
             if state["total"] > MAX_TEXT_CHARS:
-                raise HostileFileError(f"the shared-string table holds more than {MAX_TEXT_CHARS:,} characters", where,
-                                       hint="export the sheet as CSV")
+                raise HostileFileError(N_("the shared-string table holds more than {n:,} characters", n=MAX_TEXT_CHARS),
+                                       where, hint=N_("export the sheet as CSV"))
 
     parser = defused_expat_parser()
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, data
-    with _part_errors(member, where, "the shared-string table"), zf.open(member) as fh:
+    with _part_errors(member, where, N_("the shared-string table")), zf.open(member) as fh:
         while chunk := fh.read(PIECE_BYTES):
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
@@ -343,7 +345,7 @@ def shared_string_lengths(zf: zipfile.ZipFile, member: str | None, where: Locati
 
 
 @contextlib.contextmanager
-def _part_errors(member: str, where: Location, what: str):
+def _part_errors(member: str, where: Location, what: Msg):
     """The project's errors for a part that cannot be parsed: entities (defusedxml's refusal),
     malformed XML, a broken zip member."""
     try:
@@ -351,9 +353,9 @@ def _part_errors(member: str, where: Location, what: str):
     except (EntitiesForbidden, ExternalReferenceForbidden) as exc:
         raise hostile_xml(exc, where.file or "", member) from None
     except pyexpat.ExpatError as exc:
-        raise InputError(f"{what} ({member}) is not well-formed: {exc}", where) from None
+        raise InputError(N_("{what} ({part}) is not well-formed: {why}", what=what, part=member, why=str(exc)), where) from None
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise InputError(f"cannot inflate {member}: {exc}", where) from None
+        raise InputError(N_("cannot inflate {part}: {why}", part=member, why=str(exc)), where) from None
 
 
 def _parser_for(col: _Collector) -> "pyexpat.XMLParserType":
@@ -512,7 +514,7 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str, where: Location, *, exact: 
 
     Raises HostileFileError (entities, caps, text budget) or InputError (malformed XML), naming ``where``.
     """
-    with _part_errors(member, where, "the sheet XML"):
+    with _part_errors(member, where, N_("the sheet XML")):
         if not exact:
             col = _Collector(where, shared)
             try:

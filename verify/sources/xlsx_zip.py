@@ -28,6 +28,7 @@ import pyexpat
 from defusedxml import EntitiesForbidden, ExternalReferenceForbidden
 
 from verify.errors import HostileFileError, InputError, Location
+from verify.i18n import N_
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_ENTRIES = 10_000
@@ -68,11 +69,11 @@ def sniff(data: bytes, rel: str) -> Kind:
             return "xls"
         return "ole2"
     if not data:
-        raise InputError("empty file", Location(file=rel))
+        raise InputError(N_("empty file"), Location(file=rel))
     raise InputError(
-        "not an Excel workbook (.xlsx/.xlsm): the file does not start with the zip signature",
+        N_("not an Excel workbook (.xlsx/.xlsm): the file does not start with the zip signature"),
         Location(file=rel),
-        hint="save the sheet from Excel as .xlsx, or export it as CSV",
+        hint=N_("save the sheet from Excel as .xlsx, or export it as CSV"),
     )
 
 
@@ -80,20 +81,20 @@ def refuse_ole2(kind: Kind, rel: str) -> None:
     """Raise the error that names what an OLE2 file is (reliability.md §4 #30)."""
     if kind == "encrypted":
         raise InputError(
-            "password-protected (encrypted) Excel workbook: it cannot be read",
+            N_("password-protected (encrypted) Excel workbook: it cannot be read"),
             Location(file=rel),
-            hint="open it in Excel and save a copy without a password (File > Info > Protect Workbook)",
+            hint=N_("open it in Excel and save a copy without a password (File > Info > Protect Workbook)"),
         )
     if kind == "xls":
         raise InputError(
-            "legacy .xls workbook (Excel 97–2003 format) is not supported",
+            N_("legacy .xls workbook (Excel 97–2003 format) is not supported"),
             Location(file=rel),
-            hint="open it in Excel or LibreOffice and save it as .xlsx",
+            hint=N_("open it in Excel or LibreOffice and save it as .xlsx"),
         )
     raise InputError(
-        "legacy .xls or encrypted workbook (OLE2 compound file) is not supported",
+        N_("legacy .xls or encrypted workbook (OLE2 compound file) is not supported"),
         Location(file=rel),
-        hint="save it as .xlsx without a password",
+        hint=N_("save it as .xlsx without a password"),
     )
 
 
@@ -152,7 +153,7 @@ def check_end_of_central_directory(data: bytes, rel: str) -> None:
     tail_start = max(0, len(data) - (0xFFFF + 22))
     idx = data.rfind(b"PK\x05\x06", tail_start)
     if idx < 0 or idx + 22 > len(data):
-        raise InputError("not a readable .xlsx: the zip directory is missing (truncated file?)", where)
+        raise InputError(N_("not a readable .xlsx: the zip directory is missing (truncated file?)"), where)
     total = struct.unpack_from("<H", data, idx + 10)[0]
     if total == 0xFFFF:  # zip64: the real count is in the zip64 end record, found via its locator
         loc = idx - 20
@@ -162,7 +163,8 @@ def check_end_of_central_directory(data: bytes, rel: str) -> None:
                 total = struct.unpack_from("<Q", data, offset + 32)[0]
     if total > MAX_ENTRIES:
         raise HostileFileError(
-            f"the zip has {total:,} members; an Excel workbook has a few dozen (limit {MAX_ENTRIES:,})", where
+            N_("the zip has {n:,} members; an Excel workbook has a few dozen (limit {limit:,})", n=total,
+               limit=MAX_ENTRIES), where
         )
 
 
@@ -171,25 +173,27 @@ def check_members(zf: zipfile.ZipFile, rel: str) -> None:
     where = Location(file=rel)
     infos = zf.infolist()
     if len(infos) > MAX_ENTRIES:
-        raise HostileFileError(f"the zip has {len(infos):,} members (limit {MAX_ENTRIES:,})", where)
+        raise HostileFileError(N_("the zip has {n:,} members (limit {limit:,})", n=len(infos), limit=MAX_ENTRIES), where)
     names = [i.filename for i in infos]
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
-        raise HostileFileError(f"the zip lists the member(s) {', '.join(dup[:5])} twice", where)
+        raise HostileFileError(N_("the zip lists the member(s) {members} twice", members=", ".join(dup[:5])), where)
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
-            raise HostileFileError(f"zip member {info.filename!r} is encrypted", where)
+            raise HostileFileError(N_("zip member {member!r} is encrypted", member=info.filename), where)
         total += info.file_size
         if info.file_size > RATIO_GRACE_BYTES and info.compress_size < MIN_INFLATE_RATIO * info.file_size:
             raise HostileFileError(
-                f"zip member {info.filename!r} would inflate from {_mib(info.compress_size)} to "
-                f"{_mib(info.file_size)} (more than {1 / MIN_INFLATE_RATIO:.0f}:1, a zip bomb)",
+                N_("zip member {member!r} would inflate from {packed} to {size} (more than {ratio:.0f}:1, a zip bomb)",
+                   member=info.filename, packed=_mib(info.compress_size), size=_mib(info.file_size),
+                   ratio=1 / MIN_INFLATE_RATIO),
                 where,
             )
     if total > MAX_TOTAL_UNCOMPRESSED:
         raise HostileFileError(
-            f"the zip declares {_mib(total)} of uncompressed content (limit {_mib(MAX_TOTAL_UNCOMPRESSED)})", where
+            N_("the zip declares {size} of uncompressed content (limit {limit})", size=_mib(total),
+               limit=_mib(MAX_TOTAL_UNCOMPRESSED)), where
         )
 
 
@@ -226,10 +230,11 @@ def defused_expat_parser() -> "pyexpat.XMLParserType":
 def hostile_xml(exc: Exception, rel: str, part: str) -> HostileFileError:
     """The error for a defusedxml refusal (reliability.md §4 #33)."""
     if isinstance(exc, EntitiesForbidden):
-        what = "XML entity declarations are not allowed"
+        what = N_("XML entity declarations are not allowed")
     else:
-        what = "external XML entity references are not allowed"
-    return HostileFileError(f"{what} (part {part}; a 'billion laughs' or external-entity attack?)", Location(file=rel))
+        what = N_("external XML entity references are not allowed")
+    return HostileFileError(N_("{what} (part {part}; a 'billion laughs' or external-entity attack?)", what=what, part=part),
+                            Location(file=rel))
 
 
 class _RootSeen(Exception):
@@ -260,7 +265,8 @@ def check_xml_prologs(zf: zipfile.ZipFile, rel: str) -> None:
         except (EntitiesForbidden, ExternalReferenceForbidden) as exc:
             raise hostile_xml(exc, rel, name) from None
         except pyexpat.ExpatError as exc:
-            raise InputError(f"part {name} is not well-formed XML ({exc})", Location(file=rel)) from None
+            raise InputError(N_("part {part} is not well-formed XML ({why})", part=name, why=str(exc)), Location(file=rel)) from None
         raise HostileFileError(
-            f"part {name} has no root element within its first {MAX_PROLOG_BYTES // 1024} KiB", Location(file=rel)
+            N_("part {part} has no root element within its first {n} KiB", part=name, n=MAX_PROLOG_BYTES // 1024),
+            Location(file=rel)
         )

@@ -1,8 +1,12 @@
 """Statistics room: endpoint series (``verify.measure.series.EndpointData``) → statistics.
 
 Public API (results are frozen dataclasses whose ``to_dict()`` gives the keys of
-``shared/spec/results.md``):
+``shared/spec/results.md``; caveats as codes with their values, claim statements left null: the
+sentences are written by :mod:`verify.sentences` when the results are assembled):
 
+* :func:`verify.stats.analysis.analyse_case` → ``CaseAnalysis``: the analysis stage of a case
+  (endpoints, limits, Holm families, load comparability, claims within their envelopes, QA,
+  co-benefits, campaign), which :mod:`verify.results` assembles;
 * :func:`verify.stats.endpoint.analyse_endpoint` → ``EndpointStats`` (before–after, inlet–outlet,
   continuous designs; non-detects);
 * :func:`verify.stats.claims.judge_claim` → ``ClaimResult``;

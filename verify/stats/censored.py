@@ -21,6 +21,14 @@
   all relabelings (≤ 10 000), otherwise 100 000 PCG64 draws with p = (k + 1)/(m + 1).
   The statistic equals Σ over the after group of each value's row sum of the pairwise score matrix
   (the matrix is antisymmetric), which makes enumeration a sum of scores.
+
+Why the Gehan test is written here: neither scipy nor statsmodels has Gehan's test of left-censored
+data with an exact permutation p-value (statsmodels' ``survdiff(weight_type="gb")`` is the
+Gehan–Breslow weighted log-rank test of right-censored data with its chi-square approximation, which
+three runs a phase cannot justify); the exact p enumerates the relabelings as the permutation test
+does (:func:`verify.stats.twosample.linear_statistic_p`). The Kaplan–Meier curve itself is
+statsmodels'. Oracles: ``tests/stats/test_censored.py`` (a brute-force enumeration of the Gehan
+statistic, equality with Mann–Whitney without censoring, hand-worked Kaplan–Meier means).
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 from statsmodels.duration.survfunc import SurvfuncRight
 
-from verify.stats.twosample import DEFAULT_SEED, _linear_statistic_p
+from verify.stats.twosample import DEFAULT_SEED, linear_statistic_p
 
 
 def km_masses_right(values, censored) -> tuple[np.ndarray, np.ndarray]:
@@ -122,6 +130,6 @@ def gehan_test(before, before_censored, after, after_censored, *, seed: int = DE
     c = np.concatenate([np.asarray(before_censored, bool), np.asarray(after_censored, bool)])
     scores = gehan_scores(x, c)
     observed = float(scores[nb:].sum())
-    res = _linear_statistic_p(scores, na, observed, side="le", tol=0.5, seed=seed)
+    res = linear_statistic_p(scores, na, observed, side="le", tol=0.5, seed=seed)
     return {"statistic": observed, "p_value": res["p_value"], "relabelings": res["relabelings"],
             "seed": res["seed"], "method": "exact" if res["exact"] else "sampled"}

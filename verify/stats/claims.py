@@ -26,6 +26,9 @@
 * ``load_comparable``: the verdict of the claim's source in ``comparability.load_by_source``; when
   it is ``not_shown_comparable`` the statement names the source.
 
+The ja/zh ``statement`` is written from these values when the results are assembled
+(:func:`verify.sentences.claim_statement`); ``to_dict()`` leaves it null.
+
 The claim's ``conditions`` (e.g. ``load_pct_min``) are not applied here: runs outside the envelope
 must be left out when the endpoint data are built.
 """
@@ -33,10 +36,7 @@ must be left out when the endpoint data are built.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
 import numpy as np
 from scipy import stats as sps
@@ -45,17 +45,10 @@ from verify.case import Claim
 from verify.errors import InputError
 from verify.stats import paired as pair
 from verify.stats import ratio as rt
-from verify.sources.aliases import pollutant_names
-from verify.stats.endpoint import EndpointStats, clean
-from verify.stats.text import PHASE_NAMES, fmt, fmt_sig, p_text
+from verify.jsonvalues import clean
+from verify.stats.endpoint import EndpointStats
 
 VERDICTS = ("verified", "supported", "not_verified", "insufficient_data")
-
-
-@cache
-def texts() -> dict:
-    raw = resources.files("verify.stats").joinpath("data/statements.toml").read_bytes()
-    return tomllib.loads(raw.decode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -71,13 +64,13 @@ class ClaimResult:
     lower_bound: float | None
     p_value: float | None
     verdict: str
-    statement: dict
     upper_bound: float | None = None
     method: str | None = None
     phase: str | None = None
     n: int | None = None
     censored_pairs: tuple[str, ...] = ()
     load_comparable: str | None = None
+    unit: str = ""  # the endpoint's unit (the statement's level values are in it)
 
     @property
     def verified(self) -> bool:
@@ -88,7 +81,7 @@ class ClaimResult:
             "id": self.id, "source": self.source, "position": self.position, "pollutant": self.pollutant,
             "metric": self.metric, "kind": self.kind, "claimed": self.claimed, "estimate": self.estimate,
             "lower_bound": self.lower_bound, "p_value": self.p_value, "verdict": self.verdict,
-            "verified": self.verified, "statement": dict(self.statement),
+            "verified": self.verified, "statement": None,
             "upper_bound": self.upper_bound, "method": self.method, "phase": self.phase, "n": self.n,
             "censored_pairs": list(self.censored_pairs), "load_comparable": self.load_comparable,
         })
@@ -180,11 +173,9 @@ def _insufficient(claim: Claim, stats: EndpointStats) -> bool:
     return stats.status == "insufficient_data"
 
 
-def judge_claim(claim: Claim, stats: EndpointStats, *, alpha: float = 0.05, load: dict | None = None,
-                names: dict[str, dict[str, str]] | None = None) -> ClaimResult:
+def judge_claim(claim: Claim, stats: EndpointStats, *, alpha: float = 0.05, load: dict | None = None) -> ClaimResult:
     """The verdict on one claim; a verdict is a result, never an error. ``load``: the claim source's
-    entry of ``comparability.load_by_source`` (or None). ``names``: lang → pollutant key → name, for
-    pollutants the package does not name (case.toml ``[[pollutant]]``)."""
+    entry of ``comparability.load_by_source`` (or None)."""
     _check_match(claim, stats)
     if not math.isfinite(claim.value):  # case.toml validation refuses it; a programmatic caller too
         raise InputError(f"claim {claim.id!r}: value must be a finite number, got {claim.value!r}")
@@ -204,44 +195,6 @@ def judge_claim(claim: Claim, stats: EndpointStats, *, alpha: float = 0.05, load
         else:
             verdict = "not_verified"
     load_verdict = None if load is None else load.get("verdict")
-    censored = censored_outlets(claim, stats)
-    statement = _statement(claim, stats, verdict, (estimate, lower, p, upper), censored, load_verdict, names or {})
     return ClaimResult(claim.id, claim.source, claim.position, claim.pollutant, claim.metric, claim.kind,
-                       float(claim.value), estimate, lower, p, verdict, statement, upper, method,
-                       claim_phase(claim), claim_n(claim, stats), censored, load_verdict)
-
-
-def _claimed(value: float) -> str:
-    return f"{value:g}" if float(value).is_integer() else fmt(value, 1)
-
-
-def _statement(claim, stats, verdict, numbers, censored, load_verdict,
-               names: dict[str, dict[str, str]]) -> dict[str, str]:
-    estimate, lower, p, upper = numbers
-    t = texts()
-    unit = stats.unit
-    num = (lambda x: fmt_sig(x)) if claim.kind == "level" else (lambda x: fmt(x, 1))
-    phase = claim_phase(claim)
-    values = {"source": claim.source, "pollutant": claim.pollutant, "claimed": _claimed(claim.value) if claim.kind != "level" else fmt_sig(claim.value),
-              "estimate": num(estimate), "lower": fmt(lower, 1), "upper": fmt_sig(upper), "p": p_text(p), "unit": unit,
-              "n": claim_n(claim, stats), "k": len(censored)}
-    if claim.kind == "level":
-        detail_key = "upper_p" if upper is not None and p is not None else "no_test"
-    elif p is None:
-        detail_key = "no_test"
-    else:
-        detail_key = "bound_p" if lower is not None else "p_only"
-    out = {}
-    for lang in ("ja", "zh"):
-        name = names.get(lang, {}).get(claim.pollutant) or pollutant_names(lang).get(claim.pollutant, claim.pollutant)
-        vals = dict(values, metric=t["metric"][claim.metric][lang], pollutant=name)
-        if phase is not None:
-            vals["phase"] = PHASE_NAMES[phase][lang]
-        vals["detail"] = t["detail"][detail_key][lang].format_map(vals)
-        text = t["statement"][f"{claim.kind}.{verdict}"][lang].format_map(vals)
-        if censored and verdict != "insufficient_data":
-            text += t["note"]["censored_outlet"][lang].format_map(vals)
-        if load_verdict == "not_shown_comparable":
-            text += texts()["comparability"]["claim_note"][lang].format_map(vals)
-        out[lang] = text
-    return out
+                       float(claim.value), estimate, lower, p, verdict, upper, method, claim_phase(claim),
+                       claim_n(claim, stats), censored_outlets(claim, stats), load_verdict, stats.unit)

@@ -24,34 +24,26 @@ inside (−Δ, Δ) by two one-sided tests at α (TOST; Schuirmann 1987, J. Pharm
   Technometrics 24:295: its p-value is the largest per-source p-value).
 
 A failed test is worded "not shown comparable" (with few runs the test has little power: it is not
-evidence that the loads differ).
+evidence that the loads differ); the sentence is written by :func:`verify.sentences.load_statement`.
+A warning raised by statsmodels or numpy in a test becomes a ``warning`` caveat of that source
+(``caveats``), never silenced.
 """
 
 from __future__ import annotations
 
 import math
-import tomllib
-import warnings
 from collections.abc import Iterable, Mapping
-from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 from statsmodels.stats.weightstats import ttost_ind
 
-from verify.stats.text import fmt, p_text
+from verify.stats.caveats import Caveat, warnings_as_caveats
 
 RUNS_METHOD = "TOST, Welch (statsmodels ttost_ind); one load per run"
 HOURLY_METHOD = ("TOST on the step of hourly mean load; standard error the larger of the AR(1)-prewhitened HAC "
                  "and the day-clustered (normal)")
-
-
-@cache
-def _texts() -> dict:
-    raw = resources.files("verify.stats").joinpath("data/statements.toml").read_bytes()
-    return tomllib.loads(raw.decode("utf-8"))["comparability"]
 
 
 def _clean(values: Iterable[float | None]) -> np.ndarray:
@@ -63,7 +55,7 @@ def _base(b: np.ndarray, a: np.ndarray, margin_pct: float, alpha: float, method:
     out = {"margin_pct": float(margin_pct), "p_value": None, "equivalent": None, "alpha": alpha,
            "n_before": len(b), "n_after": len(a), "unit_of_n": unit_of_n,
            "mean_before": float(b.mean()) if len(b) else None, "mean_after": float(a.mean()) if len(a) else None,
-           "difference": None, "difference_pct": None, "ci90": None, "bounds": None, "method": method,
+           "difference": None, "difference_pct": None, "ci90": None, "bounds": None, "method": method, "caveats": [],
            # the loads' range per phase (runs, or valid hourly means): what the report prints beside the mean
            "range_before": [float(b.min()), float(b.max())] if len(b) else None,
            "range_after": [float(a.min()), float(a.max())] if len(a) else None}
@@ -83,8 +75,7 @@ def load_tost(before_loads: Iterable[float | None], after_loads: Iterable[float 
     if len(b) < 2 or len(a) < 2 or (b.var() == 0 and a.var() == 0) or b.mean() <= 0:
         return out
     delta = margin_pct / 100 * float(b.mean())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings_as_caveats(out["caveats"]):
         p, _, _ = ttost_ind(a, b, -delta, delta, usevar="unequal")
     p = float(p)
     if not math.isfinite(p):
@@ -107,7 +98,8 @@ def hourly_equivalence(hourly: pd.DataFrame, margin_pct: float, *, alpha: float 
     out = _base(b, a, margin_pct, alpha, HOURLY_METHOD, "hours")
     if len(b) < 2 or len(a) < 2 or b.mean() <= 0 or (b.var() == 0 and a.var() == 0):
         return out
-    fit = step_regression(hourly["value"].to_numpy(float), hourly, use_load=False, level=1 - 2 * alpha)
+    with warnings_as_caveats(out["caveats"]):
+        fit = step_regression(hourly["value"].to_numpy(float), hourly, use_load=False, level=1 - 2 * alpha)
     d, se = fit["beta"], fit["se"]
     delta = margin_pct / 100 * float(b.mean())
     if not se > 0:
@@ -126,17 +118,11 @@ def verdict(result: Mapping) -> str:
 
 
 def describe(source: str, result: dict) -> dict:
-    """The per-source block: the test result plus ``source``, ``verdict`` and a ja/zh ``statement``."""
-    out = {"source": source, **result, "verdict": verdict(result)}
-    unit = result["unit_of_n"]
-    ci = result.get("ci90") or [None, None]
-    bounds = result.get("bounds") or [None, None]
-    values = {"source": source, "n_before": result["n_before"], "n_after": result["n_after"],
-              "difference": fmt(result.get("difference"), 1), "lo": fmt(ci[0], 1), "hi": fmt(ci[1], 1),
-              "margin": fmt(bounds[1], 1), "p": p_text(result.get("p_value"))}
-    t = _texts()
-    out["statement"] = {lang: t[f"{out['verdict']}.{unit}"][lang].format_map(values) for lang in ("ja", "zh")}
-    return out
+    """The per-source block: the test result plus ``source`` and ``verdict``, its ``caveats`` last
+    (:class:`~verify.stats.caveats.Caveat` objects; the sentences are written with the results)."""
+    caveats: list[Caveat] = result.get("caveats", [])
+    rest = {k: v for k, v in result.items() if k != "caveats"}
+    return {"source": source, **rest, "verdict": verdict(result), "caveats": caveats}
 
 
 def summary(per_source: list[dict], margin_pct: float, *, alpha: float = 0.05) -> dict:

@@ -18,41 +18,24 @@ Policies decided here:
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
 
 from verify.errors import InputError
-from verify.measure.series import EndpointData, PhaseRuns
+from verify.jsonvalues import clean
+from verify.measure.series import EndpointData, EndpointKey, PhaseRuns
 from verify.stats import censored as cens
 from verify.stats import paired as pair
 from verify.stats import power as pw
 from verify.stats import ratio as rt
 from verify.stats import twosample as ts
-from verify.stats.caveats import Caveat, caveat
+from verify.stats.caveats import Caveat, caveat, warnings_as_caveats
 from verify.stats.spread import common_scale, unscale
-from verify.stats.text import fmt, fmt_limit_value, fmt_p, unit_text
+from verify.sentences import fmt, fmt_limit_value, fmt_p, unit_text
 
 PHASES = ("before", "after")
-
-
-def clean(value: Any) -> Any:
-    """Recursively: numpy scalars → Python, non-finite floats → None, tuples → lists."""
-    if isinstance(value, Mapping):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    return value
 
 
 @dataclass(frozen=True)
@@ -108,11 +91,10 @@ class EndpointStats:
     efficiency: Mapping[str, Any] | None = None
     # Inputs kept for judging claims (not part of to_dict()).
     log_ratios: Mapping[str, tuple[float, ...]] = field(default_factory=dict, repr=False, compare=False)
-    paired_phase: str | None = field(default=None, repr=False)
 
     @property
-    def key(self) -> tuple[str, str, str, str]:
-        return (self.source, self.position or "", self.pollutant, self.metric)
+    def key(self) -> EndpointKey:
+        return EndpointKey.of(self.source, self.position, self.pollutant, self.metric)
 
     @property
     def any_censored(self) -> bool:
@@ -145,15 +127,10 @@ def analyse_endpoint(data: EndpointData, *, alpha: float = 0.05, power: float = 
     analyses = {"before-after": _run_based, "inlet-outlet": _inlet_outlet, "continuous": _continuous}
     if data.design not in analyses:
         raise InputError(f"endpoint {data.key}: unknown design {data.design!r} (expected {', '.join(analyses)})")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    warned: list[Caveat] = []
+    with warnings_as_caveats(warned):
         fields, notes = analyses[data.design](data, alpha, power)
-    seen = set()
-    for w in caught:
-        text = f"{w.category.__name__}: {w.message}"
-        if text not in seen:
-            seen.add(text)
-            notes.append(caveat("warning", message=text))
+    notes += warned
     return EndpointStats(
         source=data.source, position=data.position, pollutant=data.pollutant, metric=data.metric,
         design=data.design, unit=data.unit, caveats=tuple(notes), **fields,
@@ -227,7 +204,7 @@ def _common_notes(data: EndpointData, nb: int, na: int, notes: list) -> None:
     if flagged:
         notes.append(caveat("flagged_runs", runs=", ".join(flagged)))
     excluded = [f"{ph}:{r}" for ph, runs in (("before", data.before), ("after", data.after)) if runs
-                for r in getattr(runs, "excluded", ())]
+                for r in runs.excluded]
     if excluded:
         notes.append(caveat("excluded_runs", runs=", ".join(excluded)))
 
@@ -357,7 +334,7 @@ def _inlet_outlet(data: EndpointData, alpha: float, power: float) -> tuple[dict,
             notes.append(caveat("censored_efficiency_largest", phase=ph))
     phase = next((ph for ph in ("after", "before") if len(ratios.get(ph, ())) >= 2), None)
     out: dict[str, Any] = {"before": before, "after": after, "pairs": pairs, "efficiency": efficiency,
-                           "log_ratios": ratios, "paired_phase": phase}
+                           "log_ratios": ratios}
     tests: dict[str, Any] = {"paired_t": None, "signed_rank": None}
     out["tests"] = tests
     if phase is None:

@@ -1,7 +1,7 @@
 """``verify plan``: how many runs per phase a claim needs, and the minimum detectable reduction.
 
 Power of the one-sided claim test is approximated by the t-test on log run values
-(:mod:`verify.stats.power`, the convention that reproduces ``shared/domain/field-guide.md`` §6):
+(:mod:`verify.stats.power`; lognormal runs, Aitchison & Brown 1957):
 with ``σ_log = sqrt(ln(1 + cv²))`` the claim test at the *expected* true reduction r_e has the
 standardised effect ``d = (ln(1 − r_c) − ln(1 − r_e))/σ_log`` (r_c the claimed reduction), and the
 power for n runs per phase is the one-sided Welch power of :func:`verify.stats.power.power_for`
@@ -16,21 +16,11 @@ approximation, not the analysis.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from functools import cache
-from importlib import resources
 
 from verify.i18n import N_
 from verify.stats import power as pw
-from verify.stats.text import fmt
-
-
-@cache
-def _texts() -> dict:
-    raw = resources.files("verify.stats").joinpath("data/statements.toml").read_bytes()
-    return tomllib.loads(raw.decode("utf-8"))["plan"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +35,6 @@ class PlanResult:
     achieved_power: float | None
     reason: str  # "reachable" | "never" | "max_runs"
     mdr_pct: float | None  # one-sided MDR against zero at runs_per_phase (or max_runs)
-    statement: dict
     min_runs: int = 2  # the floor on runs_per_phase (verify plan: the QA minimum runs per phase)
     runs_for_power: int | None = None  # what the power alone needs (runs_per_phase unless the floor raised it)
 
@@ -64,7 +53,8 @@ def plan_runs(cv: float, expected_reduction_pct: float, claimed_reduction_pct: f
               alpha: float = 0.05, max_runs: int = 50, min_runs: int = 2) -> PlanResult:
     """Smallest equal number of runs per phase (2..max_runs) giving ``power`` for the claim test, but
     never fewer than ``min_runs`` (``verify plan`` passes the QA minimum): ``runs_for_power`` keeps
-    what the statistics alone need, and the statement says why the plan asks for more."""
+    what the statistics alone need (:func:`verify.sentences.plan_statement` says why the plan asks for
+    more)."""
     _check(cv, power, alpha)
     if not 0 <= expected_reduction_pct < 100:
         raise ValueError(N_("the expected reduction must lie in [0, 100) %, got {value!r}", value=expected_reduction_pct))
@@ -87,14 +77,8 @@ def plan_runs(cv: float, expected_reduction_pct: float, claimed_reduction_pct: f
         achieved = pw.power_for(cv, runs, runs, d, alpha, "one")
     n_mdr = runs or max_runs
     mdr = pw.mdr_pct(cv, n_mdr, n_mdr, alpha=alpha, power=power, sided="one")
-    values = {"cv": fmt(100 * cv), "expected": fmt(expected_reduction_pct), "claimed": fmt(claimed_reduction_pct),
-              "power": fmt(100 * power, 0), "alpha": f"{alpha:g}", "runs": runs, "max_runs": max_runs,
-              "runs_for_power": runs_for_power, "min_runs": min_runs}
-    statement = {lang: _texts()[reason][lang].format_map(values) for lang in ("ja", "zh")}
-    if runs != runs_for_power:
-        statement = {lang: text + _texts()["floor"][lang].format_map(values) for lang, text in statement.items()}
     return PlanResult(cv, expected_reduction_pct, claimed_reduction_pct, power, alpha, max_runs, runs, achieved,
-                      reason, mdr, statement, min_runs, runs_for_power)
+                      reason, mdr, min_runs, runs_for_power)
 
 
 def mdr_table(cv: float | Iterable[float], n_per_phase: int | Iterable[int], sided: str = "one", power: float = 0.8,

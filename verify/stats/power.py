@@ -41,11 +41,6 @@ def cv_of_log_variance(var_log: float) -> float:
     return math.sqrt(math.expm1(var_log))
 
 
-def effect_size(cv: float, reduction: float) -> float:
-    """Standardised log effect d = −ln(1 − reduction)/σ_log (reduction as a fraction)."""
-    return -math.log1p(-reduction) / sigma_log(cv)
-
-
 def welch_se_df(var_b: float, n_b: int, var_a: float, n_a: int) -> tuple[float, float]:
     """Welch standard error of the difference of means and its Welch–Satterthwaite df."""
     vb, va = var_b / n_b, var_a / n_a

@@ -16,6 +16,11 @@ unequal variances as in Tamhane & Logan 2004, Biometrical Journal 46:491):
   ρ that is not rejected at α, the root of ``T(ρ) + t_{1−α, df(ρ)} = 0`` above ā/b̄ (T decreases in ρ
   for ā, b̄ > 0); None when not rejected even as ρ → ∞.
 * Ratio of geometric means: ``exp(mean ln a − mean ln b)`` with the Welch interval on the logs.
+
+Why written here: neither scipy nor statsmodels has a Fieller interval, and the textbook one holds
+df fixed; with Welch's df moving with ρ each bound is a root that only a solver finds, the fixed-df
+quadratic being its starting point. Oracles: ``tests/stats/test_ratio.py`` (a grid search of
+``|T(ρ)| ≤ t``, the claim test's p = α at each bound, scipy's Welch t on the scaled sample).
 """
 
 from __future__ import annotations
@@ -60,10 +65,6 @@ class TwoMeans:
             return (math.copysign(math.inf, num) if num != 0 else 0.0), float(self.n_a - 1)
         den = va * va / (self.n_a - 1) + vb * vb / (self.n_b - 1)
         return num / math.sqrt(se2), se2 * se2 / den
-
-    def p_two_sided(self, rho: float) -> float:
-        t, df = self.t_df(rho)
-        return float(2 * sps.t.sf(abs(t), df))
 
     def p_one_sided(self, rho: float) -> float:
         """p of H0: μ_a − ρ μ_b ≥ 0 against μ_a < ρ μ_b."""

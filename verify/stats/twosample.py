@@ -15,6 +15,16 @@ Conventions (all one-sided for "after < before"):
 
 Comparisons "≤ observed" and "≥ observed" accept differences of up to 1e-10 × n × the largest
 |value| (1e-9 for rank sums) so that floating-point noise does not split exact ties.
+
+Why the permutation and Mann–Whitney tests are written here and not called from scipy (1.17):
+``mannwhitneyu(method="exact")`` makes "no correction for ties" and ``"auto"`` then switches to the
+normal approximation, while run values tie often (values written to one decimal); scipy's
+``permutation_test`` can enumerate every relabeling (``n_resamples=np.inf``, the oracle of the tests)
+but calls the statistic once per relabeling and judges ties within ``100·eps·|observed|`` (no
+tolerance at all when the observed difference is 0), where run means that tie up to rounding must
+fall on the same side. Here both tests enumerate the relabelings at once as sums of per-value scores
+(:func:`linear_statistic_p`; mid-ranks for ties) with a tolerance on the data's scale. Oracles:
+``tests/stats/test_twosample.py`` (scipy without ties, scipy's full enumeration with ties, by hand).
 """
 
 from __future__ import annotations
@@ -89,7 +99,7 @@ def _sampled_sums(scores: np.ndarray, k: int, draws: int, seed: int) -> np.ndarr
     return sums
 
 
-def _linear_statistic_p(scores: np.ndarray, k: int, observed: float, *, side: str, tol: float, seed: int) -> dict:
+def linear_statistic_p(scores: np.ndarray, k: int, observed: float, *, side: str, tol: float, seed: int) -> dict:
     """p-value of a statistic that is a sum of per-value scores over the 'after' group.
 
     ``side == "le"``: share of relabelings with statistic ≤ observed (+tol); ``"ge"``: ≥ observed (−tol).
@@ -116,7 +126,7 @@ def permutation_test(before: np.ndarray, after: np.ndarray, *, seed: int = DEFAU
     scores = pooled * (1 / na + 1 / nb)
     observed = float(scores[nb:].sum())
     tol = 1e-10 * max(1.0, float(np.abs(pooled).max())) * (1 / na + 1 / nb) * (nb + na)
-    res = _linear_statistic_p(scores, na, observed, side="le", tol=tol, seed=seed)
+    res = linear_statistic_p(scores, na, observed, side="le", tol=tol, seed=seed)
     res["statistic"] = unscale(float(a.mean() - b.mean()), e)
     return res
 

@@ -218,6 +218,6 @@ def test_censored_concentration_names_its_unit_per_language():
     data = EndpointData("S1", None, "PM", "concentration", "before-after", "mg/m3", "C",
                         before=runs([32.1, 30.5, 33.0]), after=runs([4.2, 2.6, 1.0], [False, False, True]),
                         normal_state=True)
-    cav = next(c for c in analyse_endpoint(data).to_dict()["caveats"] if c["code"] == "censored_values")
+    cav = next(c for c in worded(analyse_endpoint(data).to_dict()["caveats"]) if c["code"] == "censored_values")
     assert "対策後第3回 <1.0\u00a0mg/m³N" in cav["text"]["ja"]
     assert "治理后第3次 <1.0\u00a0mg/m³" in cav["text"]["zh"] and "m³N" not in cav["text"]["zh"]

@@ -298,7 +298,7 @@ def task_intake_baseline(args: dict) -> dict:
     The scan is the fastest safe streaming pass the standard library offers: expat with one Python
     start-element handler, entity declarations and external entities refused (what defusedxml does
     for expat), fed in 1 MiB chunks; it counts formula cells (``<f>``) and merged ranges
-    (``<mergeCell>``), the information the formula and merged-cell checks need (platform.md §7).
+    (``<mergeCell>``), the information the formula and merged-cell checks need (docs/platform.md#calamine-hostile).
     (``defusedxml.ElementTree.iterparse`` would be about 4× slower, verify/sources/xlsx_scan.py
     measured, and so a softer baseline.) For a CSV input the baseline is
     ``pandas.read_csv(dtype=str, keep_default_na=False)`` alone.
@@ -394,7 +394,8 @@ def task_units(args: dict) -> dict:
     def _guarded(b):
         return np.where((b >= 0) & (b < 1), b, np.nan)
 
-    m_no2 = 46.0055  # g/mol, from IUPAC atomic weights (N 14.007, O 15.999), as in platform.md §3
+    m_no2 = 46.0055  # g/mol, from IUPAC atomic weights (N 14.007, O 15.999)
+    # (docs/platform.md#unit-conversion-speed)
     vm = molar_volume_l_per_mol("normal")
     t0 = time.perf_counter()
     pairs = {

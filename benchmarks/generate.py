@@ -3,10 +3,10 @@
 A generated case is one stenter exhaust stack (``S1``, written in the files by its Chinese alias
 ``1#定型机排气筒``) with a CEMS / data logger reading four channels once a minute — NMHC (as C),
 SO2, NOx (as NO2) and PM — plus the run-level quantities a logger exports beside them: production
-load, dry standard flow and O2. The case folder follows the contract of ``shared/spec/case-format.md``
+load, dry standard flow and O2. The case folder follows the contract of ``docs/case-format.md``
 (``case.toml`` + ``data/``) and is validated by :func:`verify.case.load_case`.
 
-What the readings look like (all synthetic; magnitudes from ``shared/domain/field-guide.md`` §8,
+What the readings look like (all synthetic; magnitudes from docs/references.md#stenter-magnitudes,
 which tags them **[K]**, i.e. typical, not measured):
 
 * outlet NMHC ~40 mgC/m3 before and ~18 after the measure; PM ~15 → ~6; NOx ~30 (unchanged but for
@@ -18,7 +18,8 @@ which tags them **[K]**, i.e. typical, not measured):
   exceed the instrument range (flag ``T``), a 10-minute daily calibration (``C``), maintenance
   blocks (``M``), channel faults (``D``), communication faults (``B``), and logger drop-outs where
   no row is written at all (so some hours fall below the 45 valid minutes of HJ 75/76);
-* HJ 212-2017 data flags (shared/reliability.md §2): N valid, T over the upper measuring limit, F instrument stopped (missing data), M maintenance,
+* HJ 212-2017 data flags (docs/references.md#hj212-2017): N valid, T over the upper measuring limit,
+  F instrument stopped (missing data), M maintenance,
   D fault, C calibration, B communication fault;
 * a ``[[period]]`` before and a ``[[period]]`` after with a gap between them (the measure being
   installed, logger offline), so no reading falls outside a period.
@@ -67,7 +68,7 @@ SOURCE_ALIAS = "1#定型机排气筒"
 
 @dataclass(frozen=True)
 class Channel:
-    """One CEMS channel. ``before``/``after`` are typical outlet levels (field guide §8, [K])."""
+    """One CEMS channel. ``before``/``after`` are typical outlet levels (docs/references.md#stenter-magnitudes, [K])."""
 
     key: str  # canonical pollutant key
     label: str  # how the export names it (Chinese, as on a CEMS platform)
@@ -80,7 +81,7 @@ class Channel:
 
 
 CHANNELS: tuple[Channel, ...] = (
-    # HJ 1013-2018: NMHC CEMS; HJ 75-2017: CEMS for SO2/NOx/PM. Levels: field guide §8 [K].
+    # HJ 1013-2018: NMHC CEMS; HJ 75-2017: CEMS for SO2/NOx/PM. Levels: docs/references.md#stenter-magnitudes [K].
     Channel("NMHC", "非甲烷总烃", "mg/m3", "HJ 1013-2018", 40.0, 18.0, 100.0, 2),
     Channel("SO2", "二氧化硫", "mg/m3", "HJ 75-2017", 6.0, 6.0, 100.0, 1),
     Channel("NOx", "氮氧化物", "mg/m3", "HJ 75-2017", 30.0, 28.5, 200.0, 1),

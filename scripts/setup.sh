@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-step set-up on Debian/Ubuntu (root or sudo): the system libraries and CJK fonts the PDF
-# needs (shared/platform.md §1–2), poppler-utils for the report tests, and a virtual environment
+# needs (docs/platform.md#packages, #cjk-fonts), poppler-utils for the report tests, and a virtual environment
 # in .venv with the exact versions of requirements.lock. Safe to run again: it skips what is done.
 set -euo pipefail
 cd "$(dirname "$0")/.."

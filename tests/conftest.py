@@ -1,4 +1,4 @@
-"""Test-wide settings: a private matplotlib cache (platform.md §2), no colour, fixed width."""
+"""Test-wide settings: a private matplotlib cache (docs/platform.md#cjk-fonts), no colour, fixed width."""
 
 import os
 import tempfile

@@ -69,7 +69,6 @@ def test_patterns_catch_each_form_and_spare_the_repository_own_docs():
     assert not [line for line in inside if outside_references("x", line)]
 
 
-@pytest.mark.xfail(strict=True, reason="citation sweep pending (lead)")
 def test_no_tracked_file_refers_to_a_path_outside_the_repository():
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("not a git checkout")

@@ -1,4 +1,4 @@
-"""The case folder and its manifest ``case.toml`` (contract: ``shared/spec/case-format.md``).
+"""The case folder and its manifest ``case.toml`` (contract: ``docs/case-format.md``).
 
 ``load_case(folder)`` reads and validates ``case.toml`` and returns a frozen :class:`Case`. Every
 problem is reported as a :class:`~verify.errors.CaseError` naming the table and key, e.g.
@@ -185,7 +185,7 @@ class Verification(_Model):
     @model_validator(mode="after")
     def _reissue_is_traceable(self) -> "Verification":
         """A re-issue gets a new statement id and cites the superseded report by id and SHA-256
-        (shared/reliability.md promise 9; ISO/IEC 17025:2017 7.8.8: an amended report is identified
+        (docs/reliability.md#promises, promise 9; ISO/IEC 17025:2017 7.8.8: an amended report is identified
         as such and refers to the report it replaces)."""
         if (self.supersedes is None) != (self.supersedes_statement_id is None):
             raise ValueError(N_("a re-issue names the report it replaces twice: supersedes (the SHA-256 of that "
@@ -506,7 +506,7 @@ def normalise_label(text: str) -> str:
 
 
 def check_relative_path(value: str) -> None:
-    """Refuse absolute paths, ``..``, NUL and Windows device names (reliability.md §4 #37)."""
+    """Refuse absolute paths, ``..``, NUL and Windows device names (docs/reliability.md#bad-inputs row 37)."""
     if not value or "\x00" in value:
         raise ValueError(N_("path is empty or contains a NUL character"))
     if "\\" in value:

@@ -1,6 +1,6 @@
 """The ``verify`` command line: a thin Typer shell over :mod:`verify.pipeline`.
 
-Contract: ``shared/spec/cli.md``. Exit status 0 = done (whatever the verdict), 1 = ``replicate``
+Contract: README.md#commands. Exit status 0 = done (whatever the verdict), 1 = ``replicate``
 mismatch or ``--strict`` with a failed QA check, 2 = the input cannot be used, 3 = an internal
 error (a bug: please report it). Errors print one or two lines naming file, sheet, row and column;
 a traceback only with ``--debug``.

@@ -1,7 +1,7 @@
 """One exception hierarchy for the whole package.
 
 Library code raises these; only the CLI catches them and turns them into one or two lines and an
-exit status (``shared/spec/cli.md``). Dual inheritance (as in pint's ``errors.py``) lets callers
+exit status (README.md#commands). Dual inheritance (as in pint's ``errors.py``) lets callers
 catch either the project error or the built-in type.
 """
 

@@ -1,7 +1,7 @@
 """Writing outputs so that an error never leaves a half-written file under the final name.
 
 Every output goes to a temporary file in the same folder and is moved into place with
-``os.replace`` (atomic on POSIX and Windows), reliability.md promise 11 ("fail closed").
+``os.replace`` (atomic on POSIX and Windows), docs/reliability.md#promises, promise 11 ("fail closed").
 """
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ from typer.core import _click as click
 
 from verify.i18n import N_, _, shown
 
-#: Characters a line should not start with (closing marks) or end with (opening marks) (JIS X 4051 §3.1.7 / §3.1.8).
+#: Characters a line should not start with (closing marks) or end with (opening marks)
+#: (JIS X 4051:2004 §4.3 / §4.4, docs/references.md#jisx4051).
 NO_LINE_START = set("、。，．・：；？！）」』】〕〉》”’ー…‥％,.:;!?)]}%")
 NO_LINE_END = set("（「『【〔〈《“‘([{")
 _REQUIRED = re.compile(r"\{([A-Za-z][A-Za-z0-9_.-]*)\}")

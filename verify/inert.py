@@ -1,4 +1,4 @@
-"""Text that a spreadsheet would execute, made inert (OWASP "CSV Injection", reliability.md §1).
+"""Text that a spreadsheet would execute, made inert (OWASP "CSV Injection", docs/platform.md#csv-injection).
 
 One rule for every file the tool writes for spreadsheets (ledger.csv, normalized.csv/.xlsx,
 summary.xlsx, the programme summary): a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or

@@ -4,7 +4,7 @@
 ``float``, ``str``, ``list`` and ``dict``, every missing or non-finite number (None, NaN, ±inf,
 ``pd.NA``, ``NaT``) into ``None``, and an object with a ``to_dict()`` into its dict; anything else is
 refused (``TypeError``), so that nothing reaches results.json that ``json.dumps`` would write in
-another form on another machine (reliability.md promise 4).
+another form on another machine (docs/reliability.md#promises, promise 4).
 
 This module depends on numpy and pandas only, so every stage may use it.
 """

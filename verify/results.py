@@ -1,11 +1,11 @@
-"""Assemble and write ``results.json`` (contract: ``shared/spec/results.md``; extensions: docs/results.md).
+"""Assemble and write ``results.json`` (contract and extensions: docs/results.md).
 
 :func:`assemble_results` puts a case's analysis (:class:`verify.stats.analysis.CaseAnalysis`), its
 case.toml, its ledger and its run values together, with the ja/zh sentences of
 :mod:`verify.sentences`; it computes no statistic. The dict is built in the contract's key order,
 endpoints sorted by (source, position, pollutant, metric), numbers as plain floats with NaN → null
 (:func:`verify.jsonvalues.clean`), and serialised by :func:`dumps` in one fixed format, so that the
-same inputs give a byte-identical file (reliability.md promise 4).
+same inputs give a byte-identical file (docs/reliability.md#promises, promise 4).
 """
 
 from __future__ import annotations
@@ -458,7 +458,7 @@ def fingerprints_block(case: Case, intake, catalogue) -> dict:
 def assemble_results(case: Case, intake, normalized: pd.DataFrame, analysis, *, allow_rejected: bool = False,
                      command: str | None = None) -> dict:
     """The results dict of one case from its :class:`~verify.stats.analysis.CaseAnalysis`, in the
-    contract's key order (shared/spec/results.md and docs/results.md)."""
+    contract's key order (docs/results.md and docs/results.md)."""
     from verify.measure.limits import load_catalogue
     from verify.sources.aliases import case_pollutant_aliases
 

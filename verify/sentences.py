@@ -10,7 +10,7 @@ sentences the results contract asks for, from three catalogues in ``verify/data/
 * ``qa[].detail`` (:func:`qa_detail`): ``qa_text.toml``.
 
 Numbers in the sentences are formatted here (:func:`fmt`, :func:`fmt_sig`, :func:`p_text`), so both
-languages show the same digits; results keep every digit (``shared/spec/results.md``: "rounded only
+languages show the same digits; results keep every digit (``docs/results.md``: "rounded only
 at presentation time"). Pollutants are named from results.json's ``pollutant_names``.
 
 This module depends on nothing but the standard library and its catalogues, so every stage and the

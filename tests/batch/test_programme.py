@@ -131,5 +131,5 @@ def test_programme_pdf_has_cjk_fonts_and_text(tmp_path, programme_results, write
     assert "".join(labels()["ja"]["sec_totals"].split()) in flat
     assert "".join(labels()["zh"]["sec_totals"].split()) in flat
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True, timeout=60).stdout
-    # platform.md §2: text assertions cannot detect tofu; the JP and SC faces must be embedded
+    # docs/platform.md#cjk-fonts: text assertions cannot detect tofu; the JP and SC faces must be embedded
     assert "Noto-Sans-CJK-JP" in fonts and "Noto-Sans-CJK-SC" in fonts

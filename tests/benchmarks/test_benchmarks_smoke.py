@@ -168,7 +168,7 @@ def test_shuffle_keeps_the_baseline_after_the_first_normalize():
 
 
 def test_excel_baseline_scan_counts_formulas_and_merged_cells(tmp_path):
-    """The baseline's streaming scan sees what calamine hides (platform.md §7): formulas, merges."""
+    """The baseline's streaming scan sees what calamine hides (docs/platform.md#calamine-hostile): formulas, merges."""
     from openpyxl import Workbook
 
     wb = Workbook()

@@ -172,7 +172,7 @@ def test_report_rejects_bad_language():
 
 
 def test_plan_reproduces_the_one_sided_3_plus_3_figure():
-    # field-guide.md §6 / issue 4: with 3 + 3 runs at CV 20 % the one-sided MDR is 38.8 %
+    # docs/references.md#small-sample-facts / issue 4: with 3 + 3 runs at CV 20 % the one-sided MDR is 38.8 %
     result = invoke("plan", "--cv", "0.2", "--expected-reduction", "60", "--claimed-reduction", "0")
     assert result.exit_code == 0, result.output
     assert "38.8" in result.output

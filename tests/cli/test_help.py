@@ -1,4 +1,4 @@
-"""Every command has --help with an example; the top-level help lists every command (spec/cli.md)."""
+"""Every command has --help with an example; the top-level help lists every command (README.md#commands)."""
 
 import re
 

@@ -88,7 +88,7 @@ def test_missing_case_folder(tmp_path):
     ["../../x.csv", "/etc/passwd", "data/../../x.csv", "C:/x.csv", "data/CON", "data/nul.csv", "a\x00b", "~/x", "data\\x.csv"],
 )
 def test_paths_outside_the_case_are_refused(path):
-    # reliability.md §4 #37: ../../x, absolute path, CON, NUL
+    # docs/reliability.md#bad-inputs row 37: ../../x, absolute path, CON, NUL
     with pytest.raises(ValueError):
         check_relative_path(path)
 
@@ -150,7 +150,7 @@ def test_normalise_label_folds_width_case_and_invisible_characters():
     assert normalise_label("排气\u200b筒 ") == "排气筒"
 
 
-# ---------------------------------------------------------------- re-issues (reliability.md promise 9)
+# ---------------------------------------------------------------- re-issues (docs/reliability.md#promises, promise 9)
 OLD_SHA = "a" * 64
 VERIFICATION = """
 [verification]

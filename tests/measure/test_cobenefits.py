@@ -22,11 +22,11 @@ def test_hand_example(make_case):
     p = out["pollutants"][0]
     # (0.9 − 0.3) kg/h × 7200 h ÷ 1000 = 4.32 t/a
     assert p["reduction_t_a"]["value"] == pytest.approx(4.32)
-    # field guide §8: 0.9 kg/h at 0.6 t/h fabric = 1.5 kg/t
+    # docs/references.md#stenter-magnitudes: 0.9 kg/h at 0.6 t/h fabric = 1.5 kg/t
     assert p["intensity_kg_per_t"]["before"]["value"] == pytest.approx(1.5)
     assert p["intensity_kg_per_t"]["after"]["value"] == pytest.approx(0.5)
     f = out["fuels"][0]
-    # field guide §7: 1 t raw coal × 20.908 GJ × 94.6 kg/GJ = 1.978 t CO2 (IPCC default, declared)
+    # docs/references.md#ipcc2006-v2: 1 t raw coal × 20.908 GJ × 94.6 kg/GJ = 1.978 t CO2 (IPCC default, declared)
     assert f["co2_t_h_before"]["value"] == pytest.approx(1.97790, abs=1e-5)
     assert f["co2_factor_is_default"] is True and "IPCC 2006" in f["co2_source"] and "[confidence K]" in f["co2_source"]
     # fuel change: (0.8 − 1.0) × (20.908 × 94.6 = 1977.8968 kg) × 7200 = −2848.17 t/a

@@ -18,10 +18,11 @@ from verify.measure.units import check_dimension, factor, ureg
 
 
 def test_molar_volumes_match_published_values():
-    # Published: 22.414 L/mol at 0 °C, 1 atm; 24.055 L/mol at 20 °C (field guide §5; CRC "molar volume of ideal gas").
+    # Published: 22.414 L/mol at 0 °C, 1 atm; 24.055 L/mol at 20 °C 
+    # (docs/references.md#unit-conversions; CRC "molar volume of ideal gas").
     assert K.molar_volume_l_per_mol("normal") == pytest.approx(22.414, abs=5e-4)
     assert K.molar_volume_l_per_mol("epa") == pytest.approx(24.055, abs=5e-4)
-    # 25 °C: 24.465 L/mol (field guide §5)
+    # 25 °C: 24.465 L/mol (docs/references.md#unit-conversions)
     assert K.molar_volume_l_per_mol(temp_k=298.15, pressure_kpa=101.325) == pytest.approx(24.465, abs=5e-4)
 
 
@@ -44,13 +45,14 @@ def test_carbon_numbers():
 
 
 def test_ppmc_to_mgc_published():
-    # field guide §5: 1 ppmC = 0.5359 mgC/m3 at 0 °C; 0.4993 at 20 °C. Hand: 12.011/22.41397 = 0.53587; 12.011/24.05512 = 0.49931
+    # docs/references.md#unit-conversions: 1 ppmC = 0.5359 mgC/m3 at 0 °C; 0.4993 at 20 °C.
+    # Hand: 12.011/22.41397 = 0.53587; 12.011/24.05512 = 0.49931
     assert cv.ppmc_to_mgc_m3(1.0, "normal") == pytest.approx(0.5359, abs=5e-5)
     assert cv.ppmc_to_mgc_m3(1.0, "epa") == pytest.approx(0.4993, abs=5e-5)
 
 
 def test_ppm_so2_published():
-    # Widely published factor: 1 ppm SO2 = 2.86 mg/m3 at 0 °C (e.g. GB 3095 conversions, EN 14791 tables);
+    # 1 ppm SO2 = M/Vm = 2.86 mg/m3 at 0 °C (docs/references.md#unit-conversions);
     # recomputed: 64.058/22.41397 = 2.85795 (2.858); at 20 °C 64.058/24.05512 = 2.66297 (2.663).
     assert cv.ppmv_to_mg_m3(1.0, K.species("SO2").molar_mass, "normal") == pytest.approx(2.858, abs=5e-4)
     assert cv.ppmv_to_mg_m3(1.0, K.species("SO2").molar_mass, "epa") == pytest.approx(2.663, abs=5e-4)
@@ -59,7 +61,7 @@ def test_ppm_so2_published():
 
 
 def test_propane_ppm_ppmc_mg():
-    # field guide §5: 1 ppm propane = 3 ppmC = 1.967 mg/m3 at 0 °C (44.097/22.41397 = 1.96739)
+    # docs/references.md#unit-conversions: 1 ppm propane = 3 ppmC = 1.967 mg/m3 at 0 °C (44.097/22.41397 = 1.96739)
     assert cv.ppmv_to_ppmc(1.0, 3) == 3.0
     assert cv.ppmv_to_mg_m3(1.0, K.species("propane").molar_mass) == pytest.approx(1.967, abs=5e-4)
     # and 3 ppmC as carbon mass: 3 × 0.53587 = 1.6076 mgC/m3 = 1.96739 × 36.033/44.097
@@ -67,7 +69,7 @@ def test_propane_ppm_ppmc_mg():
 
 
 def test_as_c_and_compound():
-    # field guide §5: as C → toluene × 1.095; hand: 92.141/(7 × 12.011) = 1.09592
+    # docs/references.md#unit-conversions: as C → toluene × 1.095; hand: 92.141/(7 × 12.011) = 1.09592
     assert cv.as_c_to_compound(1.0, "toluene") == pytest.approx(1.0959, abs=1e-4)
     assert cv.compound_to_as_c(1.0, "toluene") == pytest.approx(1 / 1.09592, rel=1e-4)
     with pytest.raises(ValueError):
@@ -135,7 +137,7 @@ def test_o2_correction_jp_cap():
 
 
 def test_mass_rate_worked_example():
-    # field guide §8: 15 000 Nm3/h × 60 mg/m3 = 0.9 kg/h
+    # docs/references.md#stenter-magnitudes: 15 000 Nm3/h × 60 mg/m3 = 0.9 kg/h
     assert cv.mass_rate_kg_h(60.0, 15000.0) == pytest.approx(0.9)
     q = cv.mass_rate_quantity(ureg.Quantity(60.0, "mg/m**3"), ureg.Quantity(250.0, "m**3/min"))
     assert q.to("kg/h").magnitude == pytest.approx(0.9)

@@ -11,7 +11,7 @@ from verify.measure.normalize import normalize
 
 
 def test_worked_example_cn(make_case, canon):
-    # field guide §8: 15 000 Nm3/h dry × 60 mg/m3 = 0.9 kg/h; lab reported 0.9 → no mismatch
+    # docs/references.md#stenter-magnitudes: 15 000 Nm3/h dry × 60 mg/m3 = 0.9 kg/h; lab reported 0.9 → no mismatch
     case = make_case()
     t = canon([dict(source="S1", phase="before", run="1", pollutant="NMHC", as_species="C", value=60.0,
                     flow=15000.0, flow_unit="m3/h", flow_basis="standard-dry", flow_std_state="normal",

@@ -1,4 +1,4 @@
-"""reliability.md §4 rows whose behaviour shows in the outputs: 21 (unpaired inlet/outlet), 35 (hostile
+"""docs/reliability.md#bad-inputs rows whose behaviour shows in the outputs: 21 (unpaired inlet/outlet), 35 (hostile
 text in the report), 36 (formula text in exported tables), 39 (n = 1 or constant series), and the
 report side of rows 6 and 22 (basis and time zone printed). End to end through the CLI.
 """
@@ -76,7 +76,7 @@ def test_r39_one_run_per_phase_is_insufficient_data_without_p_value(case_dir, tm
 
 
 def test_r39_constant_series_gives_no_t_test_and_no_claim_p_value(case_dir, tmp_path):
-    # scipy gives NaN with only a RuntimeWarning here (reliability.md §1 statsmodels/scipy)
+    # scipy gives NaN with only a RuntimeWarning here (docs/platform.md#statsmodels)
     rows = ["S1,before,%d,NMHC,30,mg/m3" % i for i in (1, 2, 3)] + ["S1,after,%d,NMHC,12,mg/m3" % i for i in (1, 2, 3)]
     make_case(case_dir, {"m.csv": long_csv(*rows)}, SPEC + CLAIM.format(metric="concentration", kind="reduction", value=40))
     res = _analyze(case_dir, tmp_path)

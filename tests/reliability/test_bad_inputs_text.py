@@ -1,4 +1,4 @@
-"""reliability.md §4, the bad inputs of CSV files and case.toml, end to end through the CLI.
+"""docs/reliability.md#bad-inputs, the bad inputs of CSV files and case.toml, end to end through the CLI.
 
 Each test builds a small case folder in tmp_path and runs ``verify check --ledger FILE`` (or
 ``normalize``/``analyze``) as a user would. Expected behaviour is the §4 table: *Error* = exit 2

@@ -1,4 +1,4 @@
-"""reliability.md §4, the bad inputs of Excel workbooks (rows 24–33), end to end through the CLI.
+"""docs/reliability.md#bad-inputs, the bad inputs of Excel workbooks (rows 24–33), end to end through the CLI.
 
 Workbooks are built in tmp_path with openpyxl, or part by part with the builders of
 tests/sources/fixtures_xlsx (cached formula values, entity declarations, OLE2 containers) where

@@ -1,5 +1,5 @@
 """No data in crash output (issue item 5), defusedxml in force on the xlsx path (item 2), and fail
-closed (reliability.md §2 promise 11): an error during ``verify run`` leaves no incomplete file under a
+closed (docs/reliability.md#promises, promise 11): an error during ``verify run`` leaves no incomplete file under a
 final output name and no temporary file behind.
 """
 

@@ -1,4 +1,4 @@
-"""Integrity properties (reliability.md §2 promises 1–4): row conservation, raw text kept, input
+"""Integrity properties (docs/reliability.md#promises, promises 1–4): row conservation, raw text kept, input
 hashes, results invariant to row order. Hypothesis generates the input files; example counts are
 small so the suite stays fast.
 

@@ -42,7 +42,7 @@ def test_lang_attribute_on_every_text_element(html_nocharts):
         code = {"ja": "ja", "zh": "zh-CN"}[lang]
         for tag in re.findall(r"<(?:p|h1|h2|h3|table|ul|ol|section|figure|figcaption)\b[^>]*>", block):
             assert f'lang="{code}"' in tag, tag
-    assert 'lang="zh"' not in html_nocharts  # always zh-CN (platform.md §2)
+    assert 'lang="zh"' not in html_nocharts  # always zh-CN (docs/platform.md#cjk-fonts)
 
 
 def _numbers(block: str) -> list[str]:

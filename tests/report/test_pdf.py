@@ -1,7 +1,7 @@
 """PDF: text in both languages (pdftotext), embedded CJK faces (pdffonts), deny-all fetching,
 no attachments, reproducible metadata, clear error without CJK fonts.
 
-Needs poppler-utils (pdftotext, pdffonts, pdfinfo) and fonts-noto-cjk (platform.md §2, §6).
+Needs poppler-utils (pdftotext, pdffonts, pdfinfo) and fonts-noto-cjk (docs/platform.md#cjk-fonts, #poppler).
 """
 
 from __future__ import annotations

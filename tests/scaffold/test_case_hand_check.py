@@ -3,7 +3,7 @@
 The files are read with openpyxl and csv directly, never with ``verify``, and the arithmetic is the
 textbook formula, so this proves that the numbers printed in the README are the numbers in the files:
 
-* mass rate G = C × Qsn × 10⁻⁶ kg/h (GB/T 16157-1996; field-guide §5 "mass rate");
+* mass rate G = C × Qsn × 10⁻⁶ kg/h (GB/T 16157-1996; docs/references.md#unit-conversions "mass rate");
 * O2 correction ρ = ρ′ × (21 − O2ref)/(21 − O2meas) with O2ref = 9 % for coal (GB 13271-2014);
 * standard dry flow Qsn = Qs × 273.15/(273.15 + t) × P/101.325 × (1 − Xsw) (GB/T 16157-1996).
 """

@@ -2,7 +2,7 @@
 
 Data are read with openpyxl/csv/pandas directly (independent of ``verify.sources``). Expected values
 come from the READMEs, which state how they were computed; typical ranges come from
-shared/domain/field-guide.md §8 and the task's expected effects.
+docs/references.md#stenter-magnitudes and the task's expected effects.
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def test_fugitive_workbook_design():
     df = pd.DataFrame(list(ws.iter_rows(min_row=2, values_only=True)), columns=header)
     assert len(df) == 5 * 2 * 3 * 4
     means = df.groupby(["測定点", "段階", "測定回"])["測定値"].mean()
-    # field-guide §8 [K]: upwind 0.3-1.0, boundary 0.5-2.0 (here up to 2.4 before), outside the hall 1-6 (before: higher)
+    # docs/references.md#stenter-magnitudes [K]: upwind 0.3-1.0, boundary 0.5-2.0 (here up to 2.4 before),
+    # outside the hall 1-6 (before: higher)
     assert means["U1"].between(0.3, 1.0).all()
     assert means[["D1", "D2", "D3"]].max() < 4.0  # GB 16297-1996 boundary limit
     assert means[("P1", "対策前", 2)] > 10 >= means["P1"]["対策後"].max()  # GB 37822-2019 1-h limit 10
@@ -120,7 +121,7 @@ def test_cems_flags_and_readme_numbers(cems):
     assert (cems.loc[cems["flag"] == "F", "load"] == 0).all()
     valid = cems[cems["flag"].isin(["N", "T"])]
     hourly = valid.groupby(valid["start"].dt.floor("h"))["value"].agg(["count", "mean"])
-    hourly = hourly[hourly["count"] >= 45]  # HJ 76 Appendix B: valid hour >= 45 valid minutes
+    hourly = hourly[hourly["count"] >= 45]  # HJ 75-2017 / HJ 76-2017 [K]: valid hour >= 45 valid minutes
     assert len(hourly) == 1305  # README
     after = hourly.index >= pd.Timestamp("2026-04-13")
     before_mean, after_mean = hourly["mean"][~after].mean(), hourly["mean"][after].mean()

@@ -26,7 +26,7 @@ def _key_frame(table: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
 
 
 def _check_duplicates(table: pd.DataFrame) -> pd.DataFrame:
-    """InputError naming both cells when a measurement key occurs twice (reliability.md §4 #19)."""
+    """InputError naming both cells when a measurement key occurs twice (docs/reliability.md#bad-inputs row 19)."""
     keys = _key_frame(table, MEASUREMENT_KEY)
     dup = keys.duplicated(keep=False).to_numpy()
     if dup.any():

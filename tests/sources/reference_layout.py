@@ -22,12 +22,12 @@
   :func:`verify.case.normalise_label`), ``phase`` (``labels.csv``; else ``[[period]]`` by
   ``start``), ``position``, ``run``, ``sample``, ``start``/``end``. Unknown source, phase, position
   or basis labels are an error listing them; a blank one rejects the row.
-* Values follow case-format.md "What every row becomes" and reliability.md §4 (see
+* Values follow case-format.md "What every row becomes" and docs/reliability.md#bad-inputs (see
   :mod:`verify.sources.ledger` for the counting rules). Reason codes are stable strings.
 * Summary rows (a run or sample called 均值/平均値/mean/max …) are rejected: a mean is not a run.
-* Impossible values are rejected (reliability.md §4 #14–18): O2 outside [0, 21) % — the O2
-  correction ρ·(21−O2ref)/(21−O2) (GB 13271-2014; field-guide §5) divides by 21 − O2; moisture
-  outside [0, 100) % — the dry-basis division by 1 − Bws (field-guide §5); flow ≤ 0; absolute
+* Impossible values are rejected (docs/reliability.md#bad-inputs rows 14–18): O2 outside [0, 21) % — the O2
+  correction ρ·(21−O2ref)/(21−O2) (GB 13271-2014; docs/references.md#unit-conversions) divides by 21 − O2; moisture
+  outside [0, 100) % — the dry-basis division by 1 − Bws (docs/references.md#unit-conversions); flow ≤ 0; absolute
   pressure ≤ 0; temperature below −273.15 °C; a negative concentration without a detection limit
   (with one: flagged, kept unclipped, censored). A value above ``range`` is flagged and gets the
   HJ 212-2017 flag ``T``; rows flagged F/M/S/D/C/B by HJ 212-2017 are invalid data (rejected).
@@ -597,7 +597,7 @@ def parse_grid(grid: SheetGrid, spec: FileSpec, ctx: CaseContext, sha256: str = 
         vcells.mark(is_info & ~np.isin(ukind, VALUE_UNIT_KINDS), REJECTED, "not_a_concentration_unit",
                     units.attr(lambda u: f"unit {u.key!r} is not a concentration or mixing-ratio unit" if isinstance(u, UnitInfo) else "").astype(object))
         # ppm/ppb of particulate matter cannot become mg/m³ (no molar mass): rejected, never
-        # converted or guessed (reliability.md §4 #7)
+        # converted or guessed (docs/reliability.md#bad-inputs row 7)
         particles = np.isin(pkeys.astype(object), list(particulate_pollutants()))
         vcells.mark(is_info & (ukind == "mixing_ratio") & particles, REJECTED, "mixing_ratio_of_particles",
                     "a gas mixing ratio (ppm/ppb) of particulate matter cannot be converted to a mass concentration")

@@ -12,7 +12,7 @@ from verify.sources.aliases import header_aliases, labels, lookup_unit, norm, po
 from verify.sources.canonical import CANONICAL_COLUMNS
 from verify.sources.headers import FILE_COLUMNS, classify_column
 
-# Every header word listed under **Headers** in shared/spec/case-format.md, with its column.
+# Every header word listed under Headers in docs/case-format.md#headers, with its column.
 CONTRACT_HEADERS = {
     "排気筒": "source", "排气筒": "source", "測定点": "source", "监测点位": "source",
     "段階": "phase", "阶段": "phase",
@@ -109,7 +109,7 @@ def test_unit_species_and_factors():
 
 
 def test_row7_ppm_is_by_volume():
-    # ppm in stack testing is by volume (field-guide §5); the conversion to mg/m3 is measure's job.
+    # ppm in stack testing is by volume (docs/references.md#unit-conversions); the conversion to mg/m3 is measure's job.
     assert lookup_unit("ppm").key == "ppmv" and lookup_unit("ppm").kind == "mixing_ratio"
 
 

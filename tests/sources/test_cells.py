@@ -1,4 +1,4 @@
-"""The strict cell converter (reliability.md §4 rows 8–14, 22–24, 40; case-format.md "Value cells")."""
+"""The strict cell converter (docs/reliability.md#bad-inputs rows 8–14, 22–24, 40; case-format.md "Value cells")."""
 
 from __future__ import annotations
 

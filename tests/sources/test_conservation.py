@@ -1,4 +1,4 @@
-"""Row and value conservation (reliability.md §2 promise 1) over generated grids (Hypothesis)."""
+"""Row and value conservation (docs/reliability.md#promises, promise 1) over generated grids (Hypothesis)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CSV intake: encodings, newlines, empty files (reliability.md §4 rows 1, 2, 34)."""
+"""CSV intake: encodings, newlines, empty files (docs/reliability.md#bad-inputs rows 1, 2, 34)."""
 
 from __future__ import annotations
 

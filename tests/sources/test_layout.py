@@ -1,4 +1,4 @@
-"""Layout parsing and the ledger rules on hand-built grids (reliability.md §4; case-format.md)."""
+"""Layout parsing and the ledger rules on hand-built grids (docs/reliability.md#bad-inputs; case-format.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """read_xlsx / list_sheets on ordinary workbooks: coordinates, values, epochs, formulas, merged
-cells, hidden rows and sheets, macros, CJK text, sheet choice (reliability.md §4 #24–29, #31)."""
+cells, hidden rows and sheets, macros, CJK text, sheet choice (docs/reliability.md#bad-inputs rows 24–29, 31)."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def test_value_types_and_midnight_date_becomes_datetime(tmp_path):
     ws["G1"] = dt.timedelta(hours=30)
     grid = read(save(wb, tmp_path / "t.xlsx"))
     row = grid.rows[0]
-    # calamine returns datetime.date for exactly-midnight values (platform.md §4); we normalise
+    # calamine returns datetime.date for exactly-midnight values (docs/platform.md#readers); we normalise
     assert type(row[0]) is dt.datetime and row[0] == dt.datetime(2026, 3, 1)
     assert row[1] == dt.datetime(2026, 3, 1, 13, 30)
     assert row[2] == dt.time(13, 30)
@@ -239,7 +239,7 @@ def test_empty_sheet_gives_empty_grid(tmp_path):
 
 
 def test_huge_declared_dimension_with_few_rows_is_read(tmp_path):
-    # reliability.md §4 #32: the dimension claims the whole sheet; only three rows exist
+    # docs/reliability.md#bad-inputs row 32: the dimension claims the whole sheet; only three rows exist
     rows = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in (1, 2, 3))
     path = raw_xlsx(tmp_path / "dim.xlsx", {"S": sheet_xml(rows, dimension="A1:XFD1048576")})
     grid = read(path)

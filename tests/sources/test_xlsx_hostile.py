@@ -1,4 +1,5 @@
-"""Hostile and wrong files given to the Excel reader (reliability.md §4 #30, #32, #33; platform.md §7).
+"""Hostile and wrong files given to the Excel reader (docs/reliability.md#bad-inputs rows 30, 32, 33;
+docs/platform.md#calamine-hostile).
 
 Every refusal must happen before anything is inflated or expanded; files are built in tmp_path.
 """
@@ -247,7 +248,7 @@ def test_malformed_sheet_xml(tmp_path):
 
 
 def test_macro_workbook_refused_only_for_real_problems(tmp_path):
-    """A .xlsm with a vbaProject.bin is not hostile in itself (reliability.md §4 #31)."""
+    """A .xlsm with a vbaProject.bin is not hostile in itself (docs/reliability.md#bad-inputs row 31)."""
     src = small_workbook(tmp_path / "a.xlsx")
     path = patch_zip(src, tmp_path / "m.xlsm", {"xl/vbaProject.bin": b"\x00" * 10})
     assert read(path).rows == [[1.5]]

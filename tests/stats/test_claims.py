@@ -1,4 +1,4 @@
-"""Claims: verdicts exactly as shared/spec/results.md defines them, with inverse checks."""
+"""Claims: verdicts exactly as docs/results.md defines them, with inverse checks."""
 
 import math
 

@@ -87,7 +87,7 @@ def test_n2_works_with_small_n_caveat():
 
 
 def test_identical_values():
-    # reliability.md §4 #39: a constant series gives "insufficient data" and no p-value; the point
+    # docs/reliability.md#bad-inputs row 39: a constant series gives "insufficient data" and no p-value; the point
     # estimate of the reduction is still shown
     out = analyse_endpoint(ba([2.0, 2.0, 2.0], [1.0, 1.0, 1.0])).to_dict()
     assert out["status"] == "insufficient_data" and out["tests"]["welch_t"] is None

@@ -52,7 +52,7 @@ def test_signed_rank_ties_by_hand_enumeration():
 
 
 def test_signed_rank_three_pairs_minimum():
-    # reliability.md: with n = 3 the smallest one-sided signed-rank p is 1/8 (two-sided 0.25)
+    # docs/references.md#small-sample-facts: with n = 3 the smallest one-sided signed-rank p is 1/8 (two-sided 0.25)
     res = pair.signed_rank(pair.log_ratios([10.0, 11.0, 12.0], [1.0, 2.0, 3.0]))
     assert res["p_value"] == pytest.approx(0.125)
 

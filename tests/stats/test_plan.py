@@ -1,4 +1,5 @@
-"""MDR and run planning: the field-guide figures and an independent noncentral-t power computation."""
+"""MDR and run planning: the published figures (docs/references.md#small-sample-facts) and an
+independent noncentral-t power computation."""
 
 import math
 
@@ -13,15 +14,15 @@ from verify.stats.plan import mdr_table, plan_runs
 CVS = [0.10, 0.20, 0.30, 0.50]
 
 
-def test_field_guide_two_sided_3_and_6_runs():
-    # shared/domain/field-guide.md §6: 26/46/59/77 % (3 + 3) and 16/30/41/57 % (6 + 6), two-sided, power 0.8
+def test_published_mdr_two_sided_3_and_6_runs():
+    # docs/references.md#small-sample-facts: 26/46/59/77 % (3 + 3) and 16/30/41/57 % (6 + 6), two-sided, power 0.8
     rows = mdr_table(CVS, [3, 6], sided="two", power=0.8, alpha=0.05)
     got = {(r["cv"], r["n_per_phase"]): round(r["mdr_pct"]) for r in rows}
     assert [got[(c, 3)] for c in CVS] == [26, 46, 59, 77]
     assert [got[(c, 6)] for c in CVS] == [16, 30, 41, 57]
 
 
-def test_field_guide_one_sided_3_runs():
+def test_published_mdr_one_sided_3_runs():
     # issue "Statistical effect tests", Done when: 21.9 / 38.8 / 51.7 / 69.0 % one-sided, 3 + 3 runs
     rows = mdr_table(CVS, 3, sided="one")
     assert [round(r["mdr_pct"], 1) for r in rows] == [21.9, 38.8, 51.7, 69.0]

@@ -9,7 +9,7 @@ from scipy import stats as sps
 from verify.stats import ratio as rt
 
 CASES = [
-    ([1.2, 1.4, 1.3], [0.5, 0.6, 0.55]),  # shared/spec/results.md example
+    ([1.2, 1.4, 1.3], [0.5, 0.6, 0.55]),  # docs/results.md example
     ([10.0, 12.5, 9.1, 11.0], [6.5, 7.2, 9.9]),
     ([100.0, 80.0, 120.0], [95.0, 60.0, 70.0, 88.0, 102.0]),
 ]
@@ -99,7 +99,7 @@ def test_gm_ratio_matches_scipy_on_logs():
 
 
 def test_gm_ratio_spec_example():
-    # shared/spec/results.md: gm_ratio 0.423, CI [0.348, 0.513]
+    # docs/results.md example endpoint: gm_ratio 0.4227, CI [0.3484, 0.5130]
     ratio, (lo, hi) = rt.gm_ratio([1.2, 1.4, 1.3], [0.5, 0.6, 0.55])
     assert (round(ratio, 3), round(lo, 3), round(hi, 3)) == (0.423, 0.348, 0.513)
 

@@ -28,7 +28,7 @@ def test_welch_matches_scipy(before, after):
 
 
 def test_welch_spec_example():
-    # shared/spec/results.md example endpoint: statistic 11.6, df 2.9, p 0.0007, two-sided 0.0014
+    # docs/results.md example endpoint: statistic 11.62, df 2.941, p 0.00075, two-sided 0.0015
     res = ts.welch_t(BEFORE, AFTER)
     assert round(res["statistic"], 1) == 11.6 and round(res["df"], 1) == 2.9
     assert round(res["p_value"], 4) == 0.0008 and res["p_two_sided"] == pytest.approx(2 * res["p_value"])
@@ -113,7 +113,7 @@ def test_mann_whitney_ties_by_enumeration():
 
 
 def test_mann_whitney_3_vs_3_never_below_005():
-    # field-guide §6: the smallest one-sided exact p with 3 vs 3 runs is 1/20 = 0.05
+    # docs/references.md#small-sample-facts: the smallest one-sided exact p with 3 vs 3 runs is 1/20 = 0.05
     res = ts.mann_whitney([10.0, 11.0, 12.0], [1.0, 2.0, 3.0])
     assert res["p_value"] == pytest.approx(0.05) and ts.min_exact_p(3, 3) == pytest.approx(0.05)
 

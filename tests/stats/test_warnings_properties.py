@@ -1,4 +1,4 @@
-"""Warnings become caveats (reliability.md, statsmodels/scipy); property checks of the interval."""
+"""Warnings become caveats (docs/platform.md#statsmodels); property checks of the interval."""
 
 import warnings
 

@@ -42,7 +42,8 @@ SEED = 20260302
 BEFORE = (dt.datetime(2026, 3, 2), dt.datetime(2026, 3, 30))  # 28 days, local time
 AFTER = (dt.datetime(2026, 4, 13), dt.datetime(2026, 5, 11))  # 28 days; 2026-03-30..04-13 commissioning
 
-BASE_MG_M3 = 44.0  # NMHC as C at 80 % load before the change (field-guide §8 outlet range 10-50 [K])
+# NMHC as C at 80 % load before the change (docs/references.md#stenter-magnitudes: outlet range 10-50 [K])
+BASE_MG_M3 = 44.0
 LOAD_ELASTICITY = 1.0  # NMHC proportional to coating throughput (assumption of the simulation)
 TRUE_RATIO = 0.65  # after/before: the true effect, -35 %
 DAY_SD = 0.08  # day-to-day product-mix effect on log NMHC

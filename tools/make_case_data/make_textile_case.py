@@ -5,7 +5,8 @@
 The committed files under ``case_studies/jiangsu-textile-dyeing/data/`` are the product; this script
 documents how they were made and lets a reviewer regenerate them byte for byte
 (tests/scaffold/test_case_generators.py does so). ILLUSTRATIVE DATA: the numbers were chosen within
-the typical ranges of shared/domain/field-guide.md §8 (stenter) and §3 (GB 13271 boilers); they are
+the typical ranges of docs/references.md#stenter-magnitudes (stenter) and of the GB 13271-2014 limits
+(docs/references.md#gb13271-2014, boilers); they are
 not measurements of a real plant.
 
 Files, written the way field teams hand them over:

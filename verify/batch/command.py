@@ -39,7 +39,7 @@ class BatchSummary:
     @property
     def exit_code(self) -> int:
         """0 when every case ran; otherwise the highest exit status among the failed cases
-        (2: some input could not be used, 3: an internal error), as ``shared/spec/cli.md``."""
+        (2: some input could not be used, 3: an internal error), as README.md#commands says."""
         return max((r.exit_status for r in self.failed), default=0)
 
 

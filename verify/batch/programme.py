@@ -5,7 +5,7 @@ results.json is, which failed and why); every number comes from the cases' resul
 (:mod:`verify.batch.summary`). ``batch.json`` (the records) is written beside, so that
 :func:`write_programme_from_outdir` can re-render the summary from the files alone.
 
-Exports are inert against formula injection (OWASP "CSV Injection", reliability.md §1), with the
+Exports are inert against formula injection (OWASP "CSV Injection", docs/platform.md#csv-injection), with the
 single-case summary.xlsx's rule (:func:`verify.inert.inert_cell`): a text cell starting with
 ``= + - @``, tab or CR is prefixed with ``'``, and in the xlsx every text cell is a string cell
 (``data_type = "s"``); real numbers stay numbers. The xlsx has fixed document dates.
@@ -177,7 +177,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
                     cell = sheet.cell(row=r, column=c)
                     cell.value = inert_cell(value)
                     if isinstance(cell.value, str):
-                        cell.data_type = "s"  # openpyxl would store "=…" as a formula (reliability.md §1)
+                        cell.data_type = "s"  # openpyxl would store "=…" as a formula (docs/platform.md#csv-injection)
             sheet.freeze_panes = "B2"
         fixed = datetime(1980, 1, 1)  # no wall-clock time in the file
         book.properties.created = fixed

@@ -1,6 +1,6 @@
 """The programme summary's numbers, taken from each case's ``results.json`` and nothing else.
 
-Pure functions on results dicts (contract: ``shared/spec/results.md`` and ``docs/results.md``);
+Pure functions on results dicts (contract: ``docs/results.md``);
 optional keys may be absent or null and are then shown as missing, never as zero.
 
 Definitions (also in docs/scale.md):

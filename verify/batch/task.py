@@ -26,15 +26,15 @@ from verify.case import CASE_FILE, CASE_ID_PATTERN
 from verify.i18n import N_
 
 EXIT_OK = 0
-EXIT_INPUT = 2  # shared/spec/cli.md: the input cannot be used
-EXIT_INTERNAL = 3  # shared/spec/cli.md: an internal error (a bug)
+EXIT_INPUT = 2  # README.md#commands: the input cannot be used
+EXIT_INTERNAL = 3  # README.md#commands: an internal error (a bug)
 
 
 @dataclass(frozen=True)
 class CaseRecord:
     """What one case's task reports back (picklable, a few hundred bytes).
 
-    ``exit_status`` follows ``shared/spec/cli.md`` (0 done, 2 input cannot be used, 3 internal
+    ``exit_status`` follows README.md#commands (0 done, 2 input cannot be used, 3 internal
     error); ``peak_rss_mb`` is the peak resident set size of the worker *process* so far
     (``getrusage(RUSAGE_SELF).ru_maxrss``), not of this task alone.
     """

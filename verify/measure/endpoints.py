@@ -1,7 +1,7 @@
 """Normalized table → one :class:`~verify.measure.series.EndpointData` per endpoint.
 
 ``build_endpoints(normalized, case)`` returns endpoints sorted by (source, position or "",
-pollutant, metric), the contract of ``verify/measure/series.py`` and ``shared/spec/results.md``.
+pollutant, metric), the contract of ``verify/measure/series.py`` and ``docs/results.md``.
 
 Rules
 -----

@@ -7,13 +7,13 @@
   not), numbers as pyarrow formats them (shortest text that reads back to the same float64:
   ``14358``, ``0.00001``, ``1.0479904199999999``), booleans ``true``/``false``, missing values empty.
 * Text cells that a spreadsheet would execute (starting with ``=``, ``+``, ``-``, ``@``, tab or CR:
-  OWASP "CSV Injection", reliability.md §1) are written with a leading apostrophe in csv and
+  OWASP "CSV Injection", docs/platform.md#csv-injection) are written with a leading apostrophe in csv and
   xlsx, column-wise (:func:`verify.inert.inert_arrow`). Numbers are left alone (negative numbers
   stay numbers).
 * Timestamps are written as ISO 8601 text in UTC for csv and xlsx (Excel has no time zones);
   parquet keeps the typed columns.
 * The file is written to a temporary name in the same folder and renamed, so an error never leaves
-  a half-written file under the final name (reliability.md §2 promise 11).
+  a half-written file under the final name (docs/reliability.md#promises, promise 11).
 """
 
 from __future__ import annotations

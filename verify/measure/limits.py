@@ -176,7 +176,7 @@ class Catalogue:
         except KeyError:
             raise InputError(
                 N_("unknown limit id {limit!r}", limit=limit_id),
-                hint=N_("ids are listed in verify/measure/data/limits/*.toml (grammar: shared/spec/results.md 'Limits')"),
+                hint=N_("ids are listed in verify/measure/data/limits/*.toml (grammar: docs/results.md#limits)"),
             ) from None
 
 

@@ -15,7 +15,7 @@ Checks and their sources
   are judged by capture in the statistics).
 * ``load`` — every stack run at ≥ 75 % of design load (HJ/T 397-2007, acceptance monitoring [K]).
 * ``o2_range`` — 0 ≤ O2 < the source's ambient O2 (21 or 20.9); ``moisture`` — 0 ≤ H2O < 100 %;
-  ``flow_positive`` — flow > 0 (reliability.md §4 #16–18).
+  ``flow_positive`` — flow > 0 (docs/reliability.md#bad-inputs rows 16–18).
 * ``same_method`` — the same set of methods before and after (per source, position, pollutant). A
   change a standard prescribes (``data/method_changes.toml``: low-concentration particulate from
   GB/T 16157-1996 to HJ 836-2017) is a disclosed change: ``passed`` null, ``disclosed`` "method_change".

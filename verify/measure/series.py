@@ -3,7 +3,7 @@
 ``verify.measure.endpoints.build_endpoints(normalized, case)`` turns the normalized table into one
 :class:`EndpointData` per (source, position, pollutant, metric), sorted by that key. Statistics take
 these and nothing else, so they never see files, units or reference states. See
-``shared/spec/results.md`` for the metrics and docs/architecture.md for the flow.
+``docs/results.md`` for the metrics and docs/architecture.md for the flow.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import NamedTuple
 import pandas as pd
 
 class EndpointKey(NamedTuple):
-    """What identifies an endpoint and orders endpoints (``shared/spec/results.md`` "Endpoints"):
+    """What identifies an endpoint and orders endpoints (``docs/results.md`` "Endpoints"):
     (source, position, pollutant, metric), a missing position written ``""`` so that keys sort."""
 
     source: str

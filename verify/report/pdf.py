@@ -3,7 +3,7 @@
 - :class:`DenyAllFetcher` replaces WeasyPrint's ``URLFetcher`` (70.0 API, ``weasyprint/urls.py``):
   it serves ``data:`` URLs and the bundled stylesheet only and refuses everything else (http(s),
   ``file:`` outside the allow-list, cloud metadata addresses, redirects). It counts every call, so
-  tests can assert that nothing was fetched (reliability.md §1 "WeasyPrint").
+  tests can assert that nothing was fetched (docs/platform.md#weasyprint).
 - No ``presentational_hints`` (CVE-2026-49452), no attachments, no XMP from outside.
 - The PDF creation/modification date comes from ``SOURCE_DATE_EPOCH`` when set
   (reproducible-builds.org spec), else from the results (``verification.issued``), else the Unix
@@ -149,7 +149,7 @@ def _limit_memory(megabytes: int):
 def render_pdf_isolated(results: dict, langs: tuple[str, ...] = ("ja", "zh"), *,
                         timeout: float = 600, memory_mb: int = 4096) -> bytes:
     """Render the PDF in a child process with a wall-clock timeout and an address-space limit
-    (reliability.md §1 "WeasyPrint": long renderings, memory kept). Raises RenderError on
+    (docs/platform.md#weasyprint: long renderings, memory kept). Raises RenderError on
     timeout, on a render error in the child, or when the child dies.
 
     The child renders the language halves side by side as :func:`verify.report.render.render_pdf`

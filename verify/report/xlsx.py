@@ -4,7 +4,7 @@ Sheets ``claims``, ``endpoints``, ``limits``, ``qa``, ``inputs``, ``runs`` (ever
 readings and normalised values: the PDF of ``verify run`` points here instead of printing them); each starts with a Japanese and a
 Chinese header row (from the report catalogues) above a machine header row (the results.json key).
 Numbers stay real numbers, unrounded (results.json values); every text cell is made inert against
-formula injection (OWASP "CSV Injection"; reliability.md §1: openpyxl stores any str starting with
+formula injection (OWASP "CSV Injection"; docs/platform.md#csv-injection: openpyxl stores any str starting with
 ``=`` as a formula): it is written with ``data_type = "s"`` and, when it starts with ``= + - @``,
 tab or CR, also prefixed with ``'`` so that a re-save by a spreadsheet cannot revive it.
 The file is written atomically (temp file in the same folder, then ``os.replace``).

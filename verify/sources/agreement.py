@@ -79,7 +79,7 @@ def _group_codes(keys: pd.DataFrame) -> np.ndarray:
 
 
 def check_duplicates(table: pd.DataFrame) -> pd.DataFrame:
-    """InputError naming both cells when a measurement key occurs twice (reliability.md §4 #19)."""
+    """InputError naming both cells when a measurement key occurs twice (docs/reliability.md#bad-inputs row 19)."""
     keys = _key_frame(table, MEASUREMENT_KEY)
     group = _group_codes(keys)
     dup = np.bincount(group)[group] > 1 if len(group) else np.zeros(0, dtype=bool)

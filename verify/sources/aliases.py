@@ -3,7 +3,7 @@
 Every lookup compares the *normalised* form of a text: NFKC (full-width letters, ``㎎``, ``³``,
 ``µ`` → ``μ``), zero-width/format characters and all spaces removed, case-folded — the same form as
 :func:`verify.case.normalise_label`. Raw unit text is never given to pint: it is looked up here and
-becomes a canonical unit key plus the reference state it implies (reliability.md §1 "pint").
+becomes a canonical unit key plus the reference state it implies (docs/platform.md#pint).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from verify.case import normalise_label
 from verify.errors import InputError, Location
 from verify.i18n import N_
 
-#: Unit text longer than this (after normalisation) is rejected before any lookup (reliability.md §4 #38).
+#: Unit text longer than this (after normalisation) is rejected before any lookup
+#: (docs/reliability.md#bad-inputs row 38).
 MAX_UNIT_CHARS = 32
 #: Header/label text longer than this is never looked up (bounded work per cell).
 MAX_LABEL_CHARS = 200
@@ -193,7 +194,7 @@ def lookup_unit(text: object, location: Location | None = None) -> UnitInfo:
     """The meaning of a unit text, or :class:`InputError` "unknown unit" with close suggestions.
 
     The text is normalised and bounded to :data:`MAX_UNIT_CHARS`; it is only looked up in the table,
-    so ``m**9**9**9`` costs no more than ``mg/m3`` (reliability.md §4 #38).
+    so ``m**9**9**9`` costs no more than ``mg/m3`` (docs/reliability.md#bad-inputs row 38).
     """
     raw = str(text)
     key = norm(raw[: 4 * MAX_UNIT_CHARS])

@@ -1,6 +1,6 @@
 """The one strict cell converter: raw cell → number, non-detect, missing marker, blank or invalid.
 
-Behaviour follows reliability.md §4 rows 8–14 and 40 and the "Value cells" rules of case-format.md:
+Behaviour follows docs/reliability.md#bad-inputs rows 8–14 and 40 and the "Value cells" rules of case-format.md:
 
 * Text is cleaned first: zero-width and bidirectional-control characters (Unicode category Cf) are
   removed (note ``zero_width_removed``), then NFKC folds full-width forms (``１２．５`` → ``12.5``,
@@ -14,7 +14,8 @@ Behaviour follows reliability.md §4 rows 8–14 and 40 and the "Value cells" ru
   when it declares ``thousands``. Otherwise ``12,5`` (``decimal_comma_undeclared``) and ``1,234`` /
   ``12 500`` (``ambiguous_thousands``) are rejected.
 * Non-detects keep their limit: ``<0.5``, ``＜0.5``, ``ND(0.5)``, ``0.5L`` (the Chinese report
-  convention "detection limit followed by L", e.g. HJ 630-2011 practice **[K]**); ``ND``, ``N.D.``,
+  convention "detection limit followed by L", HJ/T 91-2002 **[K]** for air,
+  docs/references.md#hjt91-2002); ``ND``, ``N.D.``,
   ``未検出``, ``未检出``, ``<LOD`` carry no number (the caller takes the row's ``lod``).
 * ``—``, ``-``, ``/``, ``NA``, ``N/A``, ``--`` … are explicit missing markers: never 0, never NaN
   by accident.
@@ -399,7 +400,7 @@ def parse_datetime_cell(
 
     Excel datetimes pass; Excel serial numbers use the workbook epoch (1900 or 1904); text must be
     ISO 8601 (or year-first ``2026/3/5 10:00``) unless ``date_format`` is declared; day/month-first
-    text such as ``01/02/2024`` is rejected as ambiguous (reliability.md §4 #22–24).
+    text such as ``01/02/2024`` is rejected as ambiguous (docs/reliability.md#bad-inputs rows 22–24).
     """
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     if raw is None:

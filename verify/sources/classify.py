@@ -223,7 +223,7 @@ def _pollutant_keys(reader: Reader, vcells: CellStates, verdicts: RowVerdicts) -
 def _value_units(reader: Reader, vcells: CellStates, vrole: ColumnRole, unit_col: CodedLabels | None, pkeys: np.ndarray) -> UnitCodes:
     """The unit of each value: the header's (a unit column that disagrees rejects the value), else the
     unit column's or default; it must be a concentration or a mixing ratio, and ppm/ppb of particulate
-    matter is rejected (no molar mass: never converted or guessed, reliability.md §4 #7)."""
+    matter is rejected (no molar mass: never converted or guessed, docs/reliability.md#bad-inputs row 7)."""
     n = reader.rows.n
     if vrole.unit is not None or vrole.unit_error:
         units = UnitCodes.constant(n, vrole.unit or vrole.unit_error)

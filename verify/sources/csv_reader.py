@@ -42,7 +42,7 @@ from verify.sources.csv_arrow import NotSimple, arrow_records, quote_free
 from verify.sources.csv_arrow import nonblank as arrow_nonblank
 from verify.sources.grid import SheetGrid
 
-#: Refuse CSV files larger than this (bounded memory; reliability.md §1 "Zip bombs / huge sheets").
+#: Refuse CSV files larger than this (bounded memory; docs/platform.md#zip-bombs).
 MAX_CSV_BYTES = 512 * 1024 * 1024
 #: Longest allowed field (characters); longer means a broken quote or a hostile file.
 MAX_FIELD_CHARS = 100_000

@@ -2,7 +2,7 @@
 
 * ``header_rows`` (1-based, default ``[1]``) are joined per column with a space; merged cells inside
   them are expanded (the anchor's text fills the range). A merged range that reaches a data row is
-  an error naming it ("merged range B2:B4", reliability.md §4 #25); ranges wholly above the header
+  an error naming it ("merged range B2:B4", docs/reliability.md#bad-inputs row 25); ranges wholly above the header
   (titles) are ignored, as those rows are not read.
 * A unit written in the header — in brackets (``NMHC (mg/m³)``, ``非甲烷总烃（mg/m³）``,
   ``烟温(℃)``) or as the last word (``標干流量 Nm3/h``) — is split off and becomes the column's unit.

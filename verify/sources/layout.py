@@ -19,7 +19,7 @@ pandas' C factorisation, Arrow compute), each in its own module:
 6. each row's outcome, the tally, the ledger entries and the canonical rows
    (:mod:`verify.sources.emit`).
 
-Values follow case-format.md "What every row becomes" and reliability.md §4 (see
+Values follow case-format.md "What every row becomes" and docs/reliability.md#bad-inputs (see
 :mod:`verify.sources.ledger` for the counting rules). Reason codes are stable strings (the
 reason-code catalogue of the report, ``verify/data/reasons.csv``, declares each).
 """

@@ -1,6 +1,6 @@
 """The safe Excel reader: one worksheet of an .xlsx/.xlsm file → :class:`SheetGrid`.
 
-Order of work (reliability.md §4 #24–26, #29–33; platform.md §4, §7):
+Order of work (docs/reliability.md#bad-inputs rows 24–26, 29–33; docs/platform.md#readers, #calamine-hostile):
 
 1. The file's size is checked and its bytes read once (calamine later reads the same bytes, so
    nothing can change between the checks and the read).
@@ -22,7 +22,7 @@ Order of work (reliability.md §4 #24–26, #29–33; platform.md §4, §7):
 
 Cell values are what calamine returns (``float``, ``str``, ``bool``, ``datetime``, ``time``,
 ``timedelta``; an empty cell is ``""``) with three corrections: a ``date`` (calamine's type for a
-date-time at exactly midnight, platform.md §4) becomes a ``datetime``; a formula cell without a
+date-time at exactly midnight, docs/platform.md#readers) becomes a ``datetime``; a formula cell without a
 saved value is ``None`` and listed in ``formulas_without_value``; a cell whose saved value is an
 Excel error shows the error text (``"#DIV/0!"``), which calamine would have turned into ``""``.
 Dates use the workbook's own epoch: calamine applies ``date1904`` (tested with both epochs).
@@ -65,7 +65,7 @@ MACRO_NOTE = N_("workbook contains macros (not executed; only saved cell values 
 
 def ensure_defusedxml() -> None:
     """Refuse to run if openpyxl is not protected by defusedxml (``openpyxl.DEFUSEDXML``), because
-    other parts of the tool write and may read workbooks with openpyxl (reliability.md §1)."""
+    other parts of the tool write and may read workbooks with openpyxl (docs/platform.md#openpyxl-xml)."""
     import openpyxl
 
     if not getattr(openpyxl, "DEFUSEDXML", False):
@@ -298,7 +298,7 @@ def _align(rows: list[list[RawValue]], start, end, scan: SheetScan, where: Locat
 
 
 def _dates_to_datetimes(rows: list[list[RawValue]]) -> list[list[RawValue]]:
-    """calamine gives ``datetime.date`` for a date-time at exactly midnight (platform.md §4):
+    """calamine gives ``datetime.date`` for a date-time at exactly midnight (docs/platform.md#readers):
     make it a ``datetime`` like every other date-time. Rows without a ``date`` are kept as they
     are (the membership test runs in C), so a 200k-row sheet costs milliseconds, not seconds."""
     date, combine, midnight = dt.date, dt.datetime.combine, dt.time(0, 0)

@@ -1,4 +1,4 @@
-"""One streaming pass over a worksheet's XML: what calamine does not tell (platform.md §7).
+"""One streaming pass over a worksheet's XML: what calamine does not tell (docs/platform.md#calamine-hostile).
 
 python-calamine returns values only. It turns a formula without a saved value into an empty cell,
 an error result (``#DIV/0!``) into an empty cell, and a merged range into one value and blanks —
@@ -24,7 +24,7 @@ string it refers to, its inline string, a formula's string result — refusing t
 the sum passes :data:`MAX_TEXT_CHARS`, before calamine reads a value.
 
 Memory is bounded: the part is streamed (never a DOM), and the caps :data:`MAX_CELLS`
-(2,000,000 cell elements, the task's documented cap; the 200k × 8 benchmark of platform.md §4 has
+(2,000,000 cell elements, the task's documented cap; the 200k × 8 benchmark of docs/platform.md#readers has
 1.6 M) and :data:`MAX_GRID_CELLS` (4,000,000 cells in the rectangle from A1 to the last cell, which
 is what calamine's dense ``Range`` and our grid allocate) are enforced while scanning, before
 calamine reads any value. A declared ``<dimension ref="A1:XFD1048576">`` costs nothing: only the
@@ -69,7 +69,7 @@ MAX_GRID_CELLS = 4_000_000
 MAX_TEXT_CHARS = 32 * 2**20
 #: Entries of the shared-string table (its lengths are kept, 8 bytes each).
 MAX_SHARED_STRINGS = 4_000_000
-MAX_MERGED = 100_000  # 42k merged ranges already made pyexcel-xlsx crawl (reliability.md §1)
+MAX_MERGED = 100_000  # 42k merged ranges already made pyexcel-xlsx crawl (docs/platform.md#zip-bombs)
 MAX_FORMULA_CHARS = 8192  # Excel's own limit on formula length (Excel specifications and limits)
 EXCEL_MAX_ROWS = 1_048_576  # Excel specifications and limits: 1,048,576 rows by 16,384 columns
 EXCEL_MAX_COLS = 16_384

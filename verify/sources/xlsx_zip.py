@@ -1,17 +1,18 @@
 """Container guards for workbooks: what a file is, and whether its zip may be opened at all.
 
 Everything here runs on the raw bytes and on the zip's *declared* sizes, before a single member is
-inflated (reliability.md §4 #30, #32, #33; platform.md §7: calamine alone inflated a 1.5 MB file to
+inflated (docs/reliability.md#bad-inputs rows 30, 32, 33; docs/platform.md#calamine-hostile:
+calamine alone inflated a 1.5 MB file to
 1 GB). CPython's ``zipfile`` stops reading a member at its declared ``file_size`` (and fails the
 CRC check if the data go on), so the sum of declared sizes is a real bound on what can be inflated.
 
 Limits (module constants, so a caller or a test can see them; each one is named in its error):
 
 - :data:`MAX_FILE_BYTES` 200 MiB on disk. The largest realistic measurement workbook (200,000 rows
-  × 8 columns, platform.md §4) is 9.5 MB.
+  × 8 columns, docs/platform.md#readers) is 9.5 MB.
 - :data:`MAX_ENTRIES` 10,000 zip members. An Excel workbook has a few dozen parts.
 - :data:`MAX_TOTAL_UNCOMPRESSED` 1 GiB, the sum of declared uncompressed sizes (the same gate as
-  PostHog#73517, reliability.md §1).
+  PostHog#73517, docs/platform.md#zip-bombs).
 - :data:`MIN_INFLATE_RATIO` 0.01 for members whose declared size exceeds :data:`RATIO_GRACE_BYTES`
   (100 KiB): Apache POI ``ZipSecureFile.MIN_INFLATE_RATIO = 0.01`` and ``GRACE_ENTRY_SIZE =
   100*1024`` ("don't alert for expanded sizes smaller than 100k"). A real sheet compresses 5–15:1;
@@ -78,7 +79,7 @@ def sniff(data: bytes, rel: str) -> Kind:
 
 
 def refuse_ole2(kind: Kind, rel: str) -> None:
-    """Raise the error that names what an OLE2 file is (reliability.md §4 #30)."""
+    """Raise the error that names what an OLE2 file is (docs/reliability.md#bad-inputs row 30)."""
     if kind == "encrypted":
         raise InputError(
             N_("password-protected (encrypted) Excel workbook: it cannot be read"),
@@ -228,7 +229,7 @@ def defused_expat_parser() -> "pyexpat.XMLParserType":
 
 
 def hostile_xml(exc: Exception, rel: str, part: str) -> HostileFileError:
-    """The error for a defusedxml refusal (reliability.md §4 #33)."""
+    """The error for a defusedxml refusal (docs/reliability.md#bad-inputs row 33)."""
     if isinstance(exc, EntitiesForbidden):
         what = N_("XML entity declarations are not allowed")
     else:

@@ -1,7 +1,7 @@
 """Statistics room: endpoint series (``verify.measure.series.EndpointData``) → statistics.
 
 Public API (results are frozen dataclasses whose ``to_dict()`` gives the keys of
-``shared/spec/results.md``; caveats as codes with their values, claim statements left null: the
+``docs/results.md``; caveats as codes with their values, claim statements left null: the
 sentences are written by :mod:`verify.sentences` when the results are assembled):
 
 * :func:`verify.stats.analysis.analyse_case` → ``CaseAnalysis``: the analysis stage of a case

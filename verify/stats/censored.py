@@ -4,7 +4,7 @@
   2nd ed. 2012, ch. 6): left-censored values ``<DL`` become right-censored by flipping
   ``y = M − x`` (M above every value), statsmodels ``SurvfuncRight`` estimates the survival curve,
   and the mean is ``Σ x_k·p_k`` over the jump masses ``p_k`` flipped back. When the smallest value
-  is censored the KM curve does not reach zero and the mean is undefined; as ``shared/spec/results.md``
+  is censored the KM curve does not reach zero and the mean is undefined; as ``docs/results.md``
   prescribes, every run at the smallest value is then treated as detected (Efron's 1967
   redistribution; the mean is then an upper-biased estimate, said in the caveats). ``sd`` is the
   KM-weighted standard deviation with the ``n/(n − 1)`` correction of the sample variance.

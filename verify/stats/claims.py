@@ -1,4 +1,4 @@
-"""Judging a case.toml claim against an endpoint's statistics (``shared/spec/results.md``, Claims).
+"""Judging a case.toml claim against an endpoint's statistics (``docs/results.md``, Claims).
 
 * ``reduction`` (before–after, run-based): ``estimate = reduction_pct``; ``p_value`` is the one-sided
   Welch test of H0 ``μ_after − ρ0·μ_before ≥ 0`` at ``ρ0 = 1 − claimed/100`` and ``lower_bound =

@@ -1,6 +1,6 @@
 """Continuous monitoring (CEMS/online) data: valid hourly means, HAC regression and SARIMAX.
 
-* **Hourly means** (HJ 75-2017 and HJ 76-2017, App. B: an hour is valid with at least 45 valid
+* **Hourly means** (HJ 75-2017 / HJ 76-2017 [K]: an hour is valid with at least 45 valid
   minutes; readings flagged invalid under HJ 212-2017 are counted, never used). Hours are clock hours
   in the case's time zone (``EndpointData.timezone``, UTC when unset), reported by their start in UTC.
   Each reading stands for the typical reading interval Δ (median spacing of the distinct reading
@@ -43,7 +43,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from verify.errors import InputError
 
-VALID_MINUTES = 45  # HJ 75-2017 / HJ 76-2017 App. B
+VALID_MINUTES = 45  # HJ 75-2017 / HJ 76-2017 [K] (docs/references.md#hj75-2017)
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def local_day(hours: pd.Series, timezone: str | None) -> pd.Series:
 def hourly_values(data) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
     """Valid hourly means of a continuous endpoint: (hour starts in UTC, values, phase labels).
 
-    Reusable for hourly limit exceedance counts (``shared/spec/results.md``, Limits).
+    Reusable for hourly limit exceedance counts (``docs/results.md``, Limits).
     """
     t = hourly_table(data).frame
     t = t[t["valid"]]

@@ -1,6 +1,6 @@
 """One endpoint's statistics: ``analyse_endpoint(data) -> EndpointStats``, dispatching on design.
 
-Every statistic is defined in ``shared/spec/results.md``; the formulas and their sources are in
+Every statistic is defined in ``docs/results.md``; the formulas and their sources are in
 the modules that compute them: :mod:`.twosample` (Welch, permutation, Mann–Whitney), :mod:`.ratio`
 (Fieller–Welch, ratio of geometric means), :mod:`.power` (MDR), :mod:`.censored` (Kaplan–Meier,
 Gehan), :mod:`.paired` (inlet/outlet), :mod:`.continuous` (hourly means, HAC, SARIMAX).
@@ -256,7 +256,7 @@ def _run_based(data: EndpointData, alpha: float, power: float) -> tuple[dict, li
     tests["welch_t"] = ts.welch_t(b, a)
     if tests["welch_t"] is None:
         # no run-to-run variability at all (every run of each phase identical): nothing can be said
-        # about how sure the effect is, so no p-value or interval (reliability.md §4 #39)
+        # about how sure the effect is, so no p-value or interval (docs/reliability.md#bad-inputs row 39)
         out["status"] = "insufficient_data"
         notes.append(caveat("constant_data"))
         _common_notes(data, nb, na, notes)

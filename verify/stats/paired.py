@@ -1,7 +1,7 @@
 """Paired inlet/outlet runs: removal efficiency of a control device.
 
 For each matched run the log ratio ``d = ln(outlet/inlet)`` (mass rates) is formed; the per-run
-efficiency is ``100(1 − outlet/inlet)`` (``shared/spec/results.md``, metric ``removal_efficiency``).
+efficiency is ``100(1 − outlet/inlet)`` (``docs/results.md``, metric ``removal_efficiency``).
 
 * Mean efficiency and interval from the log ratios: with ``m``, ``s`` the mean and sd of d over
   n pairs, the geometric-mean efficiency is ``100(1 − e^m)`` and its two-sided 95 % interval

@@ -1,7 +1,7 @@
 """The ratio ρ = μ_after / μ_before: Fieller–Welch intervals and the one-sided claim test.
 
-Definitions (``shared/spec/results.md``; Fieller 1954, J. R. Stat. Soc. B 16:175; with Welch's
-unequal variances as in Tamhane & Logan 2004, Biometrical Journal 46:491):
+Definitions (``docs/results.md``; Fieller 1954, J. R. Stat. Soc. B 16:175; with Welch's
+unequal variances and Welch–Satterthwaite df, docs/references.md#fieller1954):
 
 * For a given ρ the Welch statistic of ``μ_a − ρ·μ_b = 0`` is
   ``T(ρ) = (ā − ρ·b̄)/SE(ρ)`` with ``SE(ρ)² = s_a²/n_a + ρ²·s_b²/n_b`` and the Welch–Satterthwaite

@@ -4,7 +4,7 @@ Values that differ only in their last digits (0.5 and 0.5000000000000001, e.g. a
 was applied to equal readings) are equal measurements: a sample variance of ~1e-33 built from them
 would make a t statistic, a p-value and an interval out of rounding error (and scipy's own variance
 loses its precision there). A phase whose range is at most :data:`REL_NOISE` of its largest
-magnitude is therefore treated as constant (variance 0), the case of reliability.md §4 #39
+magnitude is therefore treated as constant (variance 0), the case of docs/reliability.md#bad-inputs row 39
 ("constant series": insufficient data). 1e-9 is a numerical tolerance, not a measurement
 property: no emission measurement resolves nine significant digits (field instruments report three
 or four), while the rounding of a few float64 operations stays below 1e-13.

@@ -1,4 +1,4 @@
-"""Two-sample tests on run values, exactly as ``shared/spec/results.md`` defines them.
+"""Two-sample tests on run values, exactly as ``docs/results.md`` defines them.
 
 Conventions (all one-sided for "after < before"):
 

@@ -440,7 +440,7 @@ def test_statement_names_the_test_that_judged_the_claims(small_results):
     def methods(results):
         html = render_html(results, ("zh",), charts=False)
         claims = html[html.index('id="zh-claims"'):html.index('id="zh-design"')]
-        return "HAC 标准误（Andrews–Monahan 法）" in claims, "Welch 型 Fieller 法" in claims
+        return "（HAC 与按日聚类两者取大）" in claims, "Welch 型 Fieller 法" in claims
 
     for claim in small_results["claims"]:
         claim["method"] = "fieller-welch"

@@ -212,6 +212,8 @@ def _endpoint_view(ep: dict) -> dict:
         "hac": None if not hac else {
             **dict(zip(("eff", "ci"), _as_reduction(hac.get("effect_pct"), hac.get("ci95")))),
             "maxlags": fmt_int(hac.get("maxlags")), "n_hours": fmt_int(hac.get("n_hours")),
+            "bandwidth_h": fmt_num(hac.get("bandwidth_h"), sig=2), "n_days": fmt_int(hac.get("n_days")),
+            "se_basis": hac.get("se_basis"),
             "covariates": list(hac.get("covariates") or []),
             "excludes_zero": _excludes_zero(hac.get("ci95"))},
         "sarimax": None if not sar else {

@@ -54,7 +54,7 @@ def test_every_entry_states_force_and_jurisdiction(cat):
 
 
 def test_catalogue_force_and_jurisdiction_as_the_sources_say(cat):
-    db32 = cat.get("DB32-4041-2021:NMHC:conc")
+    db32 = confirmed(cat.get("DB32-4041-2021:NMHC:conc"))
     assert (db32.force, db32.jurisdiction, db32.scope) == ("mandatory_local", Area("320000"), "integrated")
     # new sources from the effective date 2021-08-01, existing ones from 2022-07-01 (enviliance report 3765)
     assert db32.effective == {"new": dt.date(2021, 8, 1), "existing": dt.date(2022, 7, 1)}
@@ -167,13 +167,13 @@ def test_no_location_binds_nothing(cat):
     ],
 )
 def test_db32_4041_effective_date_by_regime(cat, regime, measured, reason):
-    lim = cat.get("DB32-4041-2021:NMHC:conc")
+    lim = confirmed(cat.get("DB32-4041-2021:NMHC:conc"))
     v = verdicts([lim], regime=regime, before=measured, after=measured)[lim.id]
     assert v["before"].reason == reason and v["before"].binding is (reason == "binding")
 
 
 def test_phase_straddling_the_effective_date_or_without_dates(cat):
-    lim = cat.get("DB32-4041-2021:NMHC:conc")
+    lim = confirmed(cat.get("DB32-4041-2021:NMHC:conc"))
     straddle = {"before": Span(dt.date(2022, 6, 28), dt.date(2022, 7, 2), "samples"), "after": None}
     v = assess([lim], plant=JIANGYIN, regime="existing", dates=straddle, phases_with_values=BOTH)[lim.id]
     assert v["before"].reason == "straddles_effective_date" and v["after"].reason == "dates_unknown"
@@ -186,7 +186,7 @@ def test_existing_source_measured_before_and_after_2022_07_01(cat):
     DB32/4041 (60, existing sources from 2022-07-01), measured 2022-05-10 and 2022-09-20: before,
     DB32/4041 is not yet in force and GB 16297 binds; after, DB32/4041 binds and supersedes it."""
     gb = confirmed(cat.get("GB16297-1996:NMHC:conc:existing"))
-    db = cat.get("DB32-4041-2021:NMHC:conc")
+    db = confirmed(cat.get("DB32-4041-2021:NMHC:conc"))
     v = verdicts([gb, db], regime="existing", before="2022-05-10", after="2022-09-20")
     assert v[db.id]["before"] == binding.Phase(False, "not_in_force")
     assert v[gb.id]["before"] == binding.Phase(True, "binding")
@@ -228,7 +228,7 @@ def test_unconfirmed_first_limit_still_supersedes_the_lower_ones(cat):
 def test_confirmed_value_binds_as_before(cat):
     """DB32/4041-2021 NMHC 60 mg/m3 is [S] (enviliance report 3765): it binds the Jiangsu stenter and
     GB 16297 (120, [K]) is superseded by it."""
-    local, national = cat.get("DB32-4041-2021:NMHC:conc"), cat.get("GB16297-1996:NMHC:conc:new")
+    local, national = confirmed(cat.get("DB32-4041-2021:NMHC:conc")), cat.get("GB16297-1996:NMHC:conc:new")
     v = verdicts([local, national])
     assert v[local.id]["after"] == binding.Phase(True, "binding")
     assert v[national.id]["after"] == binding.Phase(False, "superseded", local.id)
@@ -238,7 +238,7 @@ def test_confirmed_value_binds_as_before(cat):
 
 def test_precedence_sector_over_local_over_national(cat):
     national = confirmed(cat.get("GB16297-1996:NMHC:conc:new"))  # integrated, CN
-    local = cat.get("DB32-4041-2021:NMHC:conc")               # integrated, 320000
+    local = confirmed(cat.get("DB32-4041-2021:NMHC:conc"))               # integrated, 320000
     sector_national = replace(national, id="SECTOR-N:NMHC:conc", standard="SECTOR-N", scope="sector")
     sector_local = replace(local, id="SECTOR-L:NMHC:conc", standard="SECTOR-L", scope="sector")
     # local over national
@@ -266,7 +266,7 @@ def test_one_binding_limit_per_kind_and_ties_bind_none(cat):
 
 
 def test_results_keys(cat):
-    lim = cat.get("DB32-4041-2021:NMHC:conc")
+    lim = confirmed(cat.get("DB32-4041-2021:NMHC:conc"))
     dates = {"before": day("2022-06-30"), "after": None}
     v = assess([lim], plant=JIANGYIN, regime="existing", dates=dates, phases_with_values=("before",))
     assert binding.to_results(v[lim.id], dates) == {

@@ -155,9 +155,9 @@ def test_textile_binding_limits_follow_force_jurisdiction_and_precedence():
     """The Jiangsu plant (location_code 320281, sampled 2026-05-12 and 2026-09-16 per [[period]]):
     the Shaoxing /T standard and GB 37822 Appendix A are benchmarks; DB32/4041 comes first and
     supersedes GB 16297; GB 13271 (a sector standard) comes first for the heater. Only a value
-    confirmed in its source binds (docs/results.md rule 5): DB32/4041 NMHC stack values are [S]
-    (enviliance report 3765) and bind; its fugitive values and GB 13271's Table 2 are [K]: compared
-    provisionally (value_unconfirmed), never 超标."""
+    confirmed in the official text binds (docs/results.md rule 5): the DB32/4041 NMHC stack values
+    were read only in a summary (enviliance report 3765, catalogue 2026.12.4: [K]), its fugitive values
+    and GB 13271's Table 2 are [K] too: all compared provisionally (value_unconfirmed), never 超标."""
     limits = _limits_by_id(TEXTILE)
     both = {"before": "not_mandatory", "after": "not_mandatory"}
     for key in (("S1", "DB330621-T001-2013:PM:conc"), ("S1", "DB330621-T001-2013:oil_mist:conc"),
@@ -167,8 +167,8 @@ def test_textile_binding_limits_follow_force_jurisdiction_and_precedence():
     assert limits[("S1", "DB330621-T001-2013:PM:conc")]["exceedances"]["before"] == 2
     unconfirmed = {"before": "value_unconfirmed", "after": "value_unconfirmed"}
     for source, first, superseded, binds in (
-            ("S1", "DB32-4041-2021:NMHC:conc", "GB16297-1996:NMHC:conc:new", True),
-            ("S1", "DB32-4041-2021:NMHC:rate", "GB16297-1996:NMHC:rate:new", True),
+            ("S1", "DB32-4041-2021:NMHC:conc", "GB16297-1996:NMHC:conc:new", False),
+            ("S1", "DB32-4041-2021:NMHC:rate", "GB16297-1996:NMHC:rate:new", False),
             ("boundary", "DB32-4041-2021:NMHC:fugitive", "GB16297-1996:NMHC:fugitive:new", False)):
         assert limits[(source, first)]["binding"] == {"before": binds, "after": binds}
         assert binds or limits[(source, first)]["binding_reason"] == unconfirmed

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from verify.report.fmt import DASH, fmt_num, fmt_plain, fmt_to_places_of
+from verify.report.fmt import DASH, fmt_bound, fmt_num, fmt_plain, fmt_to_places_of
 from verify.report.view import get
 
 
@@ -24,22 +24,45 @@ def _value(q):
     return v if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
 
 
-def pollutant_rows(cob: dict) -> list[dict]:
+def mass_rate_bounds(endpoints) -> dict:
+    """(source, pollutant) → (before, after): whether that phase's mean emission rate is an upper
+    bound (a non-detect is the smallest value, Kaplan–Meier; the view's ``upper_bound``)."""
+    out = {}
+    for ep in endpoints or []:
+        source, _position, pollutant, metric = ep.get("key") or (None, None, None, None)
+        if metric == "mass_rate":
+            out[(source, pollutant)] = (bool(ep["before"].get("upper_bound")), bool(ep["after"].get("upper_bound")))
+    return out
+
+
+def pollutant_rows(cob: dict, bounds: dict | None = None) -> list[dict]:
+    """One row per (source, pollutant). A phase mean that is an upper bound prints "<" (rounded up),
+    and the reduction and its yearly amount are then a lower bound "≥" (after) or an upper bound "≤"
+    (before), rounded outward like the results table (:func:`verify.report.fmt.fmt_bound`)."""
     rows = []
     for item in cob.get("pollutants") or []:
         if not isinstance(item, dict):
             continue
+        upper_b, upper_a = (bounds or {}).get((item.get("source"), item.get("pollutant")), (False, False))
+        mean_mark = {True: "<", False: ""}
+        change_mark = "≥" if upper_a and not upper_b else "≤" if upper_b and not upper_a else ""
         b, a = get(item, "reduction_kg_h", "inputs", "E_before"), get(item, "reduction_kg_h", "inputs", "E_after")
         before, after = fmt_num(b), fmt_num(a)
+        reduction = _value(item.get("reduction_kg_h"))
+        places = fmt_to_places_of(reduction, [before, after])
         rows.append({
             "source": item.get("source"), "pollutant": item.get("pollutant"),
-            "before": before, "after": after,
-            "reduction": fmt_to_places_of(_value(item.get("reduction_kg_h")), [before, after]),
-            "t_a": fmt_num(_value(item.get("reduction_t_a"))),
-            "int_before": fmt_num(_value(get(item, "intensity_kg_per_t", "before"))),
-            "int_after": fmt_num(_value(get(item, "intensity_kg_per_t", "after"))),
+            "before": fmt_bound(b, mean_mark[upper_b]), "after": fmt_bound(a, mean_mark[upper_a]),
+            "reduction": places if places == DASH else fmt_bound(reduction, change_mark, decimals=_places(places)),
+            "t_a": fmt_bound(_value(item.get("reduction_t_a")), change_mark),
+            "int_before": fmt_bound(_value(get(item, "intensity_kg_per_t", "before")), mean_mark[upper_b]),
+            "int_after": fmt_bound(_value(get(item, "intensity_kg_per_t", "after")), mean_mark[upper_a]),
         })
     return rows
+
+
+def _places(text: str) -> int:
+    return len(text.rpartition(".")[2]) if "." in text else 0
 
 
 def co2_view(cob: dict) -> dict | None:
@@ -78,12 +101,13 @@ def co2_view(cob: dict) -> dict | None:
     }
 
 
-def cobenefits_view(cob: dict) -> dict | None:
-    """The co-benefit tables, or None when results.json has none."""
+def cobenefits_view(cob: dict, endpoints: list | None = None) -> dict | None:
+    """The co-benefit tables, or None when results.json has none; ``endpoints`` (the view's) tell
+    which mean emission rates are bounds."""
     if not isinstance(cob, dict) or not cob or cob.get("available") is False:
         return None
     production = get(cob, "production_t_per_h", default=None)
-    return {"pollutants": pollutant_rows(cob), "co2": co2_view(cob),
+    return {"pollutants": pollutant_rows(cob, mass_rate_bounds(endpoints)), "co2": co2_view(cob),
             "hours": fmt_plain(cob.get("operating_hours_per_year")),
             "product": cob.get("product"),
             "production": production if isinstance(production, dict) else None}

@@ -64,7 +64,7 @@ def _block(results: dict, lang: str, charts: bool) -> dict:
     view = build_view(results)
     L = Lang(lang, results)
     figures = language_charts(view, L, results) if charts else NO_CHARTS
-    return {"v": view, "b": {"L": L, "charts": figures, "cob": cobenefits_view(view["cobenefits"]),
+    return {"v": view, "b": {"L": L, "charts": figures, "cob": cobenefits_view(view["cobenefits"], view["endpoints"]),
                              "lim": limitations(view)}, "L": L}
 
 

@@ -20,9 +20,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 THIS_FILE = Path(__file__).resolve().relative_to(ROOT).as_posix()
 
-#: Tracked files with these suffixes are scanned (plus the CI script, which has none).
+#: Tracked files with these suffixes are scanned (plus the CI script, which has none, and the
+#: results schema, whose descriptions users read).
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".csv", ".j2", ".sh", ".txt", ".cfg"}
-EXTRA_FILES = {".ci/run"}
+EXTRA_FILES = {".ci/run", "verify/results.schema.json"}
 
 #: (why, pattern). A markdown link target inside docs/ (``](platform.md``) and the prefixed form
 #: ``docs/platform.md`` are inside the repository; a bare ``platform.md`` or ``reliability.md``

@@ -11,6 +11,7 @@ This module depends on numpy and pandas only, so every stage may use it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections.abc import Mapping
@@ -44,9 +45,7 @@ def clean(value: Any) -> Any:
         return value.as_posix()
     if hasattr(value, "to_dict") and not isinstance(value, pd.DataFrame):
         return clean(value.to_dict())
-    try:
+    with contextlib.suppress(TypeError, ValueError):  # pd.isna of an array-like or an odd object
         if pd.isna(value):
             return None
-    except (TypeError, ValueError):
-        pass
     raise TypeError(f"cannot put {type(value).__name__} into results.json")

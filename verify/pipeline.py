@@ -8,6 +8,7 @@ its output folder, the other commands one file each (verify.outputs).
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,8 +98,7 @@ def _normalize(table: pd.DataFrame, case: Case, for_results: bool = False, write
     if write_csv is not None:
         write_csv_slices(slices(), write_csv)
     else:
-        for _ in slices():
-            pass
+        collections.deque(slices(), maxlen=0)  # run the generator: it keeps each slice in `kept`
     if not kept:
         return None
     if len(kept) == 1:

@@ -100,7 +100,7 @@ def peak_rss_mb() -> float | None:
 
 
 def _ensure_mplconfigdir() -> None:
-    """Give each worker process its own matplotlib cache dir unless one is set (docs/platform.md §2)."""
+    """Give each worker process its own matplotlib cache dir unless one is set (docs/platform.md#cjk-fonts)."""
     if not os.environ.get("MPLCONFIGDIR"):
         os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="verify-mpl-")
 

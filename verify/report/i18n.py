@@ -15,7 +15,7 @@ from verify.errors import RenderError
 
 DATA = Path(__file__).parent / "data"
 LANGS = ("ja", "zh")
-#: The ``lang`` attribute each catalogue is rendered with (docs/platform.md §2: always ``zh-CN``,
+#: The ``lang`` attribute each catalogue is rendered with (docs/platform.md#cjk-fonts: always ``zh-CN``,
 #: never bare ``zh``, so that fontconfig picks the Simplified Chinese glyph forms).
 HTML_LANG = {"ja": "ja", "zh": "zh-CN"}
 

@@ -9,11 +9,12 @@
   (reproducible-builds.org spec), else from the results (``verification.issued``), else the Unix
   epoch: never the wall clock.
 - :func:`check_cjk_fonts` stops with :class:`~verify.errors.RenderError` when fontconfig has no
-  Noto Sans CJK face for ja or zh, because WeasyPrint would silently draw tofu (docs/platform.md §2).
+  Noto Sans CJK face for ja or zh, because WeasyPrint would silently draw tofu (docs/platform.md#cjk-fonts).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -178,11 +179,9 @@ def render_pdf_isolated(results: dict, langs: tuple[str, ...] = ("ja", "zh"), *,
 
 def _kill_group(proc: subprocess.Popen, posix: bool) -> None:
     """Stop the child and, on POSIX, every process of its group (the half it forked)."""
-    try:
+    with contextlib.suppress(ProcessLookupError):  # already gone
         if posix:
             os.killpg(proc.pid, signal.SIGKILL)
         else:
             proc.kill()
-    except ProcessLookupError:
-        pass
     proc.communicate()

@@ -22,7 +22,7 @@
   ``tests/stats/test_hac_coverage.py`` hold this estimator to ≥ 93 % coverage at φ = 0.8, ≥ 94 % at
   φ = 0.5, and ≥ 93 % on the Hebei case's model with and without its day effect.)
 * **SARIMAX(1,0,0)** sensitivity model (regression with AR(1) errors) on the same log hourly means,
-  ``exog = add_constant(step[, load])`` and no ``trend`` (docs/platform.md §9: ``trend="c"``
+  ``exog = add_constant(step[, load])`` and no ``trend`` (docs/platform.md#statsmodels: ``trend="c"``
   with exog fails to converge). Each phase is laid on its own complete hourly grid (missing hours are
   NaN, handled by the Kalman filter); the phases are joined end to end, so the gap between campaigns
   is not modelled. Exog values of missing hours do not enter the likelihood and are set to 0.

@@ -220,7 +220,16 @@ def _context_text(ctx) -> str:
             else _("continuous readings"))
     qa = (_("failed QA checks on these data: {checks}", checks=", ".join(map(shown, ctx.failed_qa))) if ctx.failed_qa
           else _("no failed QA check on these data"))
-    return _("{runs}; {qa}", runs=runs, qa=qa)
+    text = _("{runs}; {qa}", runs=runs, qa=qa)
+    if ctx.cems_reports_missing:
+        reports = Joined(N_(", "), (CEMS_REPORT_NAMES[key] for key in ctx.cems_reports_missing))
+        text += "\n      " + _("conditional: CEMS reports not given: {reports} (HJ 75-2017); the verdict holds only "
+                                "if the CEMS data are accurate, which this verification did not evaluate", reports=reports)
+    return text
+
+
+#: The CEMS reports of verify.verdicts.CEMS_REPORTS, named on the console.
+CEMS_REPORT_NAMES = {"cems_acceptance_reports": N_("acceptance"), "comparison_reports": N_("comparison monitoring")}
 
 
 def print_plan(console: Console, result: dict) -> None:

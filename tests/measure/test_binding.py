@@ -36,9 +36,9 @@ def confirmed(lim):
     return replace(lim, confidence="S", rule_confidence=None)
 
 
-def verdicts(limits, *, plant=JIANGYIN, regime="new", before="2026-05-12", after="2026-09-16"):
+def verdicts(limits, *, plant=JIANGYIN, regime="new", before="2026-05-12", after="2026-09-16", unweighed=()):
     dates = {"before": day(before) if before else None, "after": day(after) if after else None}
-    return assess(limits, plant=plant, regime=regime, dates=dates, phases_with_values=BOTH)
+    return assess(limits, plant=plant, regime=regime, dates=dates, phases_with_values=BOTH, unweighed=unweighed)
 
 
 # --- the catalogue states force and jurisdiction -------------------------------------------------
@@ -232,6 +232,61 @@ def test_confirmed_value_binds_as_before(cat):
     v = verdicts([local, national])
     assert v[local.id]["after"] == binding.Phase(True, "binding")
     assert v[national.id]["after"] == binding.Phase(False, "superseded", local.id)
+
+
+# --- rule 6: a standard not weighed that may come first withholds the verdict ---------------------
+
+def unencoded(cat, entry_id):
+    return next(u for u in cat.unencoded if u.id == entry_id)
+
+
+def test_unweighed_local_boiler_standard_withholds_the_national_verdict(cat):
+    """A Jiangsu coal boiler listing GB 13271-2014 SO2 (sector, CN; as if confirmed): DB32/4385-2022
+    (sector, Jiangsu 320000, known but not encoded) may apply and ranks above it by rule 4 (same scope,
+    finer jurisdiction: (1, province) > (1, country)). So GB 13271 is compared provisionally in both
+    phases, naming DB32/4385 as what may supersede it; without the unweighed entry it binds."""
+    gb13271 = confirmed(cat.get("GB13271-2014:SO2:conc:new"))
+    db32 = unencoded(cat, "DB32-4385-2022:boilers")
+    assert (db32.scope, db32.jurisdiction.level) == ("sector", "province")
+    v = verdicts([gb13271], unweighed=[db32])[gb13271.id]
+    assert [v[p] for p in BOTH] == [binding.Phase(False, "may_be_superseded", db32.id)] * 2
+    assert verdicts([gb13271])[gb13271.id]["after"] == binding.Phase(True, "binding")
+    keys = binding.to_results(v, {"before": day("2026-05-12"), "after": day("2026-09-16")})
+    assert keys["legal"] is False and keys["superseded_by"] == {"before": db32.id, "after": db32.id}
+
+
+def test_unweighed_standard_of_lower_or_equal_precedence(cat):
+    """Precedence is compared by rule 4's key (sector first, then the finer area). A listed local
+    sector limit (DB32/4041 NMHC as if sector and confirmed: (1, province)) is not withheld by an
+    unweighed integrated provincial entry ((0, province), DB32/4041 Table 1 PM made to concern NMHC);
+    an unweighed entry of the same key (1, province) withholds it (as rule 4's equal_precedence would);
+    an unweighed entry outside any area (jurisdiction None) never does."""
+    local = replace(confirmed(cat.get("DB32-4041-2021:NMHC:conc")), scope="sector")
+    integrated = replace(unencoded(cat, "DB32-4041-2021:PM:table1"), pollutants=("NMHC",))
+    assert integrated.scope == "integrated"
+    assert verdicts([local], unweighed=[integrated])[local.id]["after"] == binding.Phase(True, "binding")
+    same = replace(integrated, scope="sector")
+    assert verdicts([local], unweighed=[same])[local.id]["after"] == binding.Phase(False, "may_be_superseded", same.id)
+    nowhere = replace(same, jurisdiction=None)
+    assert verdicts([local], unweighed=[nowhere])[local.id]["after"] == binding.Phase(True, "binding")
+
+
+def test_rule_6_before_rule_5_and_lower_limits_stay_superseded(cat):
+    """GB 16297-1996 NMHC (integrated, CN, [K]) for a Hebei plant, DB13/2322-2016 (sector, Hebei)
+    unweighed: the reason is may_be_superseded, not value_unconfirmed (both withhold the verdict; the
+    unweighed standard is the more basic doubt). Below a listed first limit that is itself withheld
+    (DB32/4041 NMHC for the Jiangsu plant, under a sector entry placed in Jiangsu), the lower listed
+    limit (GB 16297) stays superseded by the first listed one."""
+    hebei = Area("130100")
+    gb = cat.get("GB16297-1996:NMHC:conc:new")
+    db13 = unencoded(cat, "DB13-2322-2016:VOC")
+    v = verdicts([gb], plant=hebei, unweighed=[db13])[gb.id]
+    assert v["after"] == binding.Phase(False, "may_be_superseded", db13.id)
+    local = confirmed(cat.get("DB32-4041-2021:NMHC:conc"))
+    in_jiangsu = replace(db13, jurisdiction=Area("320000"))
+    pair = verdicts([local, confirmed(gb)], unweighed=[in_jiangsu])
+    assert pair[local.id]["after"] == binding.Phase(False, "may_be_superseded", db13.id)
+    assert pair[gb.id]["after"] == binding.Phase(False, "superseded", local.id)
 
 
 # --- precedence: sector over local over national, one binding limit per kind ---------------------

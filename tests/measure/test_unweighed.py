@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 
 from verify.measure.limits import Limit, load_catalogue
-from verify.measure.unweighed import not_weighed
+from verify.measure.unweighed import may_apply, not_weighed
 
 STENTER = {"id": "S1", "kind": "stack"}
 BOILER = {"id": "S2", "kind": "stack", "reference_o2_pct": 9}
@@ -76,3 +76,15 @@ def test_a_source_that_lists_the_standard_for_the_pollutant_was_weighed(make_cas
     with_pm = replace(cat, limits={**cat.limits, pm.id: pm})
     case = _case(make_case, "320281", [{**STENTER, "limits": [pm.id]}])
     assert not_weighed(case, [("S1", "PM")], with_pm) == []
+
+
+def test_may_apply_is_the_per_endpoint_view_of_not_weighed(make_case):
+    """``may_apply`` (binding rule 6) gives, per source and pollutant, exactly the entries
+    ``not_weighed`` names for that pair: the boiler's SO2 → DB32/4385-2022; the stenter's PM → the
+    DB32/4041 Table 1 gap; the stenter's NMHC and the boundary → none."""
+    case = _case(make_case, "320281", [STENTER, BOILER, BOUNDARY])
+    cat = load_catalogue()
+    assert [u.id for u in may_apply(case, "S2", "SO2", cat)] == ["DB32-4385-2022:boilers"]
+    assert [u.id for u in may_apply(case, "S1", "PM", cat)] == ["DB32-4041-2021:PM:table1"]
+    assert may_apply(case, "S1", "NMHC", cat) == [] and may_apply(case, "boundary", "NMHC", cat) == []
+    assert may_apply(_case(make_case, None, [BOILER]), "S2", "SO2", cat) == []

@@ -96,6 +96,26 @@ def test_the_context_of_each_verdict_from_the_textile_results():
     # (failed lab_o2ref, S2 after, any pollutant); the PM method check of S2 does not touch SO2
     assert [str(label) for label in by_id["C3"].failed_qa] == ["lab_o2ref (S2, after)"]  # messages, English by str()
     assert by_id["C1"].failed_qa == [] and (by_id["C1"].runs, by_id["C1"].runs_flagged) == (6, 1)
+    assert all(c.cems_reports_missing == () for c in by_id.values())  # run-based claims: no CEMS condition
+
+
+def test_a_cems_verdict_without_its_reports_is_printed_as_conditional():
+    """The Hebei CEMS case gives neither the acceptance nor the comparison report: C1 stays VERIFIED
+    and the console says on which condition (verify.verdicts.cems_conditions); with both given, no
+    condition is printed."""
+    import copy
+    import json
+
+    from verify.console import _context_text
+
+    results = json.loads((ROOT / "case_studies" / "hebei-coating-cems" / "expected" / "results.json").read_text(encoding="utf-8"))
+    c1 = claim_contexts(results)[0]
+    assert c1.cems_reports_missing == ("cems_acceptance_reports", "comparison_reports")
+    assert "conditional: CEMS reports not given: acceptance, comparison monitoring (HJ 75-2017)" in _context_text(c1)
+    given = copy.deepcopy(results)
+    given["verification"]["laboratory"].update(cems_acceptance_reports=["YS-1"], comparison_reports=["BD-1"])
+    c1 = claim_contexts(given)[0]
+    assert c1.cems_reports_missing == () and "conditional" not in _context_text(c1)
 
 
 @pytest.mark.parametrize("where", ["before", "after"])

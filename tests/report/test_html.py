@@ -136,6 +136,25 @@ def test_unconfirmed_value_gives_no_compliance_verdict(results):
     assert "超标" not in zh and "达标<" not in zh.replace("暂不作达标判定", "")
 
 
+def test_limit_an_unweighed_standard_may_supersede_gives_no_verdict(results):
+    """A limit first among the listed ones, but a standard not weighed may take precedence
+    (binding_reason may_be_superseded, docs/results.md rule 6): the row names that standard in the
+    reader's language and compares provisionally, never 超标/达标 or 基準値超過/以下."""
+    for ep in results["endpoints"]:
+        for lim in ep.get("limits") or []:
+            if lim["id"] == "DB32-4041-2021:NMHC:conc":
+                lim.update({"legal": False, "binding": {"before": False, "after": False},
+                            "binding_reason": {"before": "may_be_superseded", "after": "may_be_superseded"},
+                            "superseded_by": {"before": "DB32-4385-2022:boilers", "after": "DB32-4385-2022:boilers"}})
+    html = render_html(results, charts=False)
+    ja = _compliance_row(html, "ja", "DB32/4041-2021（江蘇省 大気汚染物質総合排出基準）表1 非メタン炭化水素（その他） 最高許容排出濃度")
+    zh = _compliance_row(html, "zh", "DB32/4041-2021 表1 非甲烷总烃（其他） 最高允许排放浓度")
+    assert "DB32/4385-2022（江蘇省 ボイラー大気汚染物質排出基準）が優先して適用される可能性" in ja
+    assert "DB32/4385-2022《锅炉大气污染物排放标准》（江苏省）可能优先适用" in zh
+    assert "基準値を上回る（参考比較）" in ja and "超过限值（暂定比较）" in zh
+    assert "基準値超過" not in ja and "超标" not in zh and "达标<" not in zh.replace("暂不作达标判定", "")
+
+
 def test_draft_marking_every_language(results):
     html = render_html(results, charts=False)
     for lang, word in (("ja", "草案（署名前）"), ("zh", "草稿（未签发）")):

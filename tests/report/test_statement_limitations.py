@@ -148,3 +148,27 @@ def test_sampling_days_and_months_are_limitations_generated_from_the_dates(texti
     results = copy.deepcopy(cems)  # overlapping months and several days: nothing to say
     results["campaign"]["phases"]["after"].update(first="2026-03-30", last="2026-04-20")
     assert [it["kind"] for it in limitations(build_view(results))["case"]] == ["limits_scope", "cems_acceptance"]
+
+
+def test_a_cems_claim_without_acceptance_and_comparison_reports_is_conditional(cems):
+    """The Hebei case gives neither CEMS report: C1's verdict stays 经验证成立 / 確認された, but it is
+    marked conditional in the claims table, the overall sentence and the conditions list, naming the
+    missing reports (verify.verdicts.cems_conditions). With both reports given, no condition; with
+    one given, only the other is named."""
+    page = render_html(cems, charts=False)
+    zh, ja = _section(page, "zh", "statement"), _section(page, "ja", "statement")
+    assert "附条件" in zh and "条件付き" in ja
+    assert "但C1依据在线监测（CEMS）数据，未提供其验收报告及比对监测（相对准确度）报告，该判定以 CEMS 数据准确为前提" in zh
+    assert "C1：在线监测（CEMS）数据准确。用以确认准确度的验收报告及比对监测（相对准确度）报告（HJ 75-2017" in zh
+    assert "ただし、C1は自動測定装置（CEMS）のデータに基づき、その検収報告書と比較測定（相対正確度）報告書が示されていない" in ja
+    results = copy.deepcopy(cems)
+    results["verification"]["laboratory"]["cems_acceptance_reports"] = ["YS-2025-01"]
+    zh = _section(render_html(results, charts=False), "zh", "statement")
+    assert "未提供其比对监测（相对准确度）报告，该判定" in zh and "验收报告及" not in zh
+    results["verification"]["laboratory"]["comparison_reports"] = ["BD-2025-07"]
+    zh = _section(render_html(results, charts=False), "zh", "statement")
+    assert "附条件" not in zh and "为前提" not in zh
+
+
+def test_a_run_based_case_has_no_cems_condition(textile):
+    assert build_view(textile)["cems_conditions"] is None

@@ -178,18 +178,25 @@ def test_textile_binding_limits_follow_force_jurisdiction_and_precedence():
     # is [K]: the comparison is made and counted, but it is not a verdict
     p1 = limits[("P1", "DB32-4041-2021:NMHC:inplant_1h")]
     assert p1["legal"] is False and p1["binding_reason"] == unconfirmed and p1["exceedances"] == {"before": 3, "after": 0}
+    # GB 13271-2014 for the coal boiler: first among the listed limits, but the Jiangsu boiler standard
+    # DB32/4385-2022 (sector, provincial: higher precedence) may apply and is not encoded (rule 6)
+    shadowed = {"before": "may_be_superseded", "after": "may_be_superseded"}
     for pollutant in ("SO2", "NOx", "PM"):
         gb13271 = limits[("S2", f"GB13271-2014:{pollutant}:conc:new")]
-        assert gb13271["binding"] == {"before": False, "after": False} and gb13271["binding_reason"] == unconfirmed
+        assert gb13271["binding"] == {"before": False, "after": False} and gb13271["binding_reason"] == shadowed
+        assert gb13271["superseded_by"] == {"before": "DB32-4385-2022:boilers", "after": "DB32-4385-2022:boilers"}
     assert limits[("S1", "DB32-4041-2021:NMHC:conc")]["measured_on"]["before"] == {
         "first": "2026-05-12", "last": "2026-05-12", "from": "period"}
 
 
 def test_cems_gb16297_is_compared_provisionally():
     """Hebei (131081): GB 16297-1996 NMHC 120 mg/m3 is mandatory national and the only limit listed,
-    but its value is [K]: no binding verdict in either phase (docs/results.md rule 5)."""
+    but the Hebei VOC standard DB13/2322-2016 (sector, provincial) may apply and is not encoded, and
+    the value is [K] besides: no binding verdict in either phase (docs/results.md rules 6 and 5)."""
     lim = _limits_by_id(CEMS)[("S1", "GB16297-1996:NMHC:conc:new")]
-    assert lim["legal"] is False and lim["binding_reason"] == {"before": "value_unconfirmed", "after": "value_unconfirmed"}
+    both = ("before", "after")
+    assert lim["legal"] is False and lim["binding_reason"] == dict.fromkeys(both, "may_be_superseded")
+    assert lim["superseded_by"] == dict.fromkeys(both, "DB13-2322-2016:VOC")
 
 
 @pytest.mark.parametrize("folder", [TEXTILE, CEMS], ids=lambda p: p.name)

@@ -26,10 +26,18 @@ A limit listed for an endpoint binds the plant in a phase only when all of these
    provisionally (``value_unconfirmed``): no official can sign a compliance verdict on an unchecked
    number. It still comes first in precedence (the lower limits are ``superseded`` by it): the
    standard applies whatever the catalogue knows of its value.
+6. **No unweighed standard above it**: the limit that comes first by 1-4 is not called binding
+   when a mandatory standard the catalogue knows but holds no values for (an ``[[unencoded]]``
+   entry that may apply to the endpoint's source and pollutant, :func:`verify.measure.unweighed.may_apply`)
+   has the same or a higher precedence by rule 4: e.g. GB 13271-2014 for a Jiangsu boiler, where
+   the provincial boiler standard DB32/4385-2022 may apply, or GB 16297-1996 for NMHC of a Hebei
+   plant, under DB13/2322-2016. It is compared provisionally (``may_be_superseded``, with
+   ``superseded_by`` naming the unweighed entry), never 超标/达标: whether the national limit binds
+   depends on a standard the tool did not weigh. It still comes first among the listed limits.
 
-Only the limits the case lists are weighed: a standard the case does not list cannot supersede one
-it does (the statement says so and names the standards known to the catalogue but not encoded,
-:mod:`verify.measure.unweighed`). Pure functions; dates are local dates in the case's time zone.
+Only the limits the case lists are weighed, and an unweighed standard never yields a verdict of its
+own: it can only withhold one (rule 6; the statement names it, :mod:`verify.measure.unweighed`).
+Pure functions; dates are local dates in the case's time zone.
 """
 
 from __future__ import annotations
@@ -124,7 +132,22 @@ def precedence(limit) -> tuple[int, int]:
     return (int(limit.scope == "sector"), LEVELS.index(limit.jurisdiction.level))
 
 
-def _rank_phase(limits: Sequence, reasons: dict[str, str | None]) -> dict[str, Phase]:
+def shadowing(unweighed: Sequence, top: tuple[int, int]) -> str | None:
+    """Rule 6: the id of the first unweighed standard (an ``[[unencoded]]`` entry) whose precedence
+    is the same as or higher than ``top``, the precedence of the first listed limit; else None."""
+    above = sorted(u.id for u in unweighed if u.jurisdiction is not None and precedence(u) >= top)
+    return above[0] if above else None
+
+
+def _first_verdict(limit, shadow: str | None) -> Phase:
+    """The verdict of the one limit first in precedence: rule 6 (an unweighed standard may come
+    before it), then rule 5 (a value not confirmed in the official text), else binding."""
+    if shadow is not None:
+        return Phase(False, "may_be_superseded", shadow)
+    return Phase(True, "binding") if confirmed(limit) else Phase(False, "value_unconfirmed")
+
+
+def _rank_phase(limits: Sequence, reasons: dict[str, str | None], unweighed: Sequence = ()) -> dict[str, Phase]:
     eligible = [lim for lim in limits if reasons[lim.id] is None]
     out = {lim.id: Phase(False, reasons[lim.id]) for lim in limits if reasons[lim.id] is not None}
     if not eligible:
@@ -136,19 +159,17 @@ def _rank_phase(limits: Sequence, reasons: dict[str, str | None]) -> dict[str, P
             # superseded by the winner; when the top is itself ambiguous, by no single limit
             out[lim.id] = Phase(False, "superseded", winners[0] if len(winners) == 1 else None)
         elif len(winners) == 1:
-            # rule 5: first in precedence, but a value not confirmed in the official text is compared
-            # provisionally, never judged
-            out[lim.id] = Phase(True, "binding") if confirmed(lim) else Phase(False, "value_unconfirmed")
+            out[lim.id] = _first_verdict(lim, shadowing(unweighed, top))
         else:
             out[lim.id] = Phase(False, "equal_precedence")
     return out
 
 
 def assess(limits: Sequence, *, plant: Area | None, regime: str | None, dates: Mapping[str, PhaseDates],
-           phases_with_values: Iterable[str]) -> dict[str, dict[str, Phase]]:
+           phases_with_values: Iterable[str], unweighed: Sequence = ()) -> dict[str, dict[str, Phase]]:
     """Per limit id, per phase: whether it binds (see the module docstring). ``limits`` are the
-    limits of one endpoint (one pollutant and metric), ranked within each kind; a phase without
-    values gets binding None."""
+    limits of one endpoint (one pollutant and metric), ranked within each kind; ``unweighed`` the
+    unencoded standards that may apply to it (rule 6); a phase without values gets binding None."""
     with_values = set(phases_with_values)
     result: dict[str, dict[str, Phase]] = {lim.id: {} for lim in limits}
     for phase in PHASES:
@@ -159,7 +180,7 @@ def assess(limits: Sequence, *, plant: Area | None, regime: str | None, dates: M
         reasons = {lim.id: eligibility_reason(lim, plant, regime, dates.get(phase)) for lim in limits}
         for kind in sorted({lim.kind for lim in limits}):
             same_kind = [lim for lim in limits if lim.kind == kind]
-            for limit_id, verdict in _rank_phase(same_kind, reasons).items():
+            for limit_id, verdict in _rank_phase(same_kind, reasons, unweighed).items():
                 result[limit_id][phase] = verdict
     return result
 

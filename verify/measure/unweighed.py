@@ -49,22 +49,44 @@ def _listed(source, standard: str, pollutant: str, catalogue: Catalogue) -> bool
                for lim in (catalogue.limits.get(i) for i in source.limits) if lim is not None)
 
 
-def not_weighed(case: Case, measured: Iterable[tuple[str, str]], catalogue: Catalogue) -> list[dict]:
-    """results.json ``limits_not_weighed``: the catalogue's ``[[unencoded]]`` entries that may apply
-    to the case (module docstring), one item per entry with the sources and pollutants it concerns.
-    ``measured``: the (source, pollutant) pairs with data (``boundary`` for the site boundary)."""
+def _plant_entries(case: Case, catalogue: Catalogue) -> list[tuple[Unencoded, bool | None]]:
+    """The mandatory ``[[unencoded]]`` entries whose area covers the plant (True) or may cover it
+    (None: the code is too coarse), with that answer; none when the case has no ``location_code``."""
     code = case.manifest.case.location_code
     if code is None:
         return []
     plant = parse_area(code, "case.toml [case] location_code")
-    pairs = sorted(set(measured))
     out = []
     for entry in sorted(catalogue.unencoded, key=lambda e: e.id):
         inside = None if entry.jurisdiction is None else covers(entry.jurisdiction, plant)
-        if entry.force not in MANDATORY or inside is False:
-            continue
-        hits = [(sid, pol) for sid, pol in pairs if pol in entry.pollutants
-                and _concerns(entry, case.sources.get(sid)) and not _listed(case.sources.get(sid), entry.standard, pol, catalogue)]
+        if entry.force in MANDATORY and inside is not False:
+            out.append((entry, inside))
+    return out
+
+
+def _applies(entry: Unencoded, case: Case, source_id: str, pollutant: str, catalogue: Catalogue) -> bool:
+    """Whether ``entry`` may apply to the data of ``pollutant`` at ``source_id`` and was not weighed."""
+    source = case.sources.get(source_id)
+    return (pollutant in entry.pollutants and _concerns(entry, source)
+            and not _listed(source, entry.standard, pollutant, catalogue))
+
+
+def may_apply(case: Case, source_id: str, pollutant: str, catalogue: Catalogue) -> list[Unencoded]:
+    """The unweighed standards that may apply to one endpoint's data (``boundary`` for the site
+    boundary): the entries :func:`not_weighed` names for that source and pollutant. The binding
+    rules (:mod:`verify.measure.binding`, rule 6) use them: a listed limit is not called binding
+    when one of these may take precedence over it."""
+    return [entry for entry, _ in _plant_entries(case, catalogue) if _applies(entry, case, source_id, pollutant, catalogue)]
+
+
+def not_weighed(case: Case, measured: Iterable[tuple[str, str]], catalogue: Catalogue) -> list[dict]:
+    """results.json ``limits_not_weighed``: the catalogue's ``[[unencoded]]`` entries that may apply
+    to the case (module docstring), one item per entry with the sources and pollutants it concerns.
+    ``measured``: the (source, pollutant) pairs with data (``boundary`` for the site boundary)."""
+    pairs = sorted(set(measured))
+    out = []
+    for entry, inside in _plant_entries(case, catalogue):
+        hits = [(sid, pol) for sid, pol in pairs if _applies(entry, case, sid, pol, catalogue)]
         if not hits:
             continue
         out.append({

@@ -84,11 +84,13 @@ def _binding(lim: dict) -> dict:
 
 
 #: How a limit's comparison is worded in a phase, from results.json ``binding``/``binding_reason``:
-#: ``bind`` 达标/超标 (binds the plant), ``prov`` a provisional comparison with the limit that applies
-#: but whose value is not confirmed (``value_unconfirmed``), ``bench`` a benchmark comparison.
-STATUS_BY_REASON = {"value_unconfirmed": "prov"}
+#: ``bind`` 达标/超标 (binds the plant), ``prov`` a provisional comparison, no verdict, with the limit
+#: that comes first among the listed ones but whose value is not confirmed (``value_unconfirmed``) or
+#: which a standard not weighed may take precedence over (``may_be_superseded``), ``bench`` a
+#: benchmark comparison.
+STATUS_BY_REASON = {"value_unconfirmed": "prov", "may_be_superseded": "prov"}
 #: A chart's legend entry for a limit line, from its reasons over the phases (first that applies):
-#: ``bind``; ``prov`` (applies, value unconfirmed); ``superseded`` (mandatory, a listed limit comes
+#: ``bind``; ``prov`` (first among the listed limits, no verdict); ``superseded`` (mandatory, a listed limit comes
 #: first); ``bench`` (not binding on this plant: recommended, informative, other area, …).
 LEGEND_ORDER = ("bind", "prov", "superseded", "bench")
 
@@ -125,7 +127,7 @@ def _binding_notes(lim: dict) -> list[dict]:
             key = reason if "all" in effective else f"{reason}_regime"
             params = {"date": effective.get("all", DASH), "new": effective.get("new", DASH),
                       "existing": effective.get("existing", DASH)}
-        elif reason == "superseded":
+        elif reason in ("superseded", "may_be_superseded"):
             params = {"limit": get(lim, "superseded_by", ph)}
         note = {"key": key, "params": params}
         if note not in notes:
@@ -456,6 +458,18 @@ def _endpoint_rows(endpoints: list[dict]) -> list[dict]:
     return list(rows.values())
 
 
+def _cems_conditions(results: dict) -> dict | None:
+    """The claims whose verdict holds only if the CEMS data are accurate, and the reports that would
+    show it but were not given (:func:`verify.verdicts.cems_conditions`, the console's rule too):
+    ``{"claims": [ids], "reports": [keys]}``, or None."""
+    from verify.verdicts import cems_conditions
+
+    conditions = cems_conditions(results)
+    if not conditions:
+        return None
+    return {"claims": list(conditions), "reports": list(next(iter(conditions.values())))}
+
+
 def _overall(claims: list[dict]) -> dict:
     counts = Counter(c["verdict"] for c in claims)
     return {"n": len(claims), "verified": counts.get("verified", 0), "supported": counts.get("supported", 0),
@@ -623,6 +637,7 @@ def build_view(results: dict) -> dict:
         "campaign": _campaign(results),
         "claims": claims,
         "overall": _overall(claims),
+        "cems_conditions": _cems_conditions(results),
         "endpoints": endpoints,
         "endpoints_by_key": by_key,
         "endpoint_rows": _endpoint_rows(endpoints),

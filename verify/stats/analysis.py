@@ -164,9 +164,11 @@ def _measured_sources(case: Case, data: EndpointData) -> list:
 
 def limit_items(case: Case, data: EndpointData, summary: dict, catalogue, context: tuple) -> list[dict]:
     """The ``limits`` of one endpoint: each judged (``limits.judge``), then whether it binds the
-    plant in each phase (``binding.assess``: force, jurisdiction, effective date, precedence)."""
+    plant in each phase (``binding.assess``: force, jurisdiction, effective date, precedence, and
+    no unweighed standard that may come first)."""
     from verify.measure import binding
     from verify.measure.limits import judge
+    from verify.measure.unweighed import may_apply
 
     plant, dates_by_key = context
     pairs = _limits_for(case, data, catalogue)
@@ -177,7 +179,8 @@ def limit_items(case: Case, data: EndpointData, summary: dict, catalogue, contex
     regimes = {s.regime for s in sources if s.kind == "stack" or s.role != "upwind"}
     with_values = {p for p in binding.PHASES if any(item["n"][p] for item in items)}
     verdicts = binding.assess([limit for limit, _ in pairs], plant=plant, regime=regimes.pop() if len(regimes) == 1 else None,
-                              dates=dates, phases_with_values=with_values)
+                              dates=dates, phases_with_values=with_values,
+                              unweighed=may_apply(case, data.source, data.pollutant, catalogue))
     for item, (limit, _) in zip(items, pairs):
         item.update(binding.to_results(verdicts[limit.id], dates))
     return items

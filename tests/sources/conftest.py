@@ -1,7 +1,10 @@
-"""Shared helpers for the intake tests: a case context and a grid parser."""
+"""Shared helpers for the intake tests: a case context and a grid parser; this folder on ``sys.path``
+for the generated grids of ``intake_grids.py``."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,6 +12,8 @@ import pytest
 from verify.case import FileSpec
 from verify.sources.grid import SheetGrid
 from verify.sources.layout import CaseContext, parse_grid
+
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture

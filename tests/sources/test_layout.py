@@ -343,3 +343,82 @@ def test_header_unit_and_unit_column_must_agree(parse):
                ["S1", "before", "2", "NMHC", "2", "mg/m3"], ["S1", "before", "3", "NMHC", "3", ""]])
     assert entry(p, "E2")["reason"] == "unit_conflict"
     assert p.table["value"].tolist() == [2.0, 3.0]
+
+
+# ---------------------------------------------------------------- rows and runs across the steps
+# (kept from the retired comparison with the frozen pre-rewrite intake, with their outcomes written out)
+
+
+def _periods_ctx(tz: str = "Asia/Shanghai") -> CaseContext:
+    """Sources S1 (alias s1) and S2; a [[period]] before (2026-03-01 local day) and after (the next)."""
+    from zoneinfo import ZoneInfo
+
+    periods = ((pd.Timestamp("2026-02-28T16:00Z"), pd.Timestamp("2026-03-01T16:00Z"), "before"),
+               (pd.Timestamp("2026-03-01T16:00Z"), pd.Timestamp("2026-03-02T16:00Z"), "after"))
+    return CaseContext({"s1": "S1", "s2": "S2"}, ZoneInfo(tz), periods if tz == "Asia/Shanghai" else (), "standard-dry", "normal")
+
+
+def _grid_parse(rows, name="data/t.csv", context=None, **spec_kw):
+    from verify.case import FileSpec
+    from verify.sources.grid import SheetGrid
+    from verify.sources.layout import parse_grid
+
+    sheet = "S" if name.endswith(".xlsx") else None
+    parsed = parse_grid(SheetGrid(file=name, sheet=sheet, rows=[list(r) for r in rows]), FileSpec(path=name, **spec_kw),
+                        context or _periods_ctx())
+    parsed.tally.check()
+    return parsed
+
+
+def test_dst_gap_and_fold_datetimes_are_rejected_cell_by_cell():
+    """Europe/Berlin 2026: 03-29 02:30 does not exist (clocks 02:00 → 03:00), 10-25 02:30 happens twice;
+    01:30 CET is 00:30 UTC and 03:30 CEST is 01:30 UTC."""
+    times = [dt.datetime(2026, 3, 29, 1, 30), dt.datetime(2026, 3, 29, 2, 30), dt.datetime(2026, 10, 25, 2, 30), dt.datetime(2026, 3, 29, 3, 30)]
+    p = _grid_parse([["时间", "排放口", "NMHC(mg/m3)"]] + [[t, "S1", 1.0] for t in times], "data/d.xlsx",
+                    _periods_ctx("Europe/Berlin"), defaults={"phase": "before"})
+    assert list(p.table["row"]) == [2, 5]
+    assert list(p.table["start"]) == [pd.Timestamp("2026-03-29T00:30Z"), pd.Timestamp("2026-03-29T01:30Z")]
+    rows = p.entries[p.entries["field"] == "row"]
+    assert list(zip(rows["cell"], rows["reason"])) == [("A3", "bad_date"), ("A4", "bad_date")]
+    assert "does not exist in Europe/Berlin" in rows["detail"].iloc[0] and "happens twice" in rows["detail"].iloc[1]
+
+
+def test_no_valid_start_with_periods_rejects_the_rows_instead_of_crashing():
+    """With [[period]]s and no valid start at all the rows cannot be placed (the old intake crashed
+    comparing a naive all-NaT index with the period bounds)."""
+    p = _grid_parse([["时间", "排放口", "非甲烷总烃(mg/m3)"], ["not a date", "S1", 1.0], [None, "S1", 2.0]])
+    assert p.tally.rejected == 2 and len(p.table) == 0
+    rows = p.entries[p.entries["field"] == "row"]
+    assert list(zip(rows["row"], rows["reason"])) == [(2, "bad_date"), (3, "no_phase")]
+
+
+def test_duplicates_and_run_level_disagreement_name_both_cells():
+    from verify.sources import agreement
+
+    def cross(parsed):
+        with pytest.raises(InputError) as err:
+            agreement.run_level(agreement.check_duplicates(parsed.table))
+        return err.value.render()
+
+    wide = _grid_parse([["阶段", "频次", "排放口", "非甲烷总烃(mg/m3)", "含氧量(%)"], ["治理前", "1", "S1", 5.0, 18.0],
+                        ["治理前", "1", "S1", 6.0, 18.5]])
+    assert "duplicate measurement (source=S1, phase=before, run=1, pollutant=NMHC) in data/t.csv D2 and data/t.csv D3" in cross(wide)
+    aliases = _grid_parse([["时间", "排放口", "监测项目", "实测值", "单位"], ["2026-03-01 10:00:00", "S1", "SO2", "1", "mg/m3"],
+                           ["2026-03-01 10:00:00", "S1", "二氧化硫", "2", "mg/m3"]])
+    assert "duplicate measurement (source=S1, phase=before, pollutant=SO2, start=2026-03-01 02:00:00+00:00)" in cross(aliases)
+    o2 = _grid_parse([["阶段", "频次", "排放口", "监测项目", "实测值", "单位", "含氧量(%)"], ["治理前", "1", "S1", "SO2", "1", "mg/m3", "18.0"],
+                      ["治理前", "1", "S1", "NOx", "2", "mg/m3", "18.5"]])
+    message = cross(o2)
+    assert "o2_pct disagrees within one run" in message and "G2" in message and "G3" in message
+
+
+def test_flow_unit_filled_within_a_run_from_its_first_row():
+    p = _grid_parse([["阶段", "频次", "排放口", "监测项目", "实测值", "单位", "标干流量", "流量单位"],
+                     ["治理前", "1", "S1", "SO2", "1", "mg/m3", "2000", "m3/h"], ["治理前", "1", "S1", "NOx", "2", "mg/m3", "", ""],
+                     ["治理前", "2", "S1", "SO2", "1", "mg/m3", "", ""], ["治理前", "2", "S1", "NOx", "2", "mg/m3", "0.6", "m3/s"],
+                     ["治理后", "1", "S1", "SO2", "1", "mg/m3", "", ""]], layout="long")
+    from verify.sources import agreement
+
+    final = agreement.run_level(agreement.check_duplicates(p.table))
+    assert list(final["flow_unit"].astype(object).fillna("-")) == ["m3/h", "m3/h", "m3/s", "m3/s", "-"]
+    assert list(final["flow"].fillna(-1)) == [2000, 2000, 0.6, 0.6, -1]

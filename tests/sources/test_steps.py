@@ -1,7 +1,8 @@
 """Each named step of the intake on its own (verify.sources.detect, identity, classify, plausibility,
 emit, agreement), on small hand-built grids whose expected outcome is written out in the test.
-tests/sources/test_layout.py tests them together through parse_grid; the equivalence test keeps
-them equal to the frozen earlier intake."""
+tests/sources/test_layout.py tests them together through parse_grid; test_path_equivalence.py keeps
+the per-cell and column-wise paths equal, test_golden_intake.py the outcome on the bundled and
+benchmark data."""
 
 from __future__ import annotations
 

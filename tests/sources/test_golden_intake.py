@@ -15,10 +15,10 @@ fixed seed) at a few thousand rows: above ``verify.sources.cells.SMALL``, so the
 Arrow paths of the intake are the ones recorded; the long CSV is also read in chunks, which must
 give the same outcome (verify.sources.chunked).
 
-Where the golden outputs come from: they were written by this file at the commit that removed the
-frozen copy of the old intake (tests/sources/reference_*.py, kept until then as the oracle of
-the column-wise rewrite); its equivalence test passed on the same data sets just before, so these
-outputs are the old intake's too.
+Where the golden outputs come from: they were written by this file, in the commit that added it, just before the
+frozen copies of the old intake (tests/sources/reference_*.py, the oracle of the column-wise
+rewrite) were removed; their equivalence test passed on the same data sets at that commit, so
+these outputs are the old intake's too.
 
 Regenerate with ``.venv/bin/python tests/sources/test_golden_intake.py --write`` ONLY for an
 intended change of what the intake reads (a new reason code or detail text, a new rule, a new

@@ -39,7 +39,7 @@ def _check(parsed) -> None:
     assert (value_entries["outcome"] == "rejected").sum() == t.values_rejected
     assert (e["field"] == "row").sum() == t.rejected
     # the raw text is kept beside every listed value (promise 2); a formula without a saved value has
-    # none, nor has a typed NaN cell in an all-float column (a NaN that no xlsx file can hold)
+    # none, nor has a typed NaN cell (rejected as non_finite; no xlsx file can hold a NaN)
     no_raw = value_entries["reason"].str.contains("formula_no_value|non_finite")
     assert (value_entries["raw"].notna() | no_raw).all()
     rows_in_table = set(parsed.table["row"]) if len(parsed.table) else set()

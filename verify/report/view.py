@@ -672,6 +672,7 @@ def build_view(results: dict) -> dict:
         "qa": [q for q in qa_items if q.get("passed") is not True],
         "qa_passed": [{"check": k, "n": fmt_int(n)} for k, n in sorted(Counter(
             str(q.get("check")) for q in qa_items if q.get("passed") is True).items())],
+        "qa_passed_n": fmt_int(sum(1 for q in qa_items if q.get("passed") is True)),
         "qa_failed": fmt_int(sum(1 for q in qa_items if q.get("passed") is False)),
         "qa_unknown": fmt_int(sum(1 for q in qa_items if q.get("passed") is None and not q.get("disclosed"))),
         "qa_disclosed": fmt_int(sum(1 for q in qa_items if q.get("disclosed"))),

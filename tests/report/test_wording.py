@@ -42,3 +42,63 @@ def test_check_count_sentence_without_method_change(results):
     assert "品質管理チェックは計6件で、内訳は満たしたもの5件、満たさないもの1件、判定できないもの0件である。" in blocks["ja"]
     assert "质量控制检查共6项：符合5项，不符合1项，无法判定0项。" in blocks["zh"]
     assert "方法変更" not in blocks["ja"].split('id="ja-quality"')[1].split("</section>")[0]
+
+
+def _compliance_rows(html: str, lang: str) -> list[str]:
+    block = _blocks(html)[lang]
+    block = block[block.index(f'id="{lang}-compliance"'):block.index(f'id="{lang}-fugitive"')]
+    return re.findall(r"<tr><td>.*?</tr>", block.split("<tbody>", 1)[1], flags=re.S)
+
+
+#: the words a row of each status may and may not use (glossary comply, exceed, benchmark_met/_not_met)
+ROW_WORDS = {
+    "ja": {"bind": ("基準値", ("基準値適合", "基準値超過", "基準値未満"), ("参考値を満たす", "参考値を満たさない")),
+           "bench": ("参考値", ("参考値を満たす", "参考値を満たさない"), ("基準値適合", "基準値超過", "基準値未満"))},
+    "zh": {"bind": ("排放限值", ("达标", "超标"), ("满足参照值", "未满足参照值")),
+           "bench": ("参照值", ("满足参照值", "未满足参照值"), ("达标<", "超标", "未达标"))},
+}
+
+
+def test_limits_table_words_each_row_by_its_status(results):
+    """A binding limit reads 基準値 … 適合/超過 (限值 … 达标/超标); a provisional comparison (value
+    unconfirmed) and a benchmark read 参考値 … 満たす/満たさない (参照值 … 满足/未满足参照值), in the value
+    cell's label and in both phase cells, never the other status's words."""
+    r = copy.deepcopy(results)
+    for ep in r["endpoints"]:  # one row of each status: S1 NMHC conc binding, S2 SO2 provisional, GB 37822 benchmark
+        for lim in ep.get("limits") or []:
+            if lim["id"].startswith("GB13271-2014:SO2"):
+                lim.update({"legal": False, "binding": {"before": False, "after": False},
+                            "binding_reason": {"before": "value_unconfirmed", "after": "value_unconfirmed"}})
+    html = render_html(r, charts=False)
+    seen = set()
+    for lang, words in ROW_WORDS.items():
+        head = _blocks(html)[lang].split(f'id="{lang}-compliance"')[1].split("</thead>")[0]
+        assert {"ja": "基準値・参考値", "zh": "排放限值／参照值"}[lang] in head
+        for row in _compliance_rows(html, lang):
+            kind = "bind" if ("本実証で照合した基準のうち" in row or "本案例所列限值中适用于本企业" in row) else "bench"
+            label, own, other = words[kind]
+            cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+            assert f'<span class="small">{label}</span>' in cells[2], (lang, kind, cells[2])
+            for cell in cells[4:6]:
+                assert any(w in cell for w in own) and not any(w in cell for w in other), (lang, kind, cell)
+            seen.add((lang, kind, "value_unconfirmed" if ("未照合のため" in row or "尚未核实" in row) else ""))
+    assert {("ja", "bind", ""), ("ja", "bench", "value_unconfirmed"), ("ja", "bench", ""),
+            ("zh", "bind", ""), ("zh", "bench", "value_unconfirmed"), ("zh", "bench", "")} <= seen
+
+
+def test_limit_binding_in_one_phase_only_is_labelled_per_phase(results):
+    """A limit in force on the after-phase dates only (before: not_in_force): the value is labelled as
+    differing by phase, the before cell compares with a benchmark, the after cell judges."""
+    r = copy.deepcopy(results)
+    for ep in r["endpoints"]:
+        for lim in ep.get("limits") or []:
+            if lim["id"] == "DB32-4041-2021:NMHC:rate":
+                lim.update({"binding": {"before": False, "after": True},
+                            "binding_reason": {"before": "not_in_force", "after": "binding"},
+                            "effective": {"new": "2026-04-01"}})
+    html = render_html(r, charts=False)
+    for lang, label, before, after in (("ja", "段階により基準値・参考値", "参考値を満たす", "基準値適合"),
+                                       ("zh", "因阶段而异：排放限值／参照值", "满足参照值", "达标")):
+        row = next(x for x in _compliance_rows(html, lang) if "未施行" in x or "尚未实施" in x)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+        assert label in cells[2] and cells[4].startswith(before) and cells[5].startswith(after), (lang, cells)

@@ -102,3 +102,46 @@ def test_limit_binding_in_one_phase_only_is_labelled_per_phase(results):
         row = next(x for x in _compliance_rows(html, lang) if "未施行" in x or "尚未实施" in x)
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
         assert label in cells[2] and cells[4].startswith(before) and cells[5].startswith(after), (lang, cells)
+
+
+def _section_text(page: str, lang: str, name: str) -> str:
+    m = re.search(rf'<section[^>]* id="{lang}-{name}".*?</section>', page, re.S)
+    assert m, f"{lang}-{name} not found"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", m.group(0)))
+
+
+def test_cems_report_says_how_t_flagged_minutes_are_treated():
+    """Hebei (continuous): wherever the HJ 212 flag counts are shown (statement, test plan, data quality),
+    both halves say that T minutes (over the upper measuring limit) count as valid minutes and enter
+    the hourly means at their recorded value, and that the other flags are invalid and left out; the
+    test plan names the clauses (HJ 212-2017 §6.6.4 Table 8; the 45-minute rule of HJ 75-2017 / HJ 76-2017)
+    and that counting T as valid is the tool's treatment, not checked against HJ 75-2017 (docs/references.md)."""
+    import json
+    from pathlib import Path
+
+    results = json.loads((Path(__file__).resolve().parents[2] / "case_studies" / "hebei-coating-cems" / "expected"
+                          / "results.json").read_text(encoding="utf-8"))
+    page = render_html(results, charts=False)
+    said = {
+        "ja": {"statement": ("T（測定上限超過）の1分値は有効なデータとして数え、記録値のまま1時間値の平均に含めた",
+                             "それ以外のフラグのデータは無効として1時間値に含めていない"),
+               "design": ("N（計器正常）と T（採取値が測定上限を超過）のデータを有効なデータとした",
+                          "有効なデータが45分以上、HJ 75-2017、HJ 76-2017", "HJ 212-2017 §6.6.4 表8",
+                          "記録された値のまま1時間値の平均に含めた", "HJ 75-2017 の有効データの規定とは照合していない",
+                          "1時間値の平均にも45分の判定にも含めていない"),
+               "quality": ("HJ 212-2017 のフラグ N と T のデータを有効とした", "記録値のまま1時間値の平均に含めた")},
+        "zh": {"statement": ("T（超测定上限）的分钟数据计为有效数据，按记录值计入小时均值",
+                             "其余标记的数据为无效数据，不计入小时均值"),
+               "design": ("N（仪器仪表工作正常）和 T（采样数值超过测量上限）数据为有效数据",
+                          "有效数据不少于45分钟，HJ 75-2017、HJ 76-2017", "HJ 212-2017 第6.6.4条 表8",
+                          "按记录值计入小时均值", "尚未与 HJ 75-2017 关于有效数据的规定核对",
+                          "既不计入小时均值，也不计入45分钟的有效数据"),
+               "quality": ("HJ 212-2017 标记为 N 和 T 的数据为有效数据", "按记录值计入小时均值")},
+    }
+    for lang, sections in said.items():
+        for name, needles in sections.items():
+            text = _section_text(page, lang, name)
+            for needle in needles:
+                assert needle in text, (lang, name, needle)
+    # the old wording that left the treatment open, or said only N is valid while T was used
+    assert "注記を付けて用いた" not in page and "标记后采用" not in page

@@ -145,3 +145,29 @@ def test_cems_report_says_how_t_flagged_minutes_are_treated():
                 assert needle in text, (lang, name, needle)
     # the old wording that left the treatment open, or said only N is valid while T was used
     assert "注記を付けて用いた" not in page and "标记后采用" not in page
+
+
+def _published(case: str) -> dict:
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    return json.loads((root / "case_studies" / case / "expected" / "results.json").read_text(encoding="utf-8"))
+
+
+def test_continuous_case_gets_its_own_annex_a_and_results_sentences():
+    """Hebei (continuous only): annex A and the results section speak of hourly means from the logger's
+    readings at its interval (1 min), never of per-run records in annex A; the textile case (runs)
+    keeps its pointer to annex A."""
+    page = render_html(_published("hebei-coating-cems"), charts=False)
+    for lang, annex, results, manual in (
+            ("ja", "本実証は連続測定のみで、測定回ごとの記録はない。評価には、データロガーの記録値（データ間隔1分）から求めた有効な1時間値を用いた",
+             "データロガーの記録値（データ間隔1分）から求めた有効な1時間値で示す", "測定回ごとの記録（原記録"),
+            ("zh", "本验证仅有连续监测数据，无监测频次记录。评价采用由数据采集仪记录值（数据间隔1分钟）计算的有效小时均值",
+             "由数据采集仪记录值（数据间隔1分钟）计算的有效小时均值表示", "各监测频次的记录（含原始记录")):
+        assert annex in _section_text(page, lang, "annex-runs")
+        text = _section_text(page, lang, "results")
+        assert results in text and manual not in text
+    textile = render_html(_published("jiangsu-textile-dyeing"), charts=False)
+    assert "測定回ごとの記録（原記録" in _section_text(textile, "ja", "results")
+    assert "データロガー" not in textile and "数据采集仪记录值" not in textile

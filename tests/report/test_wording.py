@@ -171,3 +171,17 @@ def test_continuous_case_gets_its_own_annex_a_and_results_sentences():
     textile = render_html(_published("jiangsu-textile-dyeing"), charts=False)
     assert "測定回ごとの記録（原記録" in _section_text(textile, "ja", "results")
     assert "データロガー" not in textile and "数据采集仪记录值" not in textile
+
+
+def test_forest_caption_explains_estimates_that_are_bounds(monkeypatch, results):
+    """Textile S1 PM (after: <1.0 mg/m³, reduction ≥94.2 %): the forest plot's caption explains the open
+    points in the half's language; the fixture (no bound) does not."""
+    from verify.report import charts
+
+    monkeypatch.setattr(charts, "run_values_chart", lambda *a, **k: charts.Chart(b"\x89PNG", 1.0, 1.0))
+    monkeypatch.setattr(charts, "timeseries_chart", lambda *a, **k: charts.Chart(b"\x89PNG", 1.0, 1.0))
+    page = render_html(_published("jiangsu-textile-dyeing"))
+    assert "白抜きの点は、検出下限未満の値のため推定値そのものが下限（≥）または上限（≤）である項目" in _blocks(page)["ja"]
+    assert "空心点表示因含低于检出限的数值，估计值本身即为下限（≥）或上限（≤）的指标" in _blocks(page)["zh"]
+    fixture = render_html(results)
+    assert "白抜きの点" not in fixture and "空心点" not in fixture

@@ -73,12 +73,12 @@ def test_limits_table_words_each_row_by_its_status(results):
     seen = set()
     for lang, words in ROW_WORDS.items():
         head = _blocks(html)[lang].split(f'id="{lang}-compliance"')[1].split("</thead>")[0]
-        assert {"ja": "基準値・参考値", "zh": "排放限值／参照值"}[lang] in head
+        assert {"ja": "基準値・<br>参考値", "zh": "排放限值／<br>参照值"}[lang] in head
         for row in _compliance_rows(html, lang):
             kind = "bind" if ("本実証で照合した基準のうち" in row or "本案例所列限值中适用于本企业" in row) else "bench"
             label, own, other = words[kind]
             cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
-            assert f'<span class="small">{label}</span>' in cells[2], (lang, kind, cells[2])
+            assert f'<span class="small wrap">{label}</span>' in cells[2], (lang, kind, cells[2])
             for cell in cells[4:6]:
                 assert any(w in cell for w in own) and not any(w in cell for w in other), (lang, kind, cell)
             seen.add((lang, kind, "value_unconfirmed" if ("未照合のため" in row or "尚未核实" in row) else ""))
@@ -97,8 +97,8 @@ def test_limit_binding_in_one_phase_only_is_labelled_per_phase(results):
                             "binding_reason": {"before": "not_in_force", "after": "binding"},
                             "effective": {"new": "2026-04-01"}})
     html = render_html(r, charts=False)
-    for lang, label, before, after in (("ja", "段階により基準値・参考値", "参考値を満たす", "基準値適合"),
-                                       ("zh", "因阶段而异：排放限值／参照值", "满足参照值", "达标")):
+    for lang, label, before, after in (("ja", "基準値／参考値（段階別）", "参考値を満たす", "基準値適合"),
+                                       ("zh", "排放限值／参照值（分阶段）", "满足参照值", "达标")):
         row = next(x for x in _compliance_rows(html, lang) if "未施行" in x or "尚未实施" in x)
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
         assert label in cells[2] and cells[4].startswith(before) and cells[5].startswith(after), (lang, cells)

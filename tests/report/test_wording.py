@@ -185,3 +185,40 @@ def test_forest_caption_explains_estimates_that_are_bounds(monkeypatch, results)
     assert "空心点表示因含低于检出限的数值，估计值本身即为下限（≥）或上限（≤）的指标" in _blocks(page)["zh"]
     fixture = render_html(results)
     assert "白抜きの点" not in fixture and "空心点" not in fixture
+
+
+def test_time_zone_is_worded_the_same_everywhere(monkeypatch):
+    """Hebei (Asia/Shanghai): the statement, the test plan, the time-series caption and the chart's time
+    axis all say 中国標準時（UTC+8） / 北京时间（UTC+8）; never 現地時間 / 当地时间."""
+    from verify.report import charts
+
+    axis = {}
+
+    def series(before, after, limit, labels, unit, lang, timezone=None):
+        axis[lang] = labels["date"]
+        return charts.Chart(b"\x89PNG", 1.0, 1.0)
+
+    monkeypatch.setattr(charts, "timeseries_chart", series)
+    monkeypatch.setattr(charts, "reduction_chart", lambda *a, **k: charts.Chart(b"\x89PNG", 1.0, 1.0))
+    page = render_html(_published("hebei-coating-cems"))
+    for lang, zone, local in (("ja", "中国標準時（UTC+8）", "現地時間"), ("zh", "北京时间（UTC+8）", "当地时间")):
+        block = _blocks(page)[lang]
+        assert {"ja": "日付・時刻：", "zh": "日期和时间："}[lang] + zone in _section_text(page, lang, "statement")
+        assert zone in _section_text(page, lang, "design") and zone in _section_text(page, lang, "results")
+        assert local not in block
+        assert axis[lang] == {"ja": "月-日、", "zh": "月-日，"}[lang] + zone
+
+
+def test_permit_number_is_never_split_but_a_hostile_one_wraps(results):
+    """The permit number (ILLUSTRATIVE-91320281-001P, 26 characters) and the outlet numbers are kept on
+    one line (report.css .mono.id) in the statement and in table 2; an overlong text still wraps."""
+    r = _published("jiangsu-textile-dyeing")
+    page = render_html(r, charts=False)
+    permit = r["sources"][0]["permit_id"]
+    assert len(permit) == 26
+    for lang in ("ja", "zh"):
+        for name in ("statement", "design"):
+            m = re.search(rf'<section[^>]* id="{lang}-{name}".*?</section>', page, re.S).group(0)
+            assert f'<span class="mono id">{permit}</span>' in m, (lang, name)
+    r["sources"][0]["permit_id"] = "X" * 40
+    assert '<span class="mono">' + "X" * 40 + "</span>" in render_html(r, charts=False)

@@ -64,7 +64,8 @@ def language_charts(view: dict, L: Lang, results: dict) -> dict:
     time series of continuous endpoints, and the reduction (forest) chart."""
     from verify.report import charts  # matplotlib is imported only when charts are drawn
 
-    labels = _labels(L)
+    # the time axis in the words the text uses (中国標準時（UTC+8）, 北京时间（UTC+8）)
+    labels = {**_labels(L), "date": str(L.f("chart.date", tz=L.local_time(view["case"].get("timezone"))))}
     by_key = view["endpoints_by_key"]
     out: dict = {"groups": {}, "fugitive": None, "reduction": None, "reduction_bounds": False, "series": {}}
     for i, g in enumerate(view["groups"]):

@@ -198,6 +198,12 @@ class Lang:
         named = self.T.get("tz", {}).get(str(name))
         return f"{named}（{utc}）" if named else utc
 
+    def local_time(self, name) -> str:
+        """The case's time in words, the same everywhere (:meth:`timezone`: 中国標準時（UTC+8）, 北京时间（UTC+8）);
+        "現地時間"/"当地时间" only when the case names no time zone."""
+        zone = self.timezone(name)
+        return self.t("stmt.campaign_local") if zone == DASH else zone
+
     # ---------------------------------------------------------------- names
     def poll(self, code, as_=None, source=None) -> str:
         """A pollutant's name: the catalogue's, else results.json ``pollutant_names`` (a pollutant the

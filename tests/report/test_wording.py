@@ -222,3 +222,17 @@ def test_permit_number_is_never_split_but_a_hostile_one_wraps(results):
             assert f'<span class="mono id">{permit}</span>' in m, (lang, name)
     r["sources"][0]["permit_id"] = "X" * 40
     assert '<span class="mono">' + "X" * 40 + "</span>" in render_html(r, charts=False)
+
+
+def test_coal_factor_cited_the_same_way_in_both_halves():
+    """Textile co-benefits: the coal factor and the formula cite the IPCC 2006 Guidelines by the same
+    full title, volume, chapter and table/equation in each half (IPCC 2006 Vol. 2 Ch. 2 Table 2.2 and
+    Eq. 2.1, docs/references.md#ipcc2006-v2), and print the factor 94,600 as table 18 does."""
+    page = render_html(_published("jiangsu-textile-dyeing"), charts=False)
+    for lang, title, table, eq, short in (
+            ("ja", "IPCC 2006年国別温室効果ガスインベントリガイドライン", "第2巻 第2章 表2.2", "第2巻 第2章 式2.1",
+             "IPCC 2006年ガイドライン"),
+            ("zh", "IPCC 2006年国家温室气体清单指南", "第2卷 第2章 表2.2", "第2卷 第2章 式2.1", "IPCC 2006年指南")):
+        text = _section_text(page, lang, "cobenefits")
+        assert f"{title} {table}" in text and f"{title} {eq}" in text and short not in text, lang
+        assert "94,600" in text and "94 600" not in text, lang

@@ -289,21 +289,39 @@ def _cells(ch: str) -> int:
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
+#: Where a label may break (UAX #14 in short): after a space or a closing bracket, after a list
+#: separator, before an opening bracket; never inside a word or between a number and its unit.
+_BREAK_AFTER = frozenset(" ）)]、，,；;")
+_BREAK_BEFORE = frozenset("（([")
+
+
+def _last_break(line: str) -> int:
+    """The index where ``line`` may be broken last (the next line starts there), or -1."""
+    for i in range(len(line) - 1, 0, -1):
+        if line[i - 1] in _BREAK_AFTER or line[i] in _BREAK_BEFORE:
+            return i
+    return -1
+
+
 def _wrap_line(text: str, width: int) -> list[str]:
-    lines, line, used, last_space = [], "", 0, -1
+    """``text`` in lines of at most ``width`` cells, broken at the last break opportunity of a line
+    (:data:`_BREAK_AFTER`, :data:`_BREAK_BEFORE`) when it is past a third of the line; a line without
+    one (a long word, a hostile name) is cut at the width."""
+    lines, line, used = [], "", 0
     for ch in text:
         if used + _cells(ch) > width and line:
-            if last_space > len(line) // 2:  # break after the last space of the line
-                lines.append(line[:last_space].rstrip())
-                line = line[last_space + 1:]
+            cut = _last_break(line + ch)
+            if cut == len(line) or cut > len(line) // 3:
+                lines.append(line[:cut].rstrip())
+                line = line[cut:].lstrip(" ")
             else:
                 lines.append(line)
                 line = ""
-            used, last_space = sum(_cells(c) for c in line), line.rfind(" ")
+            used = sum(_cells(c) for c in line)
+        if ch == " " and not line:
+            continue  # a line never starts with the space it was broken at
         line += ch
         used += _cells(ch)
-        if ch == " ":
-            last_space = len(line) - 1
     return lines + [line]
 
 

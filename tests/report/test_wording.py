@@ -236,3 +236,20 @@ def test_coal_factor_cited_the_same_way_in_both_halves():
         text = _section_text(page, lang, "cobenefits")
         assert f"{title} {table}" in text and f"{title} {eq}" in text and short not in text, lang
         assert "94,600" in text and "94 600" not in text, lang
+
+
+def test_numbers_stay_with_their_units_in_narrow_cells():
+    """No line may end with a number whose unit or counter word starts the next (各測定回の1 / 時間値,
+    9件中1 / 件, 7,200 / h): the rule labels of the limits table, QA details, the co-benefit note and the
+    HJ 212 flag texts keep each quantity in a no-break span."""
+    from verify.report.lang import keep_quantities
+
+    assert str(keep_quantities("各測定回の1時間値")) == '各測定回の<span class="q">1時間値</span>'
+    assert str(keep_quantities("（9件中1件、最大 9.97%）")) == (
+        '（<span class="q">9件</span>中<span class="q">1件</span>、最大 <span class="q">9.97%</span>）')
+    assert str(keep_quantities("a <b>7,200 h</b> <x")) == 'a &lt;b&gt;<span class="q">7,200 h</span>&lt;/b&gt; &lt;x'
+    page = render_html(_published("jiangsu-textile-dyeing"), charts=False)
+    ja = _blocks(page)["ja"]
+    assert '<td>各測定回の<span class="q">1時間値</span></td>' in ja
+    assert '<span class="q">9件</span>中<span class="q">1件</span>' in ja
+    assert '<span class="q">7,200 h</span>' in ja

@@ -123,15 +123,15 @@ def test_cems_report_says_how_t_flagged_minutes_are_treated():
                           / "results.json").read_text(encoding="utf-8"))
     page = render_html(results, charts=False)
     said = {
-        "ja": {"statement": ("T（測定上限超過）の1分値は有効なデータとして数え、記録値のまま1時間値の平均に含めた",
-                             "それ以外のフラグのデータは無効として1時間値に含めていない"),
+        "ja": {"statement": ("T（測定上限超過）は有効として記録値のまま1時間値に含め（正確さは未確認）",
+                             "は無効として含めていない"),
                "design": ("N（計器正常）と T（採取値が測定上限を超過）のデータを有効なデータとした",
                           "有効なデータが45分以上、HJ 75-2017、HJ 76-2017", "HJ 212-2017 §6.6.4 表8",
                           "記録された値のまま1時間値の平均に含めた", "HJ 75-2017 の有効データの規定とは照合していない",
                           "1時間値の平均にも45分の判定にも含めていない"),
                "quality": ("HJ 212-2017 のフラグ N と T のデータを有効とした", "記録値のまま1時間値の平均に含めた")},
-        "zh": {"statement": ("T（超测定上限）的分钟数据计为有效数据，按记录值计入小时均值",
-                             "其余标记的数据为无效数据，不计入小时均值"),
+        "zh": {"statement": ("T（超测定上限）数据计为有效，按记录值计入小时均值（准确度未经确认）",
+                             "为无效数据，不计入小时均值"),
                "design": ("N（仪器仪表工作正常）和 T（采样数值超过测量上限）数据为有效数据",
                           "有效数据不少于45分钟，HJ 75-2017、HJ 76-2017", "HJ 212-2017 第6.6.4条 表8",
                           "按记录值计入小时均值", "尚未与 HJ 75-2017 关于有效数据的规定核对",
@@ -203,7 +203,7 @@ def test_time_zone_is_worded_the_same_everywhere(monkeypatch):
     page = render_html(_published("hebei-coating-cems"))
     for lang, zone, local in (("ja", "中国標準時（UTC+8）", "現地時間"), ("zh", "北京时间（UTC+8）", "当地时间")):
         block = _blocks(page)[lang]
-        assert {"ja": "日付・時刻：", "zh": "日期和时间："}[lang] + zone in _section_text(page, lang, "statement")
+        assert {"ja": "日付・時刻は", "zh": "日期和时间为"}[lang] + zone in _section_text(page, lang, "statement")
         assert zone in _section_text(page, lang, "design") and zone in _section_text(page, lang, "results")
         assert local not in block
         assert axis[lang] == {"ja": "月-日、", "zh": "月-日，"}[lang] + zone

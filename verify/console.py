@@ -21,7 +21,7 @@ from rich.text import Text
 from verify import uilang
 from verify.i18n import N_, Joined, Msg, _, shown
 from verify.reasons import reason_text
-from verify.verdicts import PHASES
+from verify.verdicts import PHASES, qa_counts
 
 MAX_LISTED = 200
 
@@ -120,10 +120,11 @@ def print_check(console: Console, outcome) -> None:
             console.print(_("note: {where}: {note}", where=where, note=shown(note)), markup=False)
     _print_problems(console, outcome.problems.errors)
     failed = [q for q in outcome.qa if q["passed"] is False]
-    unknown = sum(q["passed"] is None for q in outcome.qa)
-    passed = sum(q["passed"] is True for q in outcome.qa)
-    console.print(_("QA checks: {passed} passed, {failed} failed, {unknown} could not be judged", passed=passed,
-                    failed=len(failed), unknown=unknown), markup=False)
+    n = qa_counts(outcome.qa)
+    # a paragraph (wraps at the console's width: a narrow console cuts nothing)
+    console.print(_("QA checks: {passed} passed, {failed} failed, {unknown} could not be judged, {disclosed} disclosed "
+                    "method change(s)", passed=n.passed, failed=n.failed, unknown=n.unknown, disclosed=n.disclosed),
+                  markup=False, soft_wrap=False)
     if failed:
         qa = _table(_("Failed QA checks"), _("check"), _("source"), _("pollutant"), _("phase"), _("detail"))
         for q in failed:
@@ -178,10 +179,11 @@ def print_claims(console: Console, results: dict, context: bool = False) -> None
 
     if context:
         q = data_quality(results)
-        console.print(_("Data quality: QA checks {passed} passed, {failed} failed, {unknown} could not be judged; "
-                        "values {rejected} rejected, {flagged} flagged (ledger.csv lists them)", passed=q.qa_passed,
-                        failed=q.qa_failed, unknown=q.qa_unknown, rejected=q.values_rejected,
-                        flagged=q.values_flagged), markup=False)
+        console.print(_("Data quality: QA checks {passed} passed, {failed} failed, {unknown} could not be judged, "
+                        "{disclosed} disclosed method change(s); values {rejected} rejected, {flagged} flagged "
+                        "(ledger.csv lists them)", passed=q.qa_passed, failed=q.qa_failed, unknown=q.qa_unknown,
+                        disclosed=q.qa_disclosed, rejected=q.values_rejected, flagged=q.values_flagged),
+                      markup=False)
     if not results.get("claims"):
         return
     name = lambda code: reason_text(code, uilang.current())  # noqa: E731

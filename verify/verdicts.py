@@ -18,12 +18,34 @@ from verify.i18n import N_, Joined, Msg
 
 
 @dataclass(frozen=True)
+class QaCounts:
+    """The QA checks by outcome, as the report's data-quality section counts them: a method change a
+    standard prescribes (``disclosed``, ``passed`` null) is its own kind, neither failed nor undecided."""
+    passed: int
+    failed: int
+    unknown: int
+    disclosed: int
+
+
+@dataclass(frozen=True)
 class DataQuality:
     qa_passed: int
     qa_failed: int
     qa_unknown: int
+    qa_disclosed: int
     values_rejected: int
     values_flagged: int
+
+
+def qa_counts(qa: list) -> QaCounts:
+    """Count QA findings (results.json ``qa``) by outcome (:class:`QaCounts`)."""
+    disclosed = [bool(q.get("disclosed")) for q in qa]
+    return QaCounts(
+        passed=sum(q.get("passed") is True for q in qa),
+        failed=sum(q.get("passed") is False for q in qa),
+        unknown=sum(q.get("passed") is None and not d for q, d in zip(qa, disclosed)),
+        disclosed=sum(disclosed),
+    )
 
 
 @dataclass(frozen=True)
@@ -36,12 +58,13 @@ class ClaimContext:
 
 
 def data_quality(results: dict) -> DataQuality:
-    qa = results.get("qa") or []
+    qa = qa_counts(results.get("qa") or [])
     inputs = results.get("inputs") or []
     return DataQuality(
-        qa_passed=sum(q.get("passed") is True for q in qa),
-        qa_failed=sum(q.get("passed") is False for q in qa),
-        qa_unknown=sum(q.get("passed") is None for q in qa),
+        qa_passed=qa.passed,
+        qa_failed=qa.failed,
+        qa_unknown=qa.unknown,
+        qa_disclosed=qa.disclosed,
         values_rejected=sum(int(i.get("values_rejected") or 0) for i in inputs),
         values_flagged=sum(int(i.get("values_flagged") or 0) for i in inputs),
     )

@@ -91,6 +91,9 @@ def test_the_context_of_each_verdict_from_the_textile_results():
     # one failed check (lab_o2ref, S2 after); S2 PM's method change GB/T 16157-1996 → HJ 836-2017 is a
     # disclosed change a standard prescribes (qa[].disclosed, passed null), no longer a failure
     assert (q.qa_failed, q.values_rejected, q.values_flagged) == (1, 0, 2)
+    # 75 checks = 72 passed + 1 failed (lab_o2ref) + 1 undecided (same_lod, S1 PM) + 1 disclosed method
+    # change (same_method, S2 PM): the disclosed change is counted under its own heading, as in the report
+    assert (q.qa_passed, q.qa_failed, q.qa_unknown, q.qa_disclosed) == (72, 1, 1, 1)
     by_id = {c.claim_id: c for c in claim_contexts(results)}
     # C3 (S2 SO2 O2-corrected level): the lab's O2-corrected concentration of one after run disagrees
     # (failed lab_o2ref, S2 after, any pollutant); the PM method check of S2 does not touch SO2
@@ -158,3 +161,21 @@ def test_check_names_reasons_and_qa_checks_in_the_language_of_the_command_line(t
         assert "".join(getattr(names[code], lang).split()) in text, (code, result.stdout)
     for code in ("nondetect", "invalid_number", "min_runs"):
         assert code not in result.stdout
+
+
+def test_run_counts_a_disclosed_method_change_under_its_own_heading():
+    """`verify run`'s data-quality line names the disclosed method change apart from the checks that
+    could not be judged (textile: S2 PM GB/T 16157-1996 → HJ 836-2017), so its parts add up to the
+    report's count (72 + 1 + 1 + 1 = 75)."""
+    import io
+
+    from rich.console import Console
+
+    from verify.console import print_claims
+
+    results = json.loads((TEXTILE / "expected" / "results.json").read_text(encoding="utf-8"))
+    assert len(results["qa"]) == 75
+    buf = io.StringIO()
+    print_claims(Console(file=buf, width=250, highlight=False), results, context=True)
+    assert ("Data quality: QA checks 72 passed, 1 failed, 1 could not be judged, 1 disclosed method change(s); "
+            "values 0 rejected, 2 flagged") in buf.getvalue()

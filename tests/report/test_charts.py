@@ -125,7 +125,11 @@ def test_timeseries_and_reduction_charts():
 def test_wrap_label_shows_a_label_whole_and_cuts_only_a_hostile_one():
     label = "2#熱媒ボイラー排気筒（石炭焚き） 二酸化硫黄（SO₂） 酸素換算濃度（標準酸素濃度9%）"
     wrapped = charts.wrap_label(label, 34, 3)
-    assert wrapped.replace("\n", " ").replace("  ", " ") == label or wrapped.replace("\n", "") == label.replace(" ", "", 0)
+    # shown whole (every character but the spaces broken at), broken only at a space or a bracket:
+    # never inside a word or a bracketed group such as （標準酸素濃度9%）
+    assert wrapped.replace("\n", "").replace(" ", "") == label.replace(" ", "")
+    assert wrapped == "2#熱媒ボイラー排気筒（石炭焚き）\n二酸化硫黄（SO₂） 酸素換算濃度\n（標準酸素濃度9%）"
+    assert charts.wrap_label("敷地境界 非メタン炭化水素（炭素換算） 濃度", 34, 3) == "敷地境界 非メタン炭化水素\n（炭素換算） 濃度"
     assert "…" not in wrapped and all(sum(charts._cells(c) for c in line) <= 34 for line in wrapped.split("\n"))
     # a break falls after a space where one is near the end of the line
     assert charts.wrap_label("GB 16297-1996 120 mg/m³N", 16, 3) == "GB 16297-1996\n120 mg/m³N"
@@ -162,3 +166,34 @@ def test_limit_line_status_from_its_own_reason():
               for k in charts.LIMIT_STYLES}
     assert len(set(images.values())) == len(charts.LIMIT_STYLES)
     assert charts.limit_kind({"binding": False}) == "bench" and charts.limit_kind({}) == "bind"
+
+
+def test_forest_plot_draws_an_estimate_that_is_a_bound_open_with_an_arrow(monkeypatch):
+    """A reduction from an upper-bound Kaplan–Meier mean is itself a bound (results.json
+    reduction_bound; printed "≥94.2 %" / "≤…" in the tables): the forest plot draws it as an open
+    marker with an arrow towards the true value (right for "≥", left for "≤") and names it in the
+    legend in the half's language; an ordinary estimate stays a filled point."""
+    figures = []
+    monkeypatch.setattr(charts, "_to_png", lambda fig, tight=False: figures.append(fig) or fig)
+    labels = {**LABELS_ZH, "estimate_lower": "估计值为下限（≥）：真值在箭头方向",
+              "estimate_upper": "估计值为上限（≤）：真值在箭头方向"}
+    charts.reduction_chart([{"label": "A", "estimate": 48.9, "ci": [25.6, 65.6], "claimed": 40, "bound": 30.1},
+                            {"label": "PM", "estimate": 94.2, "ci": None, "estimate_bound": "lower"},
+                            {"label": "X", "estimate": 20.0, "ci": None, "estimate_bound": "upper"}], labels, "zh")
+    ax = figures[0].axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels["estimate_lower"] in legend and labels["estimate_upper"] in legend and labels["estimate"] in legend
+
+    def markers_at(y):
+        return [(line.get_marker(), line.get_markerfacecolor(), list(line.get_xdata()))
+                for line in ax.get_lines() if list(line.get_ydata()) and all(v == y for v in line.get_ydata())]
+
+    # rows from the top: A at y = 2, PM at y = 1, X at y = 0
+    assert ("o", "white", [94.2]) in markers_at(1) and (">", charts.AFTER_COLOUR, [94.2 + 8.0]) in markers_at(1)
+    assert ("o", "white", [20.0]) in markers_at(0) and ("<", charts.AFTER_COLOUR, [20.0 - 8.0]) in markers_at(0)
+    assert ("o", charts.AFTER_COLOUR, [48.9]) in markers_at(2)
+    assert ax.get_xlim()[1] >= 94.2 + 8.0 and ax.get_xlim()[0] <= 20.0 - 8.0
+    # without a bound there is no such legend entry
+    figures.clear()
+    charts.reduction_chart([{"label": "A", "estimate": 48.9, "ci": [25.6, 65.6]}], labels, "zh")
+    assert labels["estimate_lower"] not in [t.get_text() for t in figures[0].axes[0].get_legend().get_texts()]

@@ -99,18 +99,18 @@ def test_binding_exceedance_worded_as_exceedance(html_nocharts):
     assert '<span class="bad">超标</span>' in zh and "本案例所列限值中适用于本企业的限值" in zh
     # never a claim of precedence over standards the case does not list
     assert "優先して適用" not in ja and "优先适用" not in zh
-    # the count on one line: 超過<span class="q">2／3回</span>
-    assert re.search(r'超過<span class="q">2(／\d+)?回</span>', ja) and re.search(r'超出<span class="q">2(／\d+)?次</span>', zh)
+    # the count on one line: 超過<span class="q">2／3回</span>, 超标<span class="q">2／3次</span>
+    assert re.search(r'超過<span class="q">2(／\d+)?回</span>', ja) and re.search(r'超标<span class="q">2(／\d+)?次</span>', zh)
 
 
 def test_benchmark_is_never_worded_as_exceedance(html_nocharts):
     # F1 in-plant NMHC before: 6.8 > 6 mg/m3, but GB 37822-2019 Appendix A is informative → a benchmark
     ja = _compliance_row(html_nocharts, "ja", "附属書A 表A.1 特別排出限度値 非メタン炭化水素 監視点の1時間平均濃度")
     zh = _compliance_row(html_nocharts, "zh", "附录A 表A.1 特别排放限值 非甲烷总烃 监控点处1 h平均浓度值")
-    assert "参考値を上回る" in ja and "参考附属書" in ja and "超過" not in ja.replace("参考値を上回る", "")
-    assert "高于参照值" in zh and "资料性附录" in zh and "超标" not in zh
+    assert "参考値を満たさない" in ja and "参考附属書" in ja and "超過" not in ja
+    assert "未满足参照值" in zh and "资料性附录" in zh and "超标" not in zh
     # S1 PM before vs the Shaoxing /T standard 30: a benchmark, never 超标/超過
-    for lang, name, words in (("ja", "DB330621/T 001-2013（紹興県 テンター排ガス地方標準） 粒子状物質", ("基準値超過", "基準値以下")),
+    for lang, name, words in (("ja", "DB330621/T 001-2013（紹興県 テンター排ガス地方標準） 粒子状物質", ("基準値超過", "基準値適合")),
                               ("zh", "DB330621/T 001-2013（绍兴县印染定型机废气排放） 颗粒物", ("超标", "达标"))):
         row = _compliance_row(html_nocharts, lang, name)
         assert not any(word in row for word in words), row
@@ -130,9 +130,9 @@ def test_unconfirmed_value_gives_no_compliance_verdict(results):
     html = render_html(results, charts=False)
     ja = _compliance_row(html, "ja", "DB32/4041-2021（江蘇省 大気汚染物質総合排出基準）表1 非メタン炭化水素（その他） 最高許容排出濃度")
     zh = _compliance_row(html, "zh", "DB32/4041-2021 表1 非甲烷总烃（其他） 最高允许排放浓度")
-    assert "基準値未照合のため参考比較" in ja and "基準値を上回る（参考比較）" in ja
-    assert "限值尚未核实，暂不作达标判定" in zh and "超过限值（暂定比较）" in zh
-    assert "基準値超過" not in ja and "基準値以下<" not in ja
+    assert "基準値が公定文書と未照合のため参考値として比べた" in ja and "参考値を満たさない" in ja
+    assert "限值尚未核实，暂不作达标判定，作参照值比较" in zh and "未满足参照值" in zh
+    assert "基準値超過" not in ja and "基準値適合" not in ja
     assert "超标" not in zh and "达标<" not in zh.replace("暂不作达标判定", "")
 
 
@@ -151,7 +151,7 @@ def test_limit_an_unweighed_standard_may_supersede_gives_no_verdict(results):
     zh = _compliance_row(html, "zh", "DB32/4041-2021 表1 非甲烷总烃（其他） 最高允许排放浓度")
     assert "DB32/4385-2022（江蘇省 ボイラー大気汚染物質排出基準）が優先して適用される可能性" in ja
     assert "DB32/4385-2022《锅炉大气污染物排放标准》（江苏省）可能优先适用" in zh
-    assert "基準値を上回る（参考比較）" in ja and "超过限值（暂定比较）" in zh
+    assert "参考値を満たさない" in ja and "未满足参照值" in zh  # a provisional comparison is worded as a benchmark
     assert "基準値超過" not in ja and "超标" not in zh and "达标<" not in zh.replace("暂不作达标判定", "")
 
 

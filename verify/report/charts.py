@@ -44,6 +44,7 @@ matplotlib.use("Agg")  # never a GUI backend, even if pyplot gets imported elsew
 from matplotlib import dates as mdates  # noqa: E402
 from matplotlib import rc_context  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.legend_handler import HandlerTuple  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 #: Font stacks per report language (Noto CJK from fonts-noto-cjk; DejaVu for Latin).
@@ -64,6 +65,9 @@ BENCHMARK_COLOUR = "#7a7a7a"
 #: the one-sided 95 % lower bound a claim's verdict uses: a right-pointing caret (the claim holds to its right)
 BOUND_COLOUR = "#1d6b2f"
 BOUND_MARKER = 5  # matplotlib CARETRIGHT
+#: An estimate that is itself a one-sided bound (results.json ``reduction_bound``; printed "≥"/"≤"): an
+#: open marker and an arrow of this length (% points) towards where the true value lies.
+ESTIMATE_BOUND_ARROW = {"lower": (8.0, ">"), "upper": (-8.0, "<")}
 #: A limit line per status (``kind`` of a chart limit, verify.report.view.LEGEND_ORDER): colour,
 #: line style, and the legend label key. Only a binding limit is dashed; every other status dotted
 #: or dash-dotted, each with its own legend entry, so a superseded mandatory limit is not called
@@ -285,21 +289,39 @@ def _cells(ch: str) -> int:
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
+#: Where a label may break (UAX #14 in short): after a space or a closing bracket, after a list
+#: separator, before an opening bracket; never inside a word or between a number and its unit.
+_BREAK_AFTER = frozenset(" ）)]、，,；;")
+_BREAK_BEFORE = frozenset("（([")
+
+
+def _last_break(line: str) -> int:
+    """The index where ``line`` may be broken last (the next line starts there), or -1."""
+    for i in range(len(line) - 1, 0, -1):
+        if line[i - 1] in _BREAK_AFTER or line[i] in _BREAK_BEFORE:
+            return i
+    return -1
+
+
 def _wrap_line(text: str, width: int) -> list[str]:
-    lines, line, used, last_space = [], "", 0, -1
+    """``text`` in lines of at most ``width`` cells, broken at the last break opportunity of a line
+    (:data:`_BREAK_AFTER`, :data:`_BREAK_BEFORE`) when it is past a third of the line; a line without
+    one (a long word, a hostile name) is cut at the width."""
+    lines, line, used = [], "", 0
     for ch in text:
         if used + _cells(ch) > width and line:
-            if last_space > len(line) // 2:  # break after the last space of the line
-                lines.append(line[:last_space].rstrip())
-                line = line[last_space + 1:]
+            cut = _last_break(line + ch)
+            if cut == len(line) or cut > len(line) // 3:
+                lines.append(line[:cut].rstrip())
+                line = line[cut:].lstrip(" ")
             else:
                 lines.append(line)
                 line = ""
-            used, last_space = sum(_cells(c) for c in line), line.rfind(" ")
+            used = sum(_cells(c) for c in line)
+        if ch == " " and not line:
+            continue  # a line never starts with the space it was broken at
         line += ch
         used += _cells(ch)
-        if ch == " ":
-            last_space = len(line) - 1
     return lines + [line]
 
 
@@ -319,8 +341,13 @@ def reduction_chart(rows: list[dict], labels: dict, lang: str) -> Chart:
     claim is made on the endpoint, the claimed value and the one-sided 95 % lower bound the verdict
     uses (the lower end of the two-sided 90 % interval). Row labels are wrapped, never cut.
 
+    An estimate that is itself a one-sided bound (``estimate_bound`` ``lower``, printed "≥", or
+    ``upper``, "≤": a reduction from a Kaplan–Meier mean that is an upper bound) is drawn open, with an
+    arrow towards where the true value lies (:data:`ESTIMATE_BOUND_ARROW`), and named in the legend.
+
     ``rows``: ``[{"label": str, "estimate": float, "ci": [lo, hi] | None, "claimed": float | None,
-    "bound": float | None}]``; ``labels``: ``xlabel``, ``estimate``, ``ci``, ``claimed``, ``bound``.
+    "bound": float | None, "estimate_bound": "lower" | "upper" | None}]``; ``labels``: ``xlabel``,
+    ``estimate``, ``ci``, ``claimed``, ``bound``, ``estimate_lower``, ``estimate_upper``.
     """
     rows = [r for r in rows if r.get("estimate") is not None]
     room = MAX_HEIGHT_IN - 1.2
@@ -333,13 +360,18 @@ def reduction_chart(rows: list[dict], labels: dict, lang: str) -> Chart:
     with rc_context(_rc(lang)):
         fig = Figure(figsize=(6.6, row_h * max(len(rows), 1) + 1.1))
         ax = fig.subplots()
-        seen = {"claimed": False, "bound": False}
+        seen = {"claimed": False, "bound": False, "lower": False, "upper": False}
         for i, row in enumerate(rows):
             y = len(rows) - 1 - i
             ci = row.get("ci")
             if ci and None not in ci:
                 ax.hlines(y, ci[0], ci[1], color=AFTER_COLOUR, linewidth=1.4)
-            ax.plot([row["estimate"]], [y], "o", color=AFTER_COLOUR, markersize=4, zorder=3)
+            side = row.get("estimate_bound")
+            if side in ESTIMATE_BOUND_ARROW:
+                seen[side] = True
+                _estimate_bound(ax, row["estimate"], y, side)
+            else:
+                ax.plot([row["estimate"]], [y], "o", color=AFTER_COLOUR, markersize=4, zorder=3)
             if row.get("claimed") is not None:
                 seen["claimed"] = True
                 ax.plot([row["claimed"]], [y], "|", color=BEFORE_COLOUR, markersize=11, markeredgewidth=1.6, zorder=4)
@@ -351,11 +383,16 @@ def reduction_chart(rows: list[dict], labels: dict, lang: str) -> Chart:
         ax.set_yticks(range(len(rows)), list(reversed(texts)), fontsize=size, linespacing=1.1)
         ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.set_xlabel(labels["xlabel"])
-        ax.set_xlim(min([-5, *_reduction_lows(rows)]) - 5, 105)
+        ax.set_xlim(min([-5, *_reduction_lows(rows)]) - 5, max([100, *_reduction_highs(rows)]) + 5)
         ax.grid(axis="x", linewidth=0.3, color="#cccccc")
         handles = [Line2D([], [], marker="o", linestyle="", color=AFTER_COLOUR, markersize=4),
                    Line2D([], [], color=AFTER_COLOUR, linewidth=1.4)]
         names = [labels["estimate"], labels["ci"]]
+        for side in ("lower", "upper"):
+            if seen[side]:
+                handles.append((_open_marker(), Line2D([], [], marker=ESTIMATE_BOUND_ARROW[side][1], linestyle="",
+                                                       color=AFTER_COLOUR, markersize=4)))
+                names.append(labels[f"estimate_{side}"])
         if seen["claimed"]:
             handles.append(Line2D([], [], marker="|", linestyle="", color=BEFORE_COLOUR, markersize=11,
                                   markeredgewidth=1.6))
@@ -364,14 +401,35 @@ def reduction_chart(rows: list[dict], labels: dict, lang: str) -> Chart:
             handles.append(Line2D([], [], marker=BOUND_MARKER, linestyle="", color=BOUND_COLOUR, markersize=7))
             names.append(labels["bound"])
         ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.25 / fig.get_figheight()),
-                  ncol=min(len(handles), 4), fontsize=6.8)
+                  ncol=min(len(handles), 3), fontsize=6.8, handler_map={tuple: HandlerTuple(ndivide=None)})
         return _to_png(fig, tight=True)  # row labels vary in length
+
+
+def _open_marker() -> Line2D:
+    return Line2D([], [], marker="o", linestyle="", color=AFTER_COLOUR, markerfacecolor="white", markersize=4.5)
+
+
+def _estimate_bound(ax, estimate: float, y: float, side: str) -> None:
+    """An estimate that is a one-sided bound: an open marker and an arrow (a line ending in a
+    triangle) towards where the true value lies (:data:`ESTIMATE_BOUND_ARROW`)."""
+    length, head = ESTIMATE_BOUND_ARROW[side]
+    ax.plot([estimate, estimate + length], [y, y], color=AFTER_COLOUR, linewidth=1.0, zorder=2)
+    ax.plot([estimate + length], [y], marker=head, linestyle="", color=AFTER_COLOUR, markersize=4, zorder=3)
+    ax.plot([estimate], [y], marker="o", linestyle="", color=AFTER_COLOUR, markerfacecolor="white",
+            markersize=4.5, zorder=4)
+
+
+def _reduction_highs(rows: list[dict]) -> list[float]:
+    """What the reduction axis must reach on the right: the arrow of an estimate that is a lower bound."""
+    return [r["estimate"] + ESTIMATE_BOUND_ARROW[r["estimate_bound"]][0] for r in rows
+            if r.get("estimate_bound") == "lower"]
 
 
 def _reduction_lows(rows: list[dict]) -> list[float]:
     """What the reduction axis must reach on the left: every estimate and every interval's lower end
-    (an endpoint may have an estimate but no interval: too few runs, non-detects)."""
-    lows = [r["estimate"] for r in rows]
+    (an endpoint may have an estimate but no interval: too few runs, non-detects) and the arrow of an
+    estimate that is an upper bound."""
+    lows = [r["estimate"] + min(0.0, ESTIMATE_BOUND_ARROW.get(r.get("estimate_bound"), (0.0,))[0]) for r in rows]
     return lows + [r["ci"][0] for r in rows if r.get("ci") and None not in r["ci"]]
 
 

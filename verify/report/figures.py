@@ -15,7 +15,7 @@ from markupsafe import Markup
 from verify.report.lang import Lang, standard_number
 from verify.report.view import get
 
-NO_CHARTS = {"groups": {}, "fugitive": None, "reduction": None, "series": {}}
+NO_CHARTS = {"groups": {}, "fugitive": None, "reduction": None, "reduction_bounds": False, "series": {}}
 
 
 def chart_img(chart) -> Markup:
@@ -29,7 +29,8 @@ def chart_img(chart) -> Markup:
 def _labels(L: Lang) -> dict:
     return {key: L.t(f"chart.{key}") for key in ("before", "after", "measured", "nondetect", "mean", "limit",
                                                  "provisional", "superseded", "benchmark", "hourly", "date",
-                                                 "estimate", "ci", "claimed", "bound", "xlabel")}
+                                                 "estimate", "ci", "claimed", "bound", "xlabel", "estimate_lower",
+                                                 "estimate_upper")}
 
 
 def limit_label(lim: dict, L: Lang) -> str:
@@ -63,9 +64,10 @@ def language_charts(view: dict, L: Lang, results: dict) -> dict:
     time series of continuous endpoints, and the reduction (forest) chart."""
     from verify.report import charts  # matplotlib is imported only when charts are drawn
 
-    labels = _labels(L)
+    # the time axis in the words the text uses (中国標準時（UTC+8）, 北京时间（UTC+8）)
+    labels = {**_labels(L), "date": str(L.f("chart.date", tz=L.local_time(view["case"].get("timezone"))))}
     by_key = view["endpoints_by_key"]
-    out: dict = {"groups": {}, "fugitive": None, "reduction": None, "series": {}}
+    out: dict = {"groups": {}, "fugitive": None, "reduction": None, "reduction_bounds": False, "series": {}}
     for i, g in enumerate(view["groups"]):
         panels = _panels(g["endpoints"], L, by_key)
         if panels:
@@ -87,9 +89,13 @@ def language_charts(view: dict, L: Lang, results: dict) -> dict:
              "ci": get(by_key, ev["key"], "reduction_ci95"),
              "claimed": get(claims, ev["key"], "raw", "claimed"),
              # the one-sided 95 % lower bound the claim's verdict uses (the same Fieller interval, one-sided)
-             "bound": get(claims, ev["key"], "bound_value")}
+             "bound": get(claims, ev["key"], "bound_value"),
+             # an estimate that is itself a one-sided bound (printed "≥"/"≤" in the tables)
+             "estimate_bound": get(by_key, ev["key"], "reduction_bound")}
             for ev in view["run_endpoints"] + view["fugitive"]]
     if any(r["estimate"] is not None for r in rows):
         out["reduction"] = chart_img(charts.reduction_chart(rows, labels, L.code))
+        out["reduction_bounds"] = any(r["estimate_bound"] in ("lower", "upper") and r["estimate"] is not None
+                                      for r in rows)
     return out
 

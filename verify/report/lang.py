@@ -66,6 +66,20 @@ _NUMBER_SPACE_UNIT = re.compile(r"(?<=\d)[ \u3000](?=[%％a-zA-Zµμ°℃])")
 _CLAIMED_QUANTITY = re.compile(r"(?:削减|削減|不高于|不低于|低于|高于)?[≥≤]?\d[\d.,]*(?:[\u00a0 ]?(?:%|％|[a-zA-Zµμ]+(?:/[a-zA-Z]+)?(?:[³²]N?)?))?"
                                r"(?:以上|以下|未満|以内)?")
 
+#: A number with its unit or counter word in a sentence or table cell ("1時間値", "9件中1件", "7,200 h",
+#: "每个监测频次的小时均值" has none): kept on one line by :func:`keep_quantities`.
+_QUANTITY = re.compile(r"\d[\d.,]*(?:[\u00a0 ]?(?:%|％|℃|kg/h|mg/m³N?|t/a|h(?![A-Za-z]))"
+                       r"|時間値|時間|小时均值|小时|分钟|分値|分|件|回|次|項|项|個|个)")
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def keep_quantities(text) -> Markup:
+    """The Jinja filter ``nobr``: every number with its unit or counter word in ``text`` (markup or
+    plain text, escaped) wrapped in ``<span class="q">`` (no line break inside), outside the tags only."""
+    parts = _TAG.split(str(escape(text)))
+    return Markup("".join(p if i % 2 else _QUANTITY.sub(lambda m: f'<span class="q">{m.group(0)}</span>', p)
+                          for i, p in enumerate(parts)))
+
 
 class Lang:
     """Catalogue lookups for one language."""
@@ -197,6 +211,12 @@ class Lang:
         utc = f"UTC{'+' if hours >= 0 else '−'}{fmt_plain(abs(hours))}"
         named = self.T.get("tz", {}).get(str(name))
         return f"{named}（{utc}）" if named else utc
+
+    def local_time(self, name) -> str:
+        """The case's time in words, the same everywhere (:meth:`timezone`: 中国標準時（UTC+8）, 北京时间（UTC+8）);
+        "現地時間"/"当地时间" only when the case names no time zone."""
+        zone = self.timezone(name)
+        return self.t("stmt.campaign_local") if zone == DASH else zone
 
     # ---------------------------------------------------------------- names
     def poll(self, code, as_=None, source=None) -> str:

@@ -43,7 +43,7 @@ from verify.report.cobenefits import cobenefits_view
 from verify.report.figures import NO_CHARTS, language_charts
 from verify.report.fmt import DASH, fmt_chem, fmt_date, fmt_int, fmt_interval, fmt_num, fmt_p, fmt_pct, fmt_plain
 from verify.report.i18n import HTML_LANG, parse_langs
-from verify.report.lang import Lang
+from verify.report.lang import Lang, keep_quantities
 from verify.report.statement import limitations
 from verify.report.view import MAX_LEDGER_ROWS, build_view  # noqa: F401 (MAX_LEDGER_ROWS: public)
 from verify.resources import templates_dir
@@ -56,7 +56,7 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters.update(num=fmt_num, plain=fmt_plain, pct=fmt_pct, pval=fmt_p, chem=fmt_chem,
-                       int=fmt_int, date=fmt_date, interval=fmt_interval)
+                       int=fmt_int, date=fmt_date, interval=fmt_interval, nobr=keep_quantities)
     return env
 
 

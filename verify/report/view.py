@@ -87,7 +87,8 @@ def _binding(lim: dict) -> dict:
 #: ``bind`` 达标/超标 (binds the plant), ``prov`` a provisional comparison, no verdict, with the limit
 #: that comes first among the listed ones but whose value is not confirmed (``value_unconfirmed``) or
 #: which a standard not weighed may take precedence over (``may_be_superseded``), ``bench`` a
-#: benchmark comparison.
+#: benchmark comparison. The limits table words ``prov`` as ``bench`` (参照值 … 满足/未满足参照值,
+#: 参考値 … 満たす/満たさない; templates/limit_cell.html.j2); the charts draw it with its own line.
 STATUS_BY_REASON = {"value_unconfirmed": "prov", "may_be_superseded": "prov"}
 #: A chart's legend entry for a limit line, from its reasons over the phases (first that applies):
 #: ``bind``; ``prov`` (first among the listed limits, no verdict); ``superseded`` (mandatory, a listed limit comes
@@ -99,6 +100,14 @@ def _status(lim: dict, binding: dict) -> dict:
     """Per phase: ``bind``, ``prov`` or ``bench`` (:data:`STATUS_BY_REASON`)."""
     return {ph: "bind" if binding[ph] else STATUS_BY_REASON.get(get(lim, "binding_reason", ph), "bench")
             for ph in PHASES}
+
+
+def _row_status(lim: dict, status: dict) -> str:
+    """What the limits table calls a limit's value (``limit.is_*``): ``bind`` (基準値/排放限值) when it binds
+    in every phase with data, ``bench`` (参考値/参照值: provisional comparisons and benchmarks) when in
+    none, ``mixed`` otherwise (each phase's cell then says which)."""
+    kinds = {status[ph] == "bind" for ph in PHASES if get(lim, "binding_reason", ph) != "no_data"}
+    return "mixed" if len(kinds) > 1 else "bind" if kinds == {True} else "bench"
 
 
 def _legend_kind(lim: dict, status: dict) -> str:
@@ -159,6 +168,7 @@ def _limit_view(lim: dict) -> dict:
         "binding": binding,
         "status": status,
         "legend": _legend_kind(lim, status),
+        "row_status": _row_status(lim, status),
         "binds_somewhere": any(binding.values()),
         "notes": _binding_notes(lim),
         "reference_o2": fmt_plain(lim.get("reference_o2_pct")) if lim.get("reference_o2_pct") is not None else None,
@@ -672,6 +682,7 @@ def build_view(results: dict) -> dict:
         "qa": [q for q in qa_items if q.get("passed") is not True],
         "qa_passed": [{"check": k, "n": fmt_int(n)} for k, n in sorted(Counter(
             str(q.get("check")) for q in qa_items if q.get("passed") is True).items())],
+        "qa_passed_n": fmt_int(sum(1 for q in qa_items if q.get("passed") is True)),
         "qa_failed": fmt_int(sum(1 for q in qa_items if q.get("passed") is False)),
         "qa_unknown": fmt_int(sum(1 for q in qa_items if q.get("passed") is None and not q.get("disclosed"))),
         "qa_disclosed": fmt_int(sum(1 for q in qa_items if q.get("disclosed"))),

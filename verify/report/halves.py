@@ -95,9 +95,9 @@ def merged_pdf(halves: list[Half], results: dict) -> bytes:
 def _import_renderers() -> None:
     """Import WeasyPrint and matplotlib before forking, so the children share them."""
     from verify.report import charts  # noqa: F401 (matplotlib)
-    from verify.report.pdf import _weasyprint
+    from verify.report.pdf import load_weasyprint
 
-    _weasyprint()
+    load_weasyprint()
 
 
 class _Child:

@@ -35,7 +35,7 @@ FONT_FIX = N_("install the fonts: {command}", command="apt-get update && apt-get
                                                         "fonts-noto-cjk libharfbuzz-subset0 fontconfig")
 
 
-def _weasyprint():
+def load_weasyprint():
     from verify.report.fonts import pin_text_language
 
     pin_text_language()  # before fontconfig and Pango first run: the same faces under any locale
@@ -125,7 +125,7 @@ def check_cjk_fonts() -> None:
 def html_to_pdf(html: str, results: dict, fetcher=None) -> bytes:
     """Render report HTML to PDF bytes with the deny-all fetcher and a reproducible date."""
     check_cjk_fonts()
-    weasyprint = _weasyprint()
+    weasyprint = load_weasyprint()
     fetcher = fetcher if fetcher is not None else make_fetcher()
     with gc_paused():  # the box tree is hundreds of thousands of objects (verify.gcpause)
         document = weasyprint.HTML(string=html, base_url=templates_dir().as_uri() + "/",

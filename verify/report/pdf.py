@@ -36,6 +36,8 @@ FONT_FIX = N_("install the fonts: {command}", command="apt-get update && apt-get
 
 
 def load_weasyprint():
+    """The weasyprint module, imported once the text language is pinned (the halves' child imports it
+    before forking, :mod:`verify.report.halves`)."""
     from verify.report.fonts import pin_text_language
 
     pin_text_language()  # before fontconfig and Pango first run: the same faces under any locale

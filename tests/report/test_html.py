@@ -110,8 +110,8 @@ def test_benchmark_is_never_worded_as_exceedance(html_nocharts):
     assert "参考値を満たさない" in ja and "参考附属書" in ja and "超過" not in ja
     assert "未满足参照值" in zh and "资料性附录" in zh and "超标" not in zh
     # S1 PM before vs the Shaoxing /T standard 30: a benchmark, never 超标/超過
-    for lang, name, words in (("ja", "DB330621/T 001-2013（紹興県 テンター排ガス地方標準） 粒子状物質", ("基準値超過", "基準値適合")),
-                              ("zh", "DB330621/T 001-2013（绍兴县印染定型机废气排放） 颗粒物", ("超标", "达标"))):
+    for lang, name, words in (("ja", "DB330621/T 001-2013（旧紹興県〔現 紹興市柯橋区〕の地方標準 印染業テンター排ガス排出限度値） 粒子状物質", ("基準値超過", "基準値適合")),
+                              ("zh", "DB330621/T 001-2013（原绍兴县〔今绍兴市柯桥区〕地方标准 印染行业定型机废气排放限值） 颗粒物", ("超标", "达标"))):
         row = _compliance_row(html_nocharts, lang, name)
         assert not any(word in row for word in words), row
     # GB 16297 is superseded by DB32/4041 and says so, naming the standard (never its id)

@@ -63,6 +63,10 @@ def test_catalogue_force_and_jurisdiction_as_the_sources_say(cat):
     shaoxing = cat.get("DB330621-T001-2013:PM:conc")  # "/T": recommended, Shaoxing County 330621
     assert (shaoxing.force, shaoxing.jurisdiction.code, shaoxing.jurisdiction.level) == ("recommended", "330621", "county")
     assert cat.get("Shaoxing-stenter-campaign:PM:efficiency").force == "campaign_target"
+    # values read only in news reports, never in the official texts: K (docs/references.md#db330621-t001-2013)
+    for lid in ("DB330621-T001-2013:PM:conc", "DB330621-T001-2013:oil_mist:conc",
+                "Shaoxing-stenter-campaign:PM:efficiency", "Shaoxing-stenter-campaign:oil_mist:efficiency"):
+        assert cat.get(lid).confidence == "K", lid
     for kind in ("inplant_1h", "inplant_single", "inplant_1h:special", "inplant_single:special"):
         assert cat.get(f"GB37822-2019:NMHC:{kind}").force == "informative"  # Appendix A (Informative)
     assert cat.get("GB16297-1996:NMHC:conc:new").jurisdiction == Area("CN")
@@ -219,8 +223,9 @@ def test_unconfirmed_first_limit_still_supersedes_the_lower_ones(cat):
     v = verdicts([local, national])
     assert v[local.id]["after"] == binding.Phase(False, "value_unconfirmed")
     assert v[national.id]["after"] == binding.Phase(False, "superseded", local.id)
-    # an unconfirmed averaging rule counts as unconfirmed too (DB330621/T: rule_confidence K)
-    shaoxing = replace(cat.get("DB330621-T001-2013:PM:conc"), force="mandatory_local")
+    # an unconfirmed averaging rule counts as unconfirmed too (DB330621/T: rule_confidence K; its value
+    # is K in the catalogue since 2026.12.5, so it is set to S here to test the rule alone)
+    shaoxing = replace(cat.get("DB330621-T001-2013:PM:conc"), force="mandatory_local", confidence="S")
     assert shaoxing.confidence == "S" and shaoxing.rule_confidence == "K"
     assert verdicts([shaoxing], plant=Area("330621"))[shaoxing.id]["after"] == binding.Phase(False, "value_unconfirmed")
 

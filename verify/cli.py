@@ -48,8 +48,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-err = Console(stderr=True, highlight=False, soft_wrap=True, legacy_windows=False)
-out = Console(highlight=False, soft_wrap=True, legacy_windows=False)
+# emoji=False: a limit id such as "GB16297-1996:NMHC:conc:new" must not print as "…conc🆕" (rich's :new:)
+err = Console(stderr=True, highlight=False, soft_wrap=True, legacy_windows=False, emoji=False)
+out = Console(highlight=False, soft_wrap=True, legacy_windows=False, emoji=False)
 _state = {"debug": False}
 
 

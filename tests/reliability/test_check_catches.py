@@ -12,7 +12,8 @@ import pytest
 
 from relhelp import CLEAN_ROWS, cli, long_csv, make_case
 
-STACK = 'height_m = 15\nregime = "new"\nlimits = ["GB16297-1996:NMHC:conc:new"]\n'
+STACK = ('height_m = 15\nregime = "new"\nregime_basis = { ja = "2019年設置", zh = "2019年建成" }\n'
+         'limits = ["GB16297-1996:NMHC:conc:new"]\n')
 
 
 def _claim(cid: str, pollutant: str = "NMHC", metric: str = "concentration", kind: str = "reduction",
@@ -77,6 +78,21 @@ def test_sources_without_data_are_warnings_not_errors(tmp_path):
         result = cli(*command)
         assert result.exit_code == 0, result.output
         assert "warning: source 'S9' has no data" in result.stderr
+
+
+def test_a_regime_that_picks_a_limit_without_a_basis_is_a_warning(tmp_path):
+    """regime = "new" selects GB 16297-1996 Table 2 (new sources) and GB 13271-2014 Table 2 with its
+    2014-07-01 date: without regime_basis nothing says why; a warning names the source and limits."""
+    no_basis = 'height_m = 15\nregime = "new"\nlimits = ["GB16297-1996:NMHC:conc:new"]\n'
+    case = _case(tmp_path / "case", _claim("C1"), source_extra=no_basis)
+    for command in (("check", case), ("analyze", case, "-o", tmp_path / "r.json")):
+        result = cli(*command)
+        assert result.exit_code == 0, result.output
+        assert ("warning: source 'S1' declares regime = 'new' without regime_basis, and the regime decides the table "
+                "or effective date of GB16297-1996:NMHC:conc:new") in " ".join(result.stderr.split()), result.stderr
+    # a limit the regime does not pick (one date for all, no regime): no warning
+    plain = 'height_m = 15\nregime = "new"\nlimits = ["DB32-4041-2021:NMHC:inplant_1h"]\n'
+    assert "regime_basis" not in cli("check", _case(tmp_path / "c2", _claim("C1"), source_extra=plain)).stderr
 
 
 def test_a_clean_case_has_no_problem(tmp_path):

@@ -545,3 +545,18 @@ def test_campaign_times_in_the_reports_date_style():
         assert lang.date_time("2026-03-02T00:00:00+08:00") == "2026年3月2日 0:00"
         assert lang.date_time("2026-03-29T23:59:00") == "2026年3月29日 23:59"
         assert lang.date_time("2026-03-29") == "2026年3月29日" and lang.date_time(None) == "—"
+
+
+def test_regime_prints_its_basis_or_says_it_is_not_stated(small_results):
+    """The sources table prints the case's regime_basis beside new/existing, and says when the case
+    gives none (issue 18, facts finding 4: GB 13271-2014 Table 1 or 2 hangs on it)."""
+    from verify.report.render import render_html
+
+    small_results["sources"][0]["regime_basis"] = {"ja": "2016年設置（例示）", "zh": "2016年建成（示例）"}
+    small_results["sources"][1]["regime_basis"] = None
+    html = render_html(small_results, charts=False)
+    for row in ('<td>新設<br><span class="small">根拠：2016年設置（例示）</span></td>',
+                '<td>既設<br><span class="small">新設・既設の根拠の記載なし</span></td>',
+                '<td>新建<br><span class="small">依据：2016年建成（示例）</span></td>',
+                '<td>现有<br><span class="small">未说明新建或现有的依据</span></td>'):
+        assert html.count(row) == 1, row

@@ -10,7 +10,9 @@ lists, all together rather than the first one only:
   ids) or that does not fit its source; a limit in another unit or basis than its endpoint; what
   would stop the endpoints from being built at all (a source missing from case.toml …);
 * **warnings**: a ``[[source]]`` that no data row names (its id or aliases may be misspelt, or its
-  sheet not yet filled).
+  sheet not yet filled); a source whose ``regime`` (new or existing) picks a listed limit's table or
+  effective date but has no ``regime_basis`` (e.g. GB 13271-2014: Table 2 for boilers built from
+  2014-07-01, Table 1 for existing ones, with later dates), so nothing says why the regime holds.
 
 Periods that overlap or end before they start are refused, all of them at once, when case.toml is
 read (:mod:`verify.case`).
@@ -66,13 +68,36 @@ def case_problems(case: Case, normalized: pd.DataFrame, catalogue: Catalogue | N
     try:
         endpoints = build_endpoints(normalized, case) if len(normalized) else []
     except VerifyError as exc:
-        return CaseProblems(errors=errors + [exc.text()], warnings=_sources_without_data(case, normalized))
+        return CaseProblems(errors=errors + [exc.text()], warnings=_sources_without_data(case, normalized)
+                            + regime_basis_warnings(case.manifest.source, cat))
     by_key = {e.key: e for e in endpoints}
     for claim in case.manifest.claim:
         errors += claim_problems(claim, by_key, normalized, case)
     if not errors:
         errors += _limit_unit_problems(case, endpoints, cat)
-    return CaseProblems(errors=errors, warnings=_sources_without_data(case, normalized))
+    return CaseProblems(errors=errors, warnings=_sources_without_data(case, normalized)
+                        + regime_basis_warnings(case.manifest.source, cat))
+
+
+def regime_basis_warnings(sources: list[Source], cat: Catalogue) -> list[Msg]:
+    """Sources whose declared ``regime`` decides a listed limit (its table or its effective date)
+    while ``regime_basis`` is absent: the report prints "basis not stated" beside the regime."""
+    out = []
+    for src in sources:
+        if src.regime is None or src.regime_basis is not None:
+            continue
+        decided = [lid for lid in src.limits if lid in cat.limits and regime_decides(cat.limits[lid])]
+        if decided:
+            out.append(N_("source {source!r} declares regime = {regime!r} without regime_basis, and the regime decides "
+                          "the table or effective date of {limits}: add regime_basis (why the source is new or "
+                          "existing, e.g. its commissioning or EIA approval date)",
+                          source=src.id, regime=src.regime, limits=", ".join(decided)))
+    return out
+
+
+def regime_decides(limit) -> bool:
+    """True when a source's regime selects this limit (a new- or existing-source table) or its date."""
+    return limit.regime in ("new", "existing") or bool({"new", "existing"} & set(limit.effective))
 
 
 def limit_id_problems(sources: list[Source], cat: Catalogue) -> list[Msg]:

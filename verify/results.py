@@ -396,6 +396,23 @@ def comparability_block(comparability: dict) -> dict:
     return {"load_tost": comparability["load_tost"], "load_by_source": by_source}
 
 
+def continuous_methods(endpoints: list[dict], normalized: pd.DataFrame, aliases: dict[str, str]) -> None:
+    """Add ``method`` and ``method_from`` (``data`` or ``default``) to each continuous endpoint: the
+    method cells of its readings, else the CEMS default of its pollutant
+    (:func:`verify.measure.methods.continuous_method`); run-based endpoints name theirs per run."""
+    from verify.measure.methods import continuous_method
+
+    readings = normalized[normalized["run"].isna()] if "run" in normalized else normalized
+    no_cells = pd.Series([], dtype=object)
+    for ep in endpoints:
+        if ep.get("design") != "continuous":
+            continue
+        mine = ((key_text(readings["source"]) == ep["source"]) & (key_text(readings["pollutant"]) == ep["pollutant"])
+                & (key_text(readings["position"]) == (ep.get("position") or "")))
+        cells = readings.loc[mine, "method"] if "method" in readings else no_cells
+        ep["method"], ep["method_from"] = continuous_method(cells, ep["pollutant"], aliases)
+
+
 def endpoint_block(e) -> dict:
     """One results.json endpoint of an :class:`~verify.stats.analysis.AnalysedEndpoint`."""
     data, summary = e.data, dict(e.summary)
@@ -463,10 +480,12 @@ def assemble_results(case: Case, intake, normalized: pd.DataFrame, analysis, *, 
     from verify.sources.aliases import case_pollutant_aliases
 
     names = pollutant_names_block(case, _pollutant_keys(case, normalized, intake.ledger))
-    runs = runs_block(normalized, case_pollutant_aliases(case.manifest.pollutant))
+    aliases = case_pollutant_aliases(case.manifest.pollutant)
+    runs = runs_block(normalized, aliases)
     endpoints = [endpoint_block(e) for e in analysis.endpoints]
     for entry in endpoints:
         endpoint_decimals(entry, runs)
+    continuous_methods(endpoints, normalized, aliases)
     results = {
         "schema": SCHEMA,
         "tool": tool_block(),

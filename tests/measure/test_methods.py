@@ -1,6 +1,9 @@
-"""method_of: the part of a method cell that belongs to one pollutant."""
+"""method_of: the part of a method cell that belongs to one pollutant; continuous_method: the method
+of a CEMS endpoint, from its readings or the default of verify/measure/data/cems_methods.toml."""
 
-from verify.measure.methods import method_of
+import pandas as pd
+
+from verify.measure.methods import continuous_method, method_of
 from verify.sources.aliases import pollutant_aliases
 
 CELL = "非甲烷总烃 HJ 38-2017;颗粒物 HJ 836-2017;油烟 HJ 1077-2019"  # the textile case's stenter cells
@@ -23,3 +26,18 @@ def test_cells_it_cannot_split_are_kept_as_written():
     assert method_of(unknown, "NMHC", aliases) == unknown
     assert method_of("HJ 38-2017; HJ 836-2017", "NMHC", aliases) == "HJ 38-2017; HJ 836-2017"
     assert method_of(None, "NMHC", aliases) is None and method_of("", "NMHC", aliases) == ""
+
+
+def test_a_continuous_endpoint_names_its_readings_method_or_the_cems_default():
+    aliases = pollutant_aliases()
+    # the readings name it (a method column, or the [[file]] defaults as in the Hebei case)
+    cells = pd.Series(["HJ 1013-2018", None, "HJ 1013-2018"])
+    assert continuous_method(cells, "NMHC", aliases) == ("HJ 1013-2018", "data")
+    # two methods over the readings (an analyser changed): both, sorted
+    assert continuous_method(pd.Series(["HJ 76-2017", "HJ 1013-2018"]), "NMHC", aliases) == (
+        "HJ 1013-2018; HJ 76-2017", "data")
+    # no method in the data: the standard of the analyser's requirements and test procedures
+    empty = pd.Series([None, "  "], dtype=object)
+    assert continuous_method(empty, "NMHC", aliases) == ("HJ 1013-2018", "default")     # NMHC CEMS
+    assert continuous_method(empty, "SO2", aliases) == ("HJ 75-2017 / HJ 76-2017", "default")
+    assert continuous_method(empty, "benzene", aliases) == (None, None)                # no default known

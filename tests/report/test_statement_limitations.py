@@ -172,3 +172,17 @@ def test_a_cems_claim_without_acceptance_and_comparison_reports_is_conditional(c
 
 def test_a_run_based_case_has_no_cems_condition(textile):
     assert build_view(textile)["cems_conditions"] is None
+
+
+def test_continuous_endpoints_name_their_method_and_say_when_it_is_a_default(cems):
+    """The Hebei CEMS endpoints printed "—" as method (no runs); results.json now names it
+    (endpoints[].method: HJ 1013-2018 from the case's [[file]] defaults) and a default is said to be one."""
+    assert {(e["method"], e["method_from"]) for e in cems["endpoints"]} == {("HJ 1013-2018", "data")}
+    row = '<td class="small rec">HJ 1013-2018</td>'
+    assert render_html(cems, charts=False).count(row) == 2  # one row for NMHC (concentration, mass rate), ja and zh
+    results = copy.deepcopy(cems)
+    for ep in results["endpoints"]:
+        ep["method_from"] = "default"
+    page = render_html(results, charts=False)
+    assert page.count('HJ 1013-2018<br>（数据未注明，按连续监测标准默认）') == 1
+    assert page.count('HJ 1013-2018<br>（データに記載なし。連続測定の規格による既定）') == 1

@@ -316,6 +316,12 @@ def _methods(results: dict, source, position, pollutant) -> list[str]:
                    and (source == "boundary" or r.get("position") == position) and r.get("pollutant") == pollutant})
 
 
+def _endpoint_method(ep: dict) -> list[str]:
+    """The method a continuous endpoint names (results.json ``endpoints[].method``: its readings' method,
+    or the CEMS default of its pollutant when ``method_from`` is ``default``)."""
+    return [str(ep["method"])] if ep.get("method") else []
+
+
 def _groups(results: dict, endpoints: list[dict]) -> list[dict]:
     """Stack endpoints grouped by (source, position, pollutant), with their run rows."""
     runs = _items(results, "runs")
@@ -458,7 +464,7 @@ def _endpoint_rows(endpoints: list[dict]) -> list[dict]:
         raw = e["raw"]
         key = (raw.get("source"), raw.get("position"), raw.get("pollutant"), e["design"])
         row = rows.setdefault(key, {"raw": raw, "design": e["design"], "metrics": [], "methods": e.get("methods", []),
-                                    "nb": [], "na": []})
+                                    "method_default": e.get("method_default", False), "nb": [], "na": []})
         row["metrics"].append(raw.get("metric"))
         row["nb"].append(e["before"]["n_raw"])
         row["na"].append(e["after"]["n_raw"])
@@ -630,7 +636,8 @@ def build_view(results: dict) -> dict:
     claims = _claims(results, by_key)
     groups = _groups(results, endpoints)
     for e in endpoints:
-        e["methods"] = _methods(results, *e["key"][:3])
+        e["methods"] = _methods(results, *e["key"][:3]) or _endpoint_method(by_key[e["key"]])
+        e["method_default"] = by_key[e["key"]].get("method_from") == "default"
     return {
         "case": case,
         "case_id": case.get("id") or DASH,

@@ -262,8 +262,12 @@ class Source(_Model):
     permit_id: PlantId | None = None
     outlet_id: PlantId | None = None
     #: why the source is ``regime`` new or existing (e.g. the boiler's commissioning date against
-    #: GB 13271-2014's dates), printed beside the limits
+    #: GB 13271-2014's dates), printed beside the regime
     regime_basis: LongText | None = None
+    #: why the dry standard flow changed between the phases (e.g. a fan replaced, a second machine
+    #: connected); printed in the caveat of a flow change above the threshold of
+    #: verify/measure/flowchange.py, "cause not stated" without it (docs/case-format.md)
+    flow_change_cause: LongText | None = None
     #: the daily zero/span check of a CEMS: the analyser range and the zero and span gas values, in
     #: the unit of the readings; with it, 24-h zero and span drift are computed from the readings
     #: flagged C (HJ 212-2017), docs/case-format.md

@@ -32,6 +32,7 @@ from verify.measure.endpoints import key_text
 from verify.measure.series import EndpointData, EndpointKey, PhaseRuns
 from verify.stats.claims import ClaimResult, judge_claim
 from verify.stats.endpoint import EndpointStats, analyse_endpoint
+from verify.stats.caveats import caveat
 from verify.stats.labcheck import lab_check, lab_runs
 
 FAMILIES = ("claim", "secondary")
@@ -87,6 +88,7 @@ def analyse_case(case: Case, normalized: pd.DataFrame) -> CaseAnalysis:
     for data in sorted(build_endpoints(normalized, case), key=lambda d: d.key):
         stats = analyse_endpoint(data)
         summary = stats.to_dict()
+        add_flow_change(summary, data, case, normalized)
         family = "claim" if data.key in claim_keys else "secondary"
         analysed.append((data, stats, summary, family, limit_items(case, data, summary, catalogue, context)))
     adjusted = holm_families([(a[0].key, a[3], primary_p(a[2])) for a in analysed])
@@ -102,6 +104,29 @@ def analyse_case(case: Case, normalized: pd.DataFrame) -> CaseAnalysis:
         cobenefits=compute_cobenefits(case, mass_rate_means(endpoints)),
         campaign=campaign(normalized, case),
     )
+
+
+def add_flow_change(summary: dict, data: EndpointData, case: Case, normalized: pd.DataFrame) -> None:
+    """A run-based mass-rate endpoint gets ``flow_change`` (the change of its stack's dry standard flow
+    between the phases, :mod:`verify.measure.flowchange`, with the case's ``flow_change_cause``), and a
+    ``flow_change`` caveat when the change exceeds the threshold."""
+    from verify.measure.flowchange import flow_change, phase_flow_means
+    from verify.sentences import fmt
+
+    if data.metric != "mass_rate" or data.design != "before-after":
+        return
+    change = flow_change(phase_flow_means(normalized, data.source, data.position))
+    if change is None:
+        return
+    source = case.sources.get(data.source)
+    cause = source.flow_change_cause if source is not None else None
+    summary["flow_change"] = {**change, "cause": None if cause is None else {"ja": cause.ja, "zh": cause.zh}}
+    if change["exceeds"]:
+        values = dict(change=f"{change['change_pct']:+.1f}", before=fmt(change["before_m3_h"], 0),
+                      after=fmt(change["after_m3_h"], 0), threshold=fmt(change["threshold_pct"], 0))
+        note = (caveat("flow_change_cause_not_stated", **values) if cause is None
+                else caveat("flow_change", **values, cause_ja=cause.ja, cause_zh=cause.zh))
+        summary["caveats"].append(note.to_dict())
 
 
 # --------------------------------------------------------------------------------------------

@@ -264,6 +264,10 @@ class Source(_Model):
     #: why the source is ``regime`` new or existing (e.g. the boiler's commissioning date against
     #: GB 13271-2014's dates), printed beside the regime
     regime_basis: LongText | None = None
+    #: how the runs were sampled, for the limits defined on 1-hour means (verify/measure/hourly.py):
+    #: hourly (1 h continuous sampling), equal_interval (samples at equal intervals within 1 h,
+    #: averaged per run), grab (short samples: an indicative comparison only); docs/case-format.md
+    sample_type: Literal["hourly", "equal_interval", "grab"] | None = None
     #: why the dry standard flow changed between the phases (e.g. a fan replaced, a second machine
     #: connected); printed in the caveat of a flow change above the threshold of
     #: verify/measure/flowchange.py, "cause not stated" without it (docs/case-format.md)

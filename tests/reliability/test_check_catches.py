@@ -13,7 +13,7 @@ import pytest
 from relhelp import CLEAN_ROWS, cli, long_csv, make_case
 
 STACK = ('height_m = 15\nregime = "new"\nregime_basis = { ja = "2019年設置", zh = "2019年建成" }\n'
-         'limits = ["GB16297-1996:NMHC:conc:new"]\n')
+         'sample_type = "hourly"\nlimits = ["GB16297-1996:NMHC:conc:new"]\n')
 
 
 def _claim(cid: str, pollutant: str = "NMHC", metric: str = "concentration", kind: str = "reduction",
@@ -141,3 +141,17 @@ def test_check_refuses_exactly_what_analyze_refuses(tmp_path, mutation):
     assert checked.exit_code == analysed.exit_code, (checked.output, analysed.output)
     expected = 0 if mutation in ("level claim", "nothing changed") else 2
     assert analysed.exit_code == expected, analysed.output
+
+
+def test_run_data_against_hourly_limits_without_sample_type_is_a_warning(tmp_path):
+    """GB 16297-1996 NMHC 120 mg/m3 is a 1-hour mean: whether a run is one (1 h sampling, equal-interval
+    samples, or a grab sample) must be stated (sample_type); a warning names the source and limits."""
+    no_type = 'height_m = 15\nregime = "new"\nregime_basis = { ja = "2019年設置", zh = "2019年建成" }\n' \
+              'limits = ["GB16297-1996:NMHC:conc:new"]\n'
+    case = _case(tmp_path / "case", _claim("C1"), source_extra=no_type)
+    result = cli("check", case)
+    assert result.exit_code == 0, result.output
+    assert ("warning: source 'S1' lists limits defined on 1-hour means (GB16297-1996:NMHC:conc:new) without "
+            "sample_type") in " ".join(result.stderr.split()), result.stderr
+    typed = no_type + 'sample_type = "grab"\n'
+    assert "sample_type" not in cli("check", _case(tmp_path / "c2", _claim("C1"), source_extra=typed)).stderr

@@ -209,3 +209,22 @@ def test_a_catalogue_newer_than_the_statement_date_is_a_limitation(textile):
     results = copy.deepcopy(textile)
     results["fingerprints"]["limits"]["version"] = "test"
     assert "晚于声明日期" not in _section(render_html(results, charts=False), "zh", "statement")
+
+
+def test_limits_on_hourly_means_state_the_sample_type_and_grab_samples_are_indicative(textile):
+    """Textile: S1 and S2 runs are 1 h of continuous sampling, the fugitive points 4 samples at equal
+    intervals within 1 h; a grab sample against a 1-h limit is compared for reference only, without
+    a verdict (issue 18, facts finding 5)."""
+    page = render_html(textile, charts=False)
+    assert "試料：1時間の連続採取（1時間平均）" in page and "样品：连续采样1 h（小时均值）" in page
+    assert "試料：1時間内に等間隔で採取して平均" in page and "样品：1 h内等时间间隔采样并计平均值" in page
+    results = copy.deepcopy(textile)
+    ep = next(e for e in results["endpoints"] if e["source"] == "S1" and e["pollutant"] == "NMHC"
+              and e["metric"] == "concentration")
+    lim = next(x for x in ep["limits"] if x["id"] == "DB32-4041-2021:NMHC:conc")
+    lim.update(sample_type="grab", hourly_mean={"before": False, "after": False},
+               binding_reason={"before": "not_hourly_mean", "after": "not_hourly_mean"})
+    zh = _plain(render_html(results, charts=False))
+    assert "样品：瞬时采样（非小时均值，比较仅作参考）" in zh
+    assert "适用于本企业的标准；样品不构成小时均值，不作达标判定，作参照值比较" in zh
+    assert "この工場に適用される基準だが、試料が1時間平均になっていないため参考値として比べた（適否は判定しない）" in zh

@@ -12,7 +12,8 @@ lists, all together rather than the first one only:
 * **warnings**: a ``[[source]]`` that no data row names (its id or aliases may be misspelt, or its
   sheet not yet filled); a source whose ``regime`` (new or existing) picks a listed limit's table or
   effective date but has no ``regime_basis`` (e.g. GB 13271-2014: Table 2 for boilers built from
-  2014-07-01, Table 1 for existing ones, with later dates), so nothing says why the regime holds.
+  2014-07-01, Table 1 for existing ones, with later dates), so nothing says why the regime holds;
+  a source with run data and limits defined on 1-hour means but no ``sample_type``.
 
 Periods that overlap or end before they start are refused, all of them at once, when case.toml is
 read (:mod:`verify.case`).
@@ -76,7 +77,28 @@ def case_problems(case: Case, normalized: pd.DataFrame, catalogue: Catalogue | N
     if not errors:
         errors += _limit_unit_problems(case, endpoints, cat)
     return CaseProblems(errors=errors, warnings=_sources_without_data(case, normalized)
-                        + regime_basis_warnings(case.manifest.source, cat))
+                        + regime_basis_warnings(case.manifest.source, cat) + sample_type_warnings(case, endpoints, cat))
+
+
+def sample_type_warnings(case: Case, endpoints: list[EndpointData], cat: Catalogue) -> list[Msg]:
+    """Sources with run data that list limits defined on 1-hour means but do not say how the runs
+    were sampled (``sample_type``): whether the runs are hourly means is then not known."""
+    from verify.measure.hourly import is_hourly_limit
+
+    with_runs = {e.source for e in endpoints if e.design != "continuous"}
+    if "boundary" in with_runs:  # the upwind and downwind points' group
+        with_runs |= {s.id for s in case.manifest.source if s.kind == "fugitive"}
+    out = []
+    for src in case.manifest.source:
+        if src.sample_type is not None or src.id not in with_runs:
+            continue
+        hourly = [lid for lid in src.limits if lid in cat.limits and is_hourly_limit(cat.limits[lid])]
+        if hourly:
+            out.append(N_("source {source!r} lists limits defined on 1-hour means ({limits}) without sample_type: "
+                          "say whether each run is 1 h of continuous sampling (hourly), samples at equal intervals "
+                          "within 1 h (equal_interval) or grab samples (grab); the report says it is not stated",
+                          source=src.id, limits=", ".join(hourly)))
+    return out
 
 
 def regime_basis_warnings(sources: list[Source], cat: Catalogue) -> list[Msg]:

@@ -86,10 +86,11 @@ def _binding(lim: dict) -> dict:
 #: How a limit's comparison is worded in a phase, from results.json ``binding``/``binding_reason``:
 #: ``bind`` 达标/超标 (binds the plant), ``prov`` a provisional comparison, no verdict, with the limit
 #: that comes first among the listed ones but whose value is not confirmed (``value_unconfirmed``) or
-#: which a standard not weighed may take precedence over (``may_be_superseded``), ``bench`` a
-#: benchmark comparison. The limits table words ``prov`` as ``bench`` (参照值 … 满足/未满足参照值,
-#: 参考値 … 満たす/満たさない; templates/limit_cell.html.j2); the charts draw it with its own line.
-STATUS_BY_REASON = {"value_unconfirmed": "prov", "may_be_superseded": "prov"}
+#: which a standard not weighed may take precedence over (``may_be_superseded``), or whose runs are
+#: not the 1-hour means it is defined on (``not_hourly_mean``), ``bench`` a benchmark comparison.
+#: The limits table words ``prov`` as ``bench`` (参照值 … 满足/未满足参照值, 参考値 … 満たす/満たさない;
+#: templates/limit_cell.html.j2); the charts draw it with its own line.
+STATUS_BY_REASON = {"value_unconfirmed": "prov", "may_be_superseded": "prov", "not_hourly_mean": "prov"}
 #: A chart's legend entry for a limit line, from its reasons over the phases (first that applies):
 #: ``bind``; ``prov`` (first among the listed limits, no verdict); ``superseded`` (mandatory, a listed limit comes
 #: first); ``bench`` (not binding on this plant: recommended, informative, other area, …).
@@ -157,6 +158,10 @@ def _limit_view(lim: dict) -> dict:
         "unit": lim.get("unit"),
         "averaging": lim.get("averaging"),
         "rule": lim.get("rule"),
+        # limits defined on 1-hour means: how the runs were sampled and whether they are hourly means
+        "hourly": "hourly_mean" in lim,
+        "sample_type": lim.get("sample_type"),
+        "not_hourly": False in (lim.get("hourly_mean") or {}).values(),
         "standard": lim.get("standard"),
         "clause": lim.get("clause"),
         "confidence": lim.get("confidence"),

@@ -195,7 +195,7 @@ def limit_items(case: Case, data: EndpointData, summary: dict, catalogue, contex
     from verify.measure.limits import judge
     from verify.measure.unweighed import may_apply
 
-    plant, dates_by_key = context
+    plant, dates_by_key, counts_by_key = context
     pairs = _limits_for(case, data, catalogue)
     items = [judge(limit, *_phase_values(limit, data, summary), src) for limit, src in pairs]
     sources = _measured_sources(case, data)
@@ -208,17 +208,61 @@ def limit_items(case: Case, data: EndpointData, summary: dict, catalogue, contex
                               unweighed=may_apply(case, data.source, data.pollutant, catalogue))
     for item, (limit, _) in zip(items, pairs):
         item.update(binding.to_results(verdicts[limit.id], dates))
+    counts = {p: [n for s in sources for n in counts_by_key.get((s.id, data.pollutant, p), [])] for p in binding.PHASES}
+    if mark_hourly_means(items, [limit for limit, _ in pairs], data, sources, counts):
+        summary["caveats"].append(caveat("not_hourly_mean").to_dict())
     return items
 
 
+def mark_hourly_means(items: list[dict], limits: list, data: EndpointData, sources: list, counts: dict) -> bool:
+    """Add ``sample_type`` and ``hourly_mean`` (per phase) to the items of 1-hour-mean limits
+    (:mod:`verify.measure.hourly`); a phase whose runs are not hourly means binds nothing
+    (``binding_reason`` ``not_hourly_mean`` where it was ``binding`` or ``value_unconfirmed``).
+    True when some phase with values is not an hourly mean."""
+    from verify.measure.hourly import hourly_mean, is_hourly_limit
+
+    continuous = data.design == "continuous"  # valid hourly means of the readings (HJ 75-2017)
+    types = {s.sample_type for s in sources}
+    sample_type = "hourly" if continuous else (types.pop() if len(types) == 1 else None)
+    indicative = False
+    for item, limit in zip(items, limits):
+        if not is_hourly_limit(limit):
+            continue
+        means = {p: (True if continuous else hourly_mean(sample_type, limit, counts[p])) if item["n"].get(p) else None
+                 for p in counts}
+        item["sample_type"], item["hourly_mean"] = sample_type, means
+        for phase, is_mean in means.items():
+            if is_mean is False and item["binding_reason"].get(phase) in ("binding", "value_unconfirmed"):
+                item["binding"][phase], item["binding_reason"][phase] = False, "not_hourly_mean"
+        item["legal"] = any(bool(b) for b in item["binding"].values())
+        indicative = indicative or False in means.values()
+    return indicative
+
+
 def binding_context(case: Case, normalized: pd.DataFrame) -> tuple:
-    """(plant location as an Area or None, sampling dates per (source, pollutant, phase))."""
+    """(plant location as an Area or None, sampling dates per (source, pollutant, phase), samples per
+    run per (source, pollutant, phase))."""
     from verify.measure.adminarea import parse_area
     from verify.measure.binding import phase_dates
 
     info = case.manifest.case
     plant = None if info.location_code is None else parse_area(info.location_code, "case.toml [case] location_code")
-    return plant, phase_dates(normalized, info.timezone, case.manifest.period)
+    return plant, phase_dates(normalized, info.timezone, case.manifest.period), samples_per_run(normalized)
+
+
+def samples_per_run(normalized: pd.DataFrame) -> dict[tuple[str, str, str], list[int]]:
+    """(source, pollutant, phase) → the number of samples of each of its runs (run-based rows)."""
+    if "run" not in normalized:
+        return {}
+    rows = normalized[normalized["run"].notna()]
+    if rows.empty:
+        return {}
+    keys = [key_text(rows[k]) for k in ("source", "pollutant", "phase", "position", "run")]
+    sizes = rows.groupby(keys, observed=True, sort=True).size()
+    out: dict[tuple[str, str, str], list[int]] = {}
+    for (source, pollutant, phase, _position, _run), n in sizes.items():
+        out.setdefault((str(source), str(pollutant), str(phase)), []).append(int(n))
+    return out
 
 
 def _phase_values(limit, data: EndpointData, summary: dict) -> tuple:

@@ -46,3 +46,25 @@ def make_case():
 @pytest.fixture
 def canon():
     return _canon
+
+
+@pytest.fixture
+def textile_analysed(tmp_path):
+    """``analyse(old, new)``: the results of a copy of the bundled textile case whose case.toml has the
+    one line ``old`` replaced by ``new`` (verify.pipeline.analyze, as `verify analyze` runs it)."""
+    import shutil
+
+    from verify.pipeline import analyze
+
+    root = Path(__file__).resolve().parents[2] / "case_studies" / "jiangsu-textile-dyeing"
+
+    def analyse(old: str, new: str) -> dict:
+        case = tmp_path / "textile"
+        shutil.copytree(root, case, ignore=shutil.ignore_patterns("expected"))
+        toml = case / "case.toml"
+        text = toml.read_text(encoding="utf-8")
+        assert text.count(old) == 1, old
+        toml.write_text(text.replace(old, new), encoding="utf-8")
+        return analyze(case)
+
+    return analyse

@@ -74,21 +74,11 @@ def test_bundled_textile_states_the_heater_flow_change_beside_its_mass_rates():
             assert not any(c.startswith("flow_change") for c in codes)
 
 
-def test_a_cause_given_in_case_toml_is_stated(tmp_path):
+def test_a_cause_given_in_case_toml_is_stated(textile_analysed):
     """[[source]] flow_change_cause replaces "cause not stated" (docs/case-format.md)."""
-    import shutil
-
-    from verify.pipeline import analyze
-
-    case = tmp_path / "textile"
-    shutil.copytree(ROOT / "case_studies/jiangsu-textile-dyeing", case, ignore=shutil.ignore_patterns("expected"))
-    toml = case / "case.toml"
-    text = toml.read_text(encoding="utf-8")
     anchor = 'outlet_id = "DA002"\n'
-    assert text.count(anchor) == 1
-    toml.write_text(text.replace(anchor, anchor + 'flow_change_cause = { ja = "誘引ファン更新（例）", zh = "更换引风机（示例）" }\n'),
-                    encoding="utf-8")
-    s2 = [ep for ep in analyze(case)["endpoints"] if ep["source"] == "S2" and ep["metric"] == "mass_rate"]
+    results = textile_analysed(anchor, anchor + 'flow_change_cause = { ja = "誘引ファン更新（例）", zh = "更换引风机（示例）" }\n')
+    s2 = [ep for ep in results["endpoints"] if ep["source"] == "S2" and ep["metric"] == "mass_rate"]
     assert len(s2) == 3
     for ep in s2:
         assert ep["flow_change"]["cause"] == {"ja": "誘引ファン更新（例）", "zh": "更换引风机（示例）"}

@@ -4,15 +4,10 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from verify.measure.hourly import hourly_mean, is_hourly_limit, min_samples, samples_per_run
 from verify.measure.limits import load_catalogue
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -44,19 +39,11 @@ def test_whether_the_runs_of_a_phase_are_hourly_means(cat):
     assert hourly_mean("hourly", stack, []) is None                  # no runs
 
 
-def test_grab_samples_give_no_verdict_and_a_caveat_in_the_textile_case(tmp_path):
+def test_grab_samples_give_no_verdict_and_a_caveat_in_the_textile_case(textile_analysed):
     """Textile S1 declared as grab sampled: its NMHC limits (1-h means) bind nothing, the one that
     came first (DB32/4041, value_unconfirmed) is now not_hourly_mean, and the endpoints say why."""
-    from verify.pipeline import analyze
-
-    case = tmp_path / "textile"
-    shutil.copytree(ROOT / "case_studies/jiangsu-textile-dyeing", case, ignore=shutil.ignore_patterns("expected"))
-    toml = case / "case.toml"
-    text = toml.read_text(encoding="utf-8")
     line = 'sample_type = "hourly"                   # each run is 1 h of continuous sampling (stenter_S1.xlsx, sheet 说明, note 5)\n'
-    assert text.count(line) == 1
-    toml.write_text(text.replace(line, 'sample_type = "grab"\n'), encoding="utf-8")
-    results = analyze(case)
+    results = textile_analysed(line, 'sample_type = "grab"\n')
     s1 = [ep for ep in results["endpoints"] if ep["source"] == "S1" and ep["pollutant"] == "NMHC"]
     assert {ep["metric"] for ep in s1} == {"concentration", "mass_rate"}
     for ep in s1:

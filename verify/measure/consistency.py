@@ -88,32 +88,31 @@ def sample_type_warnings(case: Case, endpoints: list[EndpointData], cat: Catalog
     with_runs = {e.source for e in endpoints if e.design != "continuous"}
     if "boundary" in with_runs:  # the upwind and downwind points' group
         with_runs |= {s.id for s in case.manifest.source if s.kind == "fugitive"}
-    out = []
-    for src in case.manifest.source:
-        if src.sample_type is not None or src.id not in with_runs:
-            continue
-        hourly = [lid for lid in src.limits if lid in cat.limits and is_hourly_limit(cat.limits[lid])]
-        if hourly:
-            out.append(N_("source {source!r} lists limits defined on 1-hour means ({limits}) without sample_type: "
-                          "say whether each run is 1 h of continuous sampling (hourly), samples at equal intervals "
-                          "within 1 h (equal_interval) or grab samples (grab); the report says it is not stated",
-                          source=src.id, limits=", ".join(hourly)))
-    return out
+    unstated = [s for s in case.manifest.source if s.sample_type is None and s.id in with_runs]
+    return [N_("source {source!r} lists limits defined on 1-hour means ({limits}) without sample_type: "
+               "say whether each run is 1 h of continuous sampling (hourly), samples at equal intervals "
+               "within 1 h (equal_interval) or grab samples (grab); the report says it is not stated",
+               source=src.id, limits=limits) for src, limits in _listing(unstated, cat, is_hourly_limit)]
 
 
 def regime_basis_warnings(sources: list[Source], cat: Catalogue) -> list[Msg]:
     """Sources whose declared ``regime`` decides a listed limit (its table or its effective date)
     while ``regime_basis`` is absent: the report prints "basis not stated" beside the regime."""
+    unstated = [s for s in sources if s.regime is not None and s.regime_basis is None]
+    return [N_("source {source!r} declares regime = {regime!r} without regime_basis, and the regime decides "
+               "the table or effective date of {limits}: add regime_basis (why the source is new or "
+               "existing, e.g. its commissioning or EIA approval date)",
+               source=src.id, regime=src.regime, limits=limits) for src, limits in _listing(unstated, cat, regime_decides)]
+
+
+def _listing(sources: list[Source], cat: Catalogue, wanted) -> list[tuple[Source, str]]:
+    """(source, its listed limit ids for which ``wanted(limit)`` holds, joined by ", ") of the
+    ``sources`` that list at least one."""
     out = []
     for src in sources:
-        if src.regime is None or src.regime_basis is not None:
-            continue
-        decided = [lid for lid in src.limits if lid in cat.limits and regime_decides(cat.limits[lid])]
-        if decided:
-            out.append(N_("source {source!r} declares regime = {regime!r} without regime_basis, and the regime decides "
-                          "the table or effective date of {limits}: add regime_basis (why the source is new or "
-                          "existing, e.g. its commissioning or EIA approval date)",
-                          source=src.id, regime=src.regime, limits=", ".join(decided)))
+        ids = [lid for lid in src.limits if lid in cat.limits and wanted(cat.limits[lid])]
+        if ids:
+            out.append((src, ", ".join(ids)))
     return out
 
 

@@ -131,7 +131,7 @@ def test_cems_operator_is_a_data_source_not_a_laboratory_and_acceptance_is_said_
 
 def test_run_based_case_has_no_cems_limitation(textile):
     kinds = [it["kind"] for it in limitations(build_view(textile))["case"]]
-    assert kinds == ["campaign", "catalogue_after_signoff", "limits_scope"]
+    assert kinds == ["campaign", "limits_scope"]
 
 
 def test_sampling_days_and_months_are_limitations_generated_from_the_dates(textile, cems):
@@ -147,8 +147,7 @@ def test_sampling_days_and_months_are_limitations_generated_from_the_dates(texti
     assert "治理前（2026年3月2日至2026年3月29日）与治理后（2026年4月13日至2026年5月10日）处于不同月份" in zh
     results = copy.deepcopy(cems)  # overlapping months and several days: nothing to say
     results["campaign"]["phases"]["after"].update(first="2026-03-30", last="2026-04-20")
-    assert [it["kind"] for it in limitations(build_view(results))["case"]] == [
-        "catalogue_after_signoff", "limits_scope", "cems_acceptance"]
+    assert [it["kind"] for it in limitations(build_view(results))["case"]] == ["limits_scope", "cems_acceptance"]
 
 
 def test_a_cems_claim_without_acceptance_and_comparison_reports_is_conditional(cems):
@@ -189,26 +188,25 @@ def test_continuous_endpoints_name_their_method_and_say_when_it_is_a_default(cem
     assert page.count('HJ 1013-2018<br>（データに記載なし。連続測定の規格による既定）') == 1
 
 
-def test_a_catalogue_newer_than_the_statement_date_is_a_limitation(textile):
+def test_a_catalogue_newer_than_the_statement_date_is_said_beside_its_version(textile):
     """Textile: issued and approved 2026-11-20, limits catalogue 2026.12.x (made in December 2026):
-    the results were computed again after sign-off, and the statement says so; the annex labels the
-    version as the one of this computation (issue 18, facts finding 3)."""
+    the results were computed again after sign-off; the annex labels the version as the one of this
+    computation and says it is later than the statement's date (issue 18, facts finding 3)."""
     version = textile["fingerprints"]["limits"]["version"]
     assert version.startswith("2026.12.")
-    page = render_html(textile, charts=False)
-    zh, ja = _section(page, "zh", "statement"), _section(page, "ja", "statement")
-    assert f"本结果使用限值目录 {version} 计算；该版本晚于声明日期（2026年11月20日）" in zh
-    assert f"この結果は基準値カタログ {version} を用いて計算した。この版は声明の日付（2026年11月20日）より後" in ja
+    page = _plain(render_html(textile, charts=False))
+    assert f"本结果使用限值目录 {version} 计算；该版本晚于声明日期（2026年11月20日）" in page
+    assert f"この結果は基準値カタログ {version} を用いて計算した。この版は声明の日付（2026年11月20日）より後" in page
     assert page.count("この計算に用いた基準値カタログ") == 1 and page.count("本次计算所用限值目录") == 1
     # a signature in the catalogue's month (or later), or a version of another form: nothing to say
     for change in ({"signature": [{"role": "approver", "name": "李华", "date": "2026-12-01"}]},
                    {"issued": "2027-01-05"}):
         results = copy.deepcopy(textile)
         results["verification"].update(change)
-        assert "晚于声明日期" not in _section(render_html(results, charts=False), "zh", "statement")
+        assert "晚于声明日期" not in render_html(results, charts=False)
     results = copy.deepcopy(textile)
     results["fingerprints"]["limits"]["version"] = "test"
-    assert "晚于声明日期" not in _section(render_html(results, charts=False), "zh", "statement")
+    assert "晚于声明日期" not in render_html(results, charts=False)
 
 
 def test_limits_on_hourly_means_state_the_sample_type_and_grab_samples_are_indicative(textile):

@@ -215,38 +215,14 @@ def _campaign_limitations(view: dict) -> list[dict]:
     return [{"kind": "campaign", "claims": [], "one_day": one_day, "season": season, "phases": dated}]
 
 
-def catalogue_month(version) -> str | None:
-    """The month a limits catalogue version was made (``2026.12.5`` → ``2026-12``: catalogue.toml
-    numbers its versions year.month.n); None for another form."""
-    parts = str(version or "").split(".")
-    if len(parts) < 2 or not (parts[0].isdigit() and parts[1].isdigit()) or not 1 <= int(parts[1]) <= 12:
-        return None
-    return f"{int(parts[0]):04d}-{int(parts[1]):02d}"
-
-
-def _catalogue_limitations(view: dict) -> list[dict]:
-    """The limits catalogue of these results is of a later month than the statement's last date (its
-    issue date or a signature date): the results were computed again after the statement was signed,
-    with limits that may differ from those it was signed on. Same month: not decidable, not said."""
-    version = get(view, "fingerprints", "limits", "version")
-    month = catalogue_month(version)
-    verification = view.get("verification") or {}
-    dates = [str(verification.get("issued") or "")] + [str(s.get("date") or "") for s in verification.get("signature") or []]
-    signed = max((d[:10] for d in dates if len(d) >= 10), default=None)
-    if month is None or signed is None or month <= signed[:7]:
-        return []
-    return [{"kind": "catalogue_after_signoff", "claims": [], "version": str(version), "month": month, "date": signed}]
-
-
 def _case_limitations(view: dict) -> list[dict]:
     """What the verification as a whole did not check (no claim of its own): the sampling dates
     (:func:`_campaign_limitations`), the limits not listed in
     the case (always: the tool weighs only the limits a source lists; the permit's limits never) with
     the standards the catalogue knows may apply but holds no values for (results.json
     ``limits_not_weighed``); for continuous monitoring data, the CEMS acceptance and comparison
-    monitoring that were not evaluated; a limits catalogue newer than the statement's date
-    (:func:`_catalogue_limitations`)."""
-    items = _campaign_limitations(view) + _catalogue_limitations(view)
+    monitoring that were not evaluated."""
+    items = _campaign_limitations(view)
     sources = [s for s in view["sources"] if s.get("kind") == "stack"]
     items += [{"kind": "limits_scope", "claims": [], "permit": any(s.get("permit_id") for s in view["sources"]) or not sources,
               "not_weighed": view.get("not_weighed") or []}]

@@ -572,6 +572,30 @@ def _verification(results: dict) -> dict | None:
     return v
 
 
+def catalogue_month(version) -> str | None:
+    """The month a limits catalogue version was made (``2026.12.5`` → ``2026-12``: catalogue.toml
+    numbers its versions year.month.n); None for another form."""
+    parts = str(version or "").split(".")
+    if len(parts) < 2 or not (parts[0].isdigit() and parts[1].isdigit()) or not 1 <= int(parts[1]) <= 12:
+        return None
+    return f"{int(parts[0]):04d}-{int(parts[1]):02d}"
+
+
+def _catalogue_after_signoff(results: dict, verification: dict | None) -> dict | None:
+    """{version, date} when the limits catalogue of these results is of a later month than the
+    statement's last date (its issue date or a signature date): the results were computed again after
+    the statement was signed, with limits that may differ from those it was signed on; the annex says
+    so beside the version. Same month: not decidable, None."""
+    version = get(results, "fingerprints", "limits", "version")
+    month = catalogue_month(version)
+    verification = verification or {}
+    dates = [str(verification.get("issued") or "")] + [str(s.get("date") or "") for s in verification.get("signature") or []]
+    signed = max((d[:10] for d in dates if len(d) >= 10), default=None)
+    if month is None or signed is None or month <= signed[:7]:
+        return None
+    return {"version": str(version), "date": signed}
+
+
 def _statement_status(verification: dict | None) -> str:
     """The statement's state: ``draft`` (no ``[verification]``), ``unsigned`` (a sign-off line lacks
     its name or its date: a draft awaiting signature, never printed as issued), ``issued``."""
@@ -701,6 +725,7 @@ def build_view(results: dict) -> dict:
         "qa_n": fmt_int(len(qa_items)),
         "cobenefits": results.get("cobenefits") or {},
         "fingerprints": with_keys(results.get("fingerprints"), ("case_toml", "aliases", "limits")),
+        "catalogue_after": _catalogue_after_signoff(results, verification),
         "tool": with_keys(tool, ("name", "version")),
         "deps": sorted((tool.get("dependencies") or {}).items()),
         "reproduce": get(results, "reproduce", "command"),

@@ -213,7 +213,7 @@ def test_limits_on_hourly_means_state_the_sample_type_and_grab_samples_are_indic
     """Textile: S1 and S2 runs are 1 h of continuous sampling, the fugitive points 4 samples at equal
     intervals within 1 h; a grab sample against a 1-h limit is compared for reference only, without
     a verdict (issue 18, facts finding 5)."""
-    page = render_html(textile, charts=False)
+    page = _plain(render_html(textile, charts=False))
     assert "試料：1時間の連続採取（1時間平均）" in page and "样品：连续采样1 h（小时均值）" in page
     assert "試料：1時間内に等間隔で採取して平均" in page and "样品：1 h内等时间间隔采样并计平均值" in page
     results = copy.deepcopy(textile)

@@ -250,6 +250,6 @@ def test_numbers_stay_with_their_units_in_narrow_cells():
     assert str(keep_quantities("a <b>7,200 h</b> <x")) == 'a &lt;b&gt;<span class="q">7,200 h</span>&lt;/b&gt; &lt;x'
     page = render_html(_published("jiangsu-textile-dyeing"), charts=False)
     ja = _blocks(page)["ja"]
-    assert '<td>各測定回の<span class="q">1時間値</span></td>' in ja
+    assert '<td>各測定回の<span class="q">1時間値</span><br>' in ja  # the sample type follows on its own line
     assert '<span class="q">9件</span>中<span class="q">1件</span>' in ja
     assert '<span class="q">7,200 h</span>' in ja

@@ -188,25 +188,35 @@ def test_continuous_endpoints_name_their_method_and_say_when_it_is_a_default(cem
     assert page.count('HJ 1013-2018<br>（データに記載なし。連続測定の規格による既定）') == 1
 
 
-def test_a_catalogue_newer_than_the_statement_date_is_said_beside_its_version(textile):
+def test_a_catalogue_newer_than_the_statement_date_is_said_beside_its_version(textile, cems):
     """Textile: issued and approved 2026-11-20, limits catalogue 2026.12.x (made in December 2026):
     the results were computed again after sign-off; the annex labels the version as the one of this
-    computation and says it is later than the statement's date (issue 18, facts finding 3)."""
+    computation, says it is later than the issue and signature dates and that it needs signing again,
+    and the statement's issue line says it was recomputed (issue 18, facts finding 3; both readers of
+    the final review: the signatures cannot cover results of a later catalogue). Hebei is not signed
+    (no signature lines filled): no date to compare, the annex asks the signers to confirm the version
+    instead of naming its `issued` date as a statement date (both readers: a date the draft lacks)."""
     version = textile["fingerprints"]["limits"]["version"]
     assert version.startswith("2026.12.")
     page = _plain(render_html(textile, charts=False))
-    assert f"本结果使用限值目录 {version} 计算；该版本晚于声明日期（2026年11月20日）" in page
-    assert f"この結果は基準値カタログ {version} を用いて計算した。この版は声明の日付（2026年11月20日）より後" in page
+    assert f"本结果使用限值目录 {version} 计算；该版本晚于签发日期或签字日期（2026年11月20日）" in page
+    assert "须重新签署后方可作为已签发的验证声明使用" in page
+    assert f"この結果は基準値カタログ {version} を用いて計算した。この版は発行日・署名日（2026年11月20日）より後" in page
+    assert "签署后重新计算（见附录）" in page and "署名後に再計算（付属書参照）" in page
     assert page.count("この計算に用いた基準値カタログ") == 1 and page.count("本次计算所用限值目录") == 1
     # a signature in the catalogue's month (or later), or a version of another form: nothing to say
     for change in ({"signature": [{"role": "approver", "name": "李华", "date": "2026-12-01"}]},
                    {"issued": "2027-01-05"}):
         results = copy.deepcopy(textile)
         results["verification"].update(change)
-        assert "晚于声明日期" not in render_html(results, charts=False)
+        page = render_html(results, charts=False)
+        assert "晚于签发日期" not in page and "签署后重新计算" not in page
     results = copy.deepcopy(textile)
     results["fingerprints"]["limits"]["version"] = "test"
-    assert "晚于声明日期" not in render_html(results, charts=False)
+    assert "晚于签发日期" not in render_html(results, charts=False)
+    hebei = _plain(render_html(cems, charts=False))
+    assert "晚于" not in hebei and "より後に作られた" not in hebei and "签署后重新计算" not in hebei
+    assert "签署时须确认该版本为签署时有效的版本" in hebei and "署名の際は、この版が署名の時点で有効な版であることを確認すること" in hebei
 
 
 def test_limits_on_hourly_means_state_the_sample_type_and_grab_samples_are_indicative(textile):

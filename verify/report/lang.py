@@ -67,8 +67,10 @@ _CLAIMED_QUANTITY = re.compile(r"(?:削减|削減|不高于|不低于|低于|高
                                r"(?:以上|以下|未満|以内)?")
 
 #: A number with its unit or counter word in a sentence or table cell ("1時間値", "9件中1件", "7,200 h",
-#: "每个监测频次的小时均值" has none): kept on one line by :func:`keep_quantities`.
-_QUANTITY = re.compile(r"\d[\d.,]*(?:[\u00a0 ]?(?:%|％|℃|kg/h|mg/m³N?|t/a|h(?![A-Za-z]))"
+#: "每个监测频次的小时均值" has none), or a standard's number ("GB 16297-1996", "DB32/4041-2021"): kept
+#: on one line by :func:`keep_quantities`.
+_QUANTITY = re.compile(r"(?:GB|HJ|DB\d+)(?:/T)?[/\u00a0 ]?\d+(?:\.\d+)?-\d{4}"  # a standard number: GB 16297-1996
+                       r"|\d[\d.,]*(?:[\u00a0 ]?(?:%|％|℃|kg/h|mg/m³N?|t/a|h(?![A-Za-z]))"
                        r"|時間値|時間|小时均值|小时|分钟|分値|分|件|回|次|項|项|個|个)")
 _TAG = re.compile(r"(<[^>]*>)")
 

@@ -583,17 +583,24 @@ def catalogue_month(version) -> str | None:
 
 def _catalogue_after_signoff(results: dict, verification: dict | None) -> dict | None:
     """{version, date} when the limits catalogue of these results is of a later month than the
-    statement's last date (its issue date or a signature date): the results were computed again after
-    the statement was signed, with limits that may differ from those it was signed on; the annex says
-    so beside the version. Same month: not decidable, None."""
+    statement's last date (its issue date or a signature date) of an issued statement (``kind``
+    ``after``): the results were computed again after the statement was signed, with limits that may
+    differ from those it was signed on; the annex says so beside the version and the statement's
+    issue line says it was recomputed. A statement not yet signed has no date to compare (``kind``
+    ``to_confirm``: the annex asks the signers to confirm the version). Same month or no
+    ``[verification]``: None."""
     version = get(results, "fingerprints", "limits", "version")
     month = catalogue_month(version)
-    verification = verification or {}
+    if verification is None:
+        return None
+    if _statement_status(verification) != "issued":
+        # not signed yet: no date to compare; the signers are asked to confirm the version instead
+        return {"version": str(version), "date": None, "kind": "to_confirm"}
     dates = [str(verification.get("issued") or "")] + [str(s.get("date") or "") for s in verification.get("signature") or []]
     signed = max((d[:10] for d in dates if len(d) >= 10), default=None)
     if month is None or signed is None or month <= signed[:7]:
         return None
-    return {"version": str(version), "date": signed}
+    return {"version": str(version), "date": signed, "kind": "after"}
 
 
 def _statement_status(verification: dict | None) -> str:

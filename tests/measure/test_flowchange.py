@@ -67,8 +67,8 @@ def test_bundled_textile_states_the_heater_flow_change_beside_its_mass_rates():
             assert ep["flow_change"]["change_pct"] == pytest.approx(17.3069, abs=1e-3)
             assert "flow_change_cause_not_stated" in codes
             text = next(c["text"] for c in ep["caveats"] if c["code"] == "flow_change_cause_not_stated")
-            assert "+17.3%" in text["ja"] and "15933 → 18690 m³N/h" in text["ja"] and "原因は記載されていない" in text["ja"]
-            assert "+17.3%" in text["zh"] and "变化原因未说明" in text["zh"]
+            assert "+17.3%" in text["ja"] and "15,933 → 18,690 m³N/h" in text["ja"] and "原因は記載されていない" in text["ja"]
+            assert "+17.3%" in text["zh"] and "15,933 → 18,690 m³/h（标干）" in text["zh"] and "变化原因未说明" in text["zh"]
         else:  # S1: 16 083 → 15 407 m³/h, −4.2 %: below the threshold, stated in flow_change only
             assert ep["flow_change"]["change_pct"] == pytest.approx(100 * (46220 / 3 - 48250 / 3) / (48250 / 3))
             assert not any(c.startswith("flow_change") for c in codes)

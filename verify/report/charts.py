@@ -266,7 +266,7 @@ def run_values_chart(panels: list[dict], labels: dict, lang: str) -> Chart:
             ax.set_ylim(0, ylim)
             ax.set_xticks([0, 1], [labels["before"], labels["after"]])
             # a text, not set_title: the title's automatic placement measures every axis (~0.03 s a panel)
-            ax.text(0.5, 1.03, wrap_label(panel["title"], int(axis_w * 11), 2), transform=ax.transAxes,
+            ax.text(0.5, 1.03, wrap_label(panel["title"], int(axis_w * 16), 3), transform=ax.transAxes,
                     ha="center", va="bottom", fontsize=7.5, linespacing=1.1)
             ax.set_ylabel(panel["unit"])
             _limit_labels(ax, limits, ylim, axes_h, int(label_w * 72 / LABEL_FONT * 1.9))
@@ -303,13 +303,18 @@ def _last_break(line: str) -> int:
     return -1
 
 
+#: Characters that never start a line (JIS X 4051 line-start prohibition, 行頭禁則): a closing bracket
+#: or a comma at the end of a label stays on its line, one cell past the width if need be.
+_NO_LINE_START = frozenset("）)」』】〕、。，．,.：:；;%％")
+
+
 def _wrap_line(text: str, width: int) -> list[str]:
     """``text`` in lines of at most ``width`` cells, broken at the last break opportunity of a line
     (:data:`_BREAK_AFTER`, :data:`_BREAK_BEFORE`) when it is past a third of the line; a line without
     one (a long word, a hostile name) is cut at the width."""
     lines, line, used = [], "", 0
     for ch in text:
-        if used + _cells(ch) > width and line:
+        if used + _cells(ch) > width and line and ch not in _NO_LINE_START:
             cut = _last_break(line + ch)
             if cut == len(line) or cut > len(line) // 3:
                 lines.append(line[:cut].rstrip())

@@ -122,8 +122,8 @@ def add_flow_change(summary: dict, data: EndpointData, case: Case, normalized: p
     cause = source.flow_change_cause if source is not None else None
     summary["flow_change"] = {**change, "cause": None if cause is None else {"ja": cause.ja, "zh": cause.zh}}
     if change["exceeds"]:
-        values = dict(change=f"{change['change_pct']:+.1f}", before=fmt(change["before_m3_h"], 0),
-                      after=fmt(change["after_m3_h"], 0), threshold=fmt(change["threshold_pct"], 0))
+        values = dict(change=f"{change['change_pct']:+.1f}", before=f"{change['before_m3_h']:,.0f}",
+                      after=f"{change['after_m3_h']:,.0f}", threshold=fmt(change["threshold_pct"], 0))
         note = (caveat("flow_change_cause_not_stated", **values) if cause is None
                 else caveat("flow_change", **values, cause_ja=cause.ja, cause_zh=cause.zh))
         summary["caveats"].append(note.to_dict())

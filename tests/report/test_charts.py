@@ -197,3 +197,15 @@ def test_forest_plot_draws_an_estimate_that_is_a_bound_open_with_an_arrow(monkey
     figures.clear()
     charts.reduction_chart([{"label": "A", "estimate": 48.9, "ci": [25.6, 65.6]}], labels, "zh")
     assert labels["estimate_lower"] not in [t.get_text() for t in figures[0].axes[0].get_legend().get_texts()]
+
+
+def test_a_closing_bracket_never_starts_a_chart_label_line():
+    """JIS X 4051 line-start prohibition (行頭禁則): '排出量（1時間当たり）' at 20 cells (its exact
+    width is 21: 10 CJK characters and a digit) keeps its closing bracket on the first line instead of
+    wrapping it alone, as the textile panel title did ('排出量（1時間当たり' / '）')."""
+    from verify.report.charts import wrap_label
+
+    assert wrap_label("排出量（1時間当たり）", 20) == "排出量（1時間当たり）"
+    for width in range(6, 30):
+        for text in ("排出量（1時間当たり）", "酸素換算濃度（標準酸素濃度9%）", "非甲烷总烃（以碳计），浓度"):
+            assert not any(line[:1] in "）)、，。" for line in wrap_label(text, width, 9).split("\n")), (text, width)

@@ -402,13 +402,14 @@ def continuous_methods(endpoints: list[dict], normalized: pd.DataFrame, aliases:
     (:func:`verify.measure.methods.continuous_method`); run-based endpoints name theirs per run."""
     from verify.measure.methods import continuous_method
 
+    continuous = [ep for ep in endpoints if ep.get("design") == "continuous"]
+    if not continuous:
+        return
     readings = normalized[normalized["run"].isna()] if "run" in normalized else normalized
+    source, pollutant, position = (key_text(readings[k]) for k in ("source", "pollutant", "position"))
     no_cells = pd.Series([], dtype=object)
-    for ep in endpoints:
-        if ep.get("design") != "continuous":
-            continue
-        mine = ((key_text(readings["source"]) == ep["source"]) & (key_text(readings["pollutant"]) == ep["pollutant"])
-                & (key_text(readings["position"]) == (ep.get("position") or "")))
+    for ep in continuous:
+        mine = (source == ep["source"]) & (pollutant == ep["pollutant"]) & (position == (ep.get("position") or ""))
         cells = readings.loc[mine, "method"] if "method" in readings else no_cells
         ep["method"], ep["method_from"] = continuous_method(cells, ep["pollutant"], aliases)
 

@@ -8,6 +8,8 @@ canonical row or a rejected value (never both)."""
 
 from __future__ import annotations
 
+import contextlib
+
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -126,10 +128,8 @@ def _final_table(parsed):
     """The canonical table of one grid after the checks across rows, or, where those refuse it (a
     duplicate, a run-level disagreement: an InputError), before them."""
     table = parsed.table
-    try:
+    with contextlib.suppress(InputError):  # refused: the table before the checks
         table = agreement.run_level(agreement.check_duplicates(table))
-    except InputError:
-        pass
     return conform(table.drop(columns=[c for c in table.columns if c.startswith("_")]))
 
 
